@@ -1,0 +1,48 @@
+# The two commands that matter:
+#   make up     set up a Debian machine and run the whole platform (prints the gateway URL)
+#   make test   run every test (unit, integration, cross-service) against real PostgreSQL and RabbitMQ
+SHELL := /bin/bash
+PY := .venv/bin/python
+GATEWAY_URL ?= http://127.0.0.1:8000
+export PYTHONWARNINGS := ignore
+
+.PHONY: up down setup services data demo test test-unit bench status logs
+
+setup:
+	deploy/setup.sh
+
+services:
+	deploy/setup.sh --services-only
+
+data: setup
+	$(PY) -m common.manage setup
+
+up: data
+	deploy/run.sh start
+	@for i in $$(seq 1 120); do curl -fs $(GATEWAY_URL)/readyz >/dev/null && break; sleep 1; done
+	@curl -fs $(GATEWAY_URL)/readyz >/dev/null || { echo "the platform did not become ready: see var/log/"; exit 1; }
+	$(PY) deploy/demo.py --gateway $(GATEWAY_URL)
+	@echo
+	@echo "Platform ready: $(GATEWAY_URL)   (API under $(GATEWAY_URL)/api/v1, OpenAPI at $(GATEWAY_URL)/openapi.json)"
+	@echo "Logs: var/log/   Mails caught in development: var/mail/   Stop with: make down"
+
+down:
+	deploy/run.sh stop
+
+status:
+	deploy/run.sh status
+
+logs:
+	tail -f var/log/*.log
+
+# Tests create their own databases (t<run>_*) and vhosts and remove them afterwards.
+test: setup
+	STAGES_TEST_PG=$${STAGES_TEST_PG:-postgresql://stages:stages@127.0.0.1:5432/postgres} \
+	STAGES_TEST_AMQP=$${STAGES_TEST_AMQP:-amqp://guest:guest@127.0.0.1:5672/} \
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: setup
+	$(PY) -m pytest -q services/*/tests/unit
+
+bench: setup
+	$(PY) bench/run_all.py

@@ -1,0 +1,1 @@
+"""The HTTP gateway: the platform's only HTTP surface."""

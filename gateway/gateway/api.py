@@ -1,0 +1,100 @@
+"""Route declarations of the gateway.
+
+A route module (``gateway/routes/<service>.py``) declares handlers::
+
+    from gateway.api import route
+
+    @route("POST", "/api/v1/offers", summary="Créer une offre (étape 1)", tags=["offers"],
+           roles=["employer", "operator"], body=OFFER_STEP1, response=OFFER, status=201,
+           idempotent=True)
+    def create_offer(req):
+        return req.rpc("offers").create_offer(actor=req.actor, data=req.body,
+                                              idempotency_key=req.idempotency_key)
+
+A handler returns a JSON-able value (status ``status``), or ``(status, value)``,
+or a werkzeug ``Response`` (PDF, CSV...). It raises ``common.errors`` types for
+4xx answers. ``body``/``query`` are JSON Schemas: the request is checked before
+the handler runs (every error at once, in French), and the OpenAPI document is
+generated from the same schemas.
+
+``auth``: "required" (default: a valid access token), "optional" or "none".
+``roles``: the roles allowed (checked at the gateway; services check again).
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Callable
+
+ROUTES: list["Route"] = []
+
+_PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+@dataclasses.dataclass(eq=False)
+class Route:
+    method: str
+    path: str  # werkzeug syntax: /api/v1/offers/<offer_id>
+    handler: Callable
+    summary: str
+    description: str | None = None
+    tags: list[str] = dataclasses.field(default_factory=list)
+    auth: str = "required"
+    roles: list[str] | None = None
+    body: dict | None = None
+    query: dict | None = None
+    response: dict | None = None
+    status: int = 200
+    content_type: str = "application/json"  # of the success response
+    request_content_types: list[str] | None = None  # non-JSON bodies (CSV, images)
+    max_body: int | None = None
+    idempotent: bool = False  # accepts an Idempotency-Key header
+    rate_limit: tuple[int, int] | None = None  # (requests, per seconds) per caller
+    operation_id: str | None = None
+    extra_responses: dict[int, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def openapi_path(self) -> str:
+        return _PATH_PARAM.sub(lambda m: "{" + m.group(2) + "}", self.path)
+
+    @property
+    def path_params(self) -> list[str]:
+        return [m.group(2) for m in _PATH_PARAM.finditer(self.path)]
+
+
+def route(method: str, path: str, *, summary: str, **options: Any):
+    def decorator(fn):
+        r = Route(method=method.upper(), path=path, handler=fn, summary=summary, **options)
+        if r.operation_id is None:
+            r.operation_id = fn.__name__
+        if any(x.method == r.method and x.path == r.path for x in ROUTES):
+            raise ValueError(f"route declared twice: {r.method} {r.path}")
+        ROUTES.append(r)
+        return fn
+
+    return decorator
+
+
+# Reusable schema pieces -------------------------------------------------------
+UUID = {"type": "string", "format": "uuid"}
+ISO_WEEK = {"type": "string", "pattern": r"^\d{4}-W\d{2}$", "examples": ["2027-W03"]}
+GRADE = {"type": "string", "enum": ["quatrieme", "troisieme", "seconde"]}
+PAGE = {"type": "integer", "minimum": 1, "default": 1}
+
+
+def obj(properties: dict, required: list[str] | None = None, additional: bool = False, **extra) -> dict:
+    """A JSON object schema (closed by default: unknown fields are errors)."""
+    out = {"type": "object", "properties": properties, "additionalProperties": additional}
+    if required:
+        out["required"] = required
+    out.update(extra)
+    return out
+
+
+def array(items: dict, **extra) -> dict:
+    return {"type": "array", "items": items, **extra}
+
+
+def page_of(item: dict) -> dict:
+    return obj({"items": array(item), "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                "total": {"type": "integer"}}, ["items"], additional=True)

@@ -1,0 +1,96 @@
+"""Access tokens (JWT RS256, issued by identity) checked at the gateway, and
+per-caller rate limits."""
+from __future__ import annotations
+
+import collections
+import threading
+import time
+
+import jwt
+
+from common.errors import RateLimited, Unauthorized
+
+ISSUER = "stages-identity"
+AUDIENCE = "stages-api"
+CLAIMS = ("sub", "role", "function", "school_uai", "grade", "school_rep", "school_qpv", "academie")
+
+
+class JwtVerifier:
+    """Verifies access tokens against identity's published keys (JWKS).
+
+    Keys are cached by ``kid``; an unknown ``kid`` (a rotation) triggers one
+    refresh, at most every ``refresh_interval`` seconds, so a flood of forged
+    tokens cannot hammer identity."""
+
+    def __init__(self, refresh_interval: float = 10.0, leeway: int = 5):
+        self.keys: dict[str, object] = {}
+        self.refresh_interval = refresh_interval
+        self.leeway = leeway
+        self._last_refresh = 0.0
+        self._lock = threading.Lock()
+
+    def load_jwks(self, jwks: dict) -> None:
+        keys = {}
+        for jwk in jwks.get("keys", []):
+            if jwk.get("kty") == "RSA" and jwk.get("kid"):
+                keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm="RS256").key
+        self.keys = keys
+
+    def _key(self, kid: str | None, fetch_jwks):
+        key = self.keys.get(kid) if kid else None
+        if key is None and fetch_jwks is not None:
+            now = time.monotonic()
+            if now - self._last_refresh >= self.refresh_interval or not self.keys:
+                self._last_refresh = now
+                self.load_jwks(fetch_jwks())
+                key = self.keys.get(kid) if kid else None
+        return key
+
+    def verify(self, token: str, fetch_jwks=None) -> dict:
+        invalid = Unauthorized("Jeton d'accès invalide.", code="invalid_token")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise invalid
+        if header.get("alg") != "RS256":
+            raise invalid
+        key = self._key(header.get("kid"), fetch_jwks)
+        if key is None:
+            raise invalid
+        try:
+            claims = jwt.decode(token, key, algorithms=["RS256"], audience=AUDIENCE, issuer=ISSUER,
+                                leeway=self.leeway, options={"require": ["exp", "iat", "sub"]})
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("Votre session a expiré. Reconnectez-vous.", code="token_expired")
+        except jwt.PyJWTError:
+            raise invalid
+        if claims.get("typ", "access") != "access":
+            raise invalid
+        return claims
+
+
+def actor_from_claims(claims: dict) -> dict:
+    """The ``actor`` dict passed to services (see docs/foundation.md)."""
+    actor = {k: claims.get(k) for k in CLAIMS}
+    actor["user_id"] = actor.pop("sub")
+    return actor
+
+
+class RateLimiter:
+    """Sliding-window counter per key, in this gateway process's memory."""
+
+    def __init__(self):
+        self._hits: dict[str, collections.deque] = {}
+
+    def hit(self, key: str, limit: int, window: float, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        q = self._hits.setdefault(key, collections.deque())
+        while q and q[0] <= now - window:
+            q.popleft()
+        if len(q) >= limit:
+            retry = max(1, int(q[0] + window - now + 0.999))
+            raise RateLimited("Trop de requêtes. Réessayez dans quelques instants.", retry_after=retry)
+        q.append(now)
+        if len(self._hits) > 100_000:  # bound memory: forget idle callers
+            for k in [k for k, d in self._hits.items() if not d or d[-1] <= now - window][:50_000]:
+                self._hits.pop(k, None)

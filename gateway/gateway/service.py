@@ -1,0 +1,295 @@
+"""The gateway service: one nameko ``@http`` entrypoint that routes every
+request through the same pipeline:
+
+request id -> size limit -> route match -> token check -> role check ->
+rate limit -> body/query check -> handler (RPC to services, with deadlines)
+-> JSON response, or an ``application/problem+json`` error.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+
+import eventlet
+from nameko.exceptions import RemoteError
+from nameko.extensions import DependencyProvider
+from nameko.web.handlers import http
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Response
+
+import common  # noqa: F401  (green psycopg, typed errors registered)
+from common import settings
+from common.errors import DomainError, Forbidden, Unauthorized, ValidationError
+from common.logs import set_request_id
+from common.rpc import Rpc
+
+from . import openapi, validation
+from .api import ROUTES, Route, obj
+from .problems import from_domain_error, problem
+from .routes import load_all
+from .security import JwtVerifier, RateLimiter, actor_from_claims
+
+log = logging.getLogger("gateway")
+
+DEFAULT_MAX_BODY = 1024 * 1024  # 1 MiB of JSON is plenty; uploads declare their own limit
+READY_DEADLINE = settings.env_float("GATEWAY_READY_DEADLINE", 2.0)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+verifier = JwtVerifier()
+limiter = RateLimiter()
+
+
+class WorkerContext(DependencyProvider):
+    def get_dependency(self, worker_ctx):
+        return worker_ctx
+
+
+class ApiRequest:
+    """What a route handler receives."""
+
+    def __init__(self, service, request, route: Route, path_values: dict, request_id: str):
+        self._service = service
+        self.request = request
+        self.route = route
+        self.path = path_values
+        self.request_id = request_id
+        self.claims: dict | None = None
+        self.actor: dict | None = None
+        self.body = None
+        self.query: dict = {}
+        self.data: bytes = b""
+        self.idempotency_key = request.headers.get("Idempotency-Key")
+
+    def rpc(self, service_name: str):
+        """The timed RPC proxy of ``service_name`` (identity, offers, ...)."""
+        return getattr(self._service, service_name)
+
+    @property
+    def ip(self) -> str:
+        # behind a trusted reverse proxy the deployment sets GATEWAY_TRUST_PROXY=1
+        if settings.env_flag("GATEWAY_TRUST_PROXY"):
+            forwarded = self.request.headers.get("X-Forwarded-For", "")
+            if forwarded:
+                return forwarded.split(",")[0].strip()
+        return self.request.remote_addr or "unknown"
+
+    @property
+    def user_agent(self) -> str:
+        return (self.request.headers.get("User-Agent") or "")[:300]
+
+    def client(self) -> dict:
+        """Who is calling, for audit trails (signatures, logins)."""
+        return {"ip": self.ip, "user_agent": self.user_agent, "request_id": self.request_id}
+
+
+def _json_response(status: int, payload, headers: dict | None = None) -> Response:
+    if status == 204:
+        return Response(status=204, headers=headers or {})
+    return Response(json.dumps(payload, ensure_ascii=False, default=str), status=status,
+                    headers=headers or {}, mimetype="application/json")
+
+
+# -- built-in routes ------------------------------------------------------------
+def healthz(req):
+    return {"status": "ok", "service": "gateway"}
+
+
+def readyz(req):
+    """Every service must answer its health RPC within the deadline."""
+    pool = eventlet.GreenPool(len(settings.SERVICES))
+
+    def probe(name):
+        started = time.monotonic()
+        try:
+            answer = req.rpc(name).with_timeout(READY_DEADLINE).health()
+            status = "ok" if answer.get("status") == "ok" else "degraded"
+            return name, {"status": status, "latency_ms": round((time.monotonic() - started) * 1000, 1),
+                          **{k: v for k, v in answer.items() if k not in ("service", "status")}}
+        except Exception as exc:
+            return name, {"status": "down", "error": getattr(exc, "detail", None) or type(exc).__name__}
+
+    results = dict(pool.imap(probe, settings.SERVICES))
+    ready = all(r["status"] == "ok" for r in results.values())
+    return (200 if ready else 503), {"status": "ready" if ready else "unavailable", "services": results}
+
+
+_OPENAPI_CACHE: dict = {}
+
+
+def openapi_json(req):
+    if "doc" not in _OPENAPI_CACHE:
+        _OPENAPI_CACHE["doc"] = openapi.build(BUILTIN)
+    return _OPENAPI_CACHE["doc"]
+
+
+_SERVICE_STATUS = obj({"status": {"type": "string", "enum": ["ok", "degraded", "down"]}}, ["status"],
+                      additional=True)
+BUILTIN = [
+    Route("GET", "/healthz", healthz, summary="Le gateway répond", tags=["operations"], auth="none",
+          response=obj({"status": {"type": "string"}, "service": {"type": "string"}}, ["status"])),
+    Route("GET", "/readyz", readyz, summary="Tous les services répondent", tags=["operations"], auth="none",
+          response=obj({"status": {"type": "string", "enum": ["ready", "unavailable"]},
+                        "services": {"type": "object", "additionalProperties": _SERVICE_STATUS}},
+                       ["status", "services"]),
+          extra_responses={503: "Au moins un service ne répond pas (voir services)"}),
+    Route("GET", "/openapi.json", openapi_json, summary="Ce document", tags=["operations"], auth="none",
+          response={"type": "object"}),
+]
+for _r in BUILTIN:
+    _r.operation_id = _r.handler.__name__
+
+
+def build_router() -> Map:
+    load_all()
+    rules = [Rule(r.path, methods=[r.method], endpoint=r) for r in [*BUILTIN, *ROUTES]]
+    return Map(rules, strict_slashes=False)
+
+
+class GatewayService:
+    name = "gateway"
+
+    identity = Rpc("identity")
+    offers = Rpc("offers")
+    applications = Rpc("applications")
+    conventions = Rpc("conventions")
+    notifications = Rpc("notifications")
+    worker_ctx = WorkerContext()
+
+    router = None
+
+    @http("GET,POST,PUT,PATCH,DELETE", "/<path:path>")
+    def dispatch(self, request, path):
+        return self.handle(request)
+
+    @http("GET", "/")
+    def root(self, request):
+        return _json_response(200, {"service": "1 élève, 1 stage", "openapi": "/openapi.json",
+                                    "api": "/api/v1"})
+
+    def handle(self, request) -> Response:
+        started = time.monotonic()
+        rid = request.headers.get("X-Request-ID", "")
+        rid = rid if _REQUEST_ID.match(rid) else uuid.uuid4().hex
+        self.worker_ctx.context_data["request_id"] = rid  # travels with every RPC and event
+        set_request_id(rid)
+        try:
+            response = self._handle(request, rid)
+        except DomainError as exc:
+            response = from_domain_error(exc, instance=request.path, request_id=rid)
+        except RemoteError as exc:
+            log.error("remote error on %s %s: %s", request.method, request.path, exc)
+            response = problem(500, "Une erreur interne est survenue. L'équipe technique a été prévenue.",
+                               code="internal_error", instance=request.path, request_id=rid)
+        except Exception:
+            log.exception("unexpected error on %s %s", request.method, request.path)
+            response = problem(500, "Une erreur interne est survenue. L'équipe technique a été prévenue.",
+                               code="internal_error", instance=request.path, request_id=rid)
+        response.headers["X-Request-ID"] = rid
+        response.headers.setdefault("Cache-Control", "no-store")
+        log.info("%s %s %s", request.method, request.path, response.status_code,
+                 extra={"method": request.method, "path": request.path, "status": response.status_code,
+                        "duration_ms": round((time.monotonic() - started) * 1000, 1)})
+        return response
+
+    def _handle(self, request, rid: str) -> Response:
+        cls = type(self)
+        if cls.router is None:
+            cls.router = build_router()
+        adapter = cls.router.bind_to_environ(request.environ)
+        try:
+            route, path_values = adapter.match(request.path, method=request.method)
+        except MethodNotAllowed as exc:
+            return problem(405, "Cette méthode n'est pas autorisée sur cette adresse.", code="method_not_allowed",
+                           instance=request.path, request_id=rid,
+                           headers={"Allow": ", ".join(exc.valid_methods or [])})
+        except NotFound:
+            return problem(404, "Cette adresse n'existe pas.", code="not_found", instance=request.path,
+                           request_id=rid)
+
+        req = ApiRequest(self, request, route, path_values, rid)
+        self._read_body(req)
+        self._authenticate(req)
+        if route.rate_limit:
+            limit, window = route.rate_limit
+            caller = req.actor["user_id"] if req.actor else req.ip
+            limiter.hit(f"{route.operation_id}:{caller}", limit, window)
+        req.query = validation.coerce_query(route.query, request.args)
+        validation.check(route.query, req.query, where="query")
+        if route.body is not None and req.body is not None:
+            validation.check(route.body, req.body)
+        if req.idempotency_key is not None and not (0 < len(req.idempotency_key) <= 100):
+            raise ValidationError(errors={"Idempotency-Key": ["La clé doit contenir de 1 à 100 caractères."]})
+
+        result = route.handler(req)
+        if isinstance(result, Response):
+            return result
+        status = route.status
+        if isinstance(result, tuple):
+            status, result = result
+        return _json_response(status, result)
+
+    def _read_body(self, req: ApiRequest) -> None:
+        route, request = req.route, req.request
+        if request.method in ("GET", "DELETE") and route.body is None and not route.request_content_types:
+            return
+        limit = route.max_body or DEFAULT_MAX_BODY
+        if request.content_length is not None and request.content_length > limit:
+            raise _TooLarge(limit)
+        data = request.stream.read(limit + 1)
+        if len(data) > limit:
+            raise _TooLarge(limit)
+        req.data = data
+        ctype = (request.mimetype or "").lower()
+        if route.request_content_types and ctype in route.request_content_types:
+            return
+        if route.body is None:
+            if route.request_content_types and data:
+                raise _Unsupported(route.request_content_types)
+            return
+        if not data:
+            raise ValidationError("Le corps de la requête est vide : un objet JSON est attendu.",
+                                  errors={"body": ["Un objet JSON est attendu."]})
+        if ctype not in ("application/json", "") and not ctype.endswith("+json"):
+            raise _Unsupported(["application/json", *(route.request_content_types or [])])
+        try:
+            req.body = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValidationError("Le corps de la requête n'est pas un JSON valide.",
+                                  errors={"body": [f"JSON invalide : {exc}"]})
+
+    def _authenticate(self, req: ApiRequest) -> None:
+        route = req.route
+        header = req.request.headers.get("Authorization", "")
+        if route.auth == "none":
+            return
+        if not header:
+            if route.auth == "optional":
+                return
+            raise Unauthorized("Authentification requise : connectez-vous.", code="missing_token")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("En-tête Authorization invalide (attendu : Bearer <jeton>).", code="invalid_token")
+        req.claims = verifier.verify(token.strip(), fetch_jwks=lambda: self.identity.get_jwks())
+        req.actor = actor_from_claims(req.claims)
+        if route.roles and req.actor.get("role") not in route.roles:
+            raise Forbidden("Votre profil ne permet pas cette action.", code="role_forbidden")
+
+
+class _TooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+
+    def __init__(self, limit: int):
+        super().__init__(f"La requête dépasse la taille maximale autorisée ({limit // 1024} Ko).")
+
+
+class _Unsupported(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+    def __init__(self, types):
+        super().__init__("Type de contenu non pris en charge. Types acceptés : " + ", ".join(types) + ".")

@@ -1,0 +1,75 @@
+"""Structured logs: one JSON object a line, with the request id of the worker
+that wrote it (propagated from the gateway through RPC and event headers)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+
+from nameko.extensions import DependencyProvider
+
+_local = threading.local()  # green-thread local once eventlet has monkey-patched threading
+
+
+def current_request_id() -> str | None:
+    return getattr(_local, "request_id", None)
+
+
+def set_request_id(value: str | None) -> None:
+    _local.request_id = value
+
+
+class RequestContext(DependencyProvider):
+    """Puts the worker's request id where log records can find it."""
+
+    def worker_setup(self, worker_ctx):
+        set_request_id((worker_ctx.context_data or {}).get("request_id"))
+
+    def worker_teardown(self, worker_ctx):
+        set_request_id(None)
+
+    def get_dependency(self, worker_ctx):
+        return (worker_ctx.context_data or {}).get("request_id")
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, *args, service: str | None = None, **kwargs):
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        if self.service:
+            out["service"] = self.service
+        rid = current_request_id()
+        if rid:
+            out["request_id"] = rid
+        for key in ("method", "path", "status", "duration_ms", "event_id", "event_type"):
+            if hasattr(record, key):
+                out[key] = getattr(record, key)
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+def logging_config(service: str, level: str = "INFO") -> dict:
+    """A dictConfig for nameko's LOGGING key."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "common.logs.JsonFormatter", "service": service}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"level": level, "handlers": ["console"]},
+        "loggers": {
+            "fontTools": {"level": "ERROR"},
+            "weasyprint": {"level": "ERROR"},
+            "amqp": {"level": "WARNING"},
+            "kombu": {"level": "WARNING"},
+        },
+    }

@@ -1,0 +1,135 @@
+"""pytest fixtures of the platform (loaded by the root conftest).
+
+- ``backends``: this run's PostgreSQL and RabbitMQ (see ``common.testing``).
+- ``amqp_uri``: a vhost of this run for in-process service tests.
+- ``service_db(name, reference=False)``: a migrated database of this run for a
+  service; also exported as ``<NAME>_DATABASE_URL`` for in-process containers.
+- ``start_service(cls, **config)``: a nameko container of ``cls`` on this run's
+  vhost, killed after the test.
+- ``suite``: the five services and the gateway as processes (session-wide).
+- ``api``: an HTTP client of the suite's gateway.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import requests
+
+from . import settings
+from .testing import Backends, BackendsUnavailable, Suite, prepare_service_database
+
+
+@pytest.fixture(scope="session")
+def backends():
+    try:
+        b = Backends()
+    except BackendsUnavailable as exc:
+        pytest.exit(str(exc), returncode=3)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="session")
+def amqp_uri(backends):
+    uri = backends.create_vhost(f"t{backends.run_id}")
+    old = os.environ.get("AMQP_URI")
+    os.environ["AMQP_URI"] = uri
+    yield uri
+    if old is None:
+        os.environ.pop("AMQP_URI", None)
+    else:
+        os.environ["AMQP_URI"] = old
+
+
+@pytest.fixture(scope="session")
+def service_db(backends):
+    made: dict[str, str] = {}
+
+    def make(service: str, reference: bool = False) -> str:
+        if service not in made:
+            made[service] = prepare_service_database(backends, service, f"t{backends.run_id}",
+                                                     reference=reference)
+            os.environ[f"{service.upper()}_DATABASE_URL"] = made[service]
+        return made[service]
+
+    yield make
+
+
+@pytest.fixture
+def start_service(amqp_uri):
+    from nameko.containers import ServiceContainer
+
+    containers = []
+
+    def start(cls, **config):
+        cfg = {"AMQP_URI": amqp_uri, "serializer": "json", "max_workers": 20, **config}
+        container = ServiceContainer(cls, cfg)
+        container.start()
+        containers.append(container)
+        return container
+
+    yield start
+    for c in reversed(containers):
+        try:
+            c.stop()
+        except Exception:
+            c.kill()
+
+
+@pytest.fixture(scope="session")
+def suite(backends, tmp_path_factory):
+    log_dir = Path(os.environ.get("STAGES_TEST_LOG_DIR") or settings.REPO_ROOT / "var" / "test-logs") / backends.run_id
+    s = Suite(backends, log_dir)
+    try:
+        s.start_all()
+    except Exception:
+        s.stop_all()
+        raise
+    yield s
+    s.stop_all()
+
+
+class ApiClient:
+    """``api.post("/api/v1/offers", json=..., token=...)`` -> requests.Response."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.http = requests.Session()
+
+    def request(self, method: str, path: str, token: str | None = None, headers=None, **kwargs):
+        headers = dict(headers or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        kwargs.setdefault("timeout", 60)
+        return self.http.request(method, self.base_url + path, headers=headers, **kwargs)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.request("PATCH", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture
+def api(suite):
+    client = ApiClient(suite.url)
+    yield client
+    client.http.close()
+
+
+@pytest.fixture
+def suite_clock(suite):
+    """Move the services' clocks; put them back after the test."""
+    yield suite.set_clock_offset
+    suite.set_clock_offset(0)

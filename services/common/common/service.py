@@ -1,0 +1,94 @@
+"""What every service has: health, echo and (tests only) clock control.
+
+    class OffersService(PlatformService):
+        name = "offers"
+        db = Database("offers", metadata)
+
+        @rpc
+        def get_offer(self, offer_id): ...
+"""
+from __future__ import annotations
+
+import logging
+
+import kombu.serialization
+from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc as _NamekoRpc
+from nameko.rpc import RpcConsumer
+
+from . import settings
+from .clock import PROCESS_CLOCK
+from .db import check_database
+from .errors import EXPECTED, Forbidden
+from .logs import RequestContext
+
+log = logging.getLogger(__name__)
+
+
+class SafeRpcConsumer(RpcConsumer):
+    """nameko answers a request in the serialisation it came in; a request
+    without a known ``content_type`` (or whose body is not an object) made it
+    raise in the consumer thread, which kills the whole container. Such a
+    message is logged and dropped instead."""
+
+    def handle_message(self, body, message):
+        content_type = message.properties.get("content_type")
+        if content_type not in kombu.serialization.registry.type_to_name or not isinstance(body, dict):
+            log.error("dropping a malformed RPC request to %s (content_type=%r)",
+                      message.delivery_info.get("routing_key"), content_type)
+            self.queue_consumer.ack_message(message)
+            return
+        super().handle_message(body, message)
+
+
+class SafeRpc(_NamekoRpc):
+    rpc_consumer = SafeRpcConsumer()
+
+
+def rpc(fn=None, **kwargs):
+    """The ``@rpc`` of every service: nameko's, made safe against malformed
+    requests (see ``SafeRpcConsumer``), with our domain errors declared as
+    expected (they are answers, not crashes: nameko does not log them as
+    errors). Never mix it with ``nameko.rpc.rpc`` in one service."""
+    kwargs.setdefault("expected_exceptions", EXPECTED)
+    if fn is None:
+        return SafeRpc.decorator(**kwargs)
+    return SafeRpc.decorator(**kwargs)(fn)
+
+
+class Clock(DependencyProvider):
+    """``self.clock.now()``: the process clock (UTC, aware)."""
+
+    def get_dependency(self, worker_ctx):
+        return PROCESS_CLOCK
+
+
+class PlatformService:
+    name: str
+    request_id = RequestContext()
+    clock = Clock()
+
+    @rpc
+    def health(self):
+        """Answer quickly: readiness probes call this with a short deadline."""
+        out = {"service": self.name, "status": "ok"}
+        db = getattr(self, "db", None)
+        if db is not None:
+            try:
+                out.update(check_database(db.engine))
+            except Exception as exc:  # report, do not crash: the gateway shows it
+                out.update(status="degraded", db="error", error=type(exc).__name__)
+        return out
+
+    @rpc
+    def echo(self, payload=None):
+        """A no-op round trip, the baseline of the benchmarks."""
+        return payload
+
+    @rpc
+    def set_clock_offset(self, seconds: float):
+        """Move this process's clock (cross-service tests of time rules only)."""
+        if not settings.env_flag("STAGES_CLOCK_CONTROL"):
+            raise Forbidden("Le contrôle de l'horloge est désactivé.")
+        PROCESS_CLOCK.set_offset(float(seconds))
+        return PROCESS_CLOCK.now().isoformat()

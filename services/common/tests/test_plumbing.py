@@ -1,0 +1,180 @@
+"""The foundation's promises, against the real PostgreSQL and RabbitMQ:
+green database access, the outbox surviving a crash, idempotent inbox,
+RPC deadlines and typed remote errors, and events any AMQP client can read."""
+import json
+import time
+import uuid
+
+import eventlet
+import pika
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import create_engine, text
+
+from common import errors
+from common.events import ENVELOPE_SCHEMA, make_envelope, publish_envelopes
+from common.rpc import cluster_rpc
+
+import probe_services as ps  # noqa: E402 (tests/ is on sys.path through conftest below)
+
+
+@pytest.fixture
+def probe_db(backends):
+    url = backends.create_database(f"t{backends.run_id}_probe_{uuid.uuid4().hex[:6]}")
+    engine = create_engine(url)
+    ps.metadata.create_all(engine)
+    engine.dispose()
+    import os
+    os.environ["PROBE_DATABASE_URL"] = url
+    return url
+
+
+def pika_params(amqp_uri):
+    return pika.URLParameters(amqp_uri.replace("pyamqp://", "amqp://"))
+
+
+def bind_queue(amqp_uri, exchange, routing_key):
+    conn = pika.BlockingConnection(pika_params(amqp_uri))
+    ch = conn.channel()
+    ch.exchange_declare(exchange, exchange_type="topic", durable=True)
+    q = ch.queue_declare("", exclusive=True).method.queue
+    ch.queue_bind(q, exchange, routing_key)
+    return conn, ch, q
+
+
+def receive(ch, queue, count, timeout=10):
+    got = []
+    deadline = time.monotonic() + timeout
+    while len(got) < count and time.monotonic() < deadline:
+        method, props, body = ch.basic_get(queue, auto_ack=True)
+        if method is None:
+            time.sleep(0.05)
+            continue
+        got.append((method, props, body))
+    return got
+
+
+def test_queries_run_concurrently_under_eventlet(probe_db, start_service, amqp_uri):
+    """psycopg's C wait would serialise these: 5 x 1 s would take 5 s."""
+    start_service(ps.ProbeService)
+    pool = eventlet.GreenPool(5)
+
+    def call(_):
+        with cluster_rpc(amqp_uri) as rpc:
+            return rpc.probe.sleep_in_db(1)
+
+    started = time.monotonic()
+    assert list(pool.imap(call, range(5))) == [1] * 5
+    elapsed = time.monotonic() - started
+    assert elapsed < 2.5, f"5 concurrent 1 s queries took {elapsed:.1f} s: the database access is not green"
+
+
+def test_outbox_survives_a_crash_between_commit_and_publish(probe_db, start_service, amqp_uri):
+    conn, ch, queue = bind_queue(amqp_uri, "probe.events", "probe.recorded")
+    try:
+        # 1. commit the change and its outbox row, but die before publishing
+        container = start_service(ps.ProbeNoRelayService)
+        with cluster_rpc(amqp_uri) as rpc:
+            event_id = rpc.probe.record("before-crash")
+        container.kill()
+        assert receive(ch, queue, 1, timeout=1.5) == []
+        engine = create_engine(probe_db)
+        with engine.connect() as c:
+            pending = c.execute(text("SELECT event_id FROM outbox WHERE published_at IS NULL")).scalars().all()
+        assert pending == [event_id]
+
+        # 2. the next process publishes what was left
+        start_service(ps.ProbeService)
+        got = receive(ch, queue, 1)
+        assert len(got) == 1
+        method, props, body = got[0]
+        envelope = json.loads(body)
+        assert props.content_type == "application/json"
+        assert envelope["event_id"] == event_id and envelope["data"] == {"value": "before-crash"}
+        Draft202012Validator(ENVELOPE_SCHEMA, format_checker=FormatChecker()).validate(envelope)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with engine.connect() as c:
+                if c.execute(text("SELECT published_at FROM outbox")).scalar() is not None:
+                    break
+            time.sleep(0.1)
+        with engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar() == 0
+        engine.dispose()
+    finally:
+        conn.close()
+
+
+def test_a_pika_client_receives_events_with_the_documented_envelope(probe_db, start_service, amqp_uri):
+    conn, ch, queue = bind_queue(amqp_uri, "probe.events", "probe.*")
+    try:
+        start_service(ps.ProbeService)
+        with cluster_rpc(amqp_uri) as rpc:
+            ids = [rpc.probe.record(f"v{i}") for i in range(3)]
+        got = receive(ch, queue, 3)
+        envelopes = [json.loads(body) for _, _, body in got]
+        assert [e["event_id"] for e in envelopes] == ids  # in commit order
+        for method, props, body in got:
+            e = json.loads(body)
+            assert method.exchange == "probe.events" and method.routing_key == "probe.recorded"
+            assert set(e) == {"event_id", "type", "version", "occurred_at", "producer", "data"}
+            assert (e["type"], e["version"], e["producer"]) == ("probe.recorded", 1, "probe")
+    finally:
+        conn.close()
+
+
+def test_a_duplicated_event_is_handled_once(probe_db, start_service, amqp_uri):
+    start_service(ps.ListenerService)
+    envelope = make_envelope("probe", "probe.recorded", {"value": "x"})
+    config = {"AMQP_URI": amqp_uri}
+    assert publish_envelopes(config, [(envelope, None), (envelope, None)]) == 2
+    other = make_envelope("probe", "probe.recorded", {"value": "y"})
+    assert publish_envelopes(config, [(other, None)]) == 1
+    engine = create_engine(probe_db)
+    deadline = time.monotonic() + 10
+    rows = []
+    while time.monotonic() < deadline:
+        with engine.connect() as c:
+            rows = c.execute(text("SELECT event_id, value FROM effects ORDER BY id")).all()
+        if len(rows) >= 2:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)  # leave time for a wrongly processed duplicate to show up
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT event_id, value FROM effects ORDER BY id")).all()
+    engine.dispose()
+    assert [(r.event_id, r.value) for r in rows] == [(envelope["event_id"], "seen:x"),
+                                                     (other["event_id"], "seen:y")]
+
+
+def test_rpc_calls_time_out_and_errors_stay_typed(probe_db, start_service, amqp_uri):
+    start_service(ps.ProbeService)
+    start_service(ps.CallerService)
+    with cluster_rpc(amqp_uri) as rpc:
+        started = time.monotonic()
+        with pytest.raises(errors.ServiceUnavailable) as info:
+            rpc.caller.call_slow(5)
+        assert time.monotonic() - started < 3
+        assert info.value.code == "rpc_timeout" and "n'a pas répondu" in info.value.detail
+        assert rpc.caller.call_slow(0.01) == "done"
+
+        with pytest.raises(errors.NotFound) as info:
+            rpc.caller.call_missing()
+        assert info.value.code == "probe_missing" and info.value.detail == "Rien ici."
+
+        with pytest.raises(errors.ServiceUnavailable) as info:
+            rpc.caller.call_nobody()
+        assert info.value.code == "service_unavailable"
+
+
+def test_a_message_without_content_type_does_not_kill_the_service(probe_db, start_service, amqp_uri):
+    container = start_service(ps.ProbeService)
+    conn = pika.BlockingConnection(pika_params(amqp_uri))
+    ch = conn.channel()
+    ch.basic_publish("nameko-rpc", "probe.health", b'{"args": [], "kwargs": {}}',
+                     pika.BasicProperties(reply_to="nowhere", correlation_id="x"))
+    conn.close()
+    time.sleep(1)
+    with cluster_rpc(amqp_uri, timeout=5) as rpc:
+        assert rpc.probe.health()["status"] == "ok"
+    assert not container._died.ready()
