@@ -6,7 +6,7 @@ PY := .venv/bin/python
 GATEWAY_URL ?= http://127.0.0.1:8000
 export PYTHONWARNINGS := ignore
 
-.PHONY: up down setup services data demo test test-unit bench status logs
+.PHONY: up down setup services data demo test test-unit bench status logs clean-test-data
 
 setup:
 	deploy/setup.sh
@@ -46,3 +46,9 @@ test-unit: setup
 
 bench: setup
 	$(PY) bench/run_all.py
+
+# Removes test databases and vhosts left behind by interrupted test runs (t<run>_*).
+clean-test-data:
+	@for db in $$(psql -h 127.0.0.1 -U stages -d postgres -tAc "SELECT datname FROM pg_database WHERE datname ~ '^t[0-9a-f]{8}_'"); do \
+	  psql -h 127.0.0.1 -U stages -d postgres -qc "DROP DATABASE IF EXISTS \"$$db\" WITH (FORCE)" && echo "dropped $$db"; done
+	@for vh in $$(rabbitmqctl -q list_vhosts | grep -E '^t[0-9a-f]{8}'); do rabbitmqctl -q delete_vhost "$$vh" && echo "deleted vhost $$vh"; done

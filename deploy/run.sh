@@ -10,6 +10,7 @@ RUN=$ROOT/var/run; LOG=$ROOT/var/log
 mkdir -p "$RUN" "$LOG"
 SERVICES="identity offers applications conventions notifications"
 export PYTHONWARNINGS=ignore PYTHONUNBUFFERED=1
+export STAGES_DEMO=${STAGES_DEMO:-1}  # lets deploy/demo.py seed demo accounts (development only)
 export GATEWAY_ADDRESS=${GATEWAY_ADDRESS:-127.0.0.1:8000}
 export SMTP_HOST=${SMTP_HOST:-127.0.0.1} SMTP_PORT=${SMTP_PORT:-1025}
 export SMTP_CATCHER_DIR=${SMTP_CATCHER_DIR:-$ROOT/var/mail}

@@ -1,7 +1,6 @@
 """docker-compose.yml and the code must agree on service names, images and
 environment variables (no Docker engine needed to check that)."""
 import re
-from pathlib import Path
 
 import yaml
 

@@ -20,9 +20,13 @@ class JwtVerifier:
 
     Keys are cached by ``kid``; an unknown ``kid`` (a rotation) triggers one
     refresh, at most every ``refresh_interval`` seconds, so a flood of forged
-    tokens cannot hammer identity."""
+    tokens cannot hammer identity.
 
-    def __init__(self, refresh_interval: float = 10.0, leeway: int = 5):
+    ``iat`` must be present but is not compared with this process's clock:
+    ``exp`` bounds the token's life, and a service whose clock runs ahead
+    (tests move services' clocks) must not make its fresh tokens invalid."""
+
+    def __init__(self, refresh_interval: float = 1.0, leeway: int = 5):
         self.keys: dict[str, object] = {}
         self.refresh_interval = refresh_interval
         self.leeway = leeway
@@ -59,7 +63,8 @@ class JwtVerifier:
             raise invalid
         try:
             claims = jwt.decode(token, key, algorithms=["RS256"], audience=AUDIENCE, issuer=ISSUER,
-                                leeway=self.leeway, options={"require": ["exp", "iat", "sub"]})
+                                leeway=self.leeway,
+                                options={"require": ["exp", "iat", "sub"], "verify_iat": False})
         except jwt.ExpiredSignatureError:
             raise Unauthorized("Votre session a expiré. Reconnectez-vous.", code="token_expired")
         except jwt.PyJWTError:

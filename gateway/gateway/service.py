@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import time
 import uuid
 
 import eventlet
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
-from nameko.web.handlers import http
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
@@ -41,6 +43,24 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 verifier = JwtVerifier()
 limiter = RateLimiter()
+
+
+class NoDelayWebServer(WebServer):
+    """nameko's web server with TCP_NODELAY on the listening socket (accepted
+    connections inherit it). Without it, eventlet.wsgi writes a large
+    response's headers and body as two segments and a keep-alive client's
+    delayed ACK stalls the second one for about 40 ms."""
+
+    def get_wsgi_server(self, sock, *args, **kwargs):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return super().get_wsgi_server(sock, *args, **kwargs)
+
+
+class HttpEntrypoint(HttpRequestHandler):
+    server = NoDelayWebServer()
+
+
+http = HttpEntrypoint.decorator
 
 
 class WorkerContext(DependencyProvider):
@@ -121,8 +141,8 @@ _OPENAPI_CACHE: dict = {}
 
 
 def openapi_json(req):
-    if "doc" not in _OPENAPI_CACHE:
-        _OPENAPI_CACHE["doc"] = openapi.build(BUILTIN)
+    if _OPENAPI_CACHE.get("routes") != len(ROUTES):  # built once, again only if routes were added
+        _OPENAPI_CACHE.update(doc=openapi.build(BUILTIN), routes=len(ROUTES))
     return _OPENAPI_CACHE["doc"]
 
 
@@ -174,7 +194,7 @@ class GatewayService:
         started = time.monotonic()
         rid = request.headers.get("X-Request-ID", "")
         rid = rid if _REQUEST_ID.match(rid) else uuid.uuid4().hex
-        self.worker_ctx.context_data["request_id"] = rid  # travels with every RPC and event
+        self.worker_ctx.data["request_id"] = rid  # travels with every RPC (context_data is a copy of data)
         set_request_id(rid)
         try:
             response = self._handle(request, rid)

@@ -17,20 +17,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-import uuid
 
 import eventlet
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
-from sqlalchemy import (BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text,
                         create_engine, func, select, text, update)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
 
 from . import settings
 from .clock import PROCESS_CLOCK
-from .events import make_envelope, publish_envelopes
+from .events import BatchPublisher, make_envelope
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +47,8 @@ def plumbing_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("attempts", Integer, nullable=False, server_default="0"),
         Column("last_error", Text),
     )
+    # the relay only ever looks for unpublished rows
+    Index("ix_outbox_pending", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None))
     inbox = Table(
         "inbox", metadata,
         Column("event_id", String(36), primary_key=True),
@@ -59,9 +59,30 @@ def plumbing_tables(metadata: MetaData) -> tuple[Table, Table]:
     return outbox, inbox
 
 
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata() -> tuple[MetaData, Table, Table]:
+    """A service's metadata (with our constraint naming convention) and its
+    outbox and inbox tables: ``metadata, outbox, inbox = service_metadata()``."""
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    outbox, inbox = plumbing_tables(metadata)
+    return metadata, outbox, inbox
+
+
 def make_engine(url: str, pool_size: int = 10):
+    """An engine that keeps at most 5 idle connections but may open up to
+    ``pool_size`` at once (one per concurrent worker): a platform of a dozen
+    processes must fit in PostgreSQL's default 100 connections."""
     # Green psycopg is set up by importing ``common`` (see __init__).
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+    idle = min(5, pool_size)
+    return create_engine(url, pool_size=idle, max_overflow=max(pool_size - idle, 0), pool_pre_ping=True,
                          pool_recycle=1800, future=True)
 
 
@@ -166,7 +187,7 @@ class Database(DependencyProvider):
     def setup(self):
         pool = self.pool_size or int(self.container.config.get("DB_POOL_SIZE", 0) or
                                      self.container.max_workers)
-        self.engine = make_engine(settings.database_url(self.service_name), pool_size=max(pool, 5))
+        self.engine = make_engine(settings.database_url(self.service_name), pool_size=max(pool, 2))
         if self.relay_enabled is None:
             self.relay_enabled = settings.env_flag("OUTBOX_RELAY", True)
         self._wakeup = Event()
@@ -182,6 +203,7 @@ class Database(DependencyProvider):
         self.wake_relay()
         if self._relay_thread is not None:
             self._relay_thread.wait()
+            self._relay.publisher.close()
         if self.engine is not None:
             self.engine.dispose()
 
@@ -217,14 +239,16 @@ class Database(DependencyProvider):
 
 
 class OutboxRelay:
-    """Publishes pending outbox rows in order, with confirms, then marks them."""
+    """Publishes pending outbox rows in order, a batch per AMQP transaction,
+    then marks them sent (a crash in between publishes them again: consumers
+    deduplicate on event_id)."""
 
-    batch_size = 200
+    batch_size = 500
 
     def __init__(self, engine, outbox: Table, config: dict):
         self.engine = engine
         self.outbox = outbox
-        self.config = config
+        self.publisher = BatchPublisher(config)
 
     def publish_pending(self) -> int:
         """Publish one batch. Returns how many rows were published."""
@@ -238,7 +262,7 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            published = publish_envelopes(self.config, [(r.envelope, r.request_id) for r in rows])
+            published = self.publisher.publish([(r.envelope, r.request_id) for r in rows])
             if published:
                 ids = [r.id for r in rows[:published]]
                 session.execute(update(o).where(o.c.id.in_(ids)).values(published_at=func.now()))

@@ -33,6 +33,12 @@ class RequestContext(DependencyProvider):
         return (worker_ctx.context_data or {}).get("request_id")
 
 
+def _is_expected_error(record: logging.LogRecord) -> bool:
+    """nameko logs a declared (domain) error with its traceback: it is an
+    answer to the caller (a 4xx), not a crash, so the message is enough."""
+    return record.name == "nameko.containers" and str(record.msg).startswith("(expected)")
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, *args, service: str | None = None, **kwargs):
         super().__init__()
@@ -53,7 +59,7 @@ class JsonFormatter(logging.Formatter):
         for key in ("method", "path", "status", "duration_ms", "event_id", "event_type"):
             if hasattr(record, key):
                 out[key] = getattr(record, key)
-        if record.exc_info:
+        if record.exc_info and not _is_expected_error(record):
             out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False, default=str)
 

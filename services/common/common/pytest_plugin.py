@@ -1,9 +1,10 @@
 """pytest fixtures of the platform (loaded by the root conftest).
 
 - ``backends``: this run's PostgreSQL and RabbitMQ (see ``common.testing``).
-- ``amqp_uri``: a vhost of this run for in-process service tests.
-- ``service_db(name, reference=False)``: a migrated database of this run for a
-  service; also exported as ``<NAME>_DATABASE_URL`` for in-process containers.
+- ``amqp_uri``: a vhost of this run and test module for in-process service tests.
+- ``service_db(name)``: a migrated database (reference data loaded) of this
+  run and test module for a service; also exported as ``<NAME>_DATABASE_URL``
+  for in-process containers.
 - ``start_service(cls, **config)``: a nameko container of ``cls`` on this run's
   vhost, killed after the test.
 - ``suite``: the five services and the gateway as processes (session-wide).
@@ -11,6 +12,7 @@
 """
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -19,6 +21,10 @@ import requests
 
 from . import settings
 from .testing import Backends, BackendsUnavailable, Suite, prepare_service_database
+
+
+_vhost_numbers = itertools.count(1)
+_db_numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -31,9 +37,12 @@ def backends():
     b.close()
 
 
-@pytest.fixture(scope="session")
-def amqp_uri(backends):
-    uri = backends.create_vhost(f"t{backends.run_id}")
+@pytest.fixture(scope="module")
+def amqp_uri(backends, request):
+    """A vhost per test module: durable queues (and the events waiting in
+    them) never leak from one module's services into another's."""
+    name = f"t{backends.run_id}_{next(_vhost_numbers)}"
+    uri = backends.create_vhost(name)
     old = os.environ.get("AMQP_URI")
     os.environ["AMQP_URI"] = uri
     yield uri
@@ -41,20 +50,50 @@ def amqp_uri(backends):
         os.environ.pop("AMQP_URI", None)
     else:
         os.environ["AMQP_URI"] = old
+    backends.delete_vhost(name)
 
 
 @pytest.fixture(scope="session")
-def service_db(backends):
+def _database_templates(backends):
+    """One migrated database per service, with its reference data, made once
+    per run; each test module gets copies of them."""
     made: dict[str, str] = {}
 
-    def make(service: str, reference: bool = False) -> str:
+    def template(service: str) -> str:
         if service not in made:
-            made[service] = prepare_service_database(backends, service, f"t{backends.run_id}",
-                                                     reference=reference)
-            os.environ[f"{service.upper()}_DATABASE_URL"] = made[service]
+            prepare_service_database(backends, service, f"t{backends.run_id}_tpl", reference=True)
+            made[service] = f"t{backends.run_id}_tpl_{service}"
+        return made[service]
+
+    return template
+
+
+@pytest.fixture(scope="module")
+def service_db(backends, _database_templates):
+    """``service_db("offers")``: this module's own migrated database of a
+    service (reference data loaded), also exported as OFFERS_DATABASE_URL for
+    in-process containers. Modules never see each other's rows."""
+    made: dict[str, str] = {}
+    module_number = next(_db_numbers)
+    old_env = {}
+
+    def make(service: str, reference: bool = True) -> str:
+        if service not in made:
+            name = f"t{backends.run_id}_m{module_number}_{service}"
+            made[service] = backends.clone_database(_database_templates(service), name)
+            key = f"{service.upper()}_DATABASE_URL"
+            old_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = made[service]
         return made[service]
 
     yield make
+    for key, value in old_env.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    for service in made:
+        backends.drop_database(f"t{backends.run_id}_m{module_number}_{service}")
 
 
 @pytest.fixture

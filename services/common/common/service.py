@@ -65,7 +65,7 @@ class Clock(DependencyProvider):
 
 class PlatformService:
     name: str
-    request_id = RequestContext()
+    request_id = RequestContext()  # self.request_id: the caller's request id (do not shadow)
     clock = Clock()
 
     @rpc

@@ -105,6 +105,20 @@ class Backends:
         self.databases.append(name)
         return self._pg_url(name)
 
+    def clone_database(self, template: str, name: str) -> str:
+        """A copy of ``template`` (a file copy: far faster than migrating and loading again)."""
+        with psycopg.connect(self.pg_admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self.databases.append(name)
+        return self._pg_url(name)
+
+    def drop_database(self, name: str) -> None:
+        with psycopg.connect(self.pg_admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if name in self.databases:
+            self.databases.remove(name)
+
     def drop_databases(self) -> None:
         with psycopg.connect(self.pg_admin, autocommit=True) as conn:
             for name in self.databases:
@@ -135,16 +149,20 @@ class Backends:
         parts = urllib.parse.urlsplit(self.amqp_root)
         return urllib.parse.urlunsplit(("pyamqp", parts.netloc, "/" + urllib.parse.quote(name, safe=""), "", ""))
 
+    def delete_vhost(self, name: str) -> None:
+        if self.amqp_admin == "rabbitmqctl":
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True)
+        else:
+            try:
+                self._mgmt("DELETE", f"/api/vhosts/{urllib.parse.quote(name, safe='')}")
+            except Exception:
+                pass
+        if name in self.vhosts:
+            self.vhosts.remove(name)
+
     def delete_vhosts(self) -> None:
-        for name in self.vhosts:
-            if self.amqp_admin == "rabbitmqctl":
-                subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True)
-            else:
-                try:
-                    self._mgmt("DELETE", f"/api/vhosts/{urllib.parse.quote(name, safe='')}")
-                except Exception:
-                    pass
-        self.vhosts.clear()
+        for name in list(self.vhosts):
+            self.delete_vhost(name)
 
     def close(self) -> None:
         try:

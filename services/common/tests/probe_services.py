@@ -5,6 +5,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select,
 from common.db import Database, plumbing_tables
 from common.errors import NotFound
 from common.events import event_handler
+from common.logs import current_request_id
 from common.rpc import Rpc
 from common.service import PlatformService, rpc
 
@@ -31,6 +32,10 @@ class ProbeService(PlatformService):
         with self.db.session() as s:
             s.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
         return seconds
+
+    @rpc
+    def current_request(self):
+        return current_request_id()
 
     @rpc
     def slow(self, seconds):

@@ -178,3 +178,24 @@ def test_a_message_without_content_type_does_not_kill_the_service(probe_db, star
     with cluster_rpc(amqp_uri, timeout=5) as rpc:
         assert rpc.probe.health()["status"] == "ok"
     assert not container._died.ready()
+
+
+def test_the_request_id_travels_to_services_their_logs_and_their_events(probe_db, start_service, amqp_uri):
+    import logging
+    from common.logs import JsonFormatter, set_request_id
+
+    start_service(ps.ProbeService)
+    with cluster_rpc(amqp_uri, context_data={"request_id": "req-77"}) as rpc:
+        assert rpc.probe.current_request() == "req-77"
+        event_id = rpc.probe.record("traced")
+    engine = create_engine(probe_db)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT request_id FROM outbox WHERE event_id = :e"), {"e": event_id}).scalar() == "req-77"
+    engine.dispose()
+    set_request_id("req-78")
+    try:
+        line = JsonFormatter(service="probe").format(logging.LogRecord("x", logging.INFO, __file__, 1, "hello %s", ("you",), None))
+    finally:
+        set_request_id(None)
+    assert json.loads(line) | {"ts": None} == {"ts": None, "level": "INFO", "logger": "x", "msg": "hello you",
+                                               "service": "probe", "request_id": "req-78"}

@@ -1,0 +1,242 @@
+"""Benchmark of the applications service, on the real suite (five services + gateway as processes, this
+run's own databases and vhost, removed afterwards).
+
+    STAGES_TEST_PG=postgresql://postgres@127.0.0.1:5432/postgres \\
+    STAGES_TEST_AMQP=amqp://guest:guest@127.0.0.1:5672/ \\
+    .venv/bin/python bench/applications_bench.py [--submissions 600] [--expire 200000] [--confirm 500]
+
+1. Submission through the gateway at 20 concurrent pupils (real tokens from identity, real offers):
+   throughput and latency percentiles of POST /api/v1/offers/{id}/applications.
+2. Expiry of N overdue applications (rows inserted straight into the applications database, all past
+   their deadline): time for the timer's run to expire them all (set-based batches, SKIP LOCKED), and
+   time until the relay has published every application.expired event.
+3. M pupils confirming concurrently (accepted applications on a few offers with 3 seats each): the
+   confirmations that succeed must equal the seats; offers' own count must agree (zero overbooking).
+
+Results are printed and written to bench/results/applications.json.
+"""
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import psycopg  # noqa: E402
+import requests  # noqa: E402
+
+import common  # noqa: E402,F401
+from common.errors import Conflict  # noqa: E402
+from common.testing import Backends, Suite  # noqa: E402
+
+from applications.testing import application_form, suite_employer, suite_offer, suite_pupils  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBLISH_WAIT = 120  # seconds we wait for the relay before reporting how far it got
+
+
+def pct(values, p):
+    values = sorted(values)
+    if not values:
+        return None
+    k = min(len(values) - 1, max(0, int(round(p / 100 * (len(values) - 1)))))
+    return values[k]
+
+
+def bench_submissions(suite: Suite, total: int, clients: int = 20) -> dict:
+    with suite.rpc(timeout=120) as rpc:
+        emp = suite_employer(rpc)
+        pupils = suite_pupils(rpc, clients)
+        per_pupil = max(1, total // clients)
+        offers = [suite_offer(rpc, emp["user_id"], seats=50) for _ in range(per_pupil)]
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    def worker(p):
+        http = requests.Session()
+        for o in offers:
+            t0 = time.perf_counter()
+            r = http.post(f"{suite.url}/api/v1/offers/{o['id']}/applications",
+                          json=application_form(o["offer_weeks"][0]),
+                          headers={"Authorization": f"Bearer {p['token']}", "Idempotency-Key": str(uuid.uuid4())},
+                          timeout=60)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if r.status_code != 201:
+                errors.append(f"{r.status_code} {r.text[:200]}")
+        http.close()
+
+    started = time.perf_counter()
+    pool = eventlet.GreenPool(clients)
+    for p in pupils:
+        pool.spawn(worker, p)
+    pool.waitall()
+    elapsed = time.perf_counter() - started
+    n = len(latencies)
+    return {"clients": clients, "requests": n, "errors": len(errors), "first_errors": errors[:3],
+            "seconds": round(elapsed, 2), "throughput_rps": round(n / elapsed, 1),
+            "p50_ms": round(pct(latencies, 50), 1), "p95_ms": round(pct(latencies, 95), 1),
+            "p99_ms": round(pct(latencies, 99), 1), "mean_ms": round(statistics.mean(latencies), 1)}
+
+
+def _pg(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def connect(url: str, **kw):
+    """The machine's PostgreSQL is shared (max_connections 100): wait for a free slot."""
+    for _ in range(120):
+        try:
+            return psycopg.connect(url, **kw)
+        except psycopg.OperationalError as exc:
+            if "too many clients" not in str(exc):
+                raise
+            time.sleep(1)
+    return psycopg.connect(url, **kw)
+
+
+def bench_expiry(suite: Suite, count: int) -> dict:
+    url = _pg(suite.env["APPLICATIONS_DATABASE_URL"])
+    with connect(url, autocommit=True) as conn:
+        conn.execute("TRUNCATE outbox")
+        t0 = time.perf_counter()
+        # Overdue applications of every waiting kind: 15-day ones (submitted/read/restored), transferred
+        # ones (30 days), and accepted ones the pupil did not confirm (expired_by_pupil).
+        conn.execute("""
+            INSERT INTO applications (id, offer_id, employer_id, pupil_id, school_uai, academie, school_category,
+                grade, weeks, motivation, state, submitted_at, accepted_at, updated_at, deadline_at,
+                deadline_action, reminder_at, reminder_to)
+            SELECT gen_random_uuid()::text, gen_random_uuid()::text, gen_random_uuid()::text,
+                   gen_random_uuid()::text, '0131884C', 'Aix-Marseille', 'rep_plus', 'troisieme',
+                   ARRAY['2027-W05'], 'bench',
+                   (ARRAY['submitted','read_by_employer','transferred','restored','accepted_by_employer'])[1 + i %% 5],
+                   now() - interval '40 days',
+                   CASE WHEN i %% 5 = 4 THEN now() - interval '20 days' END,
+                   now() - interval '40 days',
+                   now() - interval '1 minute' - (i %% 1000) * interval '1 second',
+                   CASE WHEN i %% 5 = 4 THEN 'expire_by_pupil' ELSE 'expire' END,
+                   now() - interval '4 days', 'employer'
+            FROM generate_series(1, %s) AS i
+        """, (count,))
+        conn.execute("ANALYZE applications")
+        load_s = time.perf_counter() - t0
+    with suite.rpc(timeout=600) as rpc:
+        t0 = time.perf_counter()
+        out = rpc.applications.run_timer()
+        expire_s = time.perf_counter() - t0
+    with connect(url, autocommit=True) as conn:
+        left = conn.execute("SELECT count(*) FROM applications WHERE deadline_at <= now()").fetchone()[0]
+        history = conn.execute("SELECT count(*) FROM application_transitions WHERE actor_role = 'system'").fetchone()[0]
+        outbox = conn.execute("SELECT count(*) FROM outbox WHERE type = 'application.expired'").fetchone()[0]
+        # the relay publishes (with confirms) what the timer wrote; wait until it has sent them all
+        deadline = time.monotonic() + PUBLISH_WAIT
+        while time.monotonic() < deadline:
+            pending = conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]
+            if pending == 0:
+                break
+            time.sleep(0.5)
+        published_s = time.perf_counter() - t0
+        sent = conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL").fetchone()[0]
+    return {"applications": count, "load_seconds": round(load_s, 1), "expired": out["expired"],
+            "expire_seconds": round(expire_s, 2), "still_overdue": left, "history_rows": history,
+            "events_written": outbox, "events_published": sent, "events_pending_after_wait": pending,
+            "publish_wait_seconds": round(published_s, 1),
+            "publish_rate_per_s": round(sent / max(published_s, 1e-6), 0)}
+
+
+def bench_confirmations(suite: Suite, count: int, offers_n: int = 10, seats: int = 3) -> dict:
+    with suite.rpc(timeout=120) as rpc:
+        emp = suite_employer(rpc)
+        offers = [suite_offer(rpc, emp["user_id"], seats=seats) for _ in range(offers_n)]
+        pairs = []
+        for i in range(count):
+            o = offers[i % offers_n]
+            actor = {"user_id": str(uuid.uuid4()), "role": "pupil", "function": None, "school_uai": "0131884C",
+                     "grade": "troisieme", "school_rep": "REP+", "school_qpv": True, "academie": "Aix-Marseille"}
+            app = rpc.applications.submit(actor=actor, offer_id=o["id"], form=application_form(o["offer_weeks"][0]))
+            pairs.append((actor, app["id"], o["id"]))
+        by_offer: dict[str, list[str]] = {}
+        for _, app_id, offer_id in pairs:
+            by_offer.setdefault(offer_id, []).append(app_id)
+        for offer_id, ids in by_offer.items():
+            for k in range(0, len(ids), 200):
+                rpc.applications.bulk(actor=emp["actor"], action="accept", application_ids=ids[k:k + 200])
+    # every pupil confirms at once: all calls are on the bus before the first reply is read
+    results = {"confirmed": 0, "no_seat_left": 0, "other": [], "retried": 0}
+
+    def outcome(reply):
+        try:
+            state = reply.result()["state"]
+            return "confirmed" if state == "confirmed" else state
+        except Conflict as exc:
+            return exc.code
+        except Exception as exc:  # e.g. the shared PostgreSQL out of connections: the client retries
+            return f"error:{type(exc).__name__}"
+
+    with suite.rpc(timeout=300) as rpc:
+        t0 = time.perf_counter()
+        replies = [rpc.applications.confirm.call_async(actor=a, application_id=i) for a, i, _ in pairs]
+        outcomes = [outcome(r) for r in replies]
+        elapsed = time.perf_counter() - t0
+        for k, (a, i, _) in enumerate(pairs):  # retries are safe: confirm is idempotent
+            while outcomes[k].startswith("error:"):
+                results["retried"] += 1
+                outcomes[k] = outcome(rpc.applications.confirm.call_async(actor=a, application_id=i))
+        for o in outcomes:
+            if o in ("confirmed", "no_seat_left"):
+                results[o] += 1
+            else:
+                results["other"].append(o)
+        seats_taken = sum(rpc.offers.get_offer(o["id"])["seats_taken"] for o in offers)
+    url = _pg(suite.env["APPLICATIONS_DATABASE_URL"])
+    with connect(url) as conn:
+        per_offer = conn.execute("SELECT offer_id, count(*) FROM applications WHERE state = 'confirmed' "
+                                 "AND offer_id = ANY(%s) GROUP BY offer_id", ([o["id"] for o in offers],)).fetchall()
+    over = [(o, n) for o, n in per_offer if n > seats]
+    return {"pupils": count, "offers": offers_n, "seats_per_offer": seats, "total_seats": offers_n * seats,
+            "confirmed": results["confirmed"], "refused_no_seat": results["no_seat_left"],
+            "other_errors": results["other"][:5], "retried_after_server_error": results["retried"],
+            "seats_taken_in_offers": seats_taken,
+            "overbooked_offers": len(over), "seconds": round(elapsed, 2)}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--submissions", type=int, default=600)
+    ap.add_argument("--expire", type=int, default=200_000)
+    ap.add_argument("--confirm", type=int, default=500)
+    ap.add_argument("--skip", action="append", default=[], choices=["submit", "expire", "confirm"])
+    args = ap.parse_args(argv)
+    backends = Backends()
+    log_dir = ROOT / "var" / "bench-logs" / backends.run_id
+    # the service's own timer stays out of the way: the benchmark calls run_timer itself
+    suite = Suite(backends, log_dir, extra_env={"APPLICATIONS_EXPIRY_INTERVAL": "3600", "LOG_LEVEL": "WARNING"})
+    results = {"run_id": backends.run_id}
+    try:
+        suite.start_all()
+        if "submit" not in args.skip:
+            results["submission"] = bench_submissions(suite, args.submissions)
+            print(json.dumps({"submission": results["submission"]}, indent=2), flush=True)
+        if "confirm" not in args.skip:
+            results["confirmation"] = bench_confirmations(suite, args.confirm)
+            print(json.dumps({"confirmation": results["confirmation"]}, indent=2), flush=True)
+        if "expire" not in args.skip:
+            results["expiry"] = bench_expiry(suite, args.expire)
+            print(json.dumps({"expiry": results["expiry"]}, indent=2), flush=True)
+    finally:
+        suite.stop_all()
+        backends.close()
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "applications.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

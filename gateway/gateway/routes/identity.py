@@ -1,0 +1,395 @@
+"""HTTP routes of the identity domain: accounts, tokens, schools, pupils, personal data.
+
+Every handler calls the identity service (docs/rpc/identity.md); the service checks
+permissions again with ``actor``."""
+from __future__ import annotations
+
+import base64
+
+from werkzeug.wrappers import Response
+
+from gateway.api import GRADE, UUID, array, obj, route
+
+TAG_AUTH = ["auth"]
+TAG_ME = ["me"]
+TAG_SCHOOLS = ["schools"]
+TAG_PUPILS = ["pupils"]
+TAG_ADMIN = ["admin"]
+
+_NULLABLE_STR = {"type": ["string", "null"]}
+ROLE = {"type": "string", "enum": ["employer", "operator", "school_staff", "pupil", "statistician", "admin"]}
+FUNCTION = {"type": "string", "enum": ["head", "teacher", "cpe", "admin_staff"]}
+UAI = {"type": "string", "pattern": "^[0-9]{7}[A-Za-z]$", "examples": ["0131884C"]}
+PASSWORD = {"type": "string", "minLength": 1, "maxLength": 1000,
+            "description": "12 à 128 caractères, avec minuscule, majuscule, chiffre et caractère spécial."}
+DETAIL = obj({"status": {"type": "string"}, "detail": {"type": "string"}}, ["status"], additional=True)
+
+USER = obj({
+    "id": UUID, "role": ROLE, "status": {"type": "string"}, "first_name": {"type": "string"},
+    "last_name": {"type": "string"}, "function": _NULLABLE_STR, "job_title": _NULLABLE_STR,
+    "organisation_name": _NULLABLE_STR, "school_uai": _NULLABLE_STR, "grade": _NULLABLE_STR,
+    "class_name": _NULLABLE_STR, "stat_scope": _NULLABLE_STR, "stat_scope_code": _NULLABLE_STR,
+    "created_at": _NULLABLE_STR, "activated_at": _NULLABLE_STR,
+}, ["id", "role", "status"], additional=True)
+
+SCHOOL = obj({
+    "uai": {"type": "string"}, "kind": {"type": "string", "enum": ["college", "lycee"]}, "name": {"type": "string"},
+    "sector": {"type": "string", "enum": ["public", "private"]}, "private_contract": _NULLABLE_STR,
+    "status": {"type": "string"}, "postal_code": _NULLABLE_STR, "commune_insee": _NULLABLE_STR,
+    "commune_name": {"type": "string"}, "dep_code": _NULLABLE_STR, "academie_code": _NULLABLE_STR,
+    "academie_name": _NULLABLE_STR, "lat": {"type": ["number", "null"]}, "lon": {"type": ["number", "null"]},
+    "education_prioritaire": {"type": ["string", "null"], "enum": ["REP", "REP+", None]},
+    "qpv": {"type": ["boolean", "null"]}, "qpv_situation": _NULLABLE_STR,
+    "distance_km": {"type": "number"},
+}, ["uai", "kind", "name"], additional=True)
+
+TOKENS = obj({
+    "access_token": {"type": "string", "description": "JWT RS256, 15 minutes."},
+    "token_type": {"type": "string", "const": "Bearer"},
+    "expires_in": {"type": "integer"},
+    "refresh_token": {"type": "string", "description": "Opaque, à usage unique : chaque renouvellement en donne un nouveau."},
+    "refresh_expires_at": {"type": "string", "format": "date-time"},
+    "user": USER,
+    "claims": {"type": "object"},
+}, ["access_token", "token_type", "expires_in", "refresh_token", "user"])
+
+PUPIL = obj({
+    "id": UUID, "first_name": {"type": "string"}, "last_name": {"type": "string"}, "class_name": _NULLABLE_STR,
+    "grade": GRADE, "birth_date": _NULLABLE_STR, "ine": _NULLABLE_STR, "email": _NULLABLE_STR,
+    "status": {"type": "string"}, "activated": {"type": "boolean"}, "last_activity_at": _NULLABLE_STR,
+}, ["id", "first_name", "last_name", "grade"], additional=True)
+
+CODE = obj({"pupil_id": UUID, "last_name": {"type": "string"}, "first_name": {"type": "string"},
+            "class_name": {"type": "string"}, "grade": GRADE, "code": {"type": "string", "examples": ["K7QM-2XHP"]}},
+           ["pupil_id", "code"])
+
+IMPORT_REPORT = obj({
+    "import_id": UUID, "school_uai": {"type": "string"},
+    "summary": obj({"created": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
+                    "rejected": {"type": "integer"}}, ["created", "updated", "unchanged", "rejected"], additional=True),
+    "report": obj({
+        "created": array(obj({"line": {"type": "integer"}, "pupil_id": UUID}, additional=True)),
+        "updated": array(obj({"line": {"type": "integer"}, "pupil_id": UUID,
+                              "changes": array({"type": "string"})}, additional=True)),
+        "unchanged": array(obj({"line": {"type": "integer"}, "pupil_id": UUID}, additional=True)),
+        "rejected": array(obj({"line": {"type": "integer"}, "values": {"type": "object"},
+                               "reasons": array({"type": "string"})}, additional=True)),
+    }, ["created", "updated", "unchanged", "rejected"]),
+    "codes": array(CODE),
+    "codes_expire_at": {"type": "string"},
+    "sheet_pdf_base64": {"type": ["string", "null"], "description": "La fiche imprimable des codes (PDF, base64)."},
+}, ["import_id", "summary", "report", "codes"])
+
+JWKS = obj({"keys": array(obj({"kty": {"type": "string"}, "use": {"type": "string"}, "alg": {"type": "string"},
+                                "kid": {"type": "string"}, "n": {"type": "string"}, "e": {"type": "string"}},
+                               ["kty", "kid", "n", "e"], additional=True))}, ["keys"])
+
+
+def _client(req) -> dict:
+    c = req.client()
+    return {"ip": c["ip"], "user_agent": c["user_agent"]}
+
+
+def _identity(req):
+    return req.rpc("identity")
+
+
+# -- authentication ------------------------------------------------------------------------
+
+REGISTER = obj({
+    "role": {"type": "string", "enum": ["employer", "operator", "school_staff", "statistician"]},
+    "first_name": {"type": "string", "maxLength": 100}, "last_name": {"type": "string", "maxLength": 100},
+    "function": {"type": "string", "maxLength": 100,
+                 "description": "Personnel d'établissement : head, teacher, cpe ou admin_staff. "
+                                "Autres profils : intitulé du poste."},
+    "email": {"type": "string", "maxLength": 254,
+              "description": "Personnel d'établissement : adresse académique (…@ac-<académie>.fr) de l'académie de l'établissement."},
+    "phone": {"type": ["string", "null"], "maxLength": 30, "description": "Mobile, facultatif."},
+    "password": PASSWORD,
+    "school_uai": {"type": ["string", "null"], "description": "Personnel d'établissement : UAI de l'établissement."},
+    "organisation_name": {"type": ["string", "null"], "maxLength": 200, "description": "Opérateurs."},
+    "stat_scope": {"type": ["string", "null"], "enum": ["departement", "academie", "region", "national", None]},
+    "stat_scope_code": {"type": ["string", "null"], "maxLength": 10},
+}, ["role", "first_name", "last_name", "email", "password"])
+
+
+@route("POST", "/api/v1/auth/register", summary="Créer un compte (employeur, opérateur, personnel, statisticien)",
+       description="Le compte doit ensuite être activé par le lien envoyé par e-mail (valable 7 jours). La réponse est "
+                   "la même si l'adresse a déjà un compte.",
+       tags=TAG_AUTH, auth="none", body=REGISTER, response=DETAIL, status=201, rate_limit=(300, 3600))
+def register(req):
+    return _identity(req).register(data=req.body, client=_client(req))
+
+
+@route("POST", "/api/v1/auth/activate", summary="Activer un compte avec le jeton reçu par e-mail", tags=TAG_AUTH,
+       auth="none", body=obj({"token": {"type": "string", "minLength": 1, "maxLength": 200}}, ["token"]),
+       response=obj({"status": {"type": "string"}, "user_id": UUID, "detail": {"type": "string"}}, ["status"]))
+def activate(req):
+    return _identity(req).activate(token=req.body["token"])
+
+
+@route("POST", "/api/v1/auth/activate/resend", summary="Renvoyer le lien d'activation", tags=TAG_AUTH, auth="none",
+       body=obj({"email": {"type": "string", "maxLength": 254}}, ["email"]), response=DETAIL, status=202)
+def resend_activation(req):
+    return _identity(req).resend_activation(email=req.body["email"], client=_client(req))
+
+
+@route("POST", "/api/v1/auth/login", summary="Se connecter (e-mail ou mobile, et mot de passe)",
+       description="8 échecs bloquent le compte 15 minutes (429 avec Retry-After). Les administrateurs ajoutent "
+                   "le code TOTP (totp_code). La réponse ne révèle jamais si un compte existe.",
+       tags=TAG_AUTH, auth="none",
+       body=obj({"identifier": {"type": "string", "maxLength": 254, "description": "E-mail ou numéro de mobile."},
+                 "password": {"type": "string", "maxLength": 1000},
+                 "totp_code": {"type": ["string", "null"], "maxLength": 10}}, ["identifier", "password"]),
+       response=TOKENS)
+def login(req):
+    b = req.body
+    return _identity(req).login(identifier=b["identifier"], password=b["password"], totp_code=b.get("totp_code"),
+                                client=_client(req))
+
+
+@route("POST", "/api/v1/auth/refresh", summary="Renouveler les jetons (rotation du jeton de renouvellement)",
+       description="Un jeton de renouvellement déjà utilisé révoque toute la session (détection de rejeu).",
+       tags=TAG_AUTH, auth="none", body=obj({"refresh_token": {"type": "string", "maxLength": 200}}, ["refresh_token"]),
+       response=TOKENS)
+def refresh(req):
+    return _identity(req).refresh(refresh_token=req.body["refresh_token"], client=_client(req))
+
+
+@route("POST", "/api/v1/auth/logout", summary="Se déconnecter (révoquer la session, ou toutes)",
+       tags=TAG_AUTH, auth="optional",
+       body=obj({"refresh_token": {"type": ["string", "null"], "maxLength": 200},
+                 "all_sessions": {"type": "boolean", "default": False}}),
+       response=obj({"status": {"type": "string"}, "revoked_sessions": {"type": "integer"}}, ["status"]))
+def logout(req):
+    b = req.body or {}
+    return _identity(req).logout(refresh_token=b.get("refresh_token"), actor=req.actor,
+                                 all_sessions=bool(b.get("all_sessions")) and req.actor is not None)
+
+
+@route("POST", "/api/v1/auth/password-reset", summary="Demander un lien de réinitialisation du mot de passe",
+       description="Réponse identique que le compte existe ou non. Lien valable 1 heure.",
+       tags=TAG_AUTH, auth="none", body=obj({"email": {"type": "string", "maxLength": 254}}, ["email"]),
+       response=DETAIL, status=202)
+def password_reset(req):
+    return _identity(req).request_password_reset(email=req.body["email"], client=_client(req))
+
+
+@route("POST", "/api/v1/auth/password-reset/confirm", summary="Choisir un nouveau mot de passe (ferme toutes les sessions)",
+       tags=TAG_AUTH, auth="none",
+       body=obj({"token": {"type": "string", "minLength": 1, "maxLength": 200}, "password": PASSWORD},
+                ["token", "password"]),
+       response=obj({"status": {"type": "string"}, "revoked_sessions": {"type": "integer"},
+                     "detail": {"type": "string"}}, ["status"]))
+def password_reset_confirm(req):
+    return _identity(req).confirm_password_reset(token=req.body["token"], password=req.body["password"])
+
+
+@route("POST", "/api/v1/auth/pupil-activate", summary="Élève : activer son compte avec le code remis par l'établissement",
+       description="Le code sert une seule fois. L'élève choisit son mot de passe et, si l'établissement n'en a pas "
+                   "fourni, l'adresse e-mail (ou le mobile) qui lui servira d'identifiant. Renvoie une session.",
+       tags=TAG_AUTH, auth="none",
+       body=obj({"code": {"type": "string", "maxLength": 20, "examples": ["K7QM-2XHP"]}, "password": PASSWORD,
+                 "email": {"type": ["string", "null"], "maxLength": 254},
+                 "phone": {"type": ["string", "null"], "maxLength": 30}}, ["code", "password"]),
+       response=TOKENS)
+def pupil_activate(req):
+    b = req.body
+    return _identity(req).pupil_activate(code=b["code"], password=b["password"], email=b.get("email"),
+                                         phone=b.get("phone"), client=_client(req))
+
+
+@route("POST", "/api/v1/auth/invitation/accept", summary="Accepter l'invitation d'un collègue",
+       tags=TAG_AUTH, auth="none",
+       body=obj({"token": {"type": "string", "minLength": 1, "maxLength": 200},
+                 "first_name": {"type": "string", "maxLength": 100}, "last_name": {"type": "string", "maxLength": 100},
+                 "password": PASSWORD, "phone": {"type": ["string", "null"], "maxLength": 30}},
+                ["token", "first_name", "last_name", "password"]),
+       response=obj({"status": {"type": "string"}, "user_id": UUID, "detail": {"type": "string"}}, ["status"]))
+def accept_invitation(req):
+    b = req.body
+    return _identity(req).accept_invitation(token=b["token"], first_name=b["first_name"], last_name=b["last_name"],
+                                            password=b["password"], phone=b.get("phone"))
+
+
+@route("POST", "/api/v1/auth/password", summary="Changer son mot de passe (ferme toutes les sessions)", tags=TAG_AUTH,
+       body=obj({"current_password": {"type": "string", "maxLength": 1000}, "new_password": PASSWORD},
+                ["current_password", "new_password"]),
+       response=obj({"status": {"type": "string"}, "revoked_sessions": {"type": "integer"}}, ["status"]),
+       rate_limit=(10, 300))
+def change_password(req):
+    return _identity(req).change_password(actor=req.actor, current_password=req.body["current_password"],
+                                          new_password=req.body["new_password"])
+
+
+@route("GET", "/.well-known/jwks.json", summary="Clés publiques de signature des jetons (JWKS)", tags=TAG_AUTH,
+       auth="none", response=JWKS)
+def jwks(req):
+    return Response(__import__("json").dumps(_identity(req).get_jwks()), status=200, mimetype="application/json",
+                    headers={"Cache-Control": "public, max-age=60"})
+
+
+# -- me --------------------------------------------------------------------------------------
+
+@route("GET", "/api/v1/me", summary="Mon compte", tags=TAG_ME,
+       response=obj({**USER["properties"], "email": _NULLABLE_STR, "phone": _NULLABLE_STR,
+                     "school": {"type": ["object", "null"]}, "totp_enabled": {"type": "boolean"}},
+                    ["id", "role", "status"], additional=True))
+def me(req):
+    return _identity(req).get_me(actor=req.actor)
+
+
+@route("GET", "/api/v1/me/data", summary="Toutes les données personnelles détenues sur moi (identité)", tags=TAG_ME,
+       response=obj({"generated_at": {"type": "string"}, "account": {"type": "object"},
+                     "school": {"type": ["object", "null"]}, "sessions": array({"type": "object"}),
+                     "one_time_tokens": array({"type": "object"}), "activation_codes": array({"type": "object"}),
+                     "pupil_imports": array({"type": "object"}), "login_lock": {"type": ["object", "null"]},
+                     "retention": {"type": "object"}}, ["account"], additional=True))
+def my_data(req):
+    return _identity(req).get_my_data(actor=req.actor)
+
+
+@route("PUT", "/api/v1/me/classes", summary="Personnel : les classes que je suis (messages « professeur de l'élève »)",
+       tags=TAG_ME, roles=["school_staff"],
+       body=obj({"classes": array({"type": "string", "minLength": 1, "maxLength": 40}, maxItems=50)}, ["classes"]),
+       response=obj({"classes": array({"type": "string"})}, ["classes"]))
+def set_my_classes(req):
+    return _identity(req).set_my_classes(actor=req.actor, classes=req.body["classes"])
+
+
+@route("POST", "/api/v1/me/totp", summary="Administrateur : générer un nouveau secret TOTP", tags=TAG_ME,
+       roles=["admin"], response=obj({"secret": {"type": "string"}, "provisioning_uri": {"type": "string"}},
+                                     ["secret", "provisioning_uri"]))
+def totp_setup(req):
+    return _identity(req).totp_setup(actor=req.actor)
+
+
+# -- schools -------------------------------------------------------------------------------------
+
+@route("GET", "/api/v1/schools", summary="Rechercher un établissement (nom ou commune) ou les établissements proches",
+       description="Avec q : recherche insensible aux accents, classée. Avec lat et lon : établissements dans un "
+                   "rayon de radius_km, du plus proche au plus loin.",
+       tags=TAG_SCHOOLS, auth="none",
+       query=obj({"q": {"type": "string", "maxLength": 100}, "kind": {"type": "string", "enum": ["college", "lycee"]},
+                  "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                  "lon": {"type": "number", "minimum": -180, "maximum": 180},
+                  "radius_km": {"type": "number", "exclusiveMinimum": 0, "maximum": 100, "default": 10},
+                  "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20}}),
+       response=obj({"items": array(SCHOOL), "total": {"type": "integer"}}, ["items"]))
+def search_schools(req):
+    q = req.query
+    if q.get("lat") is not None or q.get("lon") is not None:
+        from common.errors import ValidationError
+        if q.get("lat") is None or q.get("lon") is None:
+            raise ValidationError(errors={"lat" if q.get("lat") is None else "lon": ["Ce champ est obligatoire."]})
+        return _identity(req).schools_near(lat=q["lat"], lon=q["lon"], radius_km=q.get("radius_km", 10),
+                                           kind=q.get("kind"), limit=q.get("limit", 20))
+    if not q.get("q"):
+        from common.errors import ValidationError
+        raise ValidationError(errors={"q": ["Saisissez un nom ou une commune (ou lat et lon)."]})
+    return _identity(req).search_schools(q=q["q"], kind=q.get("kind"), limit=q.get("limit", 20))
+
+
+@route("GET", "/api/v1/schools/<uai>", summary="Un établissement, par son UAI", tags=TAG_SCHOOLS, auth="none",
+       response=SCHOOL)
+def get_school(req):
+    return _identity(req).get_school(uai=req.path["uai"])
+
+
+@route("POST", "/api/v1/schools/<uai>/colleagues", summary="Inviter un collègue (chef d'établissement, administration)",
+       tags=TAG_SCHOOLS, roles=["school_staff", "admin"],
+       body=obj({"email": {"type": "string", "maxLength": 254}, "function": FUNCTION,
+                 "first_name": {"type": ["string", "null"], "maxLength": 100},
+                 "last_name": {"type": ["string", "null"], "maxLength": 100}}, ["email", "function"]),
+       response=obj({"user_id": UUID, "status": {"type": "string"}, "email": {"type": "string"},
+                     "function": {"type": "string"}, "school_uai": {"type": "string"},
+                     "expires_at": {"type": "string"}}, ["user_id", "status"]), status=201)
+def invite_colleague(req):
+    b = req.body
+    return _identity(req).invite_colleague(actor=req.actor, email=b["email"], function=b["function"],
+                                           first_name=b.get("first_name"), last_name=b.get("last_name"),
+                                           school_uai=req.path["uai"])
+
+
+# -- pupils ----------------------------------------------------------------------------------------
+
+@route("POST", "/api/v1/schools/<uai>/pupils/import", summary="Importer une liste d'élèves (CSV du logiciel de vie scolaire)",
+       description="Corps : le fichier CSV brut (en-têtes français : Nom, Prénom, Date de naissance, Classe, Niveau, "
+                   "INE et Email facultatifs ; séparateur « ; » ou « , » ; UTF-8 ou Latin-1). Réimporter le même "
+                   "fichier ne change rien. Réponse : le rapport (créés, mis à jour, inchangés, rejetés avec motifs) "
+                   "et la fiche des codes d'activation ; avec ?format=pdf, directement la fiche PDF.",
+       tags=TAG_PUPILS, roles=["school_staff", "admin"],
+       request_content_types=["text/csv", "application/csv", "text/plain", "application/octet-stream"],
+       max_body=2 * 1024 * 1024,
+       query=obj({"filename": {"type": "string", "maxLength": 255},
+                  "format": {"type": "string", "enum": ["json", "pdf"], "default": "json"}}),
+       response=IMPORT_REPORT, status=200)
+def import_pupils(req):
+    out = _identity(req).import_pupils(actor=req.actor, uai=req.path["uai"],
+                                       content_base64=base64.b64encode(req.data or b"").decode("ascii"),
+                                       filename=req.query.get("filename"))
+    if req.query.get("format") == "pdf":
+        pdf = base64.b64decode(out.get("sheet_pdf_base64") or "")
+        return Response(pdf, status=200, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="codes-{out["school_uai"]}.pdf"',
+                                 "X-Import-Id": out["import_id"]})
+    return out
+
+
+@route("GET", "/api/v1/schools/<uai>/pupils", summary="Les élèves de l'établissement (personnel de l'établissement)",
+       tags=TAG_PUPILS, roles=["school_staff", "admin"],
+       query=obj({"class_name": {"type": "string", "maxLength": 40}, "grade": GRADE,
+                  "q": {"type": "string", "maxLength": 100},
+                  "page": {"type": "integer", "minimum": 1, "default": 1},
+                  "page_size": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}}),
+       response=obj({"items": array(PUPIL), "page": {"type": "integer"}, "page_size": {"type": "integer"},
+                     "total": {"type": "integer"}, "classes": array({"type": ["string", "null"]})}, ["items"]))
+def list_pupils(req):
+    q = req.query
+    return _identity(req).list_pupils(actor=req.actor, uai=req.path["uai"], class_name=q.get("class_name"),
+                                      grade=q.get("grade"), q=q.get("q"), page=q.get("page", 1),
+                                      page_size=q.get("page_size", 100))
+
+
+@route("POST", "/api/v1/schools/<uai>/pupils/codes", summary="Nouveaux codes d'activation (élèves pas encore activés)",
+       description="Les anciens codes de ces élèves cessent de fonctionner.",
+       tags=TAG_PUPILS, roles=["school_staff", "admin"],
+       body=obj({"pupil_ids": array(UUID, minItems=1, maxItems=1000)}, ["pupil_ids"]),
+       response=obj({"codes": array(CODE), "sheet_pdf_base64": {"type": ["string", "null"]}}, ["codes"]))
+def regenerate_codes(req):
+    return _identity(req).regenerate_codes(actor=req.actor, uai=req.path["uai"], pupil_ids=req.body["pupil_ids"])
+
+
+@route("PATCH", "/api/v1/pupils/<pupil_id>", summary="Changer un élève de classe", tags=TAG_PUPILS,
+       roles=["school_staff", "admin"],
+       body=obj({"class_name": {"type": "string", "minLength": 1, "maxLength": 40}, "grade": GRADE}, ["class_name"]),
+       response=PUPIL)
+def move_pupil(req):
+    return _identity(req).move_pupil(actor=req.actor, pupil_id=req.path["pupil_id"],
+                                     class_name=req.body["class_name"], grade=req.body.get("grade"))
+
+
+# -- admin --------------------------------------------------------------------------------------------
+
+@route("POST", "/api/v1/admin/identity/anonymize-inactive",
+       summary="Anonymiser les comptes inactifs (élèves : 1 an, autres : 2 ans)", tags=TAG_ADMIN, roles=["admin"],
+       response=obj({"anonymized": {"type": "integer"}, "user_ids": array(UUID)}, ["anonymized"]))
+def anonymize_inactive(req):
+    return _identity(req).anonymize_inactive(actor=req.actor)
+
+
+@route("POST", "/api/v1/admin/identity/signing-keys", summary="Faire tourner la clé de signature des jetons",
+       description="L'ancienne clé reste publiée le temps de vie d'un jeton d'accès (15 min).",
+       tags=TAG_ADMIN, roles=["admin"],
+       body=obj({"activate_in_seconds": {"type": "integer", "minimum": 0, "maximum": 86400}}),
+       response=obj({"kid": {"type": "string"}, "activated_at": {"type": "string"}, "retired": _NULLABLE_STR},
+                    ["kid"]), status=201)
+def rotate_signing_key(req):
+    return _identity(req).rotate_signing_key(actor=req.actor,
+                                             activate_in_seconds=(req.body or {}).get("activate_in_seconds", 0))
+
+
+@route("POST", "/api/v1/admin/users/<user_id>/validate", summary="Valider un compte statisticien", tags=TAG_ADMIN,
+       roles=["admin"], response=obj({"user_id": UUID, "status": {"type": "string"}}, ["user_id", "status"]))
+def validate_statistician(req):
+    return _identity(req).validate_statistician(actor=req.actor, user_id=req.path["user_id"])

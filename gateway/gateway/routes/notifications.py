@@ -1,0 +1,117 @@
+"""HTTP routes of the notifications domain: the in-app inbox, notification preferences, and the
+admin view of failed messages. The notifications service checks the actor again."""
+from gateway.api import UUID, array, obj, route
+
+ALL_ROLES = ["employer", "operator", "school_staff", "pupil", "statistician", "admin"]
+DATETIME = {"type": "string", "format": "date-time"}
+NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+
+NOTIFICATION = obj({
+    "id": UUID,
+    "template": {"type": "string", "description": "Type de message (ex. new_application)."},
+    "title": {"type": "string"},
+    "body": {"type": "string"},
+    "link": {"type": "string", "format": "uri"},
+    "created_at": DATETIME,
+    "read_at": NULLABLE_DATETIME,
+}, ["id", "template", "title", "body", "link", "created_at", "read_at"])
+
+NOTIFICATION_PAGE = obj({
+    "items": array(NOTIFICATION),
+    "page": {"type": "integer"},
+    "page_size": {"type": "integer"},
+    "total": {"type": "integer"},
+    "unread": {"type": "integer"},
+}, ["items", "page", "page_size", "total", "unread"])
+
+UNREAD = obj({"unread": {"type": "integer", "minimum": 0}}, ["unread"])
+
+CATEGORY_SWITCHES = {"type": "object", "additionalProperties": {"type": "boolean"},
+                     "description": "Catégorie -> reçue ou non (account, applications, conventions, offers, "
+                                    "reminders, school). Les messages essentiels et de sécurité partent toujours."}
+PREFERENCES_IN = obj({"email": CATEGORY_SWITCHES, "sms": CATEGORY_SWITCHES})
+PREFERENCES = obj({"email": CATEGORY_SWITCHES, "sms": CATEGORY_SWITCHES,
+                   "categories": array({"type": "string"}),
+                   "essential_templates": array({"type": "string"})},
+                  ["email", "sms", "categories", "essential_templates"])
+
+MESSAGE = obj({
+    "id": UUID, "event_id": {"type": "string"}, "event_type": {"type": "string"},
+    "template": {"type": "string"}, "recipient": {"type": "string"},
+    "channel": {"type": "string", "enum": ["email", "sms", "in_app"]},
+    "status": {"type": "string", "enum": ["pending", "sent", "failed", "skipped", "cancelled"]},
+    "attempts": {"type": "integer"}, "last_error": {"type": ["string", "null"]},
+    "subject": {"type": ["string", "null"]},
+    "created_at": DATETIME, "next_attempt_at": NULLABLE_DATETIME, "sent_at": NULLABLE_DATETIME,
+    "refs": {"type": "object", "description": "Ce dont parle le message (application_id, offer_id, convention_id...)."},
+}, ["id", "template", "channel", "status", "attempts"], additional=True)
+
+MESSAGE_PAGE = obj({"items": array(MESSAGE), "page": {"type": "integer"}, "page_size": {"type": "integer"},
+                    "total": {"type": "integer"}}, ["items", "total"])
+
+
+@route("GET", "/api/v1/me/notifications", summary="Mes notifications", tags=["notifications"], roles=ALL_ROLES,
+       description="La boîte de réception de l'utilisateur connecté, les plus récentes d'abord.",
+       query=obj({"unread_only": {"type": "boolean", "default": False},
+                  "page": {"type": "integer", "minimum": 1, "default": 1},
+                  "page_size": {"type": "integer", "minimum": 1, "maximum": 100, "default": 30}}),
+       response=NOTIFICATION_PAGE)
+def list_my_notifications(req):
+    q = req.query or {}
+    return req.rpc("notifications").list_notifications(
+        actor=req.actor, unread_only=bool(q.get("unread_only", False)), page=q.get("page", 1),
+        page_size=q.get("page_size", 30))
+
+
+@route("GET", "/api/v1/me/notifications/unread-count", summary="Nombre de notifications non lues",
+       tags=["notifications"], roles=ALL_ROLES, response=UNREAD)
+def unread_count(req):
+    return req.rpc("notifications").unread_count(actor=req.actor)
+
+
+@route("POST", "/api/v1/me/notifications/<notification_id>/read", summary="Marquer une notification comme lue",
+       tags=["notifications"], roles=ALL_ROLES, response=NOTIFICATION)
+def mark_read(req):
+    return req.rpc("notifications").mark_read(actor=req.actor, notification_id=req.path["notification_id"])
+
+
+@route("POST", "/api/v1/me/notifications/read-all", summary="Tout marquer comme lu", tags=["notifications"],
+       roles=ALL_ROLES, response=obj({"marked": {"type": "integer"}}, ["marked"]))
+def mark_all_read(req):
+    return req.rpc("notifications").mark_all_read(actor=req.actor)
+
+
+@route("GET", "/api/v1/me/notification-preferences", summary="Mes préférences de notification",
+       tags=["notifications"], roles=ALL_ROLES, response=PREFERENCES)
+def get_preferences(req):
+    return req.rpc("notifications").get_preferences(actor=req.actor)
+
+
+@route("PUT", "/api/v1/me/notification-preferences", summary="Choisir les messages reçus par e-mail et SMS",
+       description="Seuls les messages facultatifs peuvent être désactivés ; les messages essentiels "
+                   "et de sécurité (activation, mot de passe, code de signature) partent toujours.",
+       tags=["notifications"], roles=ALL_ROLES, body=PREFERENCES_IN, response=PREFERENCES)
+def set_preferences(req):
+    return req.rpc("notifications").set_preferences(actor=req.actor, preferences=req.body or {})
+
+
+@route("GET", "/api/v1/admin/notifications", summary="Messages envoyés ou en échec (administration)",
+       description="Par défaut les messages en échec (`failed`) : tentatives épuisées ou refus définitif.",
+       tags=["notifications", "admin"], roles=["admin"],
+       query=obj({"status": {"type": "string", "enum": ["pending", "sent", "failed", "skipped", "cancelled"],
+                             "default": "failed"},
+                  "event_id": {"type": "string"}, "user_id": UUID,
+                  "page": {"type": "integer", "minimum": 1, "default": 1},
+                  "page_size": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
+       response=MESSAGE_PAGE)
+def admin_list_messages(req):
+    q = req.query or {}
+    return req.rpc("notifications").list_messages(
+        actor=req.actor, status=q.get("status", "failed"), page=q.get("page", 1), page_size=q.get("page_size", 50),
+        event_id=q.get("event_id"), user_id=q.get("user_id"))
+
+
+@route("POST", "/api/v1/admin/notifications/<message_id>/retry", summary="Renvoyer un message en échec",
+       tags=["notifications", "admin"], roles=["admin"], response=MESSAGE)
+def admin_retry_message(req):
+    return req.rpc("notifications").retry_message(actor=req.actor, message_id=req.path["message_id"])

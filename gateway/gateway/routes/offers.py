@@ -1,0 +1,229 @@
+"""HTTP routes of the offers domain (the rules live in the offers service; see docs/rpc/offers.md).
+
+Schemas here describe shapes and types (they feed the OpenAPI document); the
+service checks the business rules (lengths, SIRET, calendar...) and returns
+every error at once, in French."""
+from __future__ import annotations
+
+from gateway.api import GRADE, ISO_WEEK, PAGE, UUID, array, obj, route
+
+TAGS = ["offers"]
+PARTNER_TAGS = ["partner"]
+TEXT = {"type": "string"}
+NTEXT = {"type": ["string", "null"]}
+NNUM = {"type": ["number", "null"]}
+NBOOL = {"type": ["boolean", "null"]}
+DATE = {"type": ["string", "null"], "format": "date"}
+DT = {"type": ["string", "null"], "format": "date-time"}
+STATE = {"type": "string", "enum": ["draft", "published", "unpublished", "need_to_be_updated", "removed"]}
+SECTOR = {"type": "string", "pattern": r"^s\d{1,2}$", "examples": ["s26"]}
+PERIOD = {"type": "string", "enum": ["both", "week1", "week2"]}
+TIME = {"type": "string", "pattern": r"^\d{2}:\d{2}$", "examples": ["08:30"]}
+DAY_HOURS = obj({"start": TIME, "end": TIME}, ["start", "end"])
+DAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+
+ADDRESS = obj({
+    "street": TEXT, "commune_insee": NTEXT, "postal_code": NTEXT, "city": NTEXT, "lat": NNUM, "lon": NNUM,
+}, description="Lieu : commune (code INSEE) ou code postal ; coordonnées déduites de la commune si absentes.")
+HEAD_OFFICE = obj({"street": TEXT, "postal_code": TEXT, "city": TEXT})
+ORGANISATION = obj({
+    "name": TEXT, "trade_name": NTEXT, "siret": NTEXT, "manual_entry": NBOOL, "is_public": {"type": "boolean"},
+    "public_employer_type": NTEXT, "sector": {"type": ["string", "null"]}, "naf_code": NTEXT,
+    "head_office_address": HEAD_OFFICE, "contact_phone": TEXT,
+}, additional=False, description="Structure d'accueil. Téléphone de contact jamais montré aux élèves.")
+HOURS = {
+    "type": "object",
+    "description": "Horaires identiques chaque jour ({mode: same, start, end, days?}) ou jour par jour "
+                   "({mode: per_day, days: {monday: {start, end}, ...}}), au quart d'heure entre 08:00 et 20:00.",
+    "properties": {
+        "mode": {"type": "string", "enum": ["same", "per_day"]},
+        "start": TIME, "end": TIME,
+        "days": {"oneOf": [array({"type": "string", "enum": DAY_NAMES}),
+                           {"type": "object", "properties": {d: DAY_HOURS for d in DAY_NAMES},
+                            "additionalProperties": False}]},
+    },
+    "required": ["mode"],
+    "additionalProperties": False,
+}
+STEP_BODY = obj({
+    "step": {"type": "string", "enum": ["place", "organisation", "planning"]},
+    # step 1
+    "title": TEXT, "description": TEXT, "address": ADDRESS,
+    # step 2
+    "organisation": ORGANISATION, "work_environment": NTEXT, "accessibility": NTEXT,
+    # step 3
+    "grades": array(GRADE), "school_year": {"type": "string", "pattern": r"^\d{4}-\d{4}$"},
+    "weeks": array(ISO_WEEK), "all_year": {"type": "boolean"}, "seconde_period": {"type": ["string", "null"]},
+    "seats": {"type": "integer"}, "hours": HOURS, "lunch_break": TEXT,
+    "reserved_school_uais": array(TEXT), "reserved_rep": {"type": "boolean"}, "reserved_qpv": {"type": "boolean"},
+}, description="Une étape de création (place : métier et lieu ; organisation ; planning). "
+               "Chaque étape est validée en entier et renvoie toutes ses erreurs.")
+
+OFFER = obj({
+    "id": UUID, "state": STATE, "employer_id": NTEXT, "operator_id": NTEXT, "is_partner": {"type": "boolean"},
+    "permalink": NTEXT, "title": NTEXT, "description": NTEXT, "address": {"type": ["object", "null"]},
+    "city": NTEXT, "commune_insee": NTEXT, "dep_code": NTEXT, "academie_code": NTEXT, "lat": NNUM, "lon": NNUM,
+    "organisation": {"type": ["object", "null"]}, "siret": NTEXT, "sector": NTEXT,
+    "grades": array(GRADE), "school_year": NTEXT, "weeks": array(ISO_WEEK), "all_year": {"type": "boolean"},
+    "seconde_period": NTEXT, "offer_weeks": array(ISO_WEEK), "first_day": DATE, "last_day": DATE,
+    "seats": {"type": "integer"}, "seats_taken": {"type": "integer"}, "seats_left": {"type": "integer"},
+    "hours": {"type": ["object", "null"]}, "hours_by_day": {"type": ["object", "null"]}, "lunch_break": NTEXT,
+    "reserved_rep": {"type": "boolean"}, "reserved_qpv": {"type": "boolean"}, "linked_offer_id": NTEXT,
+    "can_apply": {"type": "boolean"}, "published_at": DT, "created_at": DT, "updated_at": DT,
+}, ["id", "state"], additional=True)
+OFFERS = obj({"offers": array(OFFER)}, ["offers"])
+RESULT = obj({
+    "id": UUID, "title": TEXT, "organisation_name": NTEXT, "city": NTEXT, "commune_insee": NTEXT,
+    "sector": NTEXT, "grades": array(GRADE), "school_year": NTEXT, "weeks": array(ISO_WEEK),
+    "seconde_period": NTEXT, "first_day": DATE, "last_day": DATE, "distance_km": NNUM,
+    "seats_left": {"type": "integer"}, "is_partner": {"type": "boolean"}, "permalink": NTEXT,
+    "reserved": {"type": "boolean"}, "priority": {"type": "boolean"}, "can_apply": {"type": "boolean"},
+}, ["id", "title", "seats_left", "can_apply"], additional=True)
+SEARCH_RESULT = obj({
+    "items": array(RESULT), "page": {"type": "integer"}, "per_page": {"type": "integer"},
+    "has_more": {"type": "boolean"},
+    "relaxed": {"type": "boolean", "description": "Aucun résultat strict : recherche élargie (mot-clé et "
+                                                  "secteur ignorés)."},
+    "centre": {"type": ["object", "null"]}, "grade": NTEXT,
+}, ["items", "page", "per_page", "has_more", "relaxed"])
+SEARCH_QUERY = obj({
+    "commune": {"type": "string", "description": "Code INSEE de la commune"},
+    "postal_code": {"type": "string"},
+    "lat": {"type": "number"}, "lon": {"type": "number"},
+    "radius_km": {"type": "number", "minimum": 5, "maximum": 60, "default": 20},
+    "q": {"type": "string", "maxLength": 200, "description": "Texte libre (sans accents requis, préfixes)"},
+    "sector": array(SECTOR), "grade": GRADE, "week": ISO_WEEK, "period": PERIOD, "page": PAGE,
+})
+PAGE_OF_OFFERS = obj({"items": array(OFFER), "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                      "total": {"type": "integer"}}, ["items"], additional=True)
+SECTORS = array(obj({"id": SECTOR, "name": TEXT}, ["id", "name"]))
+CALENDAR = obj({"school_year": TEXT, "college": {"type": "object"}, "seconde": {"type": "object"},
+                "overridden": {"type": "boolean"}}, ["school_year", "college", "seconde"], additional=True)
+CALENDAR_BODY = obj({"college_start": DATE, "college_end": DATE, "seconde_week1_start": DATE})
+DUPLICATE_BODY = obj({"school_year": {"type": "string"}, "keep_place": {"type": "boolean"}})
+
+PARTNER_BODY = obj({
+    "remote_id": {"type": "string"}, "title": TEXT, "description": TEXT, "employer_name": TEXT,
+    "employer_description": NTEXT, "siret": NTEXT, "is_public": {"type": "boolean"}, "sector": SECTOR,
+    "address": ADDRESS, "grades": array(GRADE), "weeks": array(ISO_WEEK), "period": PERIOD,
+    "school_year": {"type": "string"}, "seats": {"type": "integer"},
+    "permalink": {"type": "string", "description": "Adresse https où les élèves candidatent"},
+    "reserved_rep": {"type": "boolean"}, "reserved_qpv": {"type": "boolean"},
+}, description="Offre poussée par un opérateur. Collège (quatrieme/troisieme + weeks) ou lycée "
+               "(seconde + period), jamais les deux.")
+PARTNER_OFFER = obj({"id": UUID, "remote_id": TEXT, "state": STATE, "title": TEXT, "permalink": NTEXT,
+                     "seats_left": {"type": "integer"}}, ["id", "remote_id", "state"], additional=True)
+PARTNER_PAGE = obj({"items": array(PARTNER_OFFER), "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                    "total": {"type": "integer"}}, ["items"], additional=True)
+RATE = {429: "Plus de 100 requêtes par minute pour cet opérateur (en-tête Retry-After)"}
+
+
+def _offers(req):
+    return req.rpc("offers")
+
+
+# -- reference -------------------------------------------------------------------------
+@route("GET", "/api/v1/sectors", summary="Les 51 secteurs d'activité", tags=TAGS, auth="none", response=SECTORS)
+def list_sectors(req):
+    return _offers(req).list_sectors()
+
+
+@route("GET", "/api/v1/offers/calendar", summary="Calendrier des stages d'une année scolaire", tags=TAGS,
+       auth="none", query=obj({"school_year": {"type": "string", "pattern": r"^\d{4}-\d{4}$"}}), response=CALENDAR)
+def get_calendar(req):
+    return _offers(req).get_calendar(school_year=req.query.get("school_year"))
+
+
+@route("PUT", "/api/v1/offers/calendar/<school_year>", summary="Modifier les dates d'une année (admin)",
+       tags=TAGS, roles=["admin"], body=CALENDAR_BODY, response=CALENDAR)
+def set_calendar(req):
+    return _offers(req).set_calendar_override(actor=req.actor, school_year=req.path["school_year"],
+                                              dates=req.body)
+
+
+# -- search and reading ------------------------------------------------------------------
+@route("GET", "/api/v1/offers", summary="Rechercher des offres près d'un lieu", tags=TAGS, auth="optional",
+       query=SEARCH_QUERY, response=SEARCH_RESULT,
+       description="Lieu (commune, code postal ou lat/lon ; par défaut l'établissement de l'élève), rayon 5 à "
+                   "60 km, texte libre, secteurs, niveau, semaine ou période ; 30 résultats par page. Un élève "
+                   "ne voit que son niveau et les offres réservées auxquelles son établissement a droit ; "
+                   "élèves REP/REP+ : offres réservées REP d'abord, élèves QPV : offres réservées QPV d'abord.")
+def search_offers(req):
+    return _offers(req).search(actor=req.actor, params=req.query)
+
+
+@route("GET", "/api/v1/offers/<offer_id>", summary="Une offre", tags=TAGS, auth="optional", response=OFFER)
+def get_offer(req):
+    return _offers(req).view_offer(actor=req.actor, offer_id=req.path["offer_id"])
+
+
+@route("GET", "/api/v1/me/offers", summary="Mes offres", tags=TAGS, roles=["employer", "admin"],
+       query=obj({"state": STATE, "page": PAGE}), response=PAGE_OF_OFFERS)
+def my_offers(req):
+    return _offers(req).list_my_offers(actor=req.actor, state=req.query.get("state"),
+                                       page=req.query.get("page", 1))
+
+
+# -- employer commands ---------------------------------------------------------------------
+@route("POST", "/api/v1/offers", summary="Créer une offre (brouillon, une étape)", tags=TAGS,
+       roles=["employer"], body=STEP_BODY, response=OFFER, status=201, idempotent=True)
+def create_offer(req):
+    return _offers(req).create_offer(actor=req.actor, data=req.body, idempotency_key=req.idempotency_key)
+
+
+@route("PATCH", "/api/v1/offers/<offer_id>", summary="Enregistrer une étape d'une offre", tags=TAGS,
+       roles=["employer", "admin"], body=STEP_BODY, response=OFFER)
+def update_offer(req):
+    return _offers(req).update_offer(actor=req.actor, offer_id=req.path["offer_id"], data=req.body)
+
+
+@route("POST", "/api/v1/offers/<offer_id>/publish", summary="Publier (ou republier) une offre", tags=TAGS,
+       roles=["employer", "admin"], response=OFFERS,
+       description="Valide toute l'offre. Une offre collège + lycée devient deux offres liées. Une republication "
+                   "impossible renvoie 409 avec les raisons (places, semaines, « dupliquez-la »).")
+def publish_offer(req):
+    return _offers(req).publish_offer(actor=req.actor, offer_id=req.path["offer_id"])
+
+
+@route("POST", "/api/v1/offers/<offer_id>/unpublish", summary="Dépublier une offre", tags=TAGS,
+       roles=["employer", "admin"], response=OFFER)
+def unpublish_offer(req):
+    return _offers(req).unpublish_offer(actor=req.actor, offer_id=req.path["offer_id"])
+
+
+@route("POST", "/api/v1/offers/<offer_id>/duplicate", summary="Dupliquer une offre (autre période ou année)",
+       tags=TAGS, roles=["employer", "admin"], body=DUPLICATE_BODY, response=OFFER, status=201, idempotent=True)
+def duplicate_offer(req):
+    return _offers(req).duplicate_offer(actor=req.actor, offer_id=req.path["offer_id"], options=req.body or {},
+                                        idempotency_key=req.idempotency_key)
+
+
+@route("DELETE", "/api/v1/offers/<offer_id>", summary="Supprimer une offre (conservée, masquée)", tags=TAGS,
+       roles=["employer", "admin"], response=OFFER)
+def remove_offer(req):
+    return _offers(req).remove_offer(actor=req.actor, offer_id=req.path["offer_id"])
+
+
+# -- partner API -----------------------------------------------------------------------------
+@route("POST", "/api/v1/partner/offers", summary="Pousser une offre partenaire", tags=PARTNER_TAGS,
+       roles=["operator"], body=PARTNER_BODY, response=PARTNER_OFFER, status=201, extra_responses=RATE)
+def partner_create(req):
+    return _offers(req).partner_create(actor=req.actor, data=req.body)
+
+
+@route("GET", "/api/v1/partner/offers", summary="Mes offres partenaires", tags=PARTNER_TAGS, roles=["operator"],
+       query=obj({"page": PAGE}), response=PARTNER_PAGE, extra_responses=RATE)
+def partner_list(req):
+    return _offers(req).partner_list(actor=req.actor, page=req.query.get("page", 1))
+
+
+@route("PATCH", "/api/v1/partner/offers/<remote_id>", summary="Modifier une offre partenaire",
+       tags=PARTNER_TAGS, roles=["operator"], body=PARTNER_BODY, response=PARTNER_OFFER, extra_responses=RATE)
+def partner_update(req):
+    return _offers(req).partner_update(actor=req.actor, remote_id=req.path["remote_id"], data=req.body)
+
+
+@route("DELETE", "/api/v1/partner/offers/<remote_id>", summary="Retirer une offre partenaire",
+       tags=PARTNER_TAGS, roles=["operator"], response=PARTNER_OFFER, extra_responses=RATE)
+def partner_delete(req):
+    return _offers(req).partner_delete(actor=req.actor, remote_id=req.path["remote_id"])

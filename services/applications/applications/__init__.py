@@ -1,0 +1,1 @@
+"""Applications service: pupils apply to offers, employers answer, pupils confirm."""

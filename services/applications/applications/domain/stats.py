@@ -1,0 +1,92 @@
+"""Aggregates: counts by state, split by the pupil's school category, and the placement rate.
+
+Categories are exclusive so they add up: "rep_plus" (REP+ school), "rep" (REP school), "qpv" (a school in
+a priority neighbourhood that is not REP/REP+), "other". The placement rate of a category is the share of
+its pupils who applied that hold a confirmed internship.
+"""
+from __future__ import annotations
+
+from common.errors import Forbidden, ValidationError
+
+from . import states as S
+
+CATEGORIES = ("rep_plus", "rep", "qpv", "other")
+
+
+def category(school_rep, school_qpv) -> str:
+    from .submission import rep_of
+
+    rep = rep_of(school_rep)
+    if rep == "REP+":
+        return "rep_plus"
+    if rep == "REP":
+        return "rep"
+    if school_qpv:
+        return "qpv"
+    return "other"
+
+
+def scope(actor: dict, params: dict | None = None) -> dict:
+    """The filter (column -> value) of the stats ``actor`` may read, narrowed by ``params`` when allowed.
+
+    employer: their offers; school_staff: their school; statistician: their académie (or, if national,
+    any académie/school asked for, else national); admin: anything asked for.
+    """
+    params = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+    unknown = set(params) - {"academie", "school_uai", "employer_id", "offer_id"}
+    if unknown:
+        raise ValidationError(errors={k: ["Filtre inconnu."] for k in sorted(unknown)})
+    role = (actor or {}).get("role")
+    if role == "employer":
+        out = {"employer_id": actor["user_id"]}
+        if "offer_id" in params:
+            out["offer_id"] = params["offer_id"]
+        return out
+    if role == "school_staff":
+        if not actor.get("school_uai"):
+            raise Forbidden("Votre compte n'est rattaché à aucun établissement.")
+        return {"school_uai": actor["school_uai"]}
+    if role == "statistician":
+        if actor.get("academie"):
+            if params.get("academie") not in (None, actor["academie"]):
+                raise Forbidden("Vous n'avez accès qu'aux statistiques de votre académie.")
+            out = {"academie": actor["academie"]}
+            if "school_uai" in params:
+                out["school_uai"] = params["school_uai"]
+            return out
+        return {k: v for k, v in params.items() if k in ("academie", "school_uai")}
+    if role == "admin":
+        return params
+    raise Forbidden("Vous n'avez pas accès aux statistiques des candidatures.")
+
+
+def aggregate(counts: list[tuple[str, str, int]], pupils: list[tuple[str, int, int]] | None = None) -> dict:
+    """Build the stats body.
+
+    ``counts``: (category, state, applications); ``pupils``: (category, pupils who applied, pupils placed).
+    """
+    empty_states = {s: 0 for s in S.STATES}
+    by_cat = {c: {"by_state": dict(empty_states), "total": 0, "pupils": 0, "placed_pupils": 0,
+                  "placement_rate": None} for c in CATEGORIES}
+    total = {"by_state": dict(empty_states), "total": 0, "pupils": 0, "placed_pupils": 0, "placement_rate": None}
+    for cat, state, n in counts:
+        cat = cat if cat in by_cat else "other"
+        by_cat[cat]["by_state"][state] += n
+        by_cat[cat]["total"] += n
+        total["by_state"][state] += n
+        total["total"] += n
+    for cat, applied, placed in pupils or ():
+        cat = cat if cat in by_cat else "other"
+        for bucket in (by_cat[cat], total):
+            bucket["pupils"] += applied
+            bucket["placed_pupils"] += placed
+    for bucket in list(by_cat.values()) + [total]:
+        if bucket["pupils"]:
+            bucket["placement_rate"] = round(bucket["placed_pupils"] / bucket["pupils"], 4)
+        bucket["by_tab"] = {tab: sum(bucket["by_state"][s] for s in states) for tab, states in S.TABS.items()}
+    priority = [by_cat[c] for c in ("rep_plus", "rep", "qpv")]
+    p_pupils = sum(b["pupils"] for b in priority)
+    p_placed = sum(b["placed_pupils"] for b in priority)
+    return {"total": total, "by_category": by_cat,
+            "priority": {"pupils": p_pupils, "placed_pupils": p_placed,
+                         "placement_rate": round(p_placed / p_pupils, 4) if p_pupils else None}}

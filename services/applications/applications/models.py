@@ -1,0 +1,91 @@
+"""Tables of the applications service (its own database: no other service reads them)."""
+from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String,
+                        Table, Text, UniqueConstraint, text)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from common.db import service_metadata
+
+metadata, outbox, inbox = service_metadata()
+
+TS = DateTime(timezone=True)
+
+applications = Table(
+    "applications", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("offer_id", String(36), nullable=False),
+    Column("employer_id", String(36), nullable=False),
+    Column("pupil_id", String(36), nullable=False),
+    Column("school_uai", String(10)),
+    Column("academie", String(60)),
+    Column("school_category", String(10), nullable=False, server_default="other"),
+    Column("grade", String(12), nullable=False),
+    Column("weeks", ARRAY(String(8)), nullable=False),
+    # snapshots for display (taken at submission)
+    Column("offer_title", String(300)),
+    Column("pupil_name", String(200)),
+    Column("school_name", String(300)),
+    Column("class_name", String(60)),
+    # the form
+    Column("motivation", Text, nullable=False),
+    Column("email", String(254)),
+    Column("phone", String(20)),
+    Column("address", String(170)),
+    Column("legal_representative", JSONB),
+    # state and dates
+    Column("state", String(40), nullable=False),
+    Column("submitted_at", TS, nullable=False),
+    Column("accepted_at", TS),
+    Column("transferred_at", TS),
+    Column("restored_at", TS),
+    Column("nudged_at", TS),
+    Column("restore_count", Integer, nullable=False, server_default="0"),
+    Column("updated_at", TS, nullable=False),
+    # the timer's columns (see domain/clocks.py)
+    Column("deadline_at", TS),
+    Column("deadline_action", String(20)),
+    Column("reminder_at", TS),
+    Column("reminder_to", String(10)),
+    # a seat is held in offers for this application (reconciled by the timer)
+    Column("seat_held", Boolean, nullable=False, server_default="false"),
+    Column("idempotency_key", String(100)),
+    UniqueConstraint("pupil_id", "offer_id", name="uq_applications_pupil_offer"),
+)
+# Only submissions that came with a key are indexed (ON CONFLICT infers this partial unique index).
+Index("uq_applications_pupil_idempotency_key", applications.c.pupil_id, applications.c.idempotency_key,
+      unique=True, postgresql_where=applications.c.idempotency_key.isnot(None))
+Index("ix_applications_deadline_at", applications.c.deadline_at,
+      postgresql_where=applications.c.deadline_at.isnot(None))
+Index("ix_applications_employer_state", applications.c.employer_id, applications.c.state)
+Index("ix_applications_offer_id", applications.c.offer_id)
+Index("ix_applications_school_uai", applications.c.school_uai)
+Index("ix_applications_academie", applications.c.academie)
+Index("ix_applications_seat_release", applications.c.id,
+      postgresql_where=text("seat_held AND state <> 'confirmed'"))
+
+transitions = Table(
+    "application_transitions", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    # no foreign key: the timer writes thousands of rows per statement and a FK trigger per row costs more
+    # than it protects (history rows are only ever written beside their application, in its transaction)
+    Column("application_id", String(36), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("from_state", String(40)),
+    Column("to_state", String(40), nullable=False),
+    Column("actor_role", String(30), nullable=False),
+    Column("actor_id", String(36)),
+    Column("at", TS, nullable=False),
+    Column("reason", Text),
+    Column("message", Text),
+)
+Index("ix_application_transitions_application", transitions.c.application_id, transitions.c.id)
+
+transfer_tokens = Table(
+    "transfer_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("application_id", String(36), ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("used_at", TS),
+)
+Index("ix_transfer_tokens_application", transfer_tokens.c.application_id)

@@ -1,0 +1,1 @@
+"""Conventions service: internship agreements, their signatures and their sealed PDF documents."""

@@ -1,0 +1,82 @@
+"""Sample data for tests and benchmarks (never used by the service itself)."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from .domain.convention import Convention
+
+UTC = dt.timezone.utc
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+EMPLOYER_FIELDS = {
+    "representative": {"name": "Claire Dubois-Martin", "function": "Directrice des ressources humaines"},
+    "tutor": {"name": "Karim Benali", "function": "Technicien de maintenance", "email": "karim.benali@atelier.example.fr",
+              "phone": "06 12 34 56 78"},
+    "activities": "Découverte de l'atelier de réparation de vélos, observation du diagnostic des pannes, "
+                  "accueil des clients en boutique, participation à l'inventaire aux côtés du tuteur.",
+    "hours": {"mode": "same", "weekdays": ["monday", "tuesday", "wednesday", "thursday", "friday"],
+              "same": {"start": "09:00", "end": "16:30", "break_start": "12:00", "break_end": "13:00"}},
+    "lunch_break": "Repas tiré du sac, pris dans la salle de pause de l'atelier",
+}
+
+SCHOOL_FIELDS = {
+    "school_representative": {"name": "Jean-Pierre Lefèvre", "function": "Principal adjoint",
+                              "email": "ce.0751234a@ac-paris.fr", "phone": "01 40 00 00 00"},
+    "pupil_address": "12 rue des Lilas, 75020 Paris",
+    "pupil_phone": "07 11 22 33 44",
+    "referent_teacher": {"name": "Sophie Garnier", "email": "sophie.garnier@ac-paris.fr", "phone": "06 98 76 54 32"},
+    "legal_representatives": [{"name": "Nadia Haddad", "email": "nadia.haddad@example.org", "phone": "06 55 44 33 22"},
+                              {"name": "Youssef Haddad", "email": "youssef.haddad@example.org",
+                               "phone": "06 55 44 33 23"}],
+    "pai": False,
+    "emergency_kit_by": None,
+    "board_deliberation_date": "2026-09-15",
+}
+
+
+def prefill(school_uai: str = "0751234A", grade: str = "troisieme") -> dict:
+    return {
+        "pupil": {"first_name": "Inès", "last_name": "Haddad", "birth_date": "2012-03-14",
+                  "class_name": "3e B" if grade != "seconde" else "2nde 4", "grade": grade},
+        "school": {"uai": school_uai, "name": "Collège Jean Jaurès" if grade != "seconde" else "Lycée Voltaire",
+                   "address": "5 avenue Gambetta", "zipcode": "75020", "city": "Paris",
+                   "head_name": "Marie Lambert", "academie": "Paris"},
+        "organisation": {"name": "Atelier Vélo Solidaire", "siret": "12345678900011",
+                         "head_office_address": "40 rue de Bagnolet, 75020 Paris"},
+        "offer": {"title": "Découverte des métiers du cycle", "internship_address": "40 rue de Bagnolet, 75020 Paris"},
+    }
+
+
+def sample_convention(grade: str = "troisieme", *, filled: bool = True, weeks=None) -> Convention:
+    conv = Convention(
+        id=str(uuid.uuid4()), application_id=str(uuid.uuid4()), grade=grade, school_uai="0751234A",
+        pupil_user_id=str(uuid.uuid4()), employer_user_id=str(uuid.uuid4()), offer_id=str(uuid.uuid4()),
+        organisation_id=str(uuid.uuid4()),
+        weeks=list(weeks or (["2027-W05"] if grade != "seconde" else ["2027-W24", "2027-W25"])),
+        prefill=prefill(grade=grade),
+    )
+    if filled:
+        conv.employer = {k: (dict(v) if isinstance(v, dict) else v) for k, v in EMPLOYER_FIELDS.items()}
+        conv.school = {k: v for k, v in SCHOOL_FIELDS.items()}
+    return conv
+
+
+def actors(conv: Convention) -> dict:
+    base = {"function": None, "school_uai": None, "grade": None, "school_rep": None, "school_qpv": None,
+            "academie": None}
+    return {
+        "employer": {**base, "user_id": conv.employer_user_id, "role": "employer"},
+        "other_employer": {**base, "user_id": str(uuid.uuid4()), "role": "employer"},
+        "head": {**base, "user_id": str(uuid.uuid4()), "role": "school_staff", "function": "head",
+                 "school_uai": conv.school_uai},
+        "teacher": {**base, "user_id": str(uuid.uuid4()), "role": "school_staff", "function": "teacher",
+                    "school_uai": conv.school_uai},
+        "other_school": {**base, "user_id": str(uuid.uuid4()), "role": "school_staff", "function": "head",
+                         "school_uai": "0999999Z"},
+        "pupil": {**base, "user_id": conv.pupil_user_id, "role": "pupil", "school_uai": conv.school_uai,
+                  "grade": conv.grade},
+        "other_pupil": {**base, "user_id": str(uuid.uuid4()), "role": "pupil", "school_uai": conv.school_uai},
+        "admin": {**base, "user_id": str(uuid.uuid4()), "role": "admin"},
+        "statistician": {**base, "user_id": str(uuid.uuid4()), "role": "statistician"},
+    }

@@ -1,0 +1,51 @@
+from conventions.prefill import build, hours_from_offer
+
+
+def test_build_from_the_documented_records():
+    data = {"application_id": "a1", "offer_id": "o1", "pupil_id": "p1", "employer_id": "e1",
+            "school_uai": "0131884C", "weeks": ["2027-W05"], "state": "confirmed"}
+    application = {"pupil_name": "Camille Martin", "grade": "troisieme", "school_name": "Collège Belle de Mai",
+                   "offer_title": "Boulanger", "address": "1 rue X, 13003 Marseille", "phone": "+33612345678",
+                   "legal_representative": {"name": "Nadia Martin", "email": "n@example.org", "phone": "+33655443322"}}
+    pupil = {"id": "p1", "first_name": "Camille", "last_name": "Martin", "class_name": "3A", "grade": "troisieme"}
+    school = {"uai": "0131884C", "name": "Collège Belle de Mai", "postal_code": "13003", "commune_name": "Marseille",
+              "academie_code": "02", "academie_name": "Aix-Marseille"}
+    offer = {"title": "Boulanger pâtissier", "description": "Découvrir la fabrication du pain.",
+             "address": {"street": "12 rue Carnot", "postal_code": "71000", "city": "Mâcon"},
+             "organisation": {"name": "Boulangerie Dupont", "siret": "44306184100047",
+                              "head_office_address": {"street": "12 rue Carnot", "postal_code": "71000",
+                                                      "city": "Mâcon"}},
+             "hours": {"mode": "same", "start": "08:00", "end": "16:30"}, "lunch_break": "Repas sur place."}
+    conv = build(data, application, pupil, school, offer, head={"first_name": "Marie", "last_name": "Lambert"})
+    assert (conv.application_id, conv.pupil_user_id, conv.employer_user_id, conv.school_uai, conv.grade) == (
+        "a1", "p1", "e1", "0131884C", "troisieme")
+    p = conv.prefill
+    assert p["pupil"]["first_name"] == "Camille" and p["pupil"]["class_name"] == "3A"
+    assert p["school"]["head_name"] == "Marie Lambert" and p["school"]["city"] == "Marseille"
+    assert p["school"]["academie_code"] == "02"
+    assert p["organisation"] == {"name": "Boulangerie Dupont", "siret": "44306184100047",
+                                 "head_office_address": "12 rue Carnot, 71000 Mâcon"}
+    assert p["offer"]["internship_address"] == "12 rue Carnot, 71000 Mâcon"
+    assert p["period"] == {"start": "2027-02-01", "end": "2027-02-05"}
+    assert conv.employer["activities"] == "Découvrir la fabrication du pain."
+    assert conv.employer["hours"] == {"mode": "same", "weekdays": ["monday", "tuesday", "wednesday", "thursday",
+                                                                   "friday"],
+                                      "same": {"start": "08:00", "end": "16:30"}}
+    assert conv.school["legal_representatives"] == [{"name": "Nadia Martin", "email": "n@example.org",
+                                                     "phone": "+33655443322"}]
+    assert conv.school["pupil_address"].startswith("1 rue X")
+
+
+def test_build_with_nothing_but_the_event():
+    data = {"application_id": "a1", "offer_id": "o1", "pupil_id": "p1", "employer_id": "e1",
+            "school_uai": "0131884C", "weeks": ["2027-W24", "2027-W25"]}
+    conv = build(data, None, None, None, None)
+    assert conv.school_uai == "0131884C" and conv.employer == {} and conv.school == {}
+    assert conv.prefill["period"] == {"start": "2027-06-14", "end": "2027-06-25"}
+
+
+def test_per_day_hours_from_offer():
+    assert hours_from_offer({"mode": "per_day", "days": {"monday": {"start": "09:00", "end": "12:00"},
+                                                         "sunday": {"start": "1", "end": "2"}}}) == {
+        "mode": "per_day", "days": {"monday": {"start": "09:00", "end": "12:00"}}}
+    assert hours_from_offer(None) is None

@@ -1,0 +1,57 @@
+"""Settings of the identity service, read from the environment (common.settings style)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from common import settings
+
+from .domain import throttle
+
+
+def _int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def argon2_params() -> dict:
+    """Argon2id cost. Defaults: RFC 9106 (64 MiB, 3 passes). Tests may lower them."""
+    return {"time_cost": _int("IDENTITY_ARGON2_TIME_COST", 3),
+            "memory_cost": _int("IDENTITY_ARGON2_MEMORY_KIB", 65536),
+            "parallelism": _int("IDENTITY_ARGON2_PARALLELISM", 4)}
+
+
+def public_url() -> str:
+    """Where users open the web front (links printed on the pupils' code sheet)."""
+    return os.environ.get("STAGES_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def limit(name: str, default: throttle.Limit) -> throttle.Limit:
+    """IDENTITY_LIMIT_<NAME>="<count>/<seconds>" overrides a default limit."""
+    raw = os.environ.get(f"IDENTITY_LIMIT_{name.upper()}")
+    if raw and "/" in raw:
+        try:
+            n, s = raw.split("/", 1)
+            return throttle.Limit(int(n), dt.timedelta(seconds=float(s)))
+        except ValueError:
+            pass
+    return default
+
+
+# Per IP, failed logins only: a classroom shares one address, so successes are not counted.
+LOGIN_FAILURES_PER_IP = throttle.Limit(100, dt.timedelta(minutes=15))
+
+
+def test_mode() -> bool:
+    """Test-only helpers (clock control, reading the last secret sent) are on."""
+    return settings.env_flag("STAGES_CLOCK_CONTROL")
+
+
+def anonymise_interval() -> float:
+    return settings.env_float("IDENTITY_ANONYMISE_INTERVAL", 3600.0)
+
+
+def notify_timeout() -> float:
+    return settings.env_float("IDENTITY_NOTIFY_TIMEOUT", 5.0)

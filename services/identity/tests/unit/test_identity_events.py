@@ -1,0 +1,21 @@
+import uuid
+
+import jsonschema
+
+from identity.events import EVENTS
+
+
+def test_catalogue():
+    assert set(EVENTS) == {"user.registered", "user.activated", "pupil.imported", "user.anonymized"}
+    for name, spec in EVENTS.items():
+        assert spec["version"] == 1 and spec["description"]
+        jsonschema.Draft202012Validator.check_schema(spec["data_schema"])
+
+
+def test_payloads_carry_identifiers_only():
+    uid = str(uuid.uuid4())
+    v = jsonschema.Draft202012Validator(EVENTS["user.registered"]["data_schema"])
+    v.validate({"user_id": uid, "role": "employer", "school_uai": None, "function": None})
+    assert not v.is_valid({"user_id": uid, "role": "employer", "school_uai": None, "email": "a@b.fr"})
+    jsonschema.validate({"import_id": uid, "school_uai": "0130001A", "created": [uid], "updated": []},
+                        EVENTS["pupil.imported"]["data_schema"])

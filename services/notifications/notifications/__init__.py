@@ -1,0 +1,1 @@
+"""Notifications service of the "1 élève, 1 stage" platform."""

@@ -1,0 +1,1 @@
+"""Pure rules of the notifications service (no nameko, no SQLAlchemy, no I/O)."""

@@ -1,0 +1,1 @@
+"""Test helpers of the notifications service (a real SMTP server, a fake SMS endpoint)."""

@@ -1,0 +1,71 @@
+"""Events published by the offers service on the ``offers.events`` exchange.
+
+Data carry identifiers (and non-personal facts useful for routing: state,
+seats left); consumers that need more call ``offers.get_offer(offer_id)``."""
+
+_UUID = {"type": "string", "format": "uuid"}
+_UUID_OR_NULL = {"type": ["string", "null"], "format": "uuid"}
+_STATE = {"type": "string", "enum": ["draft", "published", "unpublished", "need_to_be_updated", "removed"]}
+_GRADES = {"type": "array", "items": {"type": "string", "enum": ["quatrieme", "troisieme", "seconde"]}}
+
+EVENTS = {
+    "offer.published": {
+        "version": 1,
+        "description": "An offer became visible in the search: first publication, republication, a partner "
+                       "offer pushed, or a full offer that got a seat back (republished=true). An offer for "
+                       "both collège and lycée is split on publication: one event per offer, each naming "
+                       "the other in linked_offer_id.",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["offer_id", "employer_id", "operator_id", "linked_offer_id", "grades", "school_year",
+                         "seats_left", "is_partner", "republished"],
+            "properties": {"offer_id": _UUID, "employer_id": _UUID_OR_NULL, "operator_id": _UUID_OR_NULL,
+                           "linked_offer_id": _UUID_OR_NULL, "grades": _GRADES,
+                           "school_year": {"type": "string"}, "seats_left": {"type": "integer"},
+                           "is_partner": {"type": "boolean"}, "republished": {"type": "boolean"}},
+        },
+    },
+    "offer.updated": {
+        "version": 1,
+        "description": "A live (non-draft) offer was changed by its employer or operator; fields lists the "
+                       "changed top-level fields (e.g. seats, weeks, hours).",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["offer_id", "state", "fields", "seats_left"],
+            "properties": {"offer_id": _UUID, "state": _STATE,
+                           "fields": {"type": "array", "items": {"type": "string"}},
+                           "seats_left": {"type": "integer"}},
+        },
+    },
+    "offer.unpublished": {
+        "version": 1,
+        "description": "An offer left the search: unpublished by its employer (reason employer, state "
+                       "unpublished) or by the daily timer because all its weeks are past (reason weeks_past, "
+                       "state need_to_be_updated).",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["offer_id", "state", "reason"],
+            "properties": {"offer_id": _UUID, "state": _STATE,
+                           "reason": {"type": "string", "enum": ["employer", "weeks_past"]}},
+        },
+    },
+    "offer.full": {
+        "version": 1,
+        "description": "The last seat of an offer was reserved: it left the search (state need_to_be_updated) "
+                       "until a seat is released or the employer adds seats.",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["offer_id", "seats"],
+            "properties": {"offer_id": _UUID, "seats": {"type": "integer"}},
+        },
+    },
+    "offer.removed": {
+        "version": 1,
+        "description": "An offer was removed by its employer, an admin or its operator (kept, hidden).",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["offer_id"],
+            "properties": {"offer_id": _UUID},
+        },
+    },
+}

@@ -1,0 +1,161 @@
+"""SQL of the offer search (built here, run by the service).
+
+Two index paths, chosen by the query's shape:
+
+* **KNN path** (no keyword, no sector): the partial GiST index on
+  ``(geo, knn_tags)`` (``geo`` = ``ll_to_earth(lat, lon)``) walks offers nearest
+  first (``ORDER BY geo <-> centre``) inside ``earth_box``, checking grade and
+  weeks (``knn_tags``) in the index; visibility is checked on the rows it
+  returns, and the scan stops after one page.
+* **GIN path** (keyword and/or sector): one partial GIN index on
+  ``(search_vector, tags)`` answers text + place + sector + weeks together:
+  ``tags`` holds the offer's 0.2° grid cell, its sector and its weeks, and the
+  query asks for ``tags && cells_around(centre, radius)`` (see
+  ``domain.search``); the exact distance is then checked on those rows.
+
+Both indexes are partial on the searchable rows
+(``state = 'published' AND seats_taken < seats``).
+"""
+from __future__ import annotations
+
+import math
+import re
+
+from common.validation import fold
+
+from .domain.search import cells_around, grade_tag, sector_tag, week_tag
+
+EARTH_RADIUS_M = 6378168.0  # earthdistance's earth()
+LIVE = "o.state = 'published' AND o.seats_taken < o.seats"
+
+RESULT_COLUMNS = """o.id, o.title, o.city, o.commune_insee, o.dep_code, o.sector, o.grades, o.school_year,
+  o.weeks, o.all_year, o.seconde_period, o.first_day, o.last_day, o.seats, o.seats_taken,
+  o.is_partner, o.permalink, o.reserved_school_uais, o.reserved_rep, o.reserved_qpv,
+  o.organisation->>'name' AS organisation_name, o.lat, o.lon, o.published_at"""
+
+
+def chord_m(radius_km: float) -> float:
+    """Straight-line (cube) distance matching a great-circle distance."""
+    return 2 * EARTH_RADIUS_M * math.sin(radius_km * 1000 / (2 * EARTH_RADIUS_M))
+
+
+def tsquery_of(q: str | None) -> str | None:
+    """'Boulangère pâtiss' -> 'boulangere:* & patiss:*' (prefix match on every word,
+    accent-folded; the fr_unaccent configuration then stems each word)."""
+    if not q:
+        return None
+    words = re.findall(r"[0-9a-z]+", fold(q))
+    words = [w for w in words if len(w) >= 2][:8]
+    if not words:
+        return None
+    return " & ".join(f"{w}:*" for w in words)
+
+
+def visibility_sql(viewer: dict, params: dict) -> str:
+    role = viewer.get("role")
+    if role in ("admin", "operator", "statistician"):
+        return "TRUE"
+    unreserved = "(cardinality(o.reserved_school_uais) = 0 AND NOT o.reserved_rep AND NOT o.reserved_qpv)"
+    if role in ("pupil", "school_staff"):
+        parts = [unreserved]
+        if viewer.get("school_uai"):
+            params["v_uai"] = viewer["school_uai"]
+            parts.append(":v_uai = ANY(o.reserved_school_uais)")
+        if viewer.get("school_rep"):
+            parts.append("o.reserved_rep")
+        if viewer.get("school_qpv"):
+            parts.append("o.reserved_qpv")
+        return "(" + " OR ".join(parts) + ")"
+    return unreserved
+
+
+def priority_sql(viewer: dict) -> str | None:
+    """Offers a pupil sees first (REP-reserved for REP pupils, QPV-reserved for QPV pupils)."""
+    if viewer.get("role") != "pupil":
+        return None
+    parts = []
+    if viewer.get("school_rep"):
+        parts.append("o.reserved_rep")
+    if viewer.get("school_qpv"):
+        parts.append("o.reserved_qpv")
+    return "(" + " OR ".join(parts) + ")" if parts else None
+
+
+_NAMED = re.compile(r"(?<!:):([a-z_]+)")
+
+
+def to_pyformat(sql: str) -> str:
+    """':name' placeholders (SQLAlchemy text) -> '%(name)s' (psycopg)."""
+    return _NAMED.sub(r"%(\1)s", sql)
+
+
+def uses_knn(p: dict, centre) -> bool:
+    """The KNN path: a place and neither keyword nor sector. PostgreSQL cannot
+    estimate ``earth_box @> geo`` (it guesses a few rows) and then prefers a
+    bitmap scan + sort of every offer in the box; the service turns bitmap scans
+    off for that one statement (``SET LOCAL enable_bitmapscan = off``) so the
+    GiST index returns the nearest offers first and the scan stops after a page."""
+    return centre is not None and not (tsquery_of(p.get("q")) or p.get("sector"))
+
+
+def build_search(p: dict, viewer: dict, grade: str | None, centre: tuple[float, float] | None,
+                 today, *, priority: bool | None = None, limit: int = 31, offset: int = 0) -> tuple[str, dict]:
+    """SQL + bind parameters of one search page.
+
+    ``priority``: None (every visible offer), True (only the viewer's priority
+    offers), False (every visible offer except those).
+    """
+    params: dict = {"today": today, "limit": limit, "offset": offset}
+    where = [LIVE, "o.last_day >= :today", visibility_sql(viewer, params)]
+    tsq = tsquery_of(p.get("q"))
+    gin = bool(tsq or p.get("sector"))
+    knn = centre is not None and not gin
+    # KNN path: grade and weeks are tags checked inside the GiST (geo, tags) index.
+    # GIN path: they are checked on the (few) rows the text/sector/cells lookup returns.
+    if grade:
+        if knn:
+            params["grade_tag"] = [grade_tag(grade)]
+            where.append("o.knn_tags @> CAST(:grade_tag AS int[])")
+        else:
+            params["grade"] = [grade]
+            where.append("o.grades @> CAST(:grade AS text[])")
+    if p.get("weeks"):
+        if knn:
+            params["week_tags"] = [week_tag(w) for w in p["weeks"]]
+            where.append("o.knn_tags && CAST(:week_tags AS int[])")
+        else:
+            params["weeks"] = p["weeks"]
+            where.append("o.search_weeks && CAST(:weeks AS text[])")
+    if p.get("sector"):
+        params["sector_tags"] = [sector_tag(s) for s in p["sector"]]
+        where.append("o.tags && CAST(:sector_tags AS int[])")
+    if tsq:
+        params["tsq"] = tsq
+        where.append("o.search_vector @@ to_tsquery('fr_unaccent', :tsq)")
+    prio = priority_sql(viewer)
+    if priority is not None and prio:
+        where.append(prio if priority else f"NOT {prio}")
+    select = RESULT_COLUMNS
+    if centre is not None:
+        lat, lon = centre
+        params.update(lat=lat, lon=lon, chord=chord_m(p["radius_km"]), radius_m=p["radius_km"] * 1000)
+        dist = "(o.geo <-> ll_to_earth(:lat, :lon))"
+        select += f", sec_to_gc{dist} / 1000.0 AS distance_km"
+        if gin:
+            params["cells"] = cells_around(lat, lon, p["radius_km"])
+            where.append("o.tags && CAST(:cells AS int[])")
+            where.append(f"{dist} <= :chord")
+            order = f"{dist}, o.id"
+        else:
+            where.append("earth_box(ll_to_earth(:lat, :lon), :radius_m) @> o.geo")
+            where.append(f"{dist} <= :chord")
+            order = "o.geo <-> ll_to_earth(:lat, :lon)"  # KNN: no tie-breaker, or the index cannot order
+    else:
+        select += ", NULL::float8 AS distance_km"
+        if tsq:
+            order = "ts_rank(o.search_vector, to_tsquery('fr_unaccent', :tsq)) DESC, o.published_at DESC, o.id"
+        else:
+            order = "o.published_at DESC, o.id"
+    sql = (f"SELECT {select}\nFROM offers o\nWHERE " + "\n  AND ".join(where) +
+           f"\nORDER BY {order}\nLIMIT :limit OFFSET :offset")
+    return sql, params

@@ -1,0 +1,216 @@
+"""Conventions across the real suite: from a confirmed application (real identity, offers, applications)
+to `signed_by_all`, through the gateway, with the sealed PDF checked by pypdf and pyHanko."""
+import io
+import re
+import time
+import uuid
+
+import pypdf
+import pytest
+
+from applications.testing import (PASSWORD, REP_PLUS_COLLEGE, _client, application_form, suite_employer,
+                                  suite_offer, suite_pupils)
+from common import settings
+
+pytestmark = pytest.mark.suite
+
+SCHOOL_FIELDS = {
+    "school_representative": {"name": "Jean-Pierre Lefèvre", "function": "Principal adjoint",
+                              "email": "ce.0131884c@ac-aix-marseille.fr", "phone": "04 91 00 00 00"},
+    "pupil_address": "12 rue des Lilas, 13003 Marseille",
+    "pupil_phone": "07 11 22 33 44",
+    "referent_teacher": {"name": "Sophie Garnier", "email": "sophie.garnier@ac-aix-marseille.fr",
+                         "phone": "06 98 76 54 32"},
+    "pai": False,
+    "board_deliberation_date": "2026-09-15",
+}
+EMPLOYER_FIELDS = {
+    "representative": {"name": "Paul Durand", "function": "Gérant"},
+    "tutor": {"name": "Karim Benali", "function": "Boulanger", "email": "karim@example.com", "phone": "06 12 34 56 78"},
+    "hours": {"mode": "same", "same": {"start": "08:30", "end": "16:00", "break_start": "12:00",
+                                       "break_end": "13:00"}},
+}
+
+
+def auth(who):
+    return {"token": who["token"]}
+
+
+def suite_head(rpc, uai=REP_PLUS_COLLEGE):
+    email = f"principal.{uuid.uuid4().hex[:10]}@ac-aix-marseille.fr"
+    rpc.identity.register(data={"role": "school_staff", "first_name": "Marie", "last_name": "Lambert",
+                                "function": "head", "email": email, "password": PASSWORD, "school_uai": uai},
+                          client=_client())
+    rpc.identity.activate(rpc.identity.test_last_secret("activation", email))
+    session = rpc.identity.login(identifier=email, password=PASSWORD, client=_client())
+    return {"user_id": session["user"]["id"], "token": session["access_token"]}
+
+
+def confirmed_application(api, suite, emp, pupil, offer):
+    r = api.post(f"/api/v1/offers/{offer['id']}/applications", json=application_form(offer["offer_weeks"][0]),
+                 **auth(pupil))
+    assert r.status_code == 201, r.text
+    app = r.json()
+    assert api.post(f"/api/v1/applications/{app['id']}/accept", json={}, **auth(emp)).status_code == 200
+    r = api.post(f"/api/v1/applications/{app['id']}/confirm", **auth(pupil))
+    assert r.status_code == 200, r.text
+    return app
+
+
+def wait_convention(api, who, application_id, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        items = api.get("/api/v1/conventions", **auth(who)).json().get("items", [])
+        found = [c for c in items if c["application_id"] == application_id]
+        if found:
+            return found[0]
+        time.sleep(0.3)
+    raise AssertionError("no convention created")
+
+
+@pytest.fixture(scope="module")
+def world(suite):
+    with suite.rpc() as rpc:
+        emp = suite_employer(rpc)
+        pupils = suite_pupils(rpc, 3)
+        offer = suite_offer(rpc, emp["user_id"], seats=3)
+        head = suite_head(rpc)
+    return {"emp": emp, "pupils": pupils, "offer": offer, "head": head}
+
+
+def test_from_confirmed_application_to_signed_by_all(api, suite, world):
+    emp, pupil, head = world["emp"], world["pupils"][0], world["head"]
+    app = confirmed_application(api, suite, emp, pupil, world["offer"])
+    conv = wait_convention(api, emp, app["id"])
+    cid = conv["id"]
+    full = api.get(f"/api/v1/conventions/{cid}", **auth(emp)).json()
+    # pre-filled by identity, offers and applications
+    assert full["state"] == "draft"
+    assert full["prefill"]["organisation"]["name"] == "Boulangerie Dupont"
+    assert full["prefill"]["organisation"]["siret"] == "44306184100047"
+    assert full["prefill"]["school"]["name"] == "Collège Belle de Mai"
+    assert full["prefill"]["pupil"]["first_name"] == "Camille"
+    assert full["weeks"] == [world["offer"]["offer_weeks"][0]]
+    assert full["employer"]["lunch_break"].startswith("Pause déjeuner")
+    assert full["school"]["legal_representatives"][0]["name"]
+    # the pupil and the school see it; another pupil does not
+    assert api.get(f"/api/v1/conventions/{cid}", **auth(pupil)).status_code == 200
+    assert api.get(f"/api/v1/conventions/{cid}", **auth(world["pupils"][1])).status_code == 404
+    assert cid in [c["id"] for c in api.get("/api/v1/conventions", **auth(head)).json()["items"]]
+
+    # the employer cannot write the school's fields (gateway and service)
+    r = api.patch(f"/api/v1/conventions/{cid}", json={"pupil_address": "ailleurs"}, **auth(emp))
+    assert r.status_code == 403 and r.headers["Content-Type"] == "application/problem+json"
+    assert "pupil_address" in r.json()["errors"]
+    r = api.patch(f"/api/v1/conventions/{cid}", json=EMPLOYER_FIELDS, **auth(emp))
+    assert r.status_code == 200, r.text
+    assert api.post(f"/api/v1/conventions/{cid}/complete", **auth(emp)).json()["state"] == "completed_by_employer"
+
+    # the school fills and validates: the document is frozen
+    r = api.patch(f"/api/v1/conventions/{cid}", json=SCHOOL_FIELDS, **auth(head))
+    assert r.status_code == 200, r.text
+    r = api.post(f"/api/v1/conventions/{cid}/validate", **auth(head))
+    assert r.status_code == 200, r.text
+    h = r.json()["document_hash"]
+    assert r.json()["state"] == "validated" and len(h) == 64
+
+    # employer: 6-digit code
+    assert api.post("/api/v1/conventions/signature-code", json={"convention_ids": [cid]}, **auth(emp)).status_code == 200
+    with suite.rpc() as rpc:
+        code = rpc.conventions.test_last_secrets(user_id=emp["user_id"])["code"]
+        tokens = rpc.conventions.test_last_secrets(convention_id=cid)["links"]
+    wrong = f"{(int(code) + 1) % 1000000:06d}"
+    r = api.post(f"/api/v1/conventions/{cid}/sign", json={"document_hash": h, "code": wrong}, **auth(emp))
+    assert r.status_code == 422 and "code" in r.json()["errors"]
+    r = api.post(f"/api/v1/conventions/{cid}/sign", json={"document_hash": h, "code": code}, **auth(emp))
+    assert r.status_code == 200, r.text
+    # pupil, logged in; a second signature is refused
+    assert api.post(f"/api/v1/conventions/{cid}/sign", json={"document_hash": h}, **auth(pupil)).status_code == 200
+    assert api.post(f"/api/v1/conventions/{cid}/sign", json={"document_hash": h}, **auth(pupil)).status_code == 409
+    # head of school, typed name
+    r = api.post(f"/api/v1/conventions/{cid}/sign",
+                 json={"document_hash": h, "method": "typed_name", "typed_name": "Marie Lambert"}, **auth(head))
+    assert r.status_code == 200, r.text
+    # legal representative through the link
+    token = tokens["0"]
+    view = api.get(f"/api/v1/public/conventions/{token}")
+    assert view.status_code == 200 and view.json()["document_hash"] == h
+    assert api.get(f"/api/v1/public/conventions/{token}/pdf").headers["Content-Type"] == "application/pdf"
+    name = view.json()["representative_name"]
+    r = api.post(f"/api/v1/public/conventions/{token}", json={"full_name": name, "document_hash": h})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "signed_by_all"
+    # the reused link is refused
+    r = api.post(f"/api/v1/public/conventions/{token}", json={"full_name": name, "document_hash": h})
+    assert r.status_code == 409 and r.headers["Content-Type"] == "application/problem+json"
+
+    # the sealed PDF: its text and its seal
+    r = api.get(f"/api/v1/conventions/{cid}/pdf", **auth(pupil))
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/pdf"
+    assert r.headers["X-Document-Hash"] == h
+    text = re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(r.content)).pages))
+    assert "Boulangerie Dupont" in text and "Collège Belle de Mai" in text and h in text
+    assert "Signé par Paul Durand" in text and "Signé par Marie Lambert" in text and f"Signé par {name}" in text
+    from conventions.documents import validate_seal
+    cert = (settings.REPO_ROOT / "var" / "conventions" / "seal-cert.pem").read_bytes()
+    status = validate_seal(r.content, cert)
+    assert status["intact"] and status["valid"] and status["trusted"], status
+
+
+def test_cancelled_with_its_application(api, suite, world):
+    emp, pupil = world["emp"], world["pupils"][1]
+    app = confirmed_application(api, suite, emp, pupil, world["offer"])
+    conv = wait_convention(api, emp, app["id"])
+    r = api.post(f"/api/v1/applications/{app['id']}/cancel", json={"reason": "Fermeture exceptionnelle"},
+                 **auth(emp))
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        state = api.get(f"/api/v1/conventions/{conv['id']}", **auth(pupil)).json()["state"]
+        if state == "cancelled":
+            break
+        time.sleep(0.3)
+    assert state == "cancelled"
+    r = api.patch(f"/api/v1/conventions/{conv['id']}", json={"lunch_break": "Cantine"}, **auth(emp))
+    assert r.status_code == 409
+
+
+def test_school_routes_image_bulk_signing_resend_reopen_stats(api, suite, world):
+    emp, pupil, head = world["emp"], world["pupils"][2], world["head"]
+    app = confirmed_application(api, suite, emp, pupil, world["offer"])
+    cid = wait_convention(api, emp, app["id"])["id"]
+    assert api.patch(f"/api/v1/conventions/{cid}", json=EMPLOYER_FIELDS, **auth(emp)).status_code == 200
+    assert api.post(f"/api/v1/conventions/{cid}/complete", **auth(emp)).status_code == 200
+    assert api.patch(f"/api/v1/conventions/{cid}", json=SCHOOL_FIELDS, **auth(head)).status_code == 200
+    h = api.post(f"/api/v1/conventions/{cid}/validate", **auth(head)).json()["document_hash"]
+
+    # the school's signature image, checked by content
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.new("RGB", (300, 90), "navy").save(buf, "PNG")
+    r = api.put(f"/api/v1/schools/{REP_PLUS_COLLEGE}/signature", data=b"GIF89a" + b"\0" * 64,
+                headers={"Content-Type": "image/png"}, **auth(head))
+    assert r.status_code == 422 and "image" in r.json()["errors"]
+    r = api.put(f"/api/v1/schools/{REP_PLUS_COLLEGE}/signature", data=buf.getvalue(),
+                headers={"Content-Type": "image/png"}, **auth(head))
+    assert r.status_code == 200, r.text
+    assert api.get(f"/api/v1/schools/{REP_PLUS_COLLEGE}/signature", **auth(head)).json()["registered"] is True
+
+    # bulk signing by the head with the image
+    r = api.post("/api/v1/conventions/sign", json={"conventions": [{"convention_id": cid, "document_hash": h}],
+                                                   "method": "image"}, **auth(head))
+    assert r.status_code == 200, r.text
+    assert r.json()["items"][0]["signatures"][0]["method"] == "image"
+    # the school sees who still misses a signature
+    waiting = api.get("/api/v1/conventions?missing_signature=pupil", **auth(head)).json()["items"]
+    assert cid in [c["id"] for c in waiting]
+    # the pupil resends the link
+    r = api.post(f"/api/v1/conventions/{cid}/resend-link", json={"rep_index": 0}, **auth(pupil))
+    assert r.status_code == 200 and r.json()["links"] == 1
+    # reopening discards the head's signature
+    r = api.post(f"/api/v1/conventions/{cid}/reopen", json={}, **auth(head))
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "started_by_school" and r.json()["signatures"] == []
+    # counts by state for the school
+    stats = api.get("/api/v1/conventions/stats", **auth(head)).json()
+    assert stats["counts"]["started_by_school"] >= 1 and stats["total"] >= 1
