@@ -11,25 +11,9 @@ import pytest
 from applications.testing import (PASSWORD, REP_PLUS_COLLEGE, _client, application_form, suite_employer,
                                   suite_offer, suite_pupils)
 from common import settings
+from conventions.testing import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
 
 pytestmark = pytest.mark.suite
-
-SCHOOL_FIELDS = {
-    "school_representative": {"name": "Jean-Pierre Lefèvre", "function": "Principal adjoint",
-                              "email": "ce.0131884c@ac-aix-marseille.fr", "phone": "04 91 00 00 00"},
-    "pupil_address": "12 rue des Lilas, 13003 Marseille",
-    "pupil_phone": "07 11 22 33 44",
-    "referent_teacher": {"name": "Sophie Garnier", "email": "sophie.garnier@ac-aix-marseille.fr",
-                         "phone": "06 98 76 54 32"},
-    "pai": False,
-    "board_deliberation_date": "2026-09-15",
-}
-EMPLOYER_FIELDS = {
-    "representative": {"name": "Paul Durand", "function": "Gérant"},
-    "tutor": {"name": "Karim Benali", "function": "Boulanger", "email": "karim@example.com", "phone": "06 12 34 56 78"},
-    "hours": {"mode": "same", "same": {"start": "08:30", "end": "16:00", "break_start": "12:00",
-                                       "break_end": "13:00"}},
-}
 
 
 def auth(who):

@@ -80,3 +80,24 @@ def actors(conv: Convention) -> dict:
         "admin": {**base, "user_id": str(uuid.uuid4()), "role": "admin"},
         "statistician": {**base, "user_id": str(uuid.uuid4()), "role": "statistician"},
     }
+
+
+# Fields of the parties used by the cross-service tests that fill a convention (the Marseille REP+ collège
+# of the shared suite): tests/test_conventions_lifecycle.py, test_notifications_journey.py,
+# test_event_catalogue_journey.py.
+SUITE_EMPLOYER_FIELDS = {
+    "representative": {"name": "Paul Durand", "function": "Gérant"},
+    "tutor": {"name": "Karim Benali", "function": "Boulanger", "email": "karim@example.com", "phone": "06 12 34 56 78"},
+    "hours": {"mode": "same", "same": {"start": "08:30", "end": "16:00", "break_start": "12:00",
+                                       "break_end": "13:00"}},
+}
+SUITE_SCHOOL_FIELDS = {
+    "school_representative": {"name": "Jean-Pierre Lefèvre", "function": "Principal adjoint",
+                              "email": "ce.0131884c@ac-aix-marseille.fr", "phone": "04 91 00 00 00"},
+    "pupil_address": "12 rue des Lilas, 13003 Marseille",
+    "pupil_phone": "07 11 22 33 44",
+    "referent_teacher": {"name": "Sophie Garnier", "email": "sophie.garnier@ac-aix-marseille.fr",
+                         "phone": "06 98 76 54 32"},
+    "pai": False,
+    "board_deliberation_date": "2026-09-15",
+}
