@@ -344,20 +344,25 @@ class Dispatcher:
         self.rng = rng
 
     # -- stage 2: resolve recipients ---------------------------------------------
-    def resolve_due(self, now: dt.datetime, event_id: str | None = None, limit: int = 50) -> int:
+    def _each_due(self, table, handle, now: dt.datetime, event_id: str | None, limit: int) -> int:
+        """Handle the due pending rows of ``table`` one at a time, each locked (SKIP LOCKED, so several
+        dispatchers never take the same row) and handled in its own transaction."""
         done = 0
         while done < limit:
             with self.db.uow() as uow:
-                q = select(intents).where(intents.c.status == "pending", intents.c.next_attempt_at <= now)
+                q = select(table).where(table.c.status == "pending", table.c.next_attempt_at <= now)
                 if event_id:
-                    q = q.where(intents.c.event_id == event_id)
-                row = uow.execute(q.order_by(intents.c.next_attempt_at).limit(1)
+                    q = q.where(table.c.event_id == event_id)
+                row = uow.execute(q.order_by(table.c.next_attempt_at).limit(1)
                                   .with_for_update(skip_locked=True)).mappings().first()
                 if row is None:
                     return done
-                self._resolve(uow.session, dict(row), now)
+                handle(uow.session, dict(row), now)
                 done += 1
         return done
+
+    def resolve_due(self, now: dt.datetime, event_id: str | None = None, limit: int = 50) -> int:
+        return self._each_due(intents, self._resolve, now, event_id, limit)
 
     def _resolve(self, session, row: dict, now: dt.datetime) -> None:
         spec = MESSAGES.get(row["template"])
@@ -410,19 +415,7 @@ class Dispatcher:
 
     # -- stage 3: send --------------------------------------------------------------
     def send_due(self, now: dt.datetime, event_id: str | None = None, limit: int = 100) -> int:
-        done = 0
-        while done < limit:
-            with self.db.uow() as uow:
-                q = select(messages).where(messages.c.status == "pending", messages.c.next_attempt_at <= now)
-                if event_id:
-                    q = q.where(messages.c.event_id == event_id)
-                row = uow.execute(q.order_by(messages.c.next_attempt_at).limit(1)
-                                  .with_for_update(skip_locked=True)).mappings().first()
-                if row is None:
-                    return done
-                self._send(uow.session, dict(row), now)
-                done += 1
-        return done
+        return self._each_due(messages, self._send, now, event_id, limit)
 
     def _send(self, session, row: dict, now: dt.datetime) -> None:
         d = records.Delivery(row["status"], row["attempts"], row["next_attempt_at"], row["last_error"])
