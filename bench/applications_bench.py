@@ -23,7 +23,9 @@ eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
@@ -39,7 +41,7 @@ from common.testing import Backends, Suite  # noqa: E402
 from applications.testing import application_form, suite_employer, suite_offer, suite_pupils  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLISH_WAIT = 120  # seconds we wait for the relay before reporting how far it got
+PUBLISH_WAIT = 300  # seconds we wait for the relay before reporting how far it got
 
 
 def pct(values, p):
@@ -101,53 +103,114 @@ def connect(url: str, **kw):
     return psycopg.connect(url, **kw)
 
 
-def bench_expiry(suite: Suite, count: int) -> dict:
-    url = _pg(suite.env["APPLICATIONS_DATABASE_URL"])
+OVERDUE_SQL = """
+INSERT INTO applications (id, offer_id, employer_id, pupil_id, school_uai, academie, school_category,
+    grade, weeks, motivation, state, submitted_at, accepted_at, updated_at, deadline_at,
+    deadline_action, reminder_at, reminder_to)
+SELECT gen_random_uuid()::text, md5('o' || (i %% 60000))::uuid::text, md5('e' || (i %% 20000))::uuid::text,
+       gen_random_uuid()::text, s.uai, s.academie, s.category, 'troisieme', ARRAY['2027-W05'],
+       'Je souhaite découvrir ce métier.',
+       (ARRAY['submitted','read_by_employer','transferred','restored','accepted_by_employer'])[1 + i %% 5],
+       now() - interval '40 days', CASE WHEN i %% 5 = 4 THEN now() - interval '20 days' END,
+       now() - interval '40 days', now() - interval '1 minute' - (i %% 1000) * interval '1 second',
+       CASE WHEN i %% 5 = 4 THEN 'expire_by_pupil' ELSE 'expire' END, now() - interval '4 days', 'employer'
+FROM generate_series(1, %(count)s) AS i
+JOIN bench_schools s ON s.n = (hashint4(i) & 2147483647) %% %(schools)s
+"""
+
+
+def _schools() -> list[tuple]:
+    """(n, uai, académie, category) of the real collèges and lycées (data/reference/schools.csv)."""
+    import csv
+    with open(ROOT / "data/reference/schools.csv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["kind"] in ("college", "lycee")]
+    category = {"REP+": "rep_plus", "REP": "rep"}
+    return [(k, r["uai"], r["academie_name"],
+             category.get(r["education_prioritaire"], "qpv" if r["qpv"] == "1" else "other"))
+            for k, r in enumerate(rows)]
+
+
+def load_overdue(url: str, count: int) -> float:
+    """``count`` overdue applications of every waiting kind (15-day ones: submitted, read, restored;
+    transferred ones, 30 days; accepted ones the pupil did not confirm), spread like real ones: over
+    the 13,300 collèges and lycées, 20,000 employers and 60,000 offers."""
+    schools = _schools()
     with connect(url, autocommit=True) as conn:
-        conn.execute("TRUNCATE outbox")
+        conn.execute("TRUNCATE outbox, application_transitions, applications CASCADE")
         t0 = time.perf_counter()
-        # Overdue applications of every waiting kind: 15-day ones (submitted/read/restored), transferred
-        # ones (30 days), and accepted ones the pupil did not confirm (expired_by_pupil).
-        conn.execute("""
-            INSERT INTO applications (id, offer_id, employer_id, pupil_id, school_uai, academie, school_category,
-                grade, weeks, motivation, state, submitted_at, accepted_at, updated_at, deadline_at,
-                deadline_action, reminder_at, reminder_to)
-            SELECT gen_random_uuid()::text, gen_random_uuid()::text, gen_random_uuid()::text,
-                   gen_random_uuid()::text, '0131884C', 'Aix-Marseille', 'rep_plus', 'troisieme',
-                   ARRAY['2027-W05'], 'bench',
-                   (ARRAY['submitted','read_by_employer','transferred','restored','accepted_by_employer'])[1 + i %% 5],
-                   now() - interval '40 days',
-                   CASE WHEN i %% 5 = 4 THEN now() - interval '20 days' END,
-                   now() - interval '40 days',
-                   now() - interval '1 minute' - (i %% 1000) * interval '1 second',
-                   CASE WHEN i %% 5 = 4 THEN 'expire_by_pupil' ELSE 'expire' END,
-                   now() - interval '4 days', 'employer'
-            FROM generate_series(1, %s) AS i
-        """, (count,))
-        conn.execute("ANALYZE applications")
-        load_s = time.perf_counter() - t0
+        conn.execute("CREATE TEMP TABLE bench_schools (n int, uai text, academie text, category text)")
+        with conn.cursor().copy("COPY bench_schools FROM STDIN") as copy:
+            for row in schools:
+                copy.write_row(row)
+        conn.execute(OVERDUE_SQL, {"count": count, "schools": len(schools)})
+        conn.execute("VACUUM ANALYZE applications")
+        conn.execute("VACUUM ANALYZE outbox")
+        return time.perf_counter() - t0
+
+
+def bench_expiry(suite: Suite, count: int, consumers: bool) -> dict:
+    """One timer run over ``count`` overdue applications, then until the relay has published every
+    application.expired event (the broker confirmed it). ``consumers=False``: notifications (the
+    only service bound to application.expired) is stopped meanwhile, as if it ran on machines of its
+    own; its queue keeps the events, and the rate at which it then works through them is measured."""
+    url = _pg(suite.env["APPLICATIONS_DATABASE_URL"])
+    load_s = load_overdue(url, count)
+    if not consumers:
+        suite.stop("notifications")
+    cpu0 = _cpu()
     with suite.rpc(timeout=600) as rpc:
         t0 = time.perf_counter()
         out = rpc.applications.run_timer()
         expire_s = time.perf_counter() - t0
     with connect(url, autocommit=True) as conn:
-        left = conn.execute("SELECT count(*) FROM applications WHERE deadline_at <= now()").fetchone()[0]
-        history = conn.execute("SELECT count(*) FROM application_transitions WHERE actor_role = 'system'").fetchone()[0]
-        outbox = conn.execute("SELECT count(*) FROM outbox WHERE type = 'application.expired'").fetchone()[0]
-        # the relay publishes (with confirms) what the timer wrote; wait until it has sent them all
+        # the relay publishes (pipelined confirms) while the timer writes; wait until it has sent them all
         deadline = time.monotonic() + PUBLISH_WAIT
         while time.monotonic() < deadline:
             pending = conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]
             if pending == 0:
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         published_s = time.perf_counter() - t0
+        cpu1 = _cpu()
+        left = conn.execute("SELECT count(*) FROM applications WHERE deadline_at <= now()").fetchone()[0]
+        history = conn.execute("SELECT count(*) FROM application_transitions WHERE actor_role = 'system'").fetchone()[0]
+        outbox = conn.execute("SELECT count(*) FROM outbox WHERE type = 'application.expired'").fetchone()[0]
         sent = conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL").fetchone()[0]
-    return {"applications": count, "load_seconds": round(load_s, 1), "expired": out["expired"],
-            "expire_seconds": round(expire_s, 2), "still_overdue": left, "history_rows": history,
-            "events_written": outbox, "events_published": sent, "events_pending_after_wait": pending,
-            "publish_wait_seconds": round(published_s, 1),
-            "publish_rate_per_s": round(sent / max(published_s, 1e-6), 0)}
+    result = {"applications": count, "consumers_running": consumers, "load_seconds": round(load_s, 1),
+              "expired": out["expired"], "expire_seconds": round(expire_s, 2), "still_overdue": left,
+              "history_rows": history, "events_written": outbox, "events_published": sent,
+              "events_pending_after_wait": pending,
+              "expire_and_publish_seconds": round(published_s, 2),
+              "publish_rate_per_s": round(sent / max(published_s, 1e-6)),
+              "machine_busy_cpu_seconds": round(cpu1[0] - cpu0[0], 1),
+              "machine_cpu_seconds": round(cpu1[1] - cpu0[1], 1)}
+    if not consumers:
+        suite.start("notifications")
+        suite.wait_ready()
+        result["notifications_consumption_per_s"] = _consumption_rate(suite, "application.expired", 30)
+    return result
+
+
+def _cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far (/proc/stat)."""
+    with open("/proc/stat") as f:
+        values = [int(x) for x in f.readline().split()[1:8]]
+    hz = os.sysconf("SC_CLK_TCK")
+    return sum(values[:3]) / hz, sum(values) / hz
+
+
+def _consumption_rate(suite: Suite, event_type: str, seconds: float) -> float:
+    """Messages per second the queues bound to ``event_type`` lose over ``seconds``."""
+    vhost = suite.amqp_uri.rsplit("/", 1)[1]
+
+    def depth():
+        out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages"],
+                             capture_output=True, text=True).stdout
+        return sum(int(line.split()[1]) for line in out.splitlines()[1:]
+                   if event_type in line and line.split()[1].isdigit())
+    before, t0 = depth(), time.monotonic()
+    time.sleep(seconds)
+    return round((before - depth()) / (time.monotonic() - t0), 1)
 
 
 def bench_confirmations(suite: Suite, count: int, offers_n: int = 10, seats: int = 3) -> dict:
@@ -227,8 +290,10 @@ def main(argv=None) -> int:
             results["confirmation"] = bench_confirmations(suite, args.confirm)
             print(json.dumps({"confirmation": results["confirmation"]}, indent=2), flush=True)
         if "expire" not in args.skip:
-            results["expiry"] = bench_expiry(suite, args.expire)
-            print(json.dumps({"expiry": results["expiry"]}, indent=2), flush=True)
+            results["expiry_producer"] = bench_expiry(suite, args.expire, consumers=False)
+            print(json.dumps({"expiry_producer": results["expiry_producer"]}, indent=2), flush=True)
+            results["expiry_whole_suite"] = bench_expiry(suite, args.expire, consumers=True)
+            print(json.dumps({"expiry_whole_suite": results["expiry_whole_suite"]}, indent=2), flush=True)
     finally:
         suite.stop_all()
         backends.close()

@@ -65,6 +65,13 @@ def summary(name, latencies, duration, errors):
             "p99_ms": round(percentile(ms, 99), 2), "mean_ms": round(statistics.mean(ms), 2)}
 
 
+def machine_speed() -> float:
+    """Microseconds for ``sum(range(100))``, best of 5 (this shared machine's speed varies by 1.5x
+    over an evening: numbers of runs are comparable only at a similar speed)."""
+    import timeit
+    return round(min(timeit.repeat("sum(range(100))", number=200_000, repeat=5)) / 200_000 * 1e6, 2)
+
+
 # -- setup ----------------------------------------------------------------------------------
 
 def prepare(count: int, regen: bool, env: dict) -> None:
@@ -229,8 +236,9 @@ def http_get(state, path, token=None):
         return False
 
 
-def db_queries(requests_: list[dict], url: str) -> list[tuple[str, dict]]:
-    """The search SQL of each request, as the service builds it."""
+def db_queries(requests_: list[dict], url: str) -> list[tuple[str, dict, bool]]:
+    """The first statement the service runs for each request (``offers.app._page``), with its
+    parameters and whether it takes the KNN path."""
     import psycopg
     from offers import search_sql
     from offers.domain import search as sd
@@ -246,11 +254,14 @@ def db_queries(requests_: list[dict], url: str) -> list[tuple[str, dict]]:
         p = sd.parse_search_params({k: str(v) for k, v in r["params"].items()}, today)
         viewer = sd.viewer_from_actor(r["claims"])
         grade = sd.effective_grade(p, viewer)
-        prio = search_sql.priority_sql(viewer)
-        sql, params = search_sql.build_search(p, viewer, grade, centres[r["params"]["commune"]],
-                                              today - dt.timedelta(days=1), priority=True if prio else None,
-                                              limit=31, offset=0)
-        out.append((to_psycopg(sql), params, search_sql.uses_knn(p, centres[r["params"]["commune"]])))
+        centre = centres[r["params"]["commune"]]
+        if search_sql.priority_sql(viewer):
+            sql, params = search_sql.build_priority_page(p, viewer, grade, centre, today - dt.timedelta(days=1),
+                                                         limit=31)
+        else:
+            sql, params = search_sql.build_search(p, viewer, grade, centre, today - dt.timedelta(days=1),
+                                                  limit=31, offset=0)
+        out.append((to_psycopg(sql), params, search_sql.uses_knn(p, centre)))
     return out
 
 
@@ -266,6 +277,73 @@ EXPLAIN_CASES = {
     "place + keyword + sector + week (GIN), Lyon, 30 km": {
         "commune": "69123", "radius_km": "30", "q": "technicien", "sector": "s35", "week": None},
 }
+
+
+def pgbench_search(queries, url: str, clients: int, duration: float, work: Path) -> dict:
+    """The search statements run by pgbench (a C client: the client's own cost does not crowd the
+    database out of the 2 cores as 10 Python threads did), ``clients`` connections in all, as the
+    service runs them: KNN statements on connections with bitmap scans off, the others on plain
+    ones, the clients split in proportion. Each statement is planned at each run (extended
+    protocol, no prepared statement). Returns the percentiles over every statement run."""
+    import psycopg
+    work.mkdir(parents=True, exist_ok=True)
+    for old in work.glob("*"):
+        old.unlink()
+    with psycopg.connect(url) as conn:
+        cur = psycopg.ClientCursor(conn)
+        literal = [(cur.mogrify(sql, params), knn) for sql, params, knn in queries]
+    groups = {True: [q for q, knn in literal if knn], False: [q for q, knn in literal if not knn]}
+    share = len(groups[True]) / len(literal)
+    split = {True: max(1, round(clients * share)), False: max(1, clients - max(1, round(clients * share)))}
+    if clients == 1:
+        split = None
+    procs = []
+    parts = [(True, groups[True]), (False, groups[False])]
+    for knn, statements in parts:
+        files = []
+        for k, sql in enumerate(statements[:128]):  # pgbench takes at most 128 scripts
+            f = work / f"{'knn' if knn else 'gin'}_{k:03d}.sql"
+            f.write_text(sql.replace("\n", " ") + ";\n")
+            files.append(f)
+        n = (split or {True: 1, False: 1})[knn]
+        cmd = ["pgbench", "-n", "-M", "extended", "-T", str(int(duration)), "-c", str(n), "-j", str(n), "-l",
+               "--log-prefix", str(work / ("knn" if knn else "gin")), "-d", url]
+        for f in files:
+            cmd += ["-f", f"{f}@1"]
+        env = dict(os.environ, PGOPTIONS="-c enable_bitmapscan=off" if knn else "")
+        if split is None:  # one client: one kind after the other
+            subprocess.run(cmd, env=env, check=True, capture_output=True)
+        else:
+            procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+    for proc in procs:
+        _, err = proc.communicate()
+        if proc.returncode:
+            raise RuntimeError(f"pgbench failed: {err.decode()[-500:]}")
+    latencies = {True: [], False: []}
+    for log_file in work.glob("*.*"):
+        if log_file.suffix == ".sql":
+            continue
+        knn = log_file.name.startswith("knn")
+        with open(log_file) as f:
+            latencies[knn].extend(int(line.split()[2]) / 1e6 for line in f if line.strip())
+    if split is None:
+        # one client ran each kind for ``duration``: weigh them as the workload mixes them
+        mixed = _weighted(latencies[True], share) + _weighted(latencies[False], 1 - share)
+        return summary("search SQL on PostgreSQL (pgbench), 1 client", mixed, duration * 2, 0) | {
+            "throughput_rps": round(len(latencies[True] + latencies[False]) / (duration * 2), 1),
+            "knn_share": round(share, 3)}
+    both = latencies[True] + latencies[False]
+    return summary(f"search SQL on PostgreSQL (pgbench), {clients} clients", both, duration, 0) | {
+        "knn_share": round(share, 3), "clients_knn": split[True], "clients_other": split[False]}
+
+
+def _weighted(values: list[float], weight: float, n: int = 10_000) -> list[float]:
+    """``n * weight`` values drawn evenly from ``values`` (to mix two samples in given proportions)."""
+    if not values:
+        return []
+    s_ = sorted(values)
+    k = max(1, int(n * weight))
+    return [s_[int(i * len(s_) / k)] for i in range(k)]
 
 
 def explain(url: str) -> dict:
@@ -316,7 +394,7 @@ def main(argv=None):
     log_dir = ROOT / "var" / "bench-logs" / "offers"
     procs = start_processes(env, log_dir)
     results = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "offers": args.count,
-               "load_average_before": os.getloadavg(),
+               "load_average_before": os.getloadavg(), "machine_speed_before_us": machine_speed(),
                "clients": args.clients, "duration_s": args.duration, "cores": os.cpu_count(),
                "tcp_nodelay": not args.no_nodelay}
     try:
@@ -349,28 +427,15 @@ def main(argv=None):
     finally:
         stop_processes(procs)
 
-    import psycopg
     url = f"{PG}/{DB}"
-    queries = db_queries(reqs, url)
-
-    def db_one(state, i):
-        # as the service: KNN statements run with bitmap scans off (see offers.search_sql.uses_knn)
-        sql, params, knn = queries[i % len(queries)]
-        conn = state.get(knn)
-        if conn is None:
-            conn = state[knn] = psycopg.connect(url, autocommit=True)
-            if knn:
-                conn.execute("SET enable_bitmapscan = off")
-        conn.execute(sql, params, prepare=False).fetchall()
-        return True
-    run_clients(args.clients, 2, db_one)
-    lat, err, d = run_clients(args.clients, args.duration, db_one)
-    results["database"] = summary("search SQL on PostgreSQL", lat, d, err)
+    queries = db_queries(reqs[:2000], url)
+    work = ROOT / "var" / "bench-logs" / "offers-pgbench"
+    results["database"] = pgbench_search(queries, url, args.clients, args.duration, work)
     print(results["database"], flush=True)
-    lat, err, d = run_clients(1, min(args.duration, 10), db_one)
-    results["database_1_client"] = summary("search SQL on PostgreSQL, 1 client", lat, d, err)
+    results["database_1_client"] = pgbench_search(queries, url, 1, min(args.duration, 10), work)
     print(results["database_1_client"], flush=True)
     results["load_average_after"] = os.getloadavg()
+    results["machine_speed_after_us"] = machine_speed()
     results["search_vs_echo_throughput"] = round(results["search"]["throughput_rps"] /
                                                  results["echo"]["throughput_rps"], 3)
     results["plans"] = explain(url)
@@ -381,7 +446,9 @@ def main(argv=None):
     md = [f"Run {results['date']}: {args.count} offers, {args.clients} concurrent clients, "
           f"{args.duration:.0f} s per measure, {results['cores']} cores (everything on this machine); load average "
           f"before {results['load_average_before'][0]:.1f}, after {results['load_average_after'][0]:.1f} "
-          f"(other test suites were running on the same 2 cores when it is above 2); gateway TCP_NODELAY "
+          f"(other test suites were running on the same 2 cores when it is above 2); machine speed "
+          f"{results['machine_speed_before_us']} / {results['machine_speed_after_us']} us (sum(range(100)), lower is "
+          f"faster); gateway TCP_NODELAY "
           f"{'off (as shipped)' if args.no_nodelay else 'on (proposed fix)'}.", "",
           "| measure | requests | throughput (req/s) | p50 (ms) | p95 (ms) | p99 (ms) | errors |",
           "|---|---|---|---|---|---|---|"]

@@ -26,12 +26,18 @@ class JwtVerifier:
     ``exp`` bounds the token's life, and a service whose clock runs ahead
     (tests move services' clocks) must not make its fresh tokens invalid."""
 
-    def __init__(self, refresh_interval: float = 1.0, leeway: int = 5):
-        self.keys: dict[str, object] = {}
+    def __init__(self, refresh_interval: float = 1.0, leeway: int = 5, cache_size: int = 20_000):
+        self._keys: dict[str, object] = {}
         self.refresh_interval = refresh_interval
         self.leeway = leeway
         self._last_refresh = 0.0
         self._lock = threading.Lock()
+        # Tokens already verified: token -> (claims, exp). A client sends the same access token with
+        # every request; checking its RS256 signature and parsing it again each time was a seventh of
+        # the gateway's CPU per request. The cache is emptied when the keys change, an entry is used
+        # only while the token has not expired, and the oldest half is dropped when it is full.
+        self.cache_size = cache_size
+        self._verified: dict[str, tuple[dict, float]] = {}
 
     def load_jwks(self, jwks: dict) -> None:
         keys = {}
@@ -39,6 +45,16 @@ class JwtVerifier:
             if jwk.get("kty") == "RSA" and jwk.get("kid"):
                 keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm="RS256").key
         self.keys = keys
+
+    @property
+    def keys(self) -> dict[str, object]:
+        return self._keys
+
+    @keys.setter
+    def keys(self, keys: dict[str, object]) -> None:
+        """New keys forget every verified token (a key may have been withdrawn)."""
+        self._verified = {}
+        self._keys = keys
 
     def _key(self, kid: str | None, fetch_jwks):
         key = self.keys.get(kid) if kid else None
@@ -51,6 +67,20 @@ class JwtVerifier:
         return key
 
     def verify(self, token: str, fetch_jwks=None) -> dict:
+        hit = self._verified.get(token)
+        if hit is not None:
+            claims, exp = hit
+            if time.time() <= exp + self.leeway:
+                return claims
+            self._verified.pop(token, None)
+        claims = self._verify(token, fetch_jwks)
+        if len(self._verified) >= self.cache_size:
+            for old in list(self._verified)[: self.cache_size // 2]:  # dicts keep insertion order
+                self._verified.pop(old, None)
+        self._verified[token] = (claims, float(claims["exp"]))
+        return claims
+
+    def _verify(self, token: str, fetch_jwks=None) -> dict:
         invalid = Unauthorized("Jeton d'accès invalide.", code="invalid_token")
         try:
             header = jwt.get_unverified_header(token)

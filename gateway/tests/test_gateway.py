@@ -160,3 +160,29 @@ def test_readyz_names_the_services_that_do_not_answer(gateway):
     assert r.status_code == 503
     assert r.json()["services"]["offers"]["status"] == "down"
     assert requests.get(gateway + "/healthz").json() == {"status": "ok", "service": "gateway"}
+
+
+def test_a_verified_token_is_reused_until_it_expires_or_the_keys_change():
+    """The verifier caches what it checked (a client sends the same token with every request):
+    the cache never outlives the token, nor the key that signed it."""
+    import time as _time
+    key, kid = _key(), "k1"
+    verifier = security.JwtVerifier(leeway=0)
+    verifier.load_jwks(_jwks(key, kid))
+    token = _token(key, kid, exp=dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=2))
+    claims = verifier.verify(token)
+    assert verifier.verify(token) is claims  # from the cache
+    verifier.load_jwks(_jwks(_key(), "k2"))  # rotation: k1 withdrawn
+    with pytest.raises(security.Unauthorized):
+        verifier.verify(token)
+    verifier.load_jwks(_jwks(key, kid))
+    assert verifier.verify(token)["sub"] == claims["sub"]
+    _time.sleep(2.2)
+    with pytest.raises(security.Unauthorized) as info:
+        verifier.verify(token)
+    assert info.value.code == "token_expired"
+    small = security.JwtVerifier(cache_size=4)
+    small.load_jwks(_jwks(key, kid))
+    for _ in range(9):
+        small.verify(_token(key, kid))
+    assert len(small._verified) <= 4

@@ -21,14 +21,15 @@ import logging
 import eventlet
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
+from nameko.standalone.events import get_event_exchange
 from sqlalchemy import (BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text,
-                        create_engine, func, select, text, update)
+                        create_engine, func, text)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
 
 from . import settings
 from .clock import PROCESS_CLOCK
-from .events import BatchPublisher, make_envelope
+from .events import BatchPublisher, EventMessage, make_envelope
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,8 @@ class Database(DependencyProvider):
 
     def start(self):
         if self.relay_enabled:
-            self._relay = OutboxRelay(self.engine, self.outbox, self.container.config)
+            self._relay = OutboxRelay(self.engine, self.outbox, self.container.config, self.service_name,
+                                      stopping=lambda: self._stopping)
             self._relay_thread = self.container.spawn_managed_thread(self._relay_loop,
                                                                      identifier="outbox_relay")
 
@@ -225,8 +227,7 @@ class Database(DependencyProvider):
         interval = settings.env_float("OUTBOX_POLL_SECONDS", 1.0)
         while not self._stopping:
             try:
-                while self._relay.publish_pending() and not self._stopping:
-                    pass
+                self._relay.publish_pending()
             except Exception:  # the broker or the database is away: try again later
                 log.exception("outbox relay failed; retrying")
                 eventlet.sleep(min(interval * 5, 5))
@@ -239,37 +240,95 @@ class Database(DependencyProvider):
 
 
 class OutboxRelay:
-    """Publishes pending outbox rows in order, a batch per AMQP transaction,
-    then marks them sent (a crash in between publishes them again: consumers
-    deduplicate on event_id)."""
+    """Publishes pending outbox rows in order, a batch at a time, then marks them
+    sent. A crash in between publishes them again: consumers deduplicate on
+    event_id.
 
-    batch_size = 500
+    The broker confirms a batch of persistent messages only once it has written
+    them; waiting for that before sending the next batch left it idle half of the
+    time (7,600 events/s). So up to ``window`` batches are in flight: each keeps
+    its rows locked (``FOR UPDATE SKIP LOCKED``, its own transaction) until its
+    confirms arrive, and is then marked and committed, oldest first. A refused or
+    unconfirmed batch is rolled back with every batch sent after it (their rows
+    are published again later).
 
-    def __init__(self, engine, outbox: Table, config: dict):
+    The rows are read as JSON text (``envelope::text``) and published as they
+    are (see ``BatchPublisher``)."""
+
+    batch_size = 2000
+    window = 3
+
+    def __init__(self, engine, outbox: Table, config: dict, service_name: str, stopping=lambda: False):
         self.engine = engine
         self.outbox = outbox
-        self.publisher = BatchPublisher(config)
+        self.service_name = service_name
+        self.stopping = stopping
+        self.publisher = BatchPublisher(config, exchange=get_event_exchange(service_name, config).name)
 
     def publish_pending(self) -> int:
-        """Publish one batch. Returns how many rows were published."""
-        o = self.outbox
-        with Session(self.engine) as session, session.begin():
-            rows = session.execute(
-                select(o.c.id, o.c.envelope, o.c.request_id)
-                .where(o.c.published_at.is_(None))
-                .order_by(o.c.id).limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            ).all()
-            if not rows:
-                return 0
-            published = self.publisher.publish([(r.envelope, r.request_id) for r in rows])
-            if published:
-                ids = [r.id for r in rows[:published]]
-                session.execute(update(o).where(o.c.id.in_(ids)).values(published_at=func.now()))
-            if published < len(rows):
-                session.execute(update(o).where(o.c.id == rows[published].id)
-                                .values(attempts=o.c.attempts + 1))
-            return published
+        """Publish what is pending now (until the process stops), ``window`` batches in flight;
+        returns how many rows were published (0: nothing was pending, or the broker is away)."""
+        in_flight: list[tuple] = []  # (connection, cursor, ids, first tag, last tag), oldest first
+        published = 0
+        try:
+            while True:
+                more = len(in_flight) < self.window and not self.stopping()
+                batch = self._next_batch() if more else None
+                if batch is not None:
+                    conn, cur, rows = batch
+                    try:
+                        first, last = self.publisher.send([EventMessage(t, b, e, r) for _, t, b, e, r in rows])
+                    except Exception:
+                        log.exception("could not publish %d event(s); they stay in the outbox", len(rows))
+                        _rollback(conn)
+                        break
+                    in_flight.append((conn, cur, [r[0] for r in rows], first, last))
+                    continue
+                if not in_flight:
+                    break
+                conn, cur, ids, first, last = in_flight.pop(0)
+                taken = self.publisher.confirmed(first, last)
+                if taken:
+                    cur.execute("UPDATE outbox SET published_at = now() WHERE id = ANY(%(ids)s)",
+                                {"ids": ids[:taken]})
+                if taken < len(ids):
+                    cur.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = %(id)s", {"id": ids[taken]})
+                conn.commit()
+                conn.close()
+                published += taken
+                if taken < len(ids):
+                    break  # the broker refused or went away: what was sent after is unconfirmed too
+        finally:
+            for conn, *_ in in_flight:
+                _rollback(conn)
+        return published
+
+    def _next_batch(self):
+        conn = self.engine.raw_connection()  # psycopg itself: no SQLAlchemy row processing on 2,000 rows
+        try:
+            cur = conn.cursor(binary=True)
+            cur.execute(_PENDING_SQL, {"n": self.batch_size})
+            rows = cur.fetchall()
+        except BaseException:
+            _rollback(conn)
+            raise
+        if not rows:
+            _rollback(conn)
+            return None
+        return conn, cur, rows
+
+
+def _rollback(conn) -> None:
+    try:
+        conn.rollback()
+    finally:
+        conn.close()
+
+
+_PENDING_SQL = """
+SELECT id, type, convert_to(envelope::text, 'UTF8'), event_id, request_id
+FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT %(n)s FOR UPDATE SKIP LOCKED
+"""
 
 
 def check_database(engine) -> dict:

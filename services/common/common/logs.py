@@ -3,11 +3,12 @@ that wrote it (propagated from the gateway through RPC and event headers)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 
 from nameko.extensions import DependencyProvider
+
+from .transport import json_bytes
 
 _local = threading.local()  # green-thread local once eventlet has monkey-patched threading
 
@@ -39,6 +40,17 @@ def _is_expected_error(record: logging.LogRecord) -> bool:
     return record.name == "nameko.containers" and str(record.msg).startswith("(expected)")
 
 
+def _timestamp(created: float) -> str:
+    """'2026-12-02T20:37:50.304+00:00' (the second's text is reused: logs come many a second)."""
+    second = int(created)
+    if _last_second[0] != second:
+        _last_second[:] = [second, dt.datetime.fromtimestamp(second, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")]
+    return f"{_last_second[1]}.{int((created - second) * 1000):03d}+00:00"
+
+
+_last_second: list = [None, ""]
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, *args, service: str | None = None, **kwargs):
         super().__init__()
@@ -46,7 +58,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         out = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": _timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
@@ -61,7 +73,7 @@ class JsonFormatter(logging.Formatter):
                 out[key] = getattr(record, key)
         if record.exc_info and not _is_expected_error(record):
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False, default=str)
+        return json_bytes(out).decode("utf-8")
 
 
 def logging_config(service: str, level: str = "INFO") -> dict:

@@ -1,10 +1,14 @@
 """RPC between services, always with a deadline.
 
-nameko's ``RpcProxy`` waits forever for a reply. ``Rpc`` wraps every call in
+nameko's ``RpcProxy`` waits forever for a reply, and spends more CPU around
+a message than on it; ``Rpc`` speaks the same protocol through
+``common.transport.RpcClient`` and wraps every call in
 a timeout (``STAGES_RPC_TIMEOUT``, 10 s by default, or per proxy) and turns
 transport failures into typed errors:
 
-- no reply in time, or no such service on the bus -> ``ServiceUnavailable``;
+- no reply in time, or no such service on the bus -> ``ServiceUnavailable``
+  (a request to a service without a queue comes back at once: it is
+  published ``mandatory``);
 - a domain error raised remotely comes back as the same typed error
   (``common.errors`` registers them for deserialisation);
 - anything else stays a nameko ``RemoteError`` (a bug: HTTP 500).
@@ -19,11 +23,12 @@ import logging
 
 import eventlet
 from nameko.exceptions import UnknownService
-from nameko.rpc import MethodProxy, RpcProxy
+from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from . import settings
 from .errors import ServiceUnavailable
+from .transport import RpcClient
 
 log = logging.getLogger(__name__)
 
@@ -32,64 +37,85 @@ class RpcTimeout(ServiceUnavailable):
     code = "rpc_timeout"
 
 
+def _unavailable(service: str) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"Le service « {service} » ne répond pas. Réessayez dans quelques instants.",
+        code="service_unavailable", extra={"service": service})
+
+
 class _TimedMethod:
-    def __init__(self, method: MethodProxy, timeout: float):
-        self._method = method
+    def __init__(self, client: RpcClient, worker_ctx, service_name: str, method_name: str, timeout: float,
+                 raw: bool = False):
+        self._client = client
+        self._worker_ctx = worker_ctx
+        self.service_name = service_name
+        self.method_name = method_name
         self._timeout = timeout
+        self._raw = raw
 
     def __call__(self, *args, **kwargs):
-        method = self._method
         try:
-            reply = method.call_async(*args, **kwargs)
-        except UnknownService:
-            raise ServiceUnavailable(
-                f"Le service « {method.service_name} » ne répond pas. Réessayez dans quelques instants.",
-                code="service_unavailable", extra={"service": method.service_name})
+            correlation_id, reply = self._client.send(self._worker_ctx, self.service_name, self.method_name,
+                                                      list(args), kwargs)
+        except OSError:
+            raise _unavailable(self.service_name)
         timer = eventlet.Timeout(self._timeout)
         try:
-            return reply.result()
+            body = reply.wait()
+        except UnknownService:
+            raise _unavailable(self.service_name)
         except eventlet.Timeout as t:
             if t is not timer:
                 raise
-            # forget the pending reply so it does not accumulate
-            events = method.reply_listener._reply_events
-            for key, event in list(events.items()):
-                if event is reply.reply_event:
-                    events.pop(key, None)
-            log.warning("rpc %s.%s timed out after %.1fs", method.service_name, method.method_name,
-                        self._timeout)
+            self._client.forget(correlation_id)  # a late reply is dropped
+            log.warning("rpc %s.%s timed out after %.1fs", self.service_name, self.method_name, self._timeout)
             raise RpcTimeout(
-                f"Le service « {method.service_name} » n'a pas répondu à temps. Réessayez dans quelques instants.",
-                extra={"service": method.service_name})
+                f"Le service « {self.service_name} » n'a pas répondu à temps. Réessayez dans quelques instants.",
+                extra={"service": self.service_name})
         finally:
             timer.cancel()
+        return self._client.result(body, raw=self._raw)
 
 
 class TimedServiceProxy:
-    def __init__(self, proxy, timeout: float):
-        self._proxy = proxy
+    def __init__(self, client: RpcClient, worker_ctx, service_name: str, timeout: float, raw: bool = False):
+        self._client = client
+        self._worker_ctx = worker_ctx
+        self._service_name = service_name
         self._timeout = timeout
+        self._raw = raw
 
     def __getattr__(self, name):
-        return _TimedMethod(getattr(self._proxy, name), self._timeout)
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _TimedMethod(self._client, self._worker_ctx, self._service_name, name, self._timeout, self._raw)
 
     def with_timeout(self, timeout: float) -> "TimedServiceProxy":
-        return TimedServiceProxy(self._proxy, timeout)
+        return TimedServiceProxy(self._client, self._worker_ctx, self._service_name, timeout, self._raw)
+
+    def raw(self) -> "TimedServiceProxy":
+        """Calls that return their result as ``common.transport.RawJson`` (JSON bytes, not decoded):
+        for a result passed on unchanged, as the gateway does with search pages."""
+        return TimedServiceProxy(self._client, self._worker_ctx, self._service_name, self._timeout, True)
 
 
-class Rpc(RpcProxy):
-    """An ``RpcProxy`` whose calls time out (see module doc)."""
+class Rpc(DependencyProvider):
+    """A proxy to another service whose calls time out (see module doc). The
+    container's ``Rpc`` dependencies share one ``RpcClient`` (one connection,
+    one reply queue)."""
 
-    def __init__(self, target_service: str, timeout: float | None = None, **options):
-        super().__init__(target_service, **options)
+    client = RpcClient()
+
+    def __init__(self, target_service: str, timeout: float | None = None):
+        self.target_service = target_service
         self.timeout = timeout
 
     def get_dependency(self, worker_ctx):
-        return TimedServiceProxy(super().get_dependency(worker_ctx),
+        return TimedServiceProxy(self.client, worker_ctx, self.target_service,
                                  self.timeout or settings.RPC_TIMEOUT)
 
 
 def cluster_rpc(amqp_uri: str | None = None, timeout: float | None = None, context_data=None):
-    """A standalone proxy for scripts and tests. Do not share one between green threads."""
+    """A standalone proxy for scripts and tests (nameko's). Do not share one between green threads."""
     config = {"AMQP_URI": amqp_uri or settings.amqp_uri(), "serializer": "json"}
     return ClusterRpcProxy(config, timeout=timeout or settings.RPC_TIMEOUT, context_data=context_data)

@@ -141,8 +141,9 @@ def test_a_duplicated_event_is_handled_once(probe_db, start_service, amqp_uri):
         time.sleep(0.1)
     time.sleep(0.5)  # leave time for a wrongly processed duplicate to show up
     with engine.connect() as c:
-        rows = c.execute(text("SELECT event_id, value FROM effects ORDER BY id")).all()
+        rows = c.execute(text("SELECT event_id, value FROM effects ORDER BY value")).all()
     engine.dispose()
+    # each event once; two different events are handled concurrently, in either order
     assert [(r.event_id, r.value) for r in rows] == [(envelope["event_id"], "seen:x"),
                                                      (other["event_id"], "seen:y")]
 
@@ -199,3 +200,84 @@ def test_the_request_id_travels_to_services_their_logs_and_their_events(probe_db
         set_request_id(None)
     assert json.loads(line) | {"ts": None} == {"ts": None, "level": "INFO", "logger": "x", "msg": "hello you",
                                                "service": "probe", "request_id": "req-78"}
+
+
+def _pending_rows(engine, envelopes, request_ids):
+    import json as _json
+    with engine.begin() as c:
+        for envelope, rid in zip(envelopes, request_ids):
+            c.execute(text("INSERT INTO outbox (event_id, type, envelope, request_id) "
+                           "VALUES (:e, :t, CAST(:env AS jsonb), :r)"),
+                      {"e": envelope["event_id"], "t": envelope["type"], "env": _json.dumps(envelope), "r": rid})
+
+
+def test_the_relay_publishes_batches_in_order_with_their_properties(probe_db, amqp_uri):
+    """Several batches in flight, one big envelope split over several body frames, request ids
+    as headers: a plain AMQP client gets every event once, in order, as written."""
+    from common.db import OutboxRelay, make_engine
+    conn, ch, queue = bind_queue(amqp_uri, "probe.events", "probe.*")
+    engine = make_engine(probe_db, pool_size=6)
+    try:
+        envelopes = [make_envelope("probe", "probe.recorded", {"value": f"v{i}"}) for i in range(4500)]
+        envelopes[10]["data"]["value"] = "é" * 200_000  # larger than a frame (128 kB)
+        _pending_rows(engine, envelopes, [f"req-{i}" if i % 2 else None for i in range(4500)])
+        relay = OutboxRelay(engine, ps.metadata.tables["outbox"], {"AMQP_URI": amqp_uri}, "probe")
+        relay.batch_size = 1000  # five batches, three in flight at once
+        assert relay.publish_pending() == 4500
+        got = receive(ch, queue, 4500, timeout=30)
+        assert [json.loads(body)["event_id"] for _, _, body in got] == [e["event_id"] for e in envelopes]
+        _, props, body = got[10]
+        assert json.loads(body)["data"]["value"] == "é" * 200_000
+        for i in (0, 1):
+            method, props, _ = got[i]
+            assert (method.exchange, method.routing_key) == ("probe.events", "probe.recorded")
+            assert (props.content_type, props.content_encoding, props.delivery_mode) == \
+                ("application/json", "utf-8", 2)
+            assert props.message_id == envelopes[i]["event_id"]
+            assert (props.headers or {}).get("nameko.request_id") == (f"req-{i}" if i % 2 else None)
+        with engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar() == 0
+        assert relay.publish_pending() == 0
+    finally:
+        conn.close()
+        engine.dispose()
+
+
+def test_a_batch_the_broker_does_not_confirm_stays_pending_with_those_sent_after(probe_db, amqp_uri):
+    from common.db import OutboxRelay, make_engine
+    engine = make_engine(probe_db, pool_size=6)
+    try:
+        envelopes = [make_envelope("probe", "probe.recorded", {"value": f"v{i}"}) for i in range(50)]
+        _pending_rows(engine, envelopes, [None] * 50)
+        relay = OutboxRelay(engine, ps.metadata.tables["outbox"], {"AMQP_URI": amqp_uri}, "probe")
+        relay.batch_size = 10
+        real_confirmed = relay.publisher.confirmed
+        calls = []
+
+        def second_batch_half_refused(first, last):
+            calls.append((first, last))
+            taken = real_confirmed(first, last)
+            return 5 if len(calls) == 2 else taken
+
+        relay.publisher.confirmed = second_batch_half_refused
+        assert relay.publish_pending() == 15  # the first batch and half of the second
+        with engine.connect() as c:
+            pending = c.execute(text("SELECT event_id FROM outbox WHERE published_at IS NULL ORDER BY id")).scalars().all()
+            attempts = c.execute(text("SELECT attempts FROM outbox WHERE event_id = :e"),
+                                 {"e": envelopes[15]["event_id"]}).scalar()
+        assert pending == [e["event_id"] for e in envelopes[15:]] and attempts == 1
+        relay.publisher.confirmed = real_confirmed
+        assert relay.publish_pending() == 35  # published again later (consumers deduplicate)
+    finally:
+        engine.dispose()
+
+
+def test_a_call_with_wrong_arguments_is_refused_without_running(probe_db, start_service, amqp_uri):
+    """nameko's argument check, with the signature built once (common.service.CachedSignatureCheck)."""
+    from nameko.exceptions import IncorrectSignature
+    start_service(ps.ProbeService)
+    with cluster_rpc(amqp_uri, timeout=5) as rpc:
+        for call in (lambda: rpc.probe.slow(), lambda: rpc.probe.slow(1, 2), lambda: rpc.probe.slow(delay=1)):
+            with pytest.raises(IncorrectSignature):
+                call()
+        assert rpc.probe.slow(0) == "done" and rpc.probe.slow(seconds=0) == "done"

@@ -212,7 +212,7 @@ def render_markdown(registries: dict, sites: dict[str, dict[str, list[str]]]) ->
            "Events carry **identifiers, never personal data**: a consumer that needs more asks the "
            "owning service (RPC, see `docs/rpc/`).",
            "",
-           "Delivery is at least once (transactional outbox, batches published in AMQP transactions): consumers must be "
+           "Delivery is at least once (transactional outbox, batches published with publisher confirms): consumers must be "
            "idempotent on `event_id`. Order is kept per producer as published; a consumer that "
            "needs order per entity (e.g. per application) sorts on `occurred_at`.",
            "",

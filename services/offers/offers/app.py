@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from psycopg.rows import dict_row
+from eventlet.semaphore import Semaphore
 from sqlalchemy import and_, create_engine, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from common import settings
 from common.errors import Conflict, FieldErrors, Forbidden, NotFound, RateLimited, ValidationError
 
 from . import search_sql
@@ -24,6 +25,7 @@ from .domain import seats as seats_rules
 from .domain import states as st
 from .domain.organisation import normalize_organisation, public_employer_types
 from .domain.sectors import sector_list
+from .search_pool import SearchConnections
 from .models import calendar_overrides, communes, naf_codes, offers, partner_hits, postal_codes, school_points, \
     seat_reservations
 
@@ -667,59 +669,89 @@ def move_past_offers(uow, now) -> list[str]:
 # -- search ----------------------------------------------------------------------------
 
 _POINTS: dict = {}
+_SCHOOL_POINTS: dict = {}  # uai -> (point or None, read at)
+SCHOOL_POINT_TTL = 600.0
+_REFERENCE_LOCK = Semaphore(1)  # concurrent first searches read the 35,000 communes once, not each
 
 
-def _points(session) -> dict:
+def _points(engines: "SearchEngines") -> dict:
     """Commune and postal-code points, read once per process (static reference data)."""
-    if not _POINTS.get("communes"):
-        rows = session.execute(select(communes.c.insee_code, communes.c.lat, communes.c.lon, communes.c.kind,
-                                      communes.c.population).where(communes.c.lat.is_not(None))).all()
-        by_insee = {r.insee_code: (r.lat, r.lon) for r in rows}
-        rank = {r.insee_code: (r.kind == "commune", r.population) for r in rows}
-        by_postal: dict = {}
-        for pc, insee in session.execute(select(postal_codes.c.postal_code, postal_codes.c.insee_code)).all():
-            if insee in by_insee and (pc not in by_postal or rank[insee] > rank[by_postal[pc]]):
-                by_postal[pc] = insee
-        if by_insee:
-            _POINTS.update(communes=by_insee, postal={pc: by_insee[i] for pc, i in by_postal.items()})
+    if _POINTS.get("communes"):
+        return _POINTS
+    with _REFERENCE_LOCK:
+        if not _POINTS.get("communes"):
+            with engines.reference.connect() as session:
+                rows = session.execute(select(communes.c.insee_code, communes.c.lat, communes.c.lon,
+                                              communes.c.kind, communes.c.population)
+                                       .where(communes.c.lat.is_not(None))).all()
+                postal = session.execute(select(postal_codes.c.postal_code, postal_codes.c.insee_code)).all()
+            by_insee = {r.insee_code: (r.lat, r.lon) for r in rows}
+            rank = {r.insee_code: (r.kind == "commune", r.population) for r in rows}
+            by_postal: dict = {}
+            for pc, insee in postal:
+                if insee in by_insee and (pc not in by_postal or rank[insee] > rank[by_postal[pc]]):
+                    by_postal[pc] = insee
+            if by_insee:
+                _POINTS.update(communes=by_insee, postal={pc: by_insee[i] for pc, i in by_postal.items()})
     return _POINTS
 
 
-def _centre(session, p: dict, viewer: dict) -> tuple[tuple[float, float] | None, str | None]:
+def _school_point(engines: "SearchEngines", uai: str):
+    import time
+    hit = _SCHOOL_POINTS.get(uai)
+    if hit is not None and time.monotonic() - hit[1] < SCHOOL_POINT_TTL:
+        return hit[0]
+    with engines.reference.connect() as session:
+        r = session.execute(select(school_points.c.lat, school_points.c.lon)
+                            .where(school_points.c.uai == uai)).first()
+    point = (r.lat, r.lon) if r is not None and r.lat is not None else None
+    if len(_SCHOOL_POINTS) > 50_000:
+        _SCHOOL_POINTS.clear()
+    _SCHOOL_POINTS[uai] = (point, time.monotonic())
+    return point
+
+
+def _search_overrides(engines: "SearchEngines") -> dict:
+    import time
+    if _OVERRIDES_CACHE and time.monotonic() - _OVERRIDES_CACHE["at"] < OVERRIDES_TTL:
+        return _OVERRIDES_CACHE["value"]
+    with engines.reference.connect() as session:
+        return load_overrides(session, cached=True)
+
+
+def _centre(engines: "SearchEngines", p: dict, viewer: dict) -> tuple[tuple[float, float] | None, str | None]:
     if p.get("lat") is not None:
         return (p["lat"], p["lon"]), "coordinates"
     if p.get("commune"):
-        point = _points(session).get("communes", {}).get(p["commune"])
+        point = _points(engines).get("communes", {}).get(p["commune"])
         if point is None:
             raise ValidationError(None, {"commune": [MSG_UNKNOWN_COMMUNE]})
         return point, "commune"
     if p.get("postal_code"):
-        point = _points(session).get("postal", {}).get(p["postal_code"])
+        point = _points(engines).get("postal", {}).get(p["postal_code"])
         if point is None:
             raise ValidationError(None, {"postal_code": [MSG_UNKNOWN_POSTAL]})
         return point, "postal_code"
     if viewer.get("role") == "pupil" and viewer.get("school_uai"):
-        r = session.execute(select(school_points.c.lat, school_points.c.lon)
-                            .where(school_points.c.uai == viewer["school_uai"])).first()
-        if r is not None and r.lat is not None:
-            return (r.lat, r.lon), "school"
+        point = _school_point(engines, viewer["school_uai"])
+        if point is not None:
+            return point, "school"
     return None, None
 
 
 class SearchEngines:
-    """Read-only engines of the search, in autocommit (one round trip per query, no
-    BEGIN/ROLLBACK). ``knn`` runs with bitmap scans off for the KNN path (see
-    ``search_sql.uses_knn``); ``default`` serves everything else."""
+    """What the search reads with: ``pools`` (plain psycopg, see ``search_pool``) for its
+    statements, ``reference`` (SQLAlchemy, opened rarely) for the calendar overrides, commune
+    points and school points it keeps in memory."""
 
-    def __init__(self, url):
-        # small pools: the platform must fit in PostgreSQL's 100 connections (at most 2 x 5 here)
-        opts = dict(pool_size=2, max_overflow=3, pool_recycle=1800, isolation_level="AUTOCOMMIT")
-        self.default = create_engine(url, **opts)
-        self.knn = create_engine(url, connect_args={"options": "-c enable_bitmapscan=off"}, **opts)
+    def __init__(self, url, size: int | None = None):
+        size = size or int(settings.env_float("OFFERS_SEARCH_CONNECTIONS", 6))
+        self.pools = SearchConnections(url, size)
+        self.reference = create_engine(url, pool_size=1, max_overflow=2, pool_recycle=1800)
 
     def dispose(self):
-        self.default.dispose()
-        self.knn.dispose()
+        self.pools.close()
+        self.reference.dispose()
 
 
 _SEARCH_ENGINES: dict = {}
@@ -732,18 +764,19 @@ def search_engines(url) -> SearchEngines:
     return _SEARCH_ENGINES[key]
 
 
-def _run(engines, p, viewer, grade, centre, today, priority, limit, offset):
+def _run(engines, p, viewer, grade, centre, today, priority, limit, offset) -> list[dict]:
     sql, params = search_sql.build_search(p, viewer, grade, centre, today - dt.timedelta(days=1),
                                           priority=priority, limit=limit, offset=offset)
-    engine = engines.knn if search_sql.uses_knn(p, centre) else engines.default
-    # the hot path speaks psycopg directly (no SQLAlchemy statement/row processing)
-    conn = engine.raw_connection()
-    try:
-        with conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(search_sql.to_pyformat(sql), params)
-            return cur.fetchall()
-    finally:
-        conn.close()
+    prio = bool(priority) and search_sql.priority_sql(viewer) is not None
+    return _fetch_cards(engines, p, centre, sql, params, viewer, lambda row: prio)
+
+
+def _fetch_cards(engines, p, centre, sql, params, viewer, is_priority) -> list[dict]:
+    pool = engines.pools.knn if search_sql.uses_knn(p, centre) else engines.pools.default
+    # binary results (no text parsing of arrays, dates and floats), tuples (a dict per row cost more than
+    # the rest of the row handling); psycopg prepares a statement it runs for the fifth time
+    rows = pool.fetch(search_sql.to_pyformat(sql), params)
+    return [_result_view(row, viewer.get("role") == "pupil", is_priority(row)) for row in rows]
 
 
 def _page(engines, p, viewer, grade, centre, today) -> tuple[list[dict], bool]:
@@ -753,6 +786,17 @@ def _page(engines, p, viewer, grade, centre, today) -> tuple[list[dict], bool]:
     if search_sql.priority_sql(viewer) is None:
         rows = _run(engines, p, viewer, grade, centre, today, None, size + 1, start)
         return rows[:size], len(rows) > size
+    if start == 0 and centre is not None:
+        # the first page asks both halves in one statement (one round trip)
+        sql, params = search_sql.build_priority_page(p, viewer, grade, centre, today - dt.timedelta(days=1),
+                                                     limit=size + 1)
+        both = _fetch_cards(engines, p, centre, sql, params, viewer, lambda row: row[-1])
+        first = sorted((c for c in both if c["priority"]), key=_by_distance)
+        rest = sorted((c for c in both if not c["priority"]), key=_by_distance)
+        if len(first) > size:
+            return first[:size], True
+        need = size - len(first)
+        return first + rest[:need], len(rest) > need
     first = _run(engines, p, viewer, grade, centre, today, True, start + size + 1, 0)
     items = first[start:start + size]
     if len(first) > start + size:
@@ -762,34 +806,34 @@ def _page(engines, p, viewer, grade, centre, today) -> tuple[list[dict], bool]:
     return items + rest[:need], len(rest) > need
 
 
-def _result_view(r: dict, viewer: dict) -> dict:
-    left = max(r["seats"] - r["seats_taken"], 0)
-    data = {"grades": r["grades"], "reserved_school_uais": r["reserved_school_uais"],
-            "reserved_rep": r["reserved_rep"], "reserved_qpv": r["reserved_qpv"], "state": "published"}
-    return {
-        "id": str(r["id"]), "title": r["title"], "organisation_name": r["organisation_name"], "city": r["city"],
-        "commune_insee": r["commune_insee"], "dep_code": r["dep_code"], "sector": r["sector"],
-        "grades": list(r["grades"]), "school_year": r["school_year"], "weeks": list(r["weeks"] or []),
-        "all_year": r["all_year"], "seconde_period": r["seconde_period"],
-        "first_day": _iso(r["first_day"]), "last_day": _iso(r["last_day"]),
-        "distance_km": round(r["distance_km"], 2) if r["distance_km"] is not None else None,
-        "seats_left": left, "is_partner": r["is_partner"], "permalink": r["permalink"],
-        "reserved_rep": r["reserved_rep"], "reserved_qpv": r["reserved_qpv"],
-        "reserved": sd.is_reserved(data), "priority": sd.priority(data, viewer) == 0,
-        "can_apply": sd.can_apply(data, viewer, left),
-        "lat": r["lat"], "lon": r["lon"],
-    }
+def _by_distance(card: dict):
+    return card["distance_km"], card["id"]
+
+
+_CARD_KEYS = search_sql.RESULT_KEYS
+
+
+def _result_view(row: tuple, can_apply: bool, priority: bool) -> dict:
+    """A result card. Every row the search returns is live (a seat left) and visible to the viewer (the
+    SQL applies ``domain.search.visible_to``), so a pupil may apply to each of them."""
+    card = dict(zip(_CARD_KEYS, row))
+    card["weeks"] = card["weeks"] or []
+    card["first_day"] = _iso(card["first_day"])
+    card["last_day"] = _iso(card["last_day"])
+    chord = card.pop("chord")
+    card["distance_km"] = round(search_sql.distance_km(chord), 2) if chord is not None else None
+    card["priority"] = priority
+    card["can_apply"] = can_apply
+    return card
 
 
 def search(engines: SearchEngines, actor, raw: dict, now) -> dict:
     today = today_of(now)
     viewer = sd.viewer_from_actor(actor)
     # one connection at a time per search (never hold one while waiting for another: pool deadlock)
-    with engines.default.connect() as conn:
-        overrides = load_overrides(conn, cached=True)
-        p = sd.parse_search_params(raw or {}, today, overrides)
-        grade = sd.effective_grade(p, viewer)
-        centre, source = _centre(conn, p, viewer)
+    p = sd.parse_search_params(raw or {}, today, _search_overrides(engines))
+    grade = sd.effective_grade(p, viewer)
+    centre, source = _centre(engines, p, viewer)
     items, has_more = _page(engines, p, viewer, grade, centre, today)
     relaxed = False
     if not items and p["page"] == 1:
@@ -798,7 +842,7 @@ def search(engines: SearchEngines, actor, raw: dict, now) -> dict:
             items, has_more = _page(engines, rp, viewer, grade, centre, today)
             relaxed = bool(items)
     return {
-        "items": [_result_view(r, viewer) for r in items],
+        "items": items,
         "page": p["page"], "per_page": p["page_size"], "has_more": has_more, "relaxed": relaxed,
         "centre": ({"lat": centre[0], "lon": centre[1], "source": source, "radius_km": p["radius_km"]}
                    if centre else None),

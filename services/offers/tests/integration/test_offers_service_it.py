@@ -195,6 +195,25 @@ def test_concurrent_searches_share_small_pools(offers_rpc):
     assert all(res["items"] for res in results)
 
 
+def test_search_survives_its_connections_being_cut(offers_rpc, service_db):
+    """A PostgreSQL restart (here: every search connection terminated) costs no failed search: the
+    pool drops a dead connection and runs the read again on a new one."""
+    import psycopg
+    from offers.search_pool import conninfo
+    _, [offer] = publish_new(offers_rpc)
+    pupil = {"user_id": str(uuid.uuid4()), "role": "pupil", "grade": "troisieme", "school_uai": "0710001A"}
+    for params in ({"commune": "71270"}, {"commune": "71270", "q": "boulanger"}):
+        assert offer["id"] in [i["id"] for i in offers_rpc.search(actor=pupil, params=params)["items"]]
+    url = conninfo(service_db("offers", reference=True))
+    with psycopg.connect(url, autocommit=True) as admin:
+        cut = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                            "AND application_name = '' AND state = 'idle'").fetchone()[0]
+    assert cut >= 2
+    for params in ({"commune": "71270"}, {"commune": "71270", "q": "boulanger"}):
+        assert offer["id"] in [i["id"] for i in offers_rpc.search(actor=pupil, params=params)["items"]]
+
+
 def test_events_leave_through_the_outbox_with_identifiers_only(offers_rpc, amqp_uri):
     import json
     import time

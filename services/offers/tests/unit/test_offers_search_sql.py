@@ -21,8 +21,8 @@ def test_knn_path_checks_grade_and_weeks_in_the_gist_index():
     p = parse(commune="71270", week="2026-W50")
     assert search_sql.uses_knn(p, (46.3, 4.8))
     sql, params = search_sql.build_search(p, PUPIL, "troisieme", (46.3, 4.8), TODAY)
-    assert "earth_box(ll_to_earth(:lat, :lon), :radius_m) @> o.geo" in sql
-    assert "ORDER BY o.geo <-> ll_to_earth(:lat, :lon)\n" in sql
+    assert "o.geo <@ CAST(:box AS cube)" in sql
+    assert "ORDER BY (o.geo <-> CAST(:centre AS cube))\n" in sql
     assert "o.knn_tags @> CAST(:grade_tag AS int[])" in sql and params["grade_tag"] == [2]
     assert "o.knn_tags && CAST(:week_tags AS int[])" in sql and params["week_tags"] == [202650]
     assert "search_vector" not in sql
@@ -71,3 +71,33 @@ def test_tags():
 def test_placeholders_for_psycopg():
     assert search_sql.to_pyformat("SELECT NULL::float8 WHERE a = :lat AND CAST(:grade AS text[])") == \
         "SELECT NULL::float8 WHERE a = %(lat)s AND CAST(%(grade)s AS text[])"
+
+
+def test_centre_box_and_distances_are_earthdistance_s():
+    """The cube literals bound instead of ll_to_earth/earth_box (planned and evaluated per row before)."""
+    import math
+    centre, box, chord = search_sql.centre_and_box(48.8566, 2.3522, 20)
+    x, y, z = (float(v) for v in centre.strip("()").split(","))
+    assert abs(math.sqrt(x * x + y * y + z * z) - search_sql.EARTH_RADIUS_M) < 1e-6
+    lo, hi = box.split("),(")
+    assert abs(float(hi.strip("()").split(",")[0]) - float(lo.strip("()").split(",")[0]) - 2 * chord) < 1e-6
+    assert abs(search_sql.distance_km(chord) - 20) < 1e-9
+    # Paris -> Lyon, 391.5 km on the sphere
+    a, b = search_sql.earth_point(48.8566, 2.3522), search_sql.earth_point(45.7640, 4.8357)
+    assert abs(search_sql.distance_km(math.dist(a, b)) - sd.haversine_km(48.8566, 2.3522, 45.7640, 4.8357)) < 0.5
+    assert search_sql.distance_km(None) is None
+
+
+def test_result_keys_follow_the_selected_columns():
+    assert search_sql.RESULT_KEYS[:3] == ("id", "title", "organisation_name")
+    assert search_sql.RESULT_KEYS[-4:] == ("reserved", "lat", "lon", "chord")
+    assert len(search_sql.RESULT_KEYS) == search_sql.RESULT_COLUMNS.count(",") + 2
+
+
+def test_first_page_of_a_priority_viewer_is_one_statement():
+    sql, params = search_sql.build_priority_page(parse(commune="71270"), PUPIL, "troisieme", (46.3, 4.8), TODAY,
+                                                 limit=31)
+    first, rest = sql.split("UNION ALL")
+    assert "AND (o.reserved_rep)" in first and "TRUE FROM" in first
+    assert "NOT (o.reserved_rep)" in rest and "FALSE FROM" in rest
+    assert params["limit"] == 31 and params["offset"] == 0
