@@ -191,6 +191,13 @@ def bench_expiry(suite: Suite, count: int, consumers: bool) -> dict:
     return result
 
 
+def machine_speed() -> float:
+    """Microseconds for ``sum(range(100))``, best of 5: this shared machine's speed varies (see
+    bench/README.md), so each run records it."""
+    import timeit
+    return round(min(timeit.repeat("sum(range(100))", number=200_000, repeat=5)) / 200_000 * 1e6, 2)
+
+
 def _cpu() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine so far (/proc/stat)."""
     with open("/proc/stat") as f:
@@ -280,7 +287,8 @@ def main(argv=None) -> int:
     log_dir = ROOT / "var" / "bench-logs" / backends.run_id
     # the service's own timer stays out of the way: the benchmark calls run_timer itself
     suite = Suite(backends, log_dir, extra_env={"APPLICATIONS_EXPIRY_INTERVAL": "3600", "LOG_LEVEL": "WARNING"})
-    results = {"run_id": backends.run_id}
+    results = {"run_id": backends.run_id, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               "machine_speed_before_us": machine_speed()}
     try:
         suite.start_all()
         if "submit" not in args.skip:
@@ -297,6 +305,7 @@ def main(argv=None) -> int:
     finally:
         suite.stop_all()
         backends.close()
+    results["machine_speed_after_us"] = machine_speed()
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "applications.json").write_text(json.dumps(results, indent=2))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 import eventlet
 from eventlet.event import Event
@@ -225,9 +226,14 @@ class Database(DependencyProvider):
 
     def _relay_loop(self):
         interval = settings.env_float("OUTBOX_POLL_SECONDS", 1.0)
+        retention = settings.env_float("OUTBOX_RETENTION_DAYS", 7.0)
+        next_purge = time.monotonic() + 60  # not while the service starts
         while not self._stopping:
             try:
                 self._relay.publish_pending()
+                if time.monotonic() >= next_purge:
+                    next_purge = time.monotonic() + 3600
+                    purge_plumbing(self.engine, retention)
             except Exception:  # the broker or the database is away: try again later
                 log.exception("outbox relay failed; retrying")
                 eventlet.sleep(min(interval * 5, 5))
@@ -307,6 +313,9 @@ class OutboxRelay:
         conn = self.engine.raw_connection()  # psycopg itself: no SQLAlchemy row processing on 2,000 rows
         try:
             cur = conn.cursor(binary=True)
+            # marking rows sent need not wait for the WAL flush: a crash that loses the mark only
+            # publishes the batch again (consumers deduplicate)
+            cur.execute("SET LOCAL synchronous_commit = off")
             cur.execute(_PENDING_SQL, {"n": self.batch_size})
             rows = cur.fetchall()
         except BaseException:
@@ -329,6 +338,36 @@ _PENDING_SQL = """
 SELECT id, type, convert_to(envelope::text, 'UTF8'), event_id, request_id
 FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT %(n)s FOR UPDATE SKIP LOCKED
 """
+
+
+def purge_plumbing(engine, retention_days: float, batch: int = 5000) -> tuple[int, int]:
+    """Delete outbox rows published more than ``retention_days`` ago, and inbox rows
+    (deduplication marks) older than four times that: without it both tables grow
+    with every event forever. A published event is only ever sent again by a relay
+    that lost its confirm (minutes), and redelivered by the broker while it sits
+    in a queue, so older rows serve no one. Batches of ``batch`` rows, each its own
+    short transaction; the scan of the outbox follows its primary key, oldest
+    first. Returns (outbox rows, inbox rows) deleted."""
+    statements = (
+        "DELETE FROM outbox WHERE id = ANY(ARRAY(SELECT id FROM outbox WHERE published_at < now() - "
+        "make_interval(secs => :secs) ORDER BY id LIMIT :n))",
+        "DELETE FROM inbox WHERE ctid = ANY(ARRAY(SELECT ctid FROM inbox WHERE received_at < now() - "
+        "make_interval(secs => :secs) LIMIT :n))",
+    )
+    deleted = []
+    for sql, days in zip(statements, (retention_days, 4 * retention_days)):
+        total = 0
+        while True:
+            with engine.begin() as conn:
+                n = conn.execute(text(sql), {"secs": days * 86400, "n": batch}).rowcount
+            total += n
+            if n < batch:
+                break
+            eventlet.sleep(0)
+        deleted.append(total)
+    if any(deleted):
+        log.info("purged %d published outbox row(s) and %d inbox row(s)", *deleted)
+    return deleted[0], deleted[1]
 
 
 def check_database(engine) -> dict:

@@ -281,3 +281,30 @@ def test_a_call_with_wrong_arguments_is_refused_without_running(probe_db, start_
             with pytest.raises(IncorrectSignature):
                 call()
         assert rpc.probe.slow(0) == "done" and rpc.probe.slow(seconds=0) == "done"
+
+
+def test_published_outbox_rows_and_old_inbox_marks_are_purged(probe_db):
+    """Published outbox rows older than the retention go (pending ones never, however old), and
+    inbox marks older than four times the retention; in batches."""
+    from common.db import make_engine, purge_plumbing
+    engine = make_engine(probe_db)
+    try:
+        with engine.begin() as c:
+            for i, (created, published) in enumerate([("10 days", "10 days"), ("9 days", "9 days"),
+                                                      ("10 days", None), ("1 day", "1 day"), ("0 days", None)]):
+                c.execute(text(
+                    "INSERT INTO outbox (event_id, type, envelope, created_at, published_at) VALUES "
+                    "(:e, 'probe.recorded', '{}', now() - CAST(:c AS interval), now() - CAST(:p AS interval))"),
+                    {"e": f"ev-{i}", "c": created, "p": published})
+            for i, age in enumerate(["40 days", "27 days", "1 hour"]):
+                c.execute(text("INSERT INTO inbox (event_id, handler, type, received_at) "
+                               "VALUES (:e, 'h', 't', now() - CAST(:a AS interval))"), {"e": f"in-{i}", "a": age})
+        assert purge_plumbing(engine, retention_days=7, batch=1) == (2, 1)
+        with engine.connect() as c:
+            assert c.execute(text("SELECT event_id FROM outbox ORDER BY id")).scalars().all() == \
+                ["ev-2", "ev-3", "ev-4"]
+            assert c.execute(text("SELECT event_id FROM inbox ORDER BY event_id")).scalars().all() == \
+                ["in-1", "in-2"]
+        assert purge_plumbing(engine, retention_days=7) == (0, 0)
+    finally:
+        engine.dispose()

@@ -6,7 +6,8 @@ SQLAlchemy's pool cost the search more than its SQL building: a checkout and a
 checkin with its reset per query, and, once more searches ran than the pool
 held, a PostgreSQL backend started and stopped for each overflow connection.
 Here a search that finds every connection busy waits (green) for one; a
-connection that failed is dropped and the query retried once on a new one
+connection that failed is dropped with every idle one (a PostgreSQL restart
+kills them all at once) and the query retried once on a freshly opened one
 (searches only read), so a PostgreSQL restart costs no failed search.
 """
 from __future__ import annotations
@@ -58,7 +59,7 @@ class SearchPool:
         """Run one read-only statement and return its rows."""
         with self._slot():
             for attempt in (1, 2):
-                conn, born = self._free.pop() if self._free else self._connect()
+                conn, born = self._free.pop() if self._free and attempt == 1 else self._connect()
                 try:
                     with conn.cursor(row_factory=row_factory, binary=binary) as cur:
                         cur.execute(sql, params)
@@ -67,7 +68,8 @@ class SearchPool:
                     conn.close()
                     if attempt == 2:
                         raise
-                    log.warning("search connection lost; retrying on a new one")
+                    log.warning("search connection lost; dropping the idle ones and retrying on a new one")
+                    self.close()
                     continue
                 except BaseException:
                     conn.close()

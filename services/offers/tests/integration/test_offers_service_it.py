@@ -214,6 +214,29 @@ def test_search_survives_its_connections_being_cut(offers_rpc, service_db):
         assert offer["id"] in [i["id"] for i in offers_rpc.search(actor=pupil, params=params)["items"]]
 
 
+def test_search_pool_replaces_all_its_dead_connections_at_once(service_db):
+    """Regression (CI run of stop 9): with several idle connections all killed by a restart, the
+    retry took the next dead one from the pool and the search failed. The retry now opens a new
+    connection and drops the other idle ones."""
+    import psycopg
+    from offers.search_pool import SearchPool, conninfo
+    url = conninfo(service_db("offers", reference=True))
+    pool = SearchPool(url, size=4)
+    try:
+        green = eventlet.GreenPool(4)
+        pids = set(green.imap(lambda _: pool.fetch("SELECT pg_backend_pid() FROM pg_sleep(0.2)", {})[0][0],
+                              range(4)))
+        assert len(pids) == 4 and len(pool._free) == 4
+        with psycopg.connect(url, autocommit=True) as admin:
+            cut = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM unnest(%s::int[]) AS pid",
+                                [list(pids)]).fetchone()[0]
+        assert cut == 4
+        [(pid,)] = pool.fetch("SELECT pg_backend_pid()", {})
+        assert pid not in pids and len(pool._free) == 1
+    finally:
+        pool.close()
+
+
 def test_events_leave_through_the_outbox_with_identifiers_only(offers_rpc, amqp_uri):
     import json
     import time
