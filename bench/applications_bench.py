@@ -24,6 +24,7 @@ eventlet.monkey_patch()
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -148,6 +149,17 @@ def load_overdue(url: str, count: int) -> float:
         return time.perf_counter() - t0
 
 
+def wait_published(conn) -> int:
+    """Wait (at most PUBLISH_WAIT) until the relay has published every outbox row; returns how many are
+    still pending."""
+    deadline = time.monotonic() + PUBLISH_WAIT
+    while True:
+        pending = conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]
+        if pending == 0 or time.monotonic() >= deadline:
+            return pending
+        time.sleep(0.2)
+
+
 def bench_expiry(suite: Suite, count: int, consumers: bool) -> dict:
     """One timer run over ``count`` overdue applications, then until the relay has published every
     application.expired event (the broker confirmed it). ``consumers=False``: notifications (the
@@ -164,12 +176,7 @@ def bench_expiry(suite: Suite, count: int, consumers: bool) -> dict:
         expire_s = time.perf_counter() - t0
     with connect(url, autocommit=True) as conn:
         # the relay publishes (pipelined confirms) while the timer writes; wait until it has sent them all
-        deadline = time.monotonic() + PUBLISH_WAIT
-        while time.monotonic() < deadline:
-            pending = conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]
-            if pending == 0:
-                break
-            time.sleep(0.2)
+        pending = wait_published(conn)
         published_s = time.perf_counter() - t0
         cpu1 = _cpu()
         left = conn.execute("SELECT count(*) FROM applications WHERE deadline_at <= now()").fetchone()[0]
@@ -191,6 +198,54 @@ def bench_expiry(suite: Suite, count: int, consumers: bool) -> dict:
     return result
 
 
+def bench_expiry_split(suite: Suite, count: int) -> dict:
+    """The two halves of the expiry apart, in the same run: the service's statement (``EXPIRE_SQL``,
+    same batches and workers as ``Core.expire_due``) run by this process while the applications and
+    notifications services are stopped (so no relay competes for the CPU), then the applications
+    service started again and its relay alone publishing the 200,000 events written meanwhile."""
+    import datetime as dt
+
+    from applications.core import EXPIRE_SQL, EXPIRY_BATCH, EXPIRY_WORKERS, expiry_params
+    url = _pg(suite.env["APPLICATIONS_DATABASE_URL"])
+    load_s = load_overdue(url, count)
+    suite.stop("notifications")
+    suite.stop("applications")
+    statement = re.sub(r"(?<!:):(\w+)", r"%(\1)s", EXPIRE_SQL.text)  # :name -> %(name)s, casts (::) kept
+    params = expiry_params(dt.datetime.now(dt.timezone.utc), EXPIRY_BATCH)
+
+    def loop(_):
+        done_here = 0
+        with connect(url) as conn:
+            while True:
+                with conn.transaction():
+                    conn.execute("SET LOCAL synchronous_commit = off")
+                    done = conn.execute(statement, params).fetchone()[0]
+                done_here += done
+                if done < EXPIRY_BATCH:
+                    return done_here
+    cpu0, t0, by_component = _cpu(), time.perf_counter(), _cpu_by_component(suite)
+    expired = sum(eventlet.GreenPool(EXPIRY_WORKERS).imap(loop, range(EXPIRY_WORKERS)))
+    expire_s, cpu1, expire_cpu = time.perf_counter() - t0, _cpu(), _cpu_spent(by_component, _cpu_by_component(suite))
+    suite.start("applications")  # the relay starts with the service; /readyz waits for notifications
+    by_component = _cpu_by_component(suite)
+    with connect(url, autocommit=True) as conn:
+        pending = wait_published(conn)
+        cpu2, relay_cpu = _cpu(), _cpu_spent(by_component, _cpu_by_component(suite))
+        # the relay's own span, from its first published row to its last (service start-up excluded)
+        publish_s = conn.execute("SELECT extract(epoch FROM max(published_at) - min(published_at)) FROM outbox "
+                                 "WHERE type = 'application.expired'").fetchone()[0]
+    publish_s = float(publish_s or 0)
+    suite.start("notifications")
+    suite.wait_ready()
+    return {"applications": count, "load_seconds": round(load_s, 1), "workers": EXPIRY_WORKERS,
+            "batch": EXPIRY_BATCH, "expired": expired, "database_expire_seconds": round(expire_s, 2),
+            "database_busy_cpu_seconds": round(cpu1[0] - cpu0[0], 1), "database_cpu_by_component": expire_cpu,
+            "relay_publish_seconds": round(publish_s, 2), "events_pending_after_wait": pending,
+            "relay_publish_rate_per_s": round(count / max(publish_s, 1e-6)),
+            "service_start_and_relay_busy_cpu_seconds": round(cpu2[0] - cpu1[0], 1),
+            "relay_cpu_by_component": relay_cpu}
+
+
 def machine_speed() -> float:
     """Microseconds for ``sum(range(100))``, best of 5: this shared machine's speed varies (see
     bench/README.md), so each run records it."""
@@ -204,6 +259,42 @@ def _cpu() -> tuple[float, float]:
         values = [int(x) for x in f.readline().split()[1:8]]
     hz = os.sysconf("SC_CLK_TCK")
     return sum(values[:3]) / hz, sum(values) / hz
+
+
+def _cpu_by_component(suite: Suite) -> dict:
+    """CPU seconds so far of PostgreSQL (every backend, the exited ones through the postmaster's
+    children times), RabbitMQ (the Erlang VM) and each service process of ``suite``."""
+    hz = os.sysconf("SC_CLK_TCK")
+    services = {proc.pid: name for name, proc in suite.processes.items()}
+    out: dict[str, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        comm, fields = raw[raw.index("(") + 1:raw.rindex(")")], raw[raw.rindex(")") + 2:].split()
+        pid, ppid = int(entry), int(fields[1])
+        own, children = (int(fields[11]) + int(fields[12])) / hz, (int(fields[13]) + int(fields[14])) / hz
+        if comm == "postgres":
+            key = "postgresql"
+            own += children if ppid == 1 else 0
+        elif comm == "beam.smp":
+            key = "rabbitmq"
+        elif pid in services:
+            key = services[pid]
+        elif pid == os.getpid():
+            key = "bench"
+        else:
+            continue
+        out[key] = out.get(key, 0.0) + own
+    return out
+
+
+def _cpu_spent(before: dict, after: dict) -> dict:
+    return {k: round(after[k] - before.get(k, 0.0), 1) for k in sorted(after) if after[k] - before.get(k, 0.0) >= 0.05}
 
 
 def _consumption_rate(suite: Suite, event_type: str, seconds: float) -> float:
@@ -282,6 +373,7 @@ def main(argv=None) -> int:
     ap.add_argument("--expire", type=int, default=200_000)
     ap.add_argument("--confirm", type=int, default=500)
     ap.add_argument("--skip", action="append", default=[], choices=["submit", "expire", "confirm"])
+    ap.add_argument("--only-split", action="store_true", help="of the expiry scenarios, only expiry_split")
     args = ap.parse_args(argv)
     backends = Backends()
     log_dir = ROOT / "var" / "bench-logs" / backends.run_id
@@ -297,11 +389,14 @@ def main(argv=None) -> int:
         if "confirm" not in args.skip:
             results["confirmation"] = bench_confirmations(suite, args.confirm)
             print(json.dumps({"confirmation": results["confirmation"]}, indent=2), flush=True)
-        if "expire" not in args.skip:
+        if "expire" not in args.skip and not args.only_split:
             results["expiry_producer"] = bench_expiry(suite, args.expire, consumers=False)
             print(json.dumps({"expiry_producer": results["expiry_producer"]}, indent=2), flush=True)
             results["expiry_whole_suite"] = bench_expiry(suite, args.expire, consumers=True)
             print(json.dumps({"expiry_whole_suite": results["expiry_whole_suite"]}, indent=2), flush=True)
+        if "expire" not in args.skip:
+            results["expiry_split"] = bench_expiry_split(suite, args.expire)
+            print(json.dumps({"expiry_split": results["expiry_split"]}, indent=2), flush=True)
     finally:
         suite.stop_all()
         backends.close()

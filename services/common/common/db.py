@@ -23,6 +23,7 @@ import eventlet
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
+from psycopg.errors import LockNotAvailable
 from sqlalchemy import (BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text,
                         create_engine, func, text)
 from sqlalchemy.dialects.postgresql import JSONB, insert
@@ -275,11 +276,13 @@ class OutboxRelay:
         """Publish what is pending now (until the process stops), ``window`` batches in flight;
         returns how many rows were published (0: nothing was pending, or the broker is away)."""
         in_flight: list[tuple] = []  # (connection, cursor, ids, first tag, last tag), oldest first
-        published = 0
+        published, blocked = 0, False
         try:
             while True:
-                more = len(in_flight) < self.window and not self.stopping()
+                more = len(in_flight) < self.window and not self.stopping() and not blocked
                 batch = self._next_batch() if more else None
+                if batch is BLOCKED:
+                    blocked, batch = True, None  # finish the batches in flight, take no more this round
                 if batch is not None:
                     conn, cur, rows = batch
                     try:
@@ -316,8 +319,16 @@ class OutboxRelay:
             # marking rows sent need not wait for the WAL flush: a crash that loses the mark only
             # publishes the batch again (consumers deduplicate)
             cur.execute("SET LOCAL synchronous_commit = off")
-            cur.execute(_PENDING_SQL, {"n": self.batch_size})
-            rows = cur.fetchall()
+            # A batch in flight holds its lock on the outbox until confirmed; a statement that wants the
+            # whole table (TRUNCATE, ALTER TABLE of a migration) queues behind it, and this next batch's
+            # read queues behind that statement: waiting here would never end, as the batch in flight is
+            # only committed by this very thread. So the read gives up after a moment instead.
+            cur.execute(_PENDING_LOCK_TIMEOUT)
+            rows = select_pending(cur, self.batch_size)
+        except LockNotAvailable:
+            log.info("the outbox is locked by another statement; the relay lets it pass")
+            _rollback(conn)
+            return BLOCKED
         except BaseException:
             _rollback(conn)
             raise
@@ -327,11 +338,32 @@ class OutboxRelay:
         return conn, cur, rows
 
 
+BLOCKED = object()  # _next_batch: the outbox is locked by a statement waiting for the batches in flight
+_PENDING_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '250ms'"
+
+
 def _rollback(conn) -> None:
     try:
         conn.rollback()
     finally:
         conn.close()
+
+
+# Right after a burst (the expiry timer writes 200,000 rows in a few seconds) the outbox's statistics
+# still describe a small table: the planner then read every pending row through a bitmap scan, turned
+# each envelope into text and sorted them all on disk to keep the first 2,000 (0.4-0.8 s a batch, 40 s
+# of PostgreSQL CPU for the 200,000 events). Walking the partial index in id order is always right
+# here, so a sort is ruled out for this transaction (bench/README.md, "The relay's plan").
+_PENDING_PLAN = "SET LOCAL enable_sort = off"
+
+
+def select_pending(cur, n: int, explain: bool = False) -> list:
+    """Lock and return the next ``n`` pending outbox rows, oldest first (``explain``: the plan's
+    lines instead). Inside the caller's transaction."""
+    cur.execute(_PENDING_PLAN)
+    cur.execute(("EXPLAIN " if explain else "") + _PENDING_SQL, {"n": n})
+    rows = cur.fetchall()
+    return [r[0] for r in rows] if explain else rows
 
 
 _PENDING_SQL = """
