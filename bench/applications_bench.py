@@ -24,7 +24,6 @@ eventlet.monkey_patch()
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import re  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -36,6 +35,7 @@ import psycopg  # noqa: E402
 import requests  # noqa: E402
 
 import common  # noqa: E402,F401
+from common.db import UnitOfWork, make_engine  # noqa: E402
 from common.errors import Conflict  # noqa: E402
 from common.testing import Backends, Suite  # noqa: E402
 
@@ -198,33 +198,38 @@ def bench_expiry(suite: Suite, count: int, consumers: bool) -> dict:
     return result
 
 
+class _TimerDb:
+    """What ``Core.expire_due`` needs of ``self.db``, outside a service container: units of work on an
+    engine (there is no relay to wake: the applications service is stopped meanwhile)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    def wake_relay(self) -> None:
+        pass
+
+
 def bench_expiry_split(suite: Suite, count: int) -> dict:
-    """The two halves of the expiry apart, in the same run: the service's statement (``EXPIRE_SQL``,
-    same batches and workers as ``Core.expire_due``) run by this process while the applications and
+    """The two halves of the expiry apart, in the same run: the service's own timer code
+    (``Core.expire_due``, same batches and loops) run by this process while the applications and
     notifications services are stopped (so no relay competes for the CPU), then the applications
     service started again and its relay alone publishing the 200,000 events written meanwhile."""
     import datetime as dt
 
-    from applications.core import EXPIRE_SQL, EXPIRY_BATCH, EXPIRY_WORKERS, expiry_params
+    from applications.core import EXPIRY_BATCH, EXPIRY_WORKERS, Core
     url = _pg(suite.env["APPLICATIONS_DATABASE_URL"])
     load_s = load_overdue(url, count)
     suite.stop("notifications")
     suite.stop("applications")
-    statement = re.sub(r"(?<!:):(\w+)", r"%(\1)s", EXPIRE_SQL.text)  # :name -> %(name)s, casts (::) kept
-    params = expiry_params(dt.datetime.now(dt.timezone.utc), EXPIRY_BATCH)
-
-    def loop(_):
-        done_here = 0
-        with connect(url) as conn:
-            while True:
-                with conn.transaction():
-                    conn.execute("SET LOCAL synchronous_commit = off")
-                    done = conn.execute(statement, params).fetchone()[0]
-                done_here += done
-                if done < EXPIRY_BATCH:
-                    return done_here
+    engine = make_engine(suite.env["APPLICATIONS_DATABASE_URL"], pool_size=EXPIRY_WORKERS)
     cpu0, t0, by_component = _cpu(), time.perf_counter(), _cpu_by_component(suite)
-    expired = sum(eventlet.GreenPool(EXPIRY_WORKERS).imap(loop, range(EXPIRY_WORKERS)))
+    try:
+        expired = Core(_TimerDb(engine), dt.datetime.now(dt.timezone.utc)).expire_due()
+    finally:
+        engine.dispose()
     expire_s, cpu1, expire_cpu = time.perf_counter() - t0, _cpu(), _cpu_spent(by_component, _cpu_by_component(suite))
     suite.start("applications")  # the relay starts with the service; /readyz waits for notifications
     by_component = _cpu_by_component(suite)

@@ -537,7 +537,10 @@ class Core:
         """
         import eventlet
 
-        params = expiry_params(self.now, batch)
+        params = {"now": self.now, "now_iso": self.now.isoformat(), "batch": batch,
+                  "expire": C.EXPIRE, "expired": C.expiry_target(C.EXPIRE),
+                  "expired_by_pupil": C.expiry_target(C.EXPIRE_BY_PUPIL),
+                  "act_expire": M.EXPIRE, "act_expire_by_pupil": M.EXPIRE_BY_PUPIL}
         budget = {"batches": max_batches}
 
         def loop(_):
@@ -575,14 +578,6 @@ class Core:
                 break
             done += 1
         return done
-
-
-def expiry_params(now: dt.datetime, batch: int) -> dict:
-    """The parameters of ``EXPIRE_SQL`` for a run at ``now`` (also used by bench/applications_bench.py)."""
-    return {"now": now, "now_iso": now.isoformat(), "batch": batch,
-            "expire": C.EXPIRE, "expired": C.expiry_target(C.EXPIRE),
-            "expired_by_pupil": C.expiry_target(C.EXPIRE_BY_PUPIL),
-            "act_expire": M.EXPIRE, "act_expire_by_pupil": M.EXPIRE_BY_PUPIL}
 
 
 # One statement per batch: pick the overdue rows, move them, write their history and their outbox rows.

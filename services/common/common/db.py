@@ -319,11 +319,6 @@ class OutboxRelay:
             # marking rows sent need not wait for the WAL flush: a crash that loses the mark only
             # publishes the batch again (consumers deduplicate)
             cur.execute("SET LOCAL synchronous_commit = off")
-            # A batch in flight holds its lock on the outbox until confirmed; a statement that wants the
-            # whole table (TRUNCATE, ALTER TABLE of a migration) queues behind it, and this next batch's
-            # read queues behind that statement: waiting here would never end, as the batch in flight is
-            # only committed by this very thread. So the read gives up after a moment instead.
-            cur.execute(_PENDING_LOCK_TIMEOUT)
             rows = select_pending(cur, self.batch_size)
         except LockNotAvailable:
             log.info("the outbox is locked by another statement; the relay lets it pass")
@@ -339,7 +334,6 @@ class OutboxRelay:
 
 
 BLOCKED = object()  # _next_batch: the outbox is locked by a statement waiting for the batches in flight
-_PENDING_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '250ms'"
 
 
 def _rollback(conn) -> None:
@@ -349,18 +343,24 @@ def _rollback(conn) -> None:
         conn.close()
 
 
-# Right after a burst (the expiry timer writes 200,000 rows in a few seconds) the outbox's statistics
-# still describe a small table: the planner then read every pending row through a bitmap scan, turned
-# each envelope into text and sorted them all on disk to keep the first 2,000 (0.4-0.8 s a batch, 40 s
-# of PostgreSQL CPU for the 200,000 events). Walking the partial index in id order is always right
-# here, so a sort is ruled out for this transaction (bench/README.md, "The relay's plan").
-_PENDING_PLAN = "SET LOCAL enable_sort = off"
+# The settings of the relay's read, for its transaction only:
+# - enable_sort off: right after a burst (the expiry timer writes 200,000 rows in a few seconds) the
+#   outbox's statistics still describe a small table, and the planner read every pending row through a
+#   bitmap scan, turned each envelope into text and sorted them all on disk to keep the first 2,000
+#   (0.4-0.8 s a batch, 40 s of PostgreSQL CPU for the 200,000 events). Walking the partial index in id
+#   order is always right here (bench/README.md, "The relay's plan").
+# - lock_timeout: a batch in flight holds its lock on the outbox until confirmed; a statement that wants
+#   the whole table (TRUNCATE, a migration's ALTER TABLE) queues behind it, and the next batch's read
+#   queues behind that statement: waiting would never end, as the batch in flight is only committed by
+#   the relay's own thread. So the read gives up after a moment (LockNotAvailable) instead.
+_PENDING_SETTINGS = "SELECT set_config('enable_sort', 'off', true), set_config('lock_timeout', '250ms', true)"
 
 
 def select_pending(cur, n: int, explain: bool = False) -> list:
     """Lock and return the next ``n`` pending outbox rows, oldest first (``explain``: the plan's
-    lines instead). Inside the caller's transaction."""
-    cur.execute(_PENDING_PLAN)
+    lines instead). Inside the caller's transaction; raises LockNotAvailable when a statement
+    holding or awaiting the whole table is in the way."""
+    cur.execute(_PENDING_SETTINGS)
     cur.execute(("EXPLAIN " if explain else "") + _PENDING_SQL, {"n": n})
     rows = cur.fetchall()
     return [r[0] for r in rows] if explain else rows
