@@ -152,12 +152,14 @@ def load_overdue(url: str, count: int) -> float:
 def wait_published(conn) -> int:
     """Wait (at most PUBLISH_WAIT) until the relay has published every outbox row; returns how many are
     still pending."""
+    # An EXISTS stops at the first pending row (~0.2 ms); a count(*) of 200,000 pending rows costs
+    # 20-100 ms of PostgreSQL, and polled five times a second it took CPU from the relay it measured.
     deadline = time.monotonic() + PUBLISH_WAIT
-    while True:
-        pending = conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]
-        if pending == 0 or time.monotonic() >= deadline:
-            return pending
+    while conn.execute("SELECT EXISTS (SELECT FROM outbox WHERE published_at IS NULL)").fetchone()[0]:
+        if time.monotonic() >= deadline:
+            return conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]
         time.sleep(0.2)
+    return 0
 
 
 def bench_expiry(suite: Suite, count: int, consumers: bool) -> dict:

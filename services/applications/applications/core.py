@@ -537,10 +537,7 @@ class Core:
         """
         import eventlet
 
-        params = {"now": self.now, "now_iso": self.now.isoformat(), "batch": batch,
-                  "expire": C.EXPIRE, "expired": C.expiry_target(C.EXPIRE),
-                  "expired_by_pupil": C.expiry_target(C.EXPIRE_BY_PUPIL),
-                  "act_expire": M.EXPIRE, "act_expire_by_pupil": M.EXPIRE_BY_PUPIL}
+        params = expiry_params(self.now, batch)
         budget = {"batches": max_batches}
 
         def loop(_):
@@ -552,11 +549,11 @@ class Core:
                     # The batch's state, history and events commit (or vanish) together, so a crash can only
                     # lose a whole batch, which the next round redoes: no need to wait for the WAL flush.
                     uow.session.execute(text("SET LOCAL synchronous_commit = off"))
-                    done = uow.session.execute(EXPIRE_SQL, params).scalar() or 0
+                    taken, done = uow.session.execute(EXPIRE_SQL, params).one()
                 done_here += done
                 if done:
                     self.db.wake_relay()
-                if done < batch:
+                if taken < batch:
                     break
             return done_here
 
@@ -569,7 +566,7 @@ class Core:
         Stops at the first failure with a short deadline, so that offers being down never holds the timer
         (and the expiries behind it) for long."""
         with self.db.session() as s:
-            rows = s.execute(select(A.c.offer_id, A.c.id).where(A.c.seat_held, A.c.state != S.CONFIRMED)
+            rows = s.execute(select(A.c.offer_id, A.c.id).where(A.c.seat_release_due)
                              .limit(limit)).all()
         offers = self.offers.with_timeout(3.0) if hasattr(self.offers, "with_timeout") else self.offers
         done = 0
@@ -580,22 +577,39 @@ class Core:
         return done
 
 
-# One statement per batch: pick the overdue rows, move them, write their history and their outbox rows.
+def expiry_params(now: dt.datetime, batch: int) -> dict:
+    """The bind parameters of EXPIRE_SQL."""
+    return {"now": now, "now_iso": now.isoformat(), "batch": batch,
+            "expire": C.EXPIRE, "expired": C.expiry_target(C.EXPIRE),
+            "expired_by_pupil": C.expiry_target(C.EXPIRE_BY_PUPIL),
+            "act_expire": M.EXPIRE, "act_expire_by_pupil": M.EXPIRE_BY_PUPIL}
+
+
+# One statement per batch: take the due entries of the timer's queue (models.deadlines) with their
+# applications, move the applications whose deadline has come, write their history and their outbox rows,
+# and drop the entries (an entry whose application no longer has that deadline is only dropped).
 EXPIRE_SQL = text("""
 WITH due AS (
-    SELECT ctid AS tid, id, state AS from_state
-    FROM applications
-    WHERE deadline_at IS NOT NULL AND deadline_at <= :now
-    ORDER BY deadline_at
+    SELECT q.ctid AS queue_tid, a.ctid AS tid, a.id, a.state AS from_state, a.deadline_at
+    FROM application_deadlines q JOIN applications a ON a.id = q.application_id
+    WHERE q.due_at <= :now
+    ORDER BY q.due_at
     LIMIT :batch
     FOR UPDATE SKIP LOCKED
+), dequeued AS (
+    DELETE FROM application_deadlines q
+    WHERE q.ctid = ANY(ARRAY(SELECT queue_tid FROM due WHERE deadline_at IS NULL OR deadline_at <= :now))
+), requeued AS (
+    -- never happens while the triggers keep the queue (a moved deadline moves its entry); kept, not lost
+    UPDATE application_deadlines q SET due_at = d.deadline_at FROM due d
+    WHERE q.ctid = d.queue_tid AND d.deadline_at > :now
 ), updated AS (
     -- the rows are locked, so their ctid cannot move: a TID scan, never a pass over the table
     UPDATE applications a
     SET state = CASE WHEN a.deadline_action = CAST(:expire AS text) THEN CAST(:expired AS text)
                      ELSE CAST(:expired_by_pupil AS text) END,
         deadline_at = NULL, deadline_action = NULL, reminder_at = NULL, reminder_to = NULL, updated_at = :now
-    WHERE a.ctid = ANY(ARRAY(SELECT tid FROM due))
+    WHERE a.ctid = ANY(ARRAY(SELECT tid FROM due WHERE deadline_at <= :now))
     RETURNING a.id, a.offer_id, a.pupil_id, a.employer_id, a.school_uai, a.weeks, a.state
 ), moved AS (
     SELECT u.*, d.from_state, gen_random_uuid()::text AS event_id FROM updated u JOIN due d USING (id)
@@ -615,5 +629,5 @@ WITH due AS (
             'expires_at', CAST(NULL AS text)))
     FROM moved
 )
-SELECT count(*) FROM moved
+SELECT (SELECT count(*) FROM due), (SELECT count(*) FROM moved)
 """)

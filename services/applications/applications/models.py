@@ -1,6 +1,6 @@
 """Tables of the applications service (its own database: no other service reads them)."""
-from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String,
-                        Table, Text, UniqueConstraint, text)
+from sqlalchemy import (BigInteger, Boolean, Column, Computed, DateTime, ForeignKey, Index, Integer, String,
+                        Table, Text, UniqueConstraint)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from common.db import service_metadata
@@ -48,19 +48,34 @@ applications = Table(
     # a seat is held in offers for this application (reconciled by the timer)
     Column("seat_held", Boolean, nullable=False, server_default="false"),
     Column("idempotency_key", String(100)),
+    # a seat still held by an application that is no longer confirmed (a release to retry): computed, so
+    # that the index the timer's reconciliation reads depends on this flag only, not on the state
+    Column("seat_release_due", Boolean, Computed("seat_held AND state <> 'confirmed'", persisted=True)),
     UniqueConstraint("pupil_id", "offer_id", name="uq_applications_pupil_offer"),
 )
 # Only submissions that came with a key are indexed (ON CONFLICT infers this partial unique index).
 Index("uq_applications_pupil_idempotency_key", applications.c.pupil_id, applications.c.idempotency_key,
       unique=True, postgresql_where=applications.c.idempotency_key.isnot(None))
-Index("ix_applications_deadline_at", applications.c.deadline_at,
-      postgresql_where=applications.c.deadline_at.isnot(None))
-Index("ix_applications_employer_state", applications.c.employer_id, applications.c.state)
+# No index of applications depends on the state or on the clock's columns, which most transitions write:
+# such a transition then rewrites its row in place (a HOT update, in the room the table's fillfactor of 60
+# leaves in each page, migration 0003) instead of adding an entry to each of the table's six indexes.
+# Expiring 200,000 applications cost PostgreSQL 12-13 CPU-s with the state and the deadline indexed, 7-8
+# without (bench/README.md); test_a_transition_rewrites_its_row_in_place checks it.
+Index("ix_applications_employer_id", applications.c.employer_id)
 Index("ix_applications_offer_id", applications.c.offer_id)
 Index("ix_applications_school_uai", applications.c.school_uai)
 Index("ix_applications_academie", applications.c.academie)
-Index("ix_applications_seat_release", applications.c.id,
-      postgresql_where=text("seat_held AND state <> 'confirmed'"))
+Index("ix_applications_seat_release", applications.c.id, postgresql_where=applications.c.seat_release_due)
+
+# The timer's queue: one row per application whose clock runs, due when its deadline is. Kept by triggers
+# on applications.deadline_at (migration 0003): a new or moved deadline is queued (upsert); a cleared one
+# leaves its row, which the timer drops when it comes due (the application's own deadline_at decides).
+deadlines = Table(
+    "application_deadlines", metadata,
+    Column("application_id", String(36), ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True),
+    Column("due_at", TS, nullable=False),
+)
+Index("ix_application_deadlines_due_at", deadlines.c.due_at)
 
 transitions = Table(
     "application_transitions", metadata,

@@ -446,6 +446,68 @@ def test_restored_expire_15_days_after_restoration(rpc, offer, clock):
     assert state_of(rpc, a) == "expired"
 
 
+
+def queue(engine):
+    """The timer's queue: {application id: due_at}."""
+    with engine.connect() as c:
+        return dict(c.execute(text("SELECT application_id, due_at FROM application_deadlines")).all())
+
+
+def test_the_timer_queue_follows_the_deadlines_and_drops_settled_entries(rpc, engine, offer, emp, clock):
+    a = submit(rpc, pupil(), offer)
+    b = submit(rpc, pupil(), offer)
+    assert {k: v.isoformat() for k, v in queue(engine).items()} == {a["id"]: a["deadline_at"], b["id"]: b["deadline_at"]}
+    clock(days=2)
+    accepted = rpc.accept(actor=emp, application_id=a["id"])  # a new clock: 15 days for the pupil
+    assert queue(engine)[a["id"]].isoformat() == accepted["deadline_at"] != a["deadline_at"]
+    rpc.reject(actor=emp, application_id=b["id"], reason="Plus de place dans l'équipe")
+    assert queue(engine)[b["id"]].isoformat() == b["deadline_at"]  # left for the timer to drop
+    clock(days=13)  # b's old deadline has come: only dropped, b stays rejected
+    assert rpc.run_timer()["expired"] == 0
+    assert state_of(rpc, b) == "rejected" and set(queue(engine)) == {a["id"]}
+    clock(days=2)
+    assert rpc.run_timer()["expired"] == 1
+    assert state_of(rpc, a) == "expired_by_pupil" and queue(engine) == {}
+
+
+
+def test_a_queue_entry_due_before_its_application_is_moved_not_lost(rpc, engine, offer):
+    """The triggers keep each entry at its application's deadline; should an entry come due early anyway
+    (a manual fix, a restore from backup), the timer puts it back at the deadline instead of dropping it."""
+    a = submit(rpc, pupil(), offer)
+    with engine.begin() as c:
+        c.execute(text("UPDATE application_deadlines SET due_at = now() - interval '1 day'"))
+    assert rpc.run_timer()["expired"] == 0
+    assert state_of(rpc, a) == "submitted"
+    assert queue(engine)[a["id"]].isoformat() == a["deadline_at"]
+
+def test_a_transition_rewrites_its_row_in_place(running, engine):
+    """The expiry changes the state and clears the clock; no index of applications depends on them, so each
+    expired row is rewritten in its page (a HOT update), not added again to the table's six indexes."""
+    import datetime as dt
+
+    from applications.core import EXPIRE_SQL, expiry_params
+
+    now = dt.datetime.now(dt.timezone.utc)
+    with engine.begin() as c:
+        c.execute(text("""
+            INSERT INTO applications (id, offer_id, employer_id, pupil_id, school_uai, grade, weeks, motivation,
+                                      state, submitted_at, updated_at, deadline_at, deadline_action)
+            SELECT gen_random_uuid()::text, gen_random_uuid()::text, gen_random_uuid()::text,
+                   gen_random_uuid()::text, '0130001A', 'troisieme', ARRAY['2027-W05'], 'Je souhaite découvrir.',
+                   'submitted', :now - interval '16 days', :now - interval '16 days', :now - interval '1 day',
+                   'expire'
+            FROM generate_series(1, 10)"""), {"now": now})
+    with engine.begin() as c:
+        taken, expired = c.execute(EXPIRE_SQL, expiry_params(now, 100)).one()
+        updated, hot = c.execute(text("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+                                      "WHERE relname = 'applications'")).one()
+    assert (taken, expired) == (10, 10)
+    assert (updated, hot) == (10, 10)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM applications WHERE state = 'expired'")).scalar() == 10
+
+
 # -- visibility, lists, export, stats ------------------------------------------------------------
 
 def test_per_role_visibility(cluster, rpc):
