@@ -35,6 +35,7 @@ import psycopg  # noqa: E402
 import requests  # noqa: E402
 
 import common  # noqa: E402,F401
+import cpu  # noqa: E402 (bench/cpu.py)
 from common.db import UnitOfWork, make_engine  # noqa: E402
 from common.errors import Conflict  # noqa: E402
 from common.testing import Backends, Suite  # noqa: E402
@@ -232,12 +233,12 @@ def bench_expiry_split(suite: Suite, count: int) -> dict:
         expired = Core(_TimerDb(engine), dt.datetime.now(dt.timezone.utc)).expire_due()
     finally:
         engine.dispose()
-    expire_s, cpu1, expire_cpu = time.perf_counter() - t0, _cpu(), _cpu_spent(by_component, _cpu_by_component(suite))
+    expire_s, cpu1, expire_cpu = time.perf_counter() - t0, _cpu(), cpu.spent(by_component, _cpu_by_component(suite))
     suite.start("applications")  # the relay starts with the service; /readyz waits for notifications
     by_component = _cpu_by_component(suite)
     with connect(url, autocommit=True) as conn:
         pending = wait_published(conn)
-        cpu2, relay_cpu = _cpu(), _cpu_spent(by_component, _cpu_by_component(suite))
+        cpu2, relay_cpu = _cpu(), cpu.spent(by_component, _cpu_by_component(suite))
         # the relay's own span, from its first published row to its last (service start-up excluded)
         publish_s = conn.execute("SELECT extract(epoch FROM max(published_at) - min(published_at)) FROM outbox "
                                  "WHERE type = 'application.expired'").fetchone()[0]
@@ -269,39 +270,8 @@ def _cpu() -> tuple[float, float]:
 
 
 def _cpu_by_component(suite: Suite) -> dict:
-    """CPU seconds so far of PostgreSQL (every backend, the exited ones through the postmaster's
-    children times), RabbitMQ (the Erlang VM) and each service process of ``suite``."""
-    hz = os.sysconf("SC_CLK_TCK")
-    services = {proc.pid: name for name, proc in suite.processes.items()}
-    out: dict[str, float] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                raw = f.read()
-        except OSError:
-            continue
-        comm, fields = raw[raw.index("(") + 1:raw.rindex(")")], raw[raw.rindex(")") + 2:].split()
-        pid, ppid = int(entry), int(fields[1])
-        own, children = (int(fields[11]) + int(fields[12])) / hz, (int(fields[13]) + int(fields[14])) / hz
-        if comm == "postgres":
-            key = "postgresql"
-            own += children if ppid == 1 else 0
-        elif comm == "beam.smp":
-            key = "rabbitmq"
-        elif pid in services:
-            key = services[pid]
-        elif pid == os.getpid():
-            key = "bench"
-        else:
-            continue
-        out[key] = out.get(key, 0.0) + own
-    return out
-
-
-def _cpu_spent(before: dict, after: dict) -> dict:
-    return {k: round(after[k] - before.get(k, 0.0), 1) for k in sorted(after) if after[k] - before.get(k, 0.0) >= 0.05}
+    """CPU seconds so far of PostgreSQL, RabbitMQ and each service process of ``suite``."""
+    return cpu.by_component({proc.pid: name for name, proc in suite.processes.items()})
 
 
 def _consumption_rate(suite: Suite, event_type: str, seconds: float) -> float:

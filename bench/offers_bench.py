@@ -14,7 +14,8 @@
      commune drawn by population, radius 10/20/30 km, 30 % with a keyword, 15 % with a sector,
      20 % with a week;
    * ``database``: the search SQL of the same requests (``offers.search_sql``) run directly on
-     PostgreSQL.
+     PostgreSQL by pgbench, prepared as the service's statements are (and, beside it, planned at
+     every run).
 4. Prints EXPLAIN (ANALYZE, BUFFERS) of the three query shapes, and writes everything to
    bench/results/offers.json and bench/results/offers.md.
 """
@@ -36,6 +37,8 @@ import time
 import urllib.parse
 import uuid
 from pathlib import Path
+
+import cpu  # bench/cpu.py
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -187,6 +190,16 @@ def workload(n: int, seed: int, key) -> list[dict]:
     return out
 
 
+COMPONENTS = ("bench", "gateway", "offers", "rabbitmq", "postgresql", "all")
+
+
+def per_request(cpu_seconds: dict, requests_: int) -> dict:
+    """CPU milliseconds per request of each component (the client threads are "bench")."""
+    out = {k: round(v * 1000 / max(requests_, 1), 2) for k, v in cpu_seconds.items()}
+    out["all"] = round(sum(cpu_seconds.values()) * 1000 / max(requests_, 1), 2)
+    return out
+
+
 def run_clients(clients: int, duration: float, do_one) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     errors = [0]
@@ -279,12 +292,15 @@ EXPLAIN_CASES = {
 }
 
 
-def pgbench_search(queries, url: str, clients: int, duration: float, work: Path) -> dict:
+def pgbench_search(queries, url: str, clients: int, duration: float, work: Path, prepared: bool = True) -> dict:
     """The search statements run by pgbench (a C client: the client's own cost does not crowd the
     database out of the 2 cores as 10 Python threads did), ``clients`` connections in all, as the
     service runs them: KNN statements on connections with bitmap scans off, the others on plain
-    ones, the clients split in proportion. Each statement is planned at each run (extended
-    protocol, no prepared statement). Returns the percentiles over every statement run."""
+    ones, the clients split in proportion. ``prepared``: each statement is planned once per
+    connection and then only executed (``-M prepared``), as the service's are (psycopg prepares a
+    statement run for the fifth time on a connection, and PostgreSQL then keeps a generic plan: 2,800
+    of 2,893 executions measured); otherwise planned at every run. Returns the percentiles over
+    every statement run."""
     import psycopg
     work.mkdir(parents=True, exist_ok=True)
     for old in work.glob("*"):
@@ -306,7 +322,7 @@ def pgbench_search(queries, url: str, clients: int, duration: float, work: Path)
             f.write_text(sql.replace("\n", " ") + ";\n")
             files.append(f)
         n = (split or {True: 1, False: 1})[knn]
-        cmd = ["pgbench", "-n", "-M", "extended", "-T", str(int(duration)), "-c", str(n), "-j", str(n), "-l",
+        cmd = ["pgbench", "-n", "-M", "prepared" if prepared else "extended", "-T", str(int(duration)), "-c", str(n), "-j", str(n), "-l",
                "--log-prefix", str(work / ("knn" if knn else "gin")), "-d", url]
         for f in files:
             cmd += ["-f", f"{f}@1"]
@@ -319,6 +335,7 @@ def pgbench_search(queries, url: str, clients: int, duration: float, work: Path)
         _, err = proc.communicate()
         if proc.returncode:
             raise RuntimeError(f"pgbench failed: {err.decode()[-500:]}")
+    label = "" if prepared else ", planned at every run"
     latencies = {True: [], False: []}
     for log_file in work.glob("*.*"):
         if log_file.suffix == ".sql":
@@ -329,11 +346,11 @@ def pgbench_search(queries, url: str, clients: int, duration: float, work: Path)
     if split is None:
         # one client ran each kind for ``duration``: weigh them as the workload mixes them
         mixed = _weighted(latencies[True], share) + _weighted(latencies[False], 1 - share)
-        return summary("search SQL on PostgreSQL (pgbench), 1 client", mixed, duration * 2, 0) | {
+        return summary(f"search SQL on PostgreSQL (pgbench), 1 client{label}", mixed, duration * 2, 0) | {
             "throughput_rps": round(len(latencies[True] + latencies[False]) / (duration * 2), 1),
             "knn_share": round(share, 3)}
     both = latencies[True] + latencies[False]
-    return summary(f"search SQL on PostgreSQL (pgbench), {clients} clients", both, duration, 0) | {
+    return summary(f"search SQL on PostgreSQL (pgbench), {clients} clients{label}", both, duration, 0) | {
         "knn_share": round(share, 3), "clients_knn": split[True], "clients_other": split[False]}
 
 
@@ -402,9 +419,12 @@ def main(argv=None):
         run_clients(args.clients, 3, lambda s, i: http_get(s, paths[i % len(paths)], reqs[i % len(reqs)]["token"]))
         # the echo carries the same pupils' tokens: the gateway verifies them as for a search
         run_clients(args.clients, 2, lambda s, i: http_get(s, "/bench/echo", reqs[i % len(reqs)]["token"]))
+        named = {procs[0].pid: "offers", procs[1].pid: "gateway"}
+        before = cpu.by_component(named)
         lat, err, d = run_clients(args.clients, args.duration,
                                   lambda s, i: http_get(s, "/bench/echo", reqs[i % len(reqs)]["token"]))
         results["echo"] = summary("gateway -> offers.echo", lat, d, err)
+        results["echo"]["cpu_ms_per_request"] = per_request(cpu.spent(before, cpu.by_component(named)), len(lat))
         print(results["echo"], flush=True)
         bad = []
 
@@ -413,8 +433,10 @@ def main(argv=None):
             if s.get("bad"):
                 bad.extend(s.pop("bad"))
             return ok
+        before = cpu.by_component(named)
         lat, err, d = run_clients(args.clients, args.duration, search_one)
         results["search"] = summary("gateway search", lat, d, err)
+        results["search"]["cpu_ms_per_request"] = per_request(cpu.spent(before, cpu.by_component(named)), len(lat))
         if bad:
             results["search"]["first_errors"] = [f"{c}: {b.decode(errors='replace')}" for c, b in bad[:3]]
         print(results["search"], flush=True)
@@ -434,6 +456,10 @@ def main(argv=None):
     print(results["database"], flush=True)
     results["database_1_client"] = pgbench_search(queries, url, 1, min(args.duration, 10), work)
     print(results["database_1_client"], flush=True)
+    results["database_planned"] = pgbench_search(queries, url, args.clients, args.duration, work, prepared=False)
+    results["database_planned_1_client"] = pgbench_search(queries, url, 1, min(args.duration, 10), work,
+                                                          prepared=False)
+    print(results["database_planned"], results["database_planned_1_client"], flush=True)
     results["load_average_after"] = os.getloadavg()
     results["machine_speed_after_us"] = machine_speed()
     results["search_vs_echo_throughput"] = round(results["search"]["throughput_rps"] /
@@ -452,11 +478,18 @@ def main(argv=None):
           f"{'off (as shipped)' if args.no_nodelay else 'on (proposed fix)'}.", "",
           "| measure | requests | throughput (req/s) | p50 (ms) | p95 (ms) | p99 (ms) | errors |",
           "|---|---|---|---|---|---|---|"]
-    for k in ("echo", "search", "database", "echo_1_client", "search_1_client", "database_1_client"):
+    for k in ("echo", "search", "database", "database_planned", "echo_1_client", "search_1_client",
+              "database_1_client", "database_planned_1_client"):
         r = results[k]
         md.append(f"| {r['name']} | {r['requests']} | {r['throughput_rps']} | {r['p50_ms']} | {r['p95_ms']} | "
                   f"{r['p99_ms']} | {r['errors']} |")
-    md += ["", f"Search throughput / echo throughput: **{results['search_vs_echo_throughput']:.0%}**.", ""]
+    md += ["", f"Search throughput / echo throughput: **{results['search_vs_echo_throughput']:.0%}**.", "",
+           "CPU milliseconds per request, 10 clients (bench = the client threads):", "",
+           "| measure | " + " | ".join(COMPONENTS) + " |", "|---" * (len(COMPONENTS) + 1) + "|"]
+    for k in ("echo", "search"):
+        c = results[k]["cpu_ms_per_request"]
+        md.append(f"| {results[k]['name']} | " + " | ".join(str(c.get(n, 0.0)) for n in COMPONENTS) + " |")
+    md.append("")
     for label, plan in results["plans"].items():
         md += [f"#### {label}", "```", plan, "```", ""]
     (out_dir / f"offers{suffix}.md").write_text("\n".join(md))
