@@ -446,7 +446,6 @@ def test_restored_expire_15_days_after_restoration(rpc, offer, clock):
     assert state_of(rpc, a) == "expired"
 
 
-
 def queue(engine):
     """The timer's queue: {application id: due_at}."""
     with engine.connect() as c:
@@ -456,7 +455,8 @@ def queue(engine):
 def test_the_timer_queue_follows_the_deadlines_and_drops_settled_entries(rpc, engine, offer, emp, clock):
     a = submit(rpc, pupil(), offer)
     b = submit(rpc, pupil(), offer)
-    assert {k: v.isoformat() for k, v in queue(engine).items()} == {a["id"]: a["deadline_at"], b["id"]: b["deadline_at"]}
+    due = {k: v.isoformat() for k, v in queue(engine).items()}
+    assert due == {a["id"]: a["deadline_at"], b["id"]: b["deadline_at"]}
     clock(days=2)
     accepted = rpc.accept(actor=emp, application_id=a["id"])  # a new clock: 15 days for the pupil
     assert queue(engine)[a["id"]].isoformat() == accepted["deadline_at"] != a["deadline_at"]
@@ -470,7 +470,6 @@ def test_the_timer_queue_follows_the_deadlines_and_drops_settled_entries(rpc, en
     assert state_of(rpc, a) == "expired_by_pupil" and queue(engine) == {}
 
 
-
 def test_a_queue_entry_due_before_its_application_is_moved_not_lost(rpc, engine, offer):
     """The triggers keep each entry at its application's deadline; should an entry come due early anyway
     (a manual fix, a restore from backup), the timer puts it back at the deadline instead of dropping it."""
@@ -480,6 +479,7 @@ def test_a_queue_entry_due_before_its_application_is_moved_not_lost(rpc, engine,
     assert rpc.run_timer()["expired"] == 0
     assert state_of(rpc, a) == "submitted"
     assert queue(engine)[a["id"]].isoformat() == a["deadline_at"]
+
 
 def test_a_transition_rewrites_its_row_in_place(running, engine):
     """The expiry changes the state and clears the clock; no index of applications depends on them, so each
