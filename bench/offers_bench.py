@@ -322,8 +322,8 @@ def pgbench_search(queries, url: str, clients: int, duration: float, work: Path,
             f.write_text(sql.replace("\n", " ") + ";\n")
             files.append(f)
         n = (split or {True: 1, False: 1})[knn]
-        cmd = ["pgbench", "-n", "-M", "prepared" if prepared else "extended", "-T", str(int(duration)), "-c", str(n), "-j", str(n), "-l",
-               "--log-prefix", str(work / ("knn" if knn else "gin")), "-d", url]
+        cmd = ["pgbench", "-n", "-M", "prepared" if prepared else "extended", "-T", str(int(duration)),
+               "-c", str(n), "-j", str(n), "-l", "--log-prefix", str(work / ("knn" if knn else "gin")), "-d", url]
         for f in files:
             cmd += ["-f", f"{f}@1"]
         env = dict(os.environ, PGOPTIONS="-c enable_bitmapscan=off" if knn else "")

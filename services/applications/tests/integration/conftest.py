@@ -45,7 +45,8 @@ def services(databases, amqp_uri):
 def running(services, engine):
     """Each test starts with no application (offers and accounts of earlier tests stay: tests make their own)."""
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE applications, application_deadlines, application_transitions, transfer_tokens, outbox, inbox"))
+        conn.execute(text("TRUNCATE applications, application_deadlines, application_transitions, transfer_tokens, "
+                          "outbox, inbox"))
     return services
 
 
