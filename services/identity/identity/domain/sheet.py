@@ -1,9 +1,12 @@
 """The printable sheet of pupil activation codes (HTML; the service renders it to
-PDF with weasyprint). One cut-out card per pupil, grouped by class."""
+PDF with weasyprint). One cut-out card per pupil, grouped by class. Dates and times are
+printed in Paris local time, like every date shown to a person."""
 from __future__ import annotations
 
 import datetime as dt
 from html import escape
+
+from common.paris_time import format_paris_date, format_paris_datetime
 
 from .roles import GRADE_LABELS
 
@@ -30,13 +33,13 @@ def codes_sheet_html(school: dict, entries: list[dict], activation_url: str, gen
     by_class: dict[str, list[dict]] = {}
     for e in sorted(entries, key=lambda e: (e["class_name"], e["last_name"].lower(), e["first_name"].lower())):
         by_class.setdefault(e["class_name"], []).append(e)
-    until = f" Chaque code est valable une seule fois, jusqu'au {expires_at.strftime('%d/%m/%Y')}." if expires_at else \
+    until = f" Chaque code est valable une seule fois, jusqu'au {format_paris_date(expires_at)}." if expires_at else \
         " Chaque code est valable une seule fois."
     parts = [
         "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">",
         f"<title>Codes d'activation — {escape(school.get('name', ''))}</title><style>{CSS}</style></head><body>",
         f"<h1>Codes d'activation des comptes élèves — {escape(school.get('name', ''))} ({escape(school.get('uai', ''))})</h1>",
-        f"<p class=\"intro\">Édité le {generated_at.strftime('%d/%m/%Y à %H:%M')} (UTC). Découpez les cartes et remettez "
+        f"<p class=\"intro\">Édité le {format_paris_datetime(generated_at)}. Découpez les cartes et remettez "
         f"chacune à l'élève concerné.{until}</p>",
     ]
     if not entries:
