@@ -268,9 +268,15 @@ def totp_setup(req):
 
 @route("GET", "/api/v1/schools", summary="Rechercher un établissement (nom ou commune) ou les établissements proches",
        description="Avec q : recherche insensible aux accents, classée. Avec lat et lon : établissements dans un "
-                   "rayon de radius_km, du plus proche au plus loin.",
+                   "rayon de radius_km, du plus proche au plus loin. Filtres facultatifs, dans les deux cas : "
+                   "education_prioritaire (REP, REP+ ou les deux : « REP,REP+ ») et qpv (true : établissements en "
+                   "quartier prioritaire de la politique de la ville ; false : hors QPV).",
        tags=TAG_SCHOOLS, auth="none",
        query=obj({"q": {"type": "string", "maxLength": 100}, "kind": {"type": "string", "enum": ["college", "lycee"]},
+                  "education_prioritaire": array({"type": "string", "enum": ["REP", "REP+"]}, minItems=1, maxItems=2,
+                                                 description="Réseau d'éducation prioritaire : REP, REP+ "
+                                                             "(plusieurs valeurs : l'un ou l'autre)."),
+                  "qpv": {"type": "boolean", "description": "Établissement en quartier prioritaire (QPV) ou non."},
                   "lat": {"type": "number", "minimum": -90, "maximum": 90},
                   "lon": {"type": "number", "minimum": -180, "maximum": 180},
                   "radius_km": {"type": "number", "exclusiveMinimum": 0, "maximum": 100, "default": 10},
@@ -283,11 +289,13 @@ def search_schools(req):
         if q.get("lat") is None or q.get("lon") is None:
             raise ValidationError(errors={"lat" if q.get("lat") is None else "lon": ["Ce champ est obligatoire."]})
         return _identity(req).schools_near(lat=q["lat"], lon=q["lon"], radius_km=q.get("radius_km", 10),
-                                           kind=q.get("kind"), limit=q.get("limit", 20))
+                                           kind=q.get("kind"), limit=q.get("limit", 20),
+                                           education_prioritaire=q.get("education_prioritaire"), qpv=q.get("qpv"))
     if not q.get("q"):
         from common.errors import ValidationError
         raise ValidationError(errors={"q": ["Saisissez un nom ou une commune (ou lat et lon)."]})
-    return _identity(req).search_schools(q=q["q"], kind=q.get("kind"), limit=q.get("limit", 20))
+    return _identity(req).search_schools(q=q["q"], kind=q.get("kind"), limit=q.get("limit", 20),
+                                         education_prioritaire=q.get("education_prioritaire"), qpv=q.get("qpv"))
 
 
 @route("GET", "/api/v1/schools/<uai>", summary="Un établissement, par son UAI", tags=TAG_SCHOOLS, auth="none",

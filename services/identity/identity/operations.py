@@ -162,26 +162,33 @@ class Operations:
             raise NotFound("Établissement introuvable.", code="school_not_found")
         return store.school_public(sc)
 
-    def search_schools(self, q: str, kind: str | None = None, limit: int = 20) -> dict:
+    def search_schools(self, q: str, kind: str | None = None, limit: int = 20, education_prioritaire=None,
+                       qpv=None) -> dict:
+        filters, errors = sdomain.check_filters(education_prioritaire, qpv)
         if not isinstance(q, str) or len(q.strip()) < 2:
-            raise ValidationError(errors={"q": ["Saisissez au moins 2 caractères."]})
+            errors["q"] = ["Saisissez au moins 2 caractères."]
         if kind not in (None, "college", "lycee"):
-            raise ValidationError(errors={"kind": ["Type invalide : college ou lycee."]})
+            errors["kind"] = ["Type invalide : college ou lycee."]
+        if errors:
+            raise ValidationError(errors=errors)
         limit = max(1, min(int(limit or 20), 50))
         with self.db.session() as s:
-            cands = store.school_candidates(s, q, kind)
+            cands = store.school_candidates(s, q, kind, filters=filters)
         ranked = sdomain.rank(q, cands, limit=limit, kind=kind)
         return {"items": [store.school_public(x) for x in ranked], "total": len(ranked)}
 
-    def schools_near(self, lat, lon, radius_km=10, kind: str | None = None, limit: int = 20) -> dict:
+    def schools_near(self, lat, lon, radius_km=10, kind: str | None = None, limit: int = 20,
+                     education_prioritaire=None, qpv=None) -> dict:
         errors = sdomain.check_point(lat, lon, radius_km)
+        filters, filter_errors = sdomain.check_filters(education_prioritaire, qpv)
+        errors.update(filter_errors)
         if kind not in (None, "college", "lycee"):
             errors["kind"] = ["Type invalide : college ou lycee."]
         if errors:
             raise ValidationError(errors=errors)
         limit = max(1, min(int(limit or 20), 100))
         with self.db.session() as s:
-            box = store.schools_in_box(s, float(lat), float(lon), float(radius_km), kind)
+            box = store.schools_in_box(s, float(lat), float(lon), float(radius_km), kind, filters=filters)
         near = sdomain.nearest(float(lat), float(lon), box, float(radius_km), limit)
         return {"items": [{**store.school_public(sc), "distance_km": d} for d, sc in near], "total": len(near)}
 

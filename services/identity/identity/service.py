@@ -89,12 +89,14 @@ class IdentityService(PlatformService):
         return self._ops().get_school(uai)
 
     @rpc
-    def search_schools(self, q, kind=None, limit=20):
-        return self._ops().search_schools(q, kind=kind, limit=limit)
+    def search_schools(self, q, kind=None, limit=20, education_prioritaire=None, qpv=None):
+        return self._ops().search_schools(q, kind=kind, limit=limit, education_prioritaire=education_prioritaire,
+                                          qpv=qpv)
 
     @rpc
-    def schools_near(self, lat, lon, radius_km=10, kind=None, limit=20):
-        return self._ops().schools_near(lat, lon, radius_km=radius_km, kind=kind, limit=limit)
+    def schools_near(self, lat, lon, radius_km=10, kind=None, limit=20, education_prioritaire=None, qpv=None):
+        return self._ops().schools_near(lat, lon, radius_km=radius_km, kind=kind, limit=limit,
+                                        education_prioritaire=education_prioritaire, qpv=qpv)
 
     # -- users, for other services ----------------------------------------------------------
     @rpc

@@ -51,7 +51,17 @@ def get_schools(conn, uais) -> dict[str, dict]:
     return {r.uai: row_dict(r) for r in conn.execute(select(schools).where(schools.c.uai.in_(uais)))}
 
 
-def school_candidates(conn, query: str, kind: str | None, limit: int = 400) -> list[dict]:
+def _filtered(stmt, filters: dict | None):
+    """Directory filters (see domain.schools.check_filters) as WHERE clauses."""
+    filters = filters or {}
+    if "education_prioritaire" in filters:
+        stmt = stmt.where(schools.c.education_prioritaire.in_(filters["education_prioritaire"]))
+    if "qpv" in filters:
+        stmt = stmt.where(schools.c.qpv.is_(filters["qpv"]))
+    return stmt
+
+
+def school_candidates(conn, query: str, kind: str | None, limit: int = 400, filters: dict | None = None) -> list[dict]:
     """Schools whose name or commune contains every significant query word (prefilter for ranking)."""
     from .domain.schools import _expand  # same expansion as the stored keys
 
@@ -61,15 +71,16 @@ def school_candidates(conn, query: str, kind: str | None, limit: int = 400) -> l
         return []
     hay = schools.c.name_key + " " + schools.c.commune_key + " " + func.coalesce(schools.c.postal_code, "") + \
         " " + func.lower(schools.c.uai)
-    stmt = select(schools).where(and_(*[hay.contains(w) for w in ws]))
+    stmt = _filtered(select(schools).where(and_(*[hay.contains(w) for w in ws])), filters)
     if kind:
         stmt = stmt.where(schools.c.kind == kind)
     return [row_dict(r) for r in conn.execute(stmt.limit(limit))]
 
 
-def schools_in_box(conn, lat: float, lon: float, radius_km: float, kind: str | None) -> list[dict]:
+def schools_in_box(conn, lat: float, lon: float, radius_km: float, kind: str | None,
+                   filters: dict | None = None) -> list[dict]:
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)
-    stmt = select(schools).where(schools.c.lat.between(min_lat, max_lat), schools.c.lon.between(min_lon, max_lon))
+    stmt = _filtered(select(schools), filters).where(schools.c.lat.between(min_lat, max_lat), schools.c.lon.between(min_lon, max_lon))
     if kind:
         stmt = stmt.where(schools.c.kind == kind)
     return [row_dict(r) for r in conn.execute(stmt)]

@@ -128,6 +128,39 @@ def check_point(lat, lon, radius_km) -> dict:
     return errors
 
 
+EDUCATION_PRIORITAIRE = ("REP", "REP+")
+
+
+def check_filters(education_prioritaire=None, qpv=None) -> tuple[dict, dict]:
+    """The directory filters of a search: (clean filters, field errors).
+
+    ``education_prioritaire``: "REP", "REP+" or a list of them (schools in any of them);
+    ``qpv``: True (schools in a priority neighbourhood, QPV) or False (schools known not to be)."""
+    errors, out = {}, {}
+    if education_prioritaire not in (None, "", []):
+        values = [education_prioritaire] if isinstance(education_prioritaire, str) else education_prioritaire
+        if not isinstance(values, (list, tuple)) or not values or \
+                any(not isinstance(v, str) or v.strip().upper() not in EDUCATION_PRIORITAIRE for v in values):
+            errors["education_prioritaire"] = ["Éducation prioritaire invalide : REP ou REP+."]
+        else:
+            out["education_prioritaire"] = sorted({v.strip().upper() for v in values})
+    if qpv is not None:
+        if not isinstance(qpv, bool):
+            errors["qpv"] = ["Valeur invalide : true ou false."]
+        else:
+            out["qpv"] = qpv
+    return out, errors
+
+
+def matches_filters(school: dict, filters: dict) -> bool:
+    """Whether a school record passes the clean ``filters`` of ``check_filters``."""
+    if "education_prioritaire" in filters and school.get("education_prioritaire") not in filters["education_prioritaire"]:
+        return False
+    if "qpv" in filters and school.get("qpv") is not filters["qpv"]:
+        return False
+    return True
+
+
 def school_from_csv_row(row: dict) -> dict:
     """One row of data/reference/schools.csv -> the school record stored by identity."""
     def f(v):
