@@ -19,6 +19,9 @@ generated from the same schemas.
 
 ``auth``: "required" (default: a valid access token), "optional" or "none".
 ``roles``: the roles allowed (checked at the gateway; services check again).
+``confirmed_staff=True``: school staff must hold ``staff_confirmed: true`` in their token (an action
+for the school: import pupils, signature image, validate/sign agreements, invite...); others are
+not concerned.
 """
 from __future__ import annotations
 
@@ -41,6 +44,8 @@ class Route:
     tags: list[str] = dataclasses.field(default_factory=list)
     auth: str = "required"
     roles: list[str] | None = None
+    # School staff must be confirmed (token claim ``staff_confirmed``) to call it: docs/school-staff.md.
+    confirmed_staff: bool = False
     body: dict | None = None
     query: dict | None = None
     response: dict | None = None

@@ -18,6 +18,10 @@ def _operation(r: Route) -> dict:
     op: dict = {"operationId": r.operation_id, "summary": r.summary, "tags": r.tags or ["platform"]}
     if r.description:
         op["description"] = r.description
+    if r.confirmed_staff:
+        op["description"] = ((op.get("description") or "") + " Personnel d'établissement : compte confirmé "
+                             "requis (403 staff_not_confirmed sinon).").strip()
+        op["x-confirmed-staff"] = True
     params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in r.path_params]
     if r.query:
         required = set(r.query.get("required", []))

@@ -306,6 +306,14 @@ class GatewayService:
         req.actor = actor_from_claims(req.claims)
         if route.roles and req.actor.get("role") not in route.roles:
             raise Forbidden("Votre profil ne permet pas cette action.", code="role_forbidden")
+        if route.confirmed_staff and req.actor.get("role") == "school_staff" and \
+                req.actor.get("staff_confirmed") is not True:
+            raise Forbidden(STAFF_NOT_CONFIRMED, code="staff_not_confirmed")
+
+
+STAFF_NOT_CONFIRMED = ("Votre compte de personnel d'établissement n'est pas encore confirmé : un administrateur ou "
+                       "le chef d'établissement doit le confirmer avant que vous puissiez agir pour "
+                       "l'établissement. En attendant, vous pouvez consulter.")
 
 
 class _TooLarge(DomainError):

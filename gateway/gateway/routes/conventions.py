@@ -134,7 +134,7 @@ def conventions_request_code(req):
 
 
 @route("POST", "/api/v1/conventions/sign", summary="Signer plusieurs conventions", tags=TAGS,
-       roles=["employer", "school_staff"], body=SIGN_MANY_BODY, rate_limit=(30, 60),
+       confirmed_staff=True, roles=["employer", "school_staff"], body=SIGN_MANY_BODY, rate_limit=(30, 60),
        response=obj({"count": {"type": "integer"}, "items": array(CONVENTION)}, ["count", "items"]),
        description="Tout ou rien : si l'une ne peut pas être signée, aucune ne l'est (409 avec le détail par "
                    "convention).")
@@ -152,7 +152,7 @@ def conventions_get_convention(req):
 
 
 @route("PATCH", "/api/v1/conventions/<convention_id>", summary="Enregistrer ses champs (brouillon)", tags=TAGS,
-       roles=["employer", "school_staff"], body=FIELDS, response=CONVENTION,
+       confirmed_staff=True, roles=["employer", "school_staff"], body=FIELDS, response=CONVENTION,
        description="L'organisme d'accueil remplit : " + ", ".join(EMPLOYER_FIELDS) + ". L'établissement : "
                    + ", ".join(SCHOOL_FIELDS) + ". Écrire un champ de l'autre partie est refusé (403).")
 def conventions_update_convention(req):
@@ -166,21 +166,22 @@ def conventions_update_convention(req):
 
 
 @route("POST", "/api/v1/conventions/<convention_id>/complete", summary="Déclarer sa partie complète", tags=TAGS,
-       roles=["employer", "school_staff"], response=CONVENTION)
+       confirmed_staff=True, roles=["employer", "school_staff"], response=CONVENTION)
 def conventions_complete(req):
     return req.rpc("conventions").complete(actor=req.actor, convention_id=req.path["convention_id"])
 
 
 @route("POST", "/api/v1/conventions/<convention_id>/validate",
        summary="Valider la convention (établissement) : le document est figé, les signatures s'ouvrent",
-       tags=TAGS, roles=["school_staff"], response=CONVENTION)
+       tags=TAGS, confirmed_staff=True, roles=["school_staff"], response=CONVENTION)
 def conventions_validate(req):
     return req.rpc("conventions").validate(actor=req.actor, convention_id=req.path["convention_id"])
 
 
 @route("POST", "/api/v1/conventions/<convention_id>/reopen",
        summary="Rouvrir une convention validée (établissement) : les signatures sont effacées", tags=TAGS,
-       roles=["school_staff"], body=obj({"to": {"type": "string", "enum": ["school", "employer"]}}),
+       confirmed_staff=True, roles=["school_staff"],
+       body=obj({"to": {"type": "string", "enum": ["school", "employer"]}}),
        response=CONVENTION)
 def conventions_reopen(req):
     return req.rpc("conventions").reopen(actor=req.actor, convention_id=req.path["convention_id"],
@@ -188,7 +189,8 @@ def conventions_reopen(req):
 
 
 @route("POST", "/api/v1/conventions/<convention_id>/sign", summary="Signer une convention", tags=TAGS,
-       roles=["employer", "school_staff", "pupil"], body=SIGN_BODY, response=CONVENTION, rate_limit=(30, 60),
+       confirmed_staff=True, roles=["employer", "school_staff", "pupil"], body=SIGN_BODY, response=CONVENTION,
+       rate_limit=(30, 60),
        description="Organisme d'accueil : avec le code reçu ; chef d'établissement : image de signature de "
                    "l'établissement ou nom saisi ; élève : connecté.")
 def conventions_sign(req):
@@ -215,7 +217,7 @@ def conventions_get_pdf(req):
 
 
 @route("PUT", "/api/v1/schools/<uai>/signature", summary="Enregistrer l'image de signature de l'établissement",
-       tags=TAGS, roles=["school_staff"], request_content_types=["image/png", "image/jpeg"],
+       tags=TAGS, confirmed_staff=True, roles=["school_staff"], request_content_types=["image/png", "image/jpeg"],
        max_body=2 * 1024 * 1024 + 1024,
        response=obj({"school_uai": {"type": "string"}, "mime": {"type": "string"}, "size": {"type": "integer"},
                      "sha256": SHA256, "uploaded_at": {"type": "string", "format": "date-time"}}, ["school_uai"]),

@@ -305,7 +305,12 @@ def get_school(req):
 
 
 @route("POST", "/api/v1/schools/<uai>/colleagues", summary="Inviter un collègue (chef d'établissement, administration)",
-       tags=TAG_SCHOOLS, roles=["school_staff", "admin"],
+       description="Un e-mail porte le lien d'invitation (/invitation?token=…, valable 7 jours). Invité par un "
+                   "chef d'établissement confirmé ou par un administrateur, le collègue est confirmé dès qu'il "
+                   "accepte ; invité par le personnel administratif, il attend la confirmation du chef "
+                   "d'établissement. Seuls un chef d'établissement ou un administrateur invitent un chef "
+                   "d'établissement.",
+       tags=TAG_SCHOOLS, roles=["school_staff", "admin"], confirmed_staff=True,
        body=obj({"email": {"type": "string", "maxLength": 254}, "function": FUNCTION,
                  "first_name": {"type": ["string", "null"], "maxLength": 100},
                  "last_name": {"type": ["string", "null"], "maxLength": 100}}, ["email", "function"]),
@@ -319,6 +324,55 @@ def invite_colleague(req):
                                            school_uai=req.path["uai"])
 
 
+STAFF_MEMBER = obj({
+    "user_id": UUID, "first_name": {"type": "string"}, "last_name": {"type": "string"}, "email": _NULLABLE_STR,
+    "function": FUNCTION, "school_uai": {"type": "string"}, "status": {"type": "string"},
+    "confirmed": {"type": "boolean"}, "confirmed_at": _NULLABLE_STR, "confirmed_by": _NULLABLE_STR,
+    "confirmed_how": {"type": ["string", "null"], "enum": ["admin", "head", "invitation", "migration", "demo", None]},
+    "designated_head": {"type": "boolean"}, "activated_at": _NULLABLE_STR,
+}, ["user_id", "function", "confirmed", "designated_head"], additional=True)
+
+
+@route("GET", "/api/v1/schools/<uai>/staff", summary="Les personnels de l'établissement et leur confirmation",
+       description="Personnels (confirmés ou non), chef d'établissement désigné et historique des confirmations "
+                   "et changements de chef d'établissement. Personnel de l'établissement et administrateurs.",
+       tags=TAG_SCHOOLS, roles=["school_staff", "admin"],
+       response=obj({"school_uai": {"type": "string"}, "designated_head_id": {"type": ["string", "null"]},
+                     "items": array(STAFF_MEMBER),
+                     "history": array(obj({"action": {"type": "string", "enum": ["confirmed", "head_designated"]},
+                                           "user_id": UUID, "how": _NULLABLE_STR, "actor_id": _NULLABLE_STR,
+                                           "actor_role": _NULLABLE_STR, "previous_user_id": _NULLABLE_STR,
+                                           "at": {"type": "string"}}, additional=True))},
+                    ["items", "designated_head_id"]))
+def list_staff(req):
+    return _identity(req).list_staff(actor=req.actor, school_uai=req.path["uai"])
+
+
+@route("POST", "/api/v1/schools/<uai>/staff/<user_id>/confirm", summary="Confirmer le compte d'un personnel",
+       description="Le premier chef d'établissement d'un établissement est confirmé par un administrateur (il "
+                   "devient alors le chef d'établissement désigné) ; les autres personnels par un chef "
+                   "d'établissement confirmé de l'établissement ou par un administrateur. Avant confirmation, un "
+                   "compte de personnel ne peut que consulter.",
+       tags=TAG_SCHOOLS, roles=["school_staff", "admin"], confirmed_staff=True,
+       response=obj({**STAFF_MEMBER["properties"], "designated_now": {"type": "boolean"}},
+                    ["user_id", "confirmed"], additional=True))
+def confirm_staff(req):
+    return _identity(req).confirm_staff(actor=req.actor, school_uai=req.path["uai"], user_id=req.path["user_id"])
+
+
+@route("PUT", "/api/v1/schools/<uai>/head", summary="Changer de chef d'établissement désigné",
+       description="Un seul chef d'établissement désigné par établissement (représentant de l'établissement). "
+                   "Le changement est fait par un administrateur ou par le chef d'établissement désigné, vers un "
+                   "chef d'établissement confirmé de l'établissement ; il est tracé (historique, événement "
+                   "school.head_designated).",
+       tags=TAG_SCHOOLS, roles=["school_staff", "admin"], confirmed_staff=True,
+       body=obj({"user_id": UUID}, ["user_id"]),
+       response=obj({"school_uai": {"type": "string"}, "user_id": UUID, "previous_user_id": _NULLABLE_STR,
+                     "designated_at": {"type": "string"}}, ["school_uai", "user_id"]))
+def designate_head(req):
+    return _identity(req).designate_head(actor=req.actor, school_uai=req.path["uai"], user_id=req.body["user_id"])
+
+
 # -- pupils ----------------------------------------------------------------------------------------
 
 @route("POST", "/api/v1/schools/<uai>/pupils/import", summary="Importer une liste d'élèves (CSV du logiciel de vie scolaire)",
@@ -326,7 +380,7 @@ def invite_colleague(req):
                    "INE et Email facultatifs ; séparateur « ; » ou « , » ; UTF-8 ou Latin-1). Réimporter le même "
                    "fichier ne change rien. Réponse : le rapport (créés, mis à jour, inchangés, rejetés avec motifs) "
                    "et la fiche des codes d'activation ; avec ?format=pdf, directement la fiche PDF.",
-       tags=TAG_PUPILS, roles=["school_staff", "admin"],
+       tags=TAG_PUPILS, roles=["school_staff", "admin"], confirmed_staff=True,
        request_content_types=["text/csv", "application/csv", "text/plain", "application/octet-stream"],
        max_body=2 * 1024 * 1024,
        query=obj({"filename": {"type": "string", "maxLength": 255},
@@ -361,7 +415,7 @@ def list_pupils(req):
 
 @route("POST", "/api/v1/schools/<uai>/pupils/codes", summary="Nouveaux codes d'activation (élèves pas encore activés)",
        description="Les anciens codes de ces élèves cessent de fonctionner.",
-       tags=TAG_PUPILS, roles=["school_staff", "admin"],
+       tags=TAG_PUPILS, roles=["school_staff", "admin"], confirmed_staff=True,
        body=obj({"pupil_ids": array(UUID, minItems=1, maxItems=1000)}, ["pupil_ids"]),
        response=obj({"codes": array(CODE), "sheet_pdf_base64": {"type": ["string", "null"]}}, ["codes"]))
 def regenerate_codes(req):
@@ -369,7 +423,7 @@ def regenerate_codes(req):
 
 
 @route("PATCH", "/api/v1/pupils/<pupil_id>", summary="Changer un élève de classe", tags=TAG_PUPILS,
-       roles=["school_staff", "admin"],
+       roles=["school_staff", "admin"], confirmed_staff=True,
        body=obj({"class_name": {"type": "string", "minLength": 1, "maxLength": 40}, "grade": GRADE}, ["class_name"]),
        response=PUPIL)
 def move_pupil(req):
@@ -395,6 +449,27 @@ def anonymize_inactive(req):
 def rotate_signing_key(req):
     return _identity(req).rotate_signing_key(actor=req.actor,
                                              activate_in_seconds=(req.body or {}).get("activate_in_seconds", 0))
+
+
+@route("GET", "/api/v1/admin/school-staff", summary="Personnels d'établissement en attente de confirmation",
+       description="Comptes de personnel actifs mais non confirmés, les plus anciens d'abord (dont ceux d'avant la "
+                   "confirmation : voir docs/school-staff.md). Confirmer : "
+                   "POST /schools/{uai}/staff/{user_id}/confirm.",
+       tags=TAG_ADMIN, roles=["admin"],
+       query=obj({"school_uai": UAI, "academie": {"type": "string", "maxLength": 50, "examples": ["Aix-Marseille"]},
+                  "function": FUNCTION, "page": {"type": "integer", "minimum": 1, "default": 1},
+                  "page_size": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
+       response=obj({"items": array(obj({**STAFF_MEMBER["properties"], "school_name": {"type": "string"},
+                                         "academie_name": _NULLABLE_STR,
+                                         "school_has_designated_head": {"type": "boolean"}},
+                                        ["user_id", "school_uai"], additional=True)),
+                     "page": {"type": "integer"}, "page_size": {"type": "integer"}, "total": {"type": "integer"}},
+                    ["items", "total"]))
+def list_unconfirmed_staff(req):
+    q = req.query
+    return _identity(req).list_unconfirmed_staff(actor=req.actor, school_uai=q.get("school_uai"),
+                                                 academie=q.get("academie"), function=q.get("function"),
+                                                 page=q.get("page", 1), page_size=q.get("page_size", 50))
 
 
 @route("POST", "/api/v1/admin/users/<user_id>/validate", summary="Valider un compte statisticien", tags=TAG_ADMIN,

@@ -549,6 +549,7 @@ class ConventionsService(PlatformService):
         if actor.get("function") not in ("head", "admin_staff"):
             raise Forbidden("Seuls le chef d'établissement et le personnel administratif peuvent enregistrer la "
                             "signature de l'établissement.")
+        C.require_confirmed_staff(actor)
         try:
             data = base64.b64decode(image_base64 or "", validate=True)
         except Exception:

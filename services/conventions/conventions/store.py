@@ -108,6 +108,8 @@ def allowed_actions(conv: Convention, actor: dict | None) -> list[str]:
     out = []
     if st == S.CANCELLED or party is None:
         return out
+    if party == "school" and actor.get("staff_confirmed") is not True:
+        return out   # unconfirmed school staff can only read
     if party == "employer":
         if st in S.EMPLOYER_EDITABLE:
             out.append("update")

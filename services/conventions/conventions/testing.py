@@ -64,15 +64,16 @@ def sample_convention(grade: str = "troisieme", *, filled: bool = True, weeks=No
 
 def actors(conv: Convention) -> dict:
     base = {"function": None, "school_uai": None, "grade": None, "school_rep": None, "school_qpv": None,
-            "academie": None}
+            "academie": None, "staff_confirmed": None}
+    staff = {**base, "role": "school_staff", "staff_confirmed": True}   # confirmed school staff
     return {
         "employer": {**base, "user_id": conv.employer_user_id, "role": "employer"},
         "other_employer": {**base, "user_id": str(uuid.uuid4()), "role": "employer"},
-        "head": {**base, "user_id": str(uuid.uuid4()), "role": "school_staff", "function": "head",
+        "head": {**staff, "user_id": str(uuid.uuid4()), "function": "head",
                  "school_uai": conv.school_uai},
-        "teacher": {**base, "user_id": str(uuid.uuid4()), "role": "school_staff", "function": "teacher",
+        "teacher": {**staff, "user_id": str(uuid.uuid4()), "function": "teacher",
                     "school_uai": conv.school_uai},
-        "other_school": {**base, "user_id": str(uuid.uuid4()), "role": "school_staff", "function": "head",
+        "other_school": {**staff, "user_id": str(uuid.uuid4()), "function": "head",
                          "school_uai": "0999999Z"},
         "pupil": {**base, "user_id": conv.pupil_user_id, "role": "pupil", "school_uai": conv.school_uai,
                   "grade": conv.grade},

@@ -89,6 +89,8 @@ def seed(db, now: dt.datetime) -> dict:
                 out["created"] += 1
             else:
                 uid = exists.id
+            if spec["role"] == roles.SCHOOL_STAFF:
+                _confirm_demo_staff(c, uow, uid, now)
         entry = {"user_id": uid, "email": spec["email"], "first_name": spec["first_name"],
                  "last_name": spec["last_name"], "school_uai": spec.get("school_uai")}
         if spec["slot"].startswith("pupils"):
@@ -98,6 +100,35 @@ def seed(db, now: dt.datetime) -> dict:
             entry["function"] = spec.get("function")
             out[spec["slot"]] = entry
     return out
+
+
+def _confirm_demo_staff(c, uow, uid: str, now: dt.datetime) -> None:
+    """Demo staff are confirmed (as an admin would), and the demo head is its collège's designated head
+    when the collège has none (docs/school-staff.md). Also run on accounts seeded before confirmation
+    existed."""
+    from sqlalchemy import update
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    from .domain import staff as staff_rules
+    from .models import school_heads, staff_audit
+
+    u = c.execute(select(users).where(users.c.id == uid)).first()
+    if u is None or u.staff_confirmed_at is not None:
+        return
+    c.execute(update(users).where(users.c.id == uid).values(staff_confirmed_at=now,
+                                                             staff_confirmed_how=staff_rules.BY_DEMO))
+    c.execute(staff_audit.insert().values(id=str(uuid.uuid4()), school_uai=u.school_uai, user_id=uid,
+                                          action=staff_rules.CONFIRMED, how=staff_rules.BY_DEMO, at=now))
+    uow.emit("staff.confirmed", {"user_id": uid, "school_uai": u.school_uai, "function": u.function,
+                                 "how": staff_rules.BY_DEMO, "confirmed_by": None})
+    if u.function == roles.HEAD:
+        done = c.execute(pg_insert(school_heads).values(school_uai=u.school_uai, user_id=uid, designated_at=now)
+                         .on_conflict_do_nothing(index_elements=["school_uai"])).rowcount
+        if done:
+            c.execute(staff_audit.insert().values(id=str(uuid.uuid4()), school_uai=u.school_uai, user_id=uid,
+                                                  action=staff_rules.HEAD_DESIGNATED, at=now))
+            uow.emit("school.head_designated", {"school_uai": u.school_uai, "user_id": uid,
+                                                "previous_user_id": None, "designated_by": None})
 
 
 class _EngineDb:

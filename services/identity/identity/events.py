@@ -50,4 +50,30 @@ EVENTS = {
             "properties": {"user_id": _UUID, "role": _ROLE, "school_uai": _UAI},
         },
     },
+    "staff.confirmed": {
+        "version": 1,
+        "description": "A school-staff account was confirmed by someone accountable (an admin, a confirmed head "
+                       "of the school, or by accepting a confirmed head's invitation): it may now act for its "
+                       "school (docs/school-staff.md).",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["user_id", "school_uai", "function", "how", "confirmed_by"],
+            "properties": {"user_id": _UUID, "school_uai": _UAI,
+                           "function": {"type": "string", "enum": ["head", "teacher", "cpe", "admin_staff"]},
+                           "how": {"type": "string", "enum": ["admin", "head", "invitation", "demo"]},
+                           "confirmed_by": {"type": ["string", "null"], "format": "uuid"}},
+        },
+    },
+    "school.head_designated": {
+        "version": 1,
+        "description": "A school's designated head changed (the first head an admin confirms, or an explicit "
+                       "change by an admin or by the outgoing head). previous_user_id is null for the first one.",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["school_uai", "user_id", "previous_user_id", "designated_by"],
+            "properties": {"school_uai": _UAI, "user_id": _UUID,
+                           "previous_user_id": {"type": ["string", "null"], "format": "uuid"},
+                           "designated_by": {"type": ["string", "null"], "format": "uuid"}},
+        },
+    },
 }

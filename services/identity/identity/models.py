@@ -64,6 +64,10 @@ users = Table(
     Column("invited_by", String(36)),
     # school staff: the classes they follow (teachers told about "their" pupils)
     Column("classes", JSONB),
+    # school staff: confirmed by someone accountable (docs/school-staff.md); null = can only read
+    Column("staff_confirmed_at", TS),
+    Column("staff_confirmed_by", String(36)),              # the confirming account (admin or head)
+    Column("staff_confirmed_how", String(20)),             # admin | head | invitation | migration | demo
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     Column("activated_at", TS),
@@ -72,6 +76,30 @@ users = Table(
     Column("anonymized_at", TS),
     UniqueConstraint("school_uai", "pupil_key", name="uq_users_school_pupil_key"),
     Index("ix_users_role_status_activity", "role", "status", "last_activity_at"),
+)
+
+# The designated head of each school (at most one; a change is explicit and audited).
+school_heads = Table(
+    "school_heads", metadata,
+    Column("school_uai", String(8), ForeignKey("schools.uai"), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False, index=True),
+    Column("designated_at", TS, nullable=False),
+    Column("designated_by", String(36)),
+)
+
+# Audit trail of school-staff confirmations and head designations (kept; identifiers only).
+staff_audit = Table(
+    "staff_audit", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_uai", String(8), nullable=False),
+    Column("user_id", String(36), nullable=False),          # the staff member concerned
+    Column("action", String(20), nullable=False),           # confirmed | head_designated
+    Column("how", String(20)),                              # admin | head | invitation | migration | demo
+    Column("actor_id", String(36)),
+    Column("actor_role", String(20)),
+    Column("previous_user_id", String(36)),                 # head_designated: the former head
+    Column("at", TS, nullable=False),
+    Index("ix_staff_audit_school_at", "school_uai", "at"),
 )
 
 # Single-use tokens (activation, password reset, invitation): only the SHA-256 is stored.
@@ -163,5 +191,6 @@ rate_events = Table(
     Index("ix_rate_events_bucket_at", "bucket", "at"),
 )
 
-__all__ = ["metadata", "schools", "users", "one_time_tokens", "pupil_codes", "pupil_imports", "refresh_families",
+__all__ = ["metadata", "schools", "school_heads", "staff_audit", "users",
+           "one_time_tokens", "pupil_codes", "pupil_imports", "refresh_families",
            "refresh_tokens", "signing_keys", "login_locks", "rate_events", "outbox", "inbox", "text"]

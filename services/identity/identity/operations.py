@@ -23,11 +23,12 @@ from common.validation import check_email, check_mobile_phone, check_text, fold,
 
 from . import config, store
 from .domain import access_tokens, accounts, activation_codes, anonymisation, refresh, roles, schools as sdomain
+from .domain import staff as staff_rules
 from .domain import throttle, tokens, totp
 from .domain.passwords import PasswordHasher, check_password
 from .domain.pupils_import import grade_from_class, parse_pupils_csv, plan_import
 from .models import (login_locks, one_time_tokens, pupil_codes, pupil_imports, rate_events, refresh_families,
-                     refresh_tokens, users)
+                     refresh_tokens, school_heads, schools, staff_audit, users)
 
 log = logging.getLogger("identity")
 
@@ -96,6 +97,56 @@ class Operations:
                 err = e
         if err:
             raise err
+
+    def _acting_user(self, conn, actor: dict | None, for_update: bool = False) -> dict:
+        """The acting account's record (identity checks its own data, not the token's copy of it).
+        Admins are trusted from the token's role."""
+        _require_user(actor)
+        if actor.get("role") == roles.ADMIN:
+            return {"id": actor["user_id"], "role": roles.ADMIN}
+        u = store.get_user(conn, actor["user_id"], for_update=for_update) if _is_uuid(actor["user_id"]) else None
+        if u is None or u["status"] != "active":
+            raise Unauthorized("Session expirée ou révoquée : reconnectez-vous.", code="account_inactive")
+        return u
+
+    def _require_confirmed_staff(self, actor: dict | None) -> None:
+        """School staff act for their school only once confirmed (docs/school-staff.md)."""
+        if actor and actor.get("role") == roles.SCHOOL_STAFF:
+            with self.db.session() as s:
+                staff_rules.require_confirmed(self._acting_user(s, actor))
+
+    def _audit(self, conn, uai: str, user_id: str, action: str, how: str | None, actor: dict | None,
+               previous_user_id: str | None = None) -> None:
+        conn.execute(staff_audit.insert().values(
+            id=str(uuid.uuid4()), school_uai=uai, user_id=user_id, action=action, how=how,
+            actor_id=(actor or {}).get("id"), actor_role=(actor or {}).get("role"),
+            previous_user_id=previous_user_id, at=self.now))
+
+    def _confirm(self, conn, uow, target: dict, how: str, by: dict | None) -> bool:
+        """Mark ``target`` confirmed, audit it, publish it; designate it head if the school has none.
+        Returns whether it became the designated head."""
+        conn.execute(update(users).where(users.c.id == target["id"]).values(
+            staff_confirmed_at=self.now, staff_confirmed_by=(by or {}).get("id"), staff_confirmed_how=how,
+            updated_at=self.now))
+        self._audit(conn, target["school_uai"], target["id"], staff_rules.CONFIRMED, how, by)
+        uow.emit("staff.confirmed", {"user_id": target["id"], "school_uai": target["school_uai"],
+                                     "function": target["function"], "how": how,
+                                     "confirmed_by": (by or {}).get("id")})
+        head = store.designated_head(conn, target["school_uai"], for_update=True)
+        if (how == staff_rules.BY_DEMO or (by or {}).get("role") == roles.ADMIN) and \
+                staff_rules.becomes_designated_head(target, head["user_id"] if head else None):
+            self._designate(conn, uow, target["school_uai"], target["id"], None, by)
+            return True
+        return False
+
+    def _designate(self, conn, uow, uai: str, user_id: str, previous: str | None, by: dict | None) -> None:
+        values = dict(user_id=user_id, designated_at=self.now, designated_by=(by or {}).get("id"))
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        conn.execute(pg_insert(school_heads).values(school_uai=uai, **values)
+                     .on_conflict_do_update(index_elements=["school_uai"], set_=values))
+        self._audit(conn, uai, user_id, staff_rules.HEAD_DESIGNATED, None, by, previous_user_id=previous)
+        uow.emit("school.head_designated", {"school_uai": uai, "user_id": user_id, "previous_user_id": previous,
+                                            "designated_by": (by or {}).get("id")})
 
     def _claims(self, conn, user: dict) -> dict:
         school = store.get_school(conn, user["school_uai"]) if user.get("school_uai") else None
@@ -226,8 +277,13 @@ class Operations:
             stmt = stmt.where(users.c.function.in_(list(functions)))
         with self.db.session() as s:
             rows = [store.row_dict(r) for r in s.execute(stmt.order_by(users.c.last_name, users.c.first_name))]
-        return {"items": [{"user_id": u["id"], "function": u["function"], "first_name": u["first_name"],
-                           "last_name": u["last_name"]} for u in rows]}
+            head = store.designated_head(s, accounts.normalize_uai(uai))
+        head_id = head["user_id"] if head else None
+        items = [{"user_id": u["id"], "function": u["function"], "first_name": u["first_name"],
+                  "last_name": u["last_name"], "confirmed": staff_rules.is_confirmed(u),
+                  "designated_head": u["id"] == head_id} for u in rows]
+        items.sort(key=lambda x: not x["designated_head"])   # the designated head first (stable otherwise)
+        return {"items": items, "designated_head_id": head_id}
 
     def get_pupil_teachers(self, pupil_id: str) -> dict:
         """Teachers to tell about a pupil: the active teachers of the pupil's school who follow
@@ -320,9 +376,12 @@ class Operations:
             self._touch(c, u["id"], status=status, activated_at=self.now)
             uow.emit("user.activated", {"user_id": u["id"], "role": u["role"], "school_uai": u["school_uai"],
                                         "grade": u["grade"]})
-        return {"status": status, "user_id": u["id"],
-                "detail": "Votre compte est activé : vous pouvez vous connecter." if status == "active" else
-                "Votre adresse est confirmée ; un administrateur doit encore valider votre compte."}
+        detail = "Votre compte est activé : vous pouvez vous connecter." if status == "active" else \
+            "Votre adresse est confirmée ; un administrateur doit encore valider votre compte."
+        if u["role"] == roles.SCHOOL_STAFF and not staff_rules.is_confirmed(u):
+            detail += (" Pour agir au nom de l'établissement, votre compte doit encore être confirmé par un "
+                       "administrateur (premier chef d'établissement) ou par le chef d'établissement.")
+        return {"status": status, "user_id": u["id"], "detail": detail}
 
     def resend_activation(self, email: str, client: dict | None = None) -> dict:
         if check_email(email):
@@ -528,6 +587,9 @@ class Operations:
                     "totp_enabled": bool(u.get("totp_secret"))})
         if u["role"] == roles.SCHOOL_STAFF:
             out["classes"] = u.get("classes") or []
+            with self.db.session() as s:
+                head = store.designated_head(s, u["school_uai"]) if u["school_uai"] else None
+            out["designated_head"] = bool(head) and head["user_id"] == u["id"]
         if u["role"] == roles.PUPIL:
             out["birth_date"] = store.iso(u["birth_date"])
         return out
@@ -582,6 +644,9 @@ class Operations:
                          last_name: str | None = None, school_uai: str | None = None) -> dict:
         uai = accounts.normalize_uai(school_uai or (actor or {}).get("school_uai"))
         roles.require_can_invite(actor, uai)
+        with self.db.session() as s:
+            inviter = self._acting_user(s, actor)
+        staff_rules.check_can_invite(inviter, uai, function)
         errs = FieldErrors()
         if check_email(email):
             errs.add("email", "Adresse e-mail invalide.")
@@ -659,14 +724,22 @@ class Operations:
                         first_name=first_name.strip(), last_name=last_name.strip(), phone=p)
             uow.emit("user.activated", {"user_id": u["id"], "role": u["role"], "school_uai": u["school_uai"],
                                         "grade": None})
-        return {"status": "active", "user_id": u["id"],
-                "detail": "Votre compte est activé : vous pouvez vous connecter."}
+            inviter = store.get_user(c, u["invited_by"]) if _is_uuid(u.get("invited_by")) else None
+            confirmed = staff_rules.confirmed_by_invitation(inviter, u["school_uai"])
+            if confirmed:
+                self._confirm(c, uow, store.get_user(c, u["id"]), staff_rules.BY_INVITATION, inviter)
+        detail = "Votre compte est activé : vous pouvez vous connecter."
+        if not confirmed:
+            detail += " Le chef d'établissement doit encore confirmer votre compte pour que vous puissiez agir " \
+                      "au nom de l'établissement."
+        return {"status": "active", "user_id": u["id"], "staff_confirmed": confirmed, "detail": detail}
 
     # -- pupils ------------------------------------------------------------------------------
     def import_pupils(self, actor: dict, uai: str, content_base64: str, filename: str | None = None,
                       render_pdf=None) -> dict:
         uai = accounts.normalize_uai(uai)
         roles.require_staff_of(actor, uai)
+        self._require_confirmed_staff(actor)
         try:
             data = base64.b64decode(content_base64 or "", validate=True)
         except Exception:
@@ -756,6 +829,7 @@ class Operations:
         """New codes for pupils who have not activated their account (lost sheet); old codes stop working."""
         uai = accounts.normalize_uai(uai)
         roles.require_staff_of(actor, uai)
+        self._require_confirmed_staff(actor)
         ids = [str(i) for i in (pupil_ids or []) if _is_uuid(i)]
         new_codes = []
         with self.db.uow() as uow:
@@ -876,6 +950,8 @@ class Operations:
             if u is None or u["role"] != roles.PUPIL or u["status"] == "anonymized":
                 raise NotFound("Élève introuvable.", code="pupil_not_found")
             roles.require_staff_of(actor, u["school_uai"])
+            if actor.get("role") == roles.SCHOOL_STAFF:
+                staff_rules.require_confirmed(self._acting_user(c, actor))
             school = store.get_school(c, u["school_uai"])
             new_grade = grade or grade_from_class(class_name) or u["grade"]
             if not roles.grade_allowed_in(new_grade, school["kind"]):
@@ -884,6 +960,102 @@ class Operations:
                                                                          grade=new_grade, updated_at=self.now))
             u = store.get_user(c, u["id"])
         return store.pupil_public(u)
+
+    # -- school staff confirmation and the designated head (docs/school-staff.md) -------------------
+    def confirm_staff(self, actor: dict, uai: str, user_id: str) -> dict:
+        """An admin, or a confirmed head of ``uai``, confirms a school-staff account of ``uai``."""
+        uai = accounts.normalize_uai(uai)
+        with self.db.uow() as uow:
+            c = uow.session
+            if store.get_school(c, uai) is None:
+                raise NotFound("Établissement introuvable.", code="school_not_found")
+            c.execute(select(func.pg_advisory_xact_lock(func.hashtext("staff:" + uai))))  # one change at a time
+            confirmer = self._acting_user(c, actor)
+            target = store.get_user(c, str(user_id), for_update=True) if _is_uuid(user_id) else None
+            has_head = c.execute(select(users.c.id).where(
+                users.c.school_uai == uai, users.c.role == roles.SCHOOL_STAFF, users.c.function == roles.HEAD,
+                users.c.staff_confirmed_at.is_not(None), users.c.status == "active").limit(1)).first() is not None
+            how = staff_rules.check_can_confirm(confirmer, target, uai, has_head)
+            designated = self._confirm(c, uow, target, how, confirmer)
+            fresh = store.get_user(c, target["id"])
+        return {**self._staff_view(fresh, fresh["id"] if designated else None), "designated_now": designated}
+
+    def designate_head(self, actor: dict, uai: str, user_id: str) -> dict:
+        """Make ``user_id`` the designated head of ``uai`` (an admin, or the current designated head)."""
+        uai = accounts.normalize_uai(uai)
+        with self.db.uow() as uow:
+            c = uow.session
+            if store.get_school(c, uai) is None:
+                raise NotFound("Établissement introuvable.", code="school_not_found")
+            c.execute(select(func.pg_advisory_xact_lock(func.hashtext("staff:" + uai))))
+            by = self._acting_user(c, actor)
+            head = store.designated_head(c, uai, for_update=True)
+            previous = head["user_id"] if head else None
+            target = store.get_user(c, str(user_id)) if _is_uuid(user_id) else None
+            staff_rules.check_can_designate(by, target, uai, previous)
+            self._designate(c, uow, uai, target["id"], previous, by)
+        return {"school_uai": uai, "user_id": target["id"], "previous_user_id": previous,
+                "designated_at": self.now.isoformat()}
+
+    def list_staff(self, actor: dict, uai: str) -> dict:
+        """The school's staff with their confirmation state, the designated head and the audit trail
+        (staff of the school, confirmed or not, and admins)."""
+        uai = accounts.normalize_uai(uai)
+        roles.require_staff_of(actor, uai)
+        with self.db.session() as s:
+            if store.get_school(s, uai) is None:
+                raise NotFound("Établissement introuvable.", code="school_not_found")
+            rows = [store.row_dict(r) for r in s.execute(select(users).where(
+                users.c.school_uai == uai, users.c.role == roles.SCHOOL_STAFF,
+                users.c.status.in_(("active", "invited", "pending_activation")))
+                .order_by(users.c.last_name, users.c.first_name, users.c.id))]
+            head = store.designated_head(s, uai)
+            history = [store.row_dict(r) for r in s.execute(select(staff_audit).where(staff_audit.c.school_uai == uai)
+                                                            .order_by(staff_audit.c.at.desc()).limit(100))]
+        head_id = head["user_id"] if head else None
+        return {"school_uai": uai, "designated_head_id": head_id,
+                "items": [self._staff_view(u, head_id) for u in rows],
+                "history": [{"action": h["action"], "user_id": h["user_id"], "how": h["how"],
+                             "actor_id": h["actor_id"], "actor_role": h["actor_role"],
+                             "previous_user_id": h["previous_user_id"], "at": store.iso(h["at"])} for h in history]}
+
+    def list_unconfirmed_staff(self, actor: dict, school_uai: str | None = None, academie: str | None = None,
+                               function: str | None = None, page: int = 1, page_size: int = 50) -> dict:
+        """Admins: active school-staff accounts waiting for a confirmation, oldest first."""
+        roles.require_admin(actor)
+        if function is not None and function not in roles.STAFF_FUNCTIONS:
+            raise ValidationError(errors={"function": ["Fonction invalide : head, teacher, cpe ou admin_staff."]})
+        page = max(1, int(page or 1))
+        page_size = max(1, min(int(page_size or 50), 200))
+        stmt = (select(users, schools.c.name.label("school_name"), schools.c.academie_name)
+                .join(schools, schools.c.uai == users.c.school_uai)
+                .where(users.c.role == roles.SCHOOL_STAFF, users.c.status == "active",
+                       users.c.staff_confirmed_at.is_(None)))
+        if school_uai:
+            stmt = stmt.where(users.c.school_uai == accounts.normalize_uai(school_uai))
+        if academie:
+            stmt = stmt.where(schools.c.academie_name == academie)
+        if function:
+            stmt = stmt.where(users.c.function == function)
+        with self.db.session() as s:
+            total = s.execute(select(func.count()).select_from(stmt.subquery())).scalar()
+            rows = [store.row_dict(r) for r in s.execute(stmt.order_by(users.c.activated_at, users.c.id)
+                                                         .limit(page_size).offset((page - 1) * page_size))]
+            heads = {r.school_uai: r.user_id for r in s.execute(select(school_heads).where(
+                school_heads.c.school_uai.in_({r["school_uai"] for r in rows})))} if rows else {}
+        return {"items": [{**self._staff_view(u, None), "school_name": u["school_name"],
+                           "academie_name": u["academie_name"],
+                           "school_has_designated_head": u["school_uai"] in heads} for u in rows],
+                "page": page, "page_size": page_size, "total": total}
+
+    @staticmethod
+    def _staff_view(u: dict, head_id: str | None) -> dict:
+        return {"user_id": u["id"], "first_name": u["first_name"], "last_name": u["last_name"],
+                "email": u["email"], "function": u["function"], "school_uai": u["school_uai"],
+                "status": u["status"], "confirmed": staff_rules.is_confirmed(u),
+                "confirmed_at": store.iso(u.get("staff_confirmed_at")), "confirmed_by": u.get("staff_confirmed_by"),
+                "confirmed_how": u.get("staff_confirmed_how"), "designated_head": bool(head_id) and u["id"] == head_id,
+                "activated_at": store.iso(u.get("activated_at"))}
 
     # -- statisticians ------------------------------------------------------------------------
     def validate_statistician(self, actor: dict, user_id: str) -> dict:

@@ -178,6 +178,23 @@ class IdentityService(PlatformService):
         return self._ops().accept_invitation(token, first_name, last_name, password, phone=phone)
 
     @rpc
+    def confirm_staff(self, actor, school_uai, user_id):
+        return self._ops().confirm_staff(actor, school_uai, user_id)
+
+    @rpc
+    def designate_head(self, actor, school_uai, user_id):
+        return self._ops().designate_head(actor, school_uai, user_id)
+
+    @rpc
+    def list_staff(self, actor, school_uai):
+        return self._ops().list_staff(actor, school_uai)
+
+    @rpc
+    def list_unconfirmed_staff(self, actor, school_uai=None, academie=None, function=None, page=1, page_size=50):
+        return self._ops().list_unconfirmed_staff(actor, school_uai=school_uai, academie=academie, function=function,
+                                                  page=page, page_size=page_size)
+
+    @rpc
     def validate_statistician(self, actor, user_id):
         return self._ops().validate_statistician(actor, user_id)
 

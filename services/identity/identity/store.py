@@ -14,7 +14,7 @@ from .domain import keys as keys_domain
 from .domain.access_tokens import ACCESS_TTL
 from .domain.schools import bounding_box, words
 from .models import (login_locks, one_time_tokens, rate_events, refresh_families, refresh_tokens,
-                     schools, signing_keys, users)
+                     school_heads, schools, signing_keys, users)
 
 
 def row_dict(row) -> dict | None:
@@ -80,10 +80,19 @@ def school_candidates(conn, query: str, kind: str | None, limit: int = 400, filt
 def schools_in_box(conn, lat: float, lon: float, radius_km: float, kind: str | None,
                    filters: dict | None = None) -> list[dict]:
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)
-    stmt = _filtered(select(schools), filters).where(schools.c.lat.between(min_lat, max_lat), schools.c.lon.between(min_lon, max_lon))
+    stmt = _filtered(select(schools), filters).where(schools.c.lat.between(min_lat, max_lat),
+                                                     schools.c.lon.between(min_lon, max_lon))
     if kind:
         stmt = stmt.where(schools.c.kind == kind)
     return [row_dict(r) for r in conn.execute(stmt)]
+
+
+def designated_head(conn, uai: str, for_update: bool = False) -> dict | None:
+    """The school's designated head row ({"school_uai", "user_id", "designated_at", "designated_by"}) or None."""
+    stmt = select(school_heads).where(school_heads.c.school_uai == uai)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return row_dict(conn.execute(stmt).first())
 
 
 # -- users -----------------------------------------------------------------------
@@ -120,6 +129,8 @@ USER_PUBLIC = ("id", "role", "status", "first_name", "last_name", "function", "j
 
 def user_public(u: dict) -> dict:
     out = {k: u.get(k) for k in USER_PUBLIC}
+    if u.get("role") == "school_staff":
+        out["staff_confirmed"] = u.get("staff_confirmed_at") is not None
     out["created_at"] = iso(u.get("created_at"))
     out["activated_at"] = iso(u.get("activated_at"))
     if u.get("role") == "pupil":

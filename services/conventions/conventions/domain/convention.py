@@ -127,10 +127,21 @@ def check_can_view(conv: Convention, actor: dict) -> str:
     return party
 
 
+def require_confirmed_staff(actor: dict | None) -> None:
+    """School staff act for their school only once identity confirmed their account (token claim
+    ``staff_confirmed``, docs/school-staff.md); until then they can only read."""
+    if actor and actor.get("role") == "school_staff" and actor.get("staff_confirmed") is not True:
+        raise Forbidden("Votre compte de personnel d'établissement n'est pas encore confirmé : un administrateur ou "
+                        "le chef d'établissement doit le confirmer avant que vous puissiez agir pour "
+                        "l'établissement. En attendant, vous pouvez consulter.", code="staff_not_confirmed")
+
+
 def _require_party(conv: Convention, actor: dict, *allowed: str) -> str:
     party = check_can_view(conv, actor)
     if party not in allowed:
         raise Forbidden("Vous ne pouvez pas effectuer cette action sur cette convention.")
+    if party == SCHOOL:
+        require_confirmed_staff(actor)
     return party
 
 
@@ -278,6 +289,7 @@ def signer_for_actor(conv: Convention, actor: dict, role: str, *, typed_name: st
         name = (conv.employer.get("representative") or {}).get("name") or typed_name or ""
         return {"key": f"user:{uid}", "user_id": uid, "name": name}
     if role == HEAD_ROLE and party == SCHOOL:
+        require_confirmed_staff(actor)
         if actor.get("function") != "head":
             raise Forbidden("Seul le chef d'établissement signe au nom de l'établissement.")
         name = (typed_name or "").strip() or (conv.prefill.get("school") or {}).get("head_name") or ""

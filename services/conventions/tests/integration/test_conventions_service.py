@@ -87,12 +87,13 @@ def events_of(engine, convention_id):
 
 def actors(data, uai="0751234A"):
     base = {"function": None, "school_uai": None, "grade": None, "school_rep": None, "school_qpv": None,
-            "academie": None}
+            "academie": None, "staff_confirmed": None}
+    staff = {**base, "role": "school_staff", "staff_confirmed": True}   # confirmed school staff
     return {
         "employer": {**base, "user_id": data["employer_id"], "role": "employer"},
         "other_employer": {**base, "user_id": str(uuid.uuid4()), "role": "employer"},
-        "head": {**base, "user_id": str(uuid.uuid4()), "role": "school_staff", "function": "head", "school_uai": uai},
-        "teacher": {**base, "user_id": str(uuid.uuid4()), "role": "school_staff", "function": "teacher",
+        "head": {**staff, "user_id": str(uuid.uuid4()), "function": "head", "school_uai": uai},
+        "teacher": {**staff, "user_id": str(uuid.uuid4()), "function": "teacher",
                     "school_uai": uai},
         "pupil": {**base, "user_id": data["pupil_id"], "role": "pupil", "school_uai": uai},
         "statistician": {**base, "user_id": str(uuid.uuid4()), "role": "statistician"},

@@ -12,7 +12,8 @@ ISSUER = "stages-identity"
 AUDIENCE = "stages-api"   # checked by the gateway (gateway/security.py)
 ALGORITHM = "RS256"
 
-CLAIM_NAMES = ("sub", "role", "function", "school_uai", "grade", "school_rep", "school_qpv", "academie")
+CLAIM_NAMES = ("sub", "role", "function", "school_uai", "grade", "school_rep", "school_qpv", "academie",
+               "staff_confirmed")
 
 
 def build_claims(user: dict, school: dict | None = None) -> dict:
@@ -20,8 +21,12 @@ def build_claims(user: dict, school: dict | None = None) -> dict:
 
     user: {"id", "role", "function", "school_uai", "grade"}; school: {"uai",
     "education_prioritaire" ("REP"/"REP+"/None), "qpv" (bool/None), "academie_name"}.
-    Statisticians carry their scope in ``academie`` when it is an académie.
+    Statisticians carry their scope in ``academie`` when it is an académie. School staff carry
+    ``staff_confirmed`` (true once someone accountable confirmed the account: docs/school-staff.md);
+    it is null for other roles.
     """
+    from .staff import confirmed_claim
+
     rep = None
     qpv = None
     academie = user.get("academie")
@@ -38,6 +43,7 @@ def build_claims(user: dict, school: dict | None = None) -> dict:
         "school_rep": rep,
         "school_qpv": qpv,
         "academie": academie,
+        "staff_confirmed": confirmed_claim(user),
     }
 
 
@@ -95,4 +101,4 @@ def actor_from_claims(claims: dict) -> dict:
     return {"user_id": claims.get("sub"), "role": claims.get("role"), "function": claims.get("function"),
             "school_uai": claims.get("school_uai"), "grade": claims.get("grade"),
             "school_rep": claims.get("school_rep"), "school_qpv": claims.get("school_qpv"),
-            "academie": claims.get("academie")}
+            "academie": claims.get("academie"), "staff_confirmed": claims.get("staff_confirmed")}

@@ -154,7 +154,8 @@ def check_filters(education_prioritaire=None, qpv=None) -> tuple[dict, dict]:
 
 def matches_filters(school: dict, filters: dict) -> bool:
     """Whether a school record passes the clean ``filters`` of ``check_filters``."""
-    if "education_prioritaire" in filters and school.get("education_prioritaire") not in filters["education_prioritaire"]:
+    rep = filters.get("education_prioritaire")
+    if rep is not None and school.get("education_prioritaire") not in rep:
         return False
     if "qpv" in filters and school.get("qpv") is not filters["qpv"]:
         return False

@@ -9,15 +9,26 @@ import pytest
 from sqlalchemy import text
 
 from common.errors import Conflict, Forbidden, NotFound, ValidationError
+from identity.demo import demo_user_id
 from identity_helpers import PASSWORD, make_active_employer, unique_email
 
 COLLEGE = "0131884C"    # Collège Belle de Mai (REP+)
 OTHER_COLLEGE = "0131264D"
 
 
+# The demo teacher of COLLEGE: a real, confirmed staff account (identity checks the acting account's
+# confirmation in its own data before an import, a code sheet or a class move: docs/school-staff.md).
+DEMO_TEACHER = demo_user_id("demo.professeur@ac-aix-marseille.fr")
+
+
+@pytest.fixture(autouse=True)
+def demo_staff(identity):
+    identity[0].seed_demo()
+
+
 def staff(uai, function="teacher", user_id=None):
-    return {"user_id": user_id or str(uuid.uuid4()), "role": "school_staff", "function": function,
-            "school_uai": uai}
+    return {"user_id": user_id or (DEMO_TEACHER if uai == COLLEGE else str(uuid.uuid4())), "role": "school_staff",
+            "function": function, "school_uai": uai, "staff_confirmed": True}
 
 
 def class_csv(tag, encoding="utf-8", sep=";"):

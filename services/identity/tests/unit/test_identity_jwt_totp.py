@@ -22,9 +22,24 @@ SCHOOL = {"uai": "0130001A", "education_prioritaire": "REP+", "qpv": True, "acad
 def test_claims_carry_what_services_need():
     c = access_tokens.build_claims(USER, SCHOOL)
     assert c == {"sub": USER["id"], "role": "pupil", "function": None, "school_uai": "0130001A",
-                 "grade": "troisieme", "school_rep": "REP+", "school_qpv": True, "academie": "Aix-Marseille"}
+                 "grade": "troisieme", "school_rep": "REP+", "school_qpv": True, "academie": "Aix-Marseille",
+                 "staff_confirmed": None}
     e = access_tokens.build_claims({"id": "x", "role": "employer"})
     assert e["school_uai"] is None and e["school_rep"] is None and e["academie"] is None
+    assert e["staff_confirmed"] is None
+
+
+def test_staff_confirmation_travels_in_the_token(pems):
+    """Issue 13 item 2: the token tells the gateway and services whether school staff are confirmed."""
+    priv, _ = pems
+    kid = keys.kid_of(priv)
+    staff = {"id": "s", "role": "school_staff", "function": "head", "school_uai": "0130001A"}
+    for confirmed_at, expected in ((None, False), (NOW, True)):
+        claims = access_tokens.build_claims({**staff, "staff_confirmed_at": confirmed_at}, SCHOOL)
+        assert claims["staff_confirmed"] is expected
+        tok = access_tokens.issue_access_token(claims, priv, kid, NOW)
+        decoded = access_tokens.decode_access_token(tok, access_tokens.jwks_to_keys(keys.build_jwks([priv])), NOW)
+        assert access_tokens.actor_from_claims(decoded)["staff_confirmed"] is expected
 
 
 def test_issue_and_verify(pems):
