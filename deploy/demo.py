@@ -2,7 +2,9 @@
 prints who can log in. Called by `make up`.
 
 - identity: activated demo accounts (employer, head of a REP+ collège in
-  Marseille and a teacher, pupils of 3e and 2nde, an admin);
+  Marseille and a teacher, pupils of 3e and 2nde, an admin); the head and the
+  teacher are confirmed school staff and the head is the collège's designated
+  head (docs/school-staff.md);
 - offers: a few published offers of the demo employer (Mâcon, Paris, Lyon,
   Marseille, Nantes);
 - applications: one demo pupil applies to an offer through the gateway.

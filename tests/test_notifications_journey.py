@@ -75,7 +75,10 @@ def _account(rpc, mail, role, first, last, email, **extra):
     _register(rpc, role, first, last, email, **extra)
     activation = mail.wait(email, "Activez votre compte")
     token = re.search(r"/activation\?token=([\w\-]+)", activation.text).group(1)
-    rpc.identity.activate(token)
+    user_id = rpc.identity.activate(token)["user_id"]
+    if role == "school_staff":   # confirmed by an admin, so that staff may act for the school
+        rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"},
+                                   school_uai=extra["school_uai"], user_id=user_id)
     session = rpc.identity.login(identifier=email, password=PASSWORD, client=_client())
     return {"user_id": session["user"]["id"], "token": session["access_token"], "email": email,
             "activation": activation, "actor": {"user_id": session["user"]["id"], "role": role}}
