@@ -1,62 +1,98 @@
 #!/usr/bin/env bash
-# Starts or stops the platform's processes in the background.
+# Runs the platform's processes under supervisord, which restarts any that dies.
 #   deploy/run.sh start    five services, the gateway and the SMTP catcher; logs in var/log/
-#   deploy/run.sh stop     stops what start started
-#   deploy/run.sh status
+#   deploy/run.sh stop     stops them all, and supervisord
+#   deploy/run.sh status   the state of each process (running, restarting, backoff, fatal), with its pid and uptime
+#   deploy/run.sh restart NAME
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-RUN=$ROOT/var/run; LOG=$ROOT/var/log
+VAR=${STAGES_VAR_DIR:-$ROOT/var}
+RUN=$VAR/run; LOG=$VAR/log
 mkdir -p "$RUN" "$LOG"
 SERVICES="identity offers applications conventions notifications"
 export PYTHONWARNINGS=ignore PYTHONUNBUFFERED=1
 export STAGES_DEMO=${STAGES_DEMO:-1}  # lets deploy/demo.py seed demo accounts (development only)
 export GATEWAY_ADDRESS=${GATEWAY_ADDRESS:-127.0.0.1:8000}
 export SMTP_HOST=${SMTP_HOST:-127.0.0.1} SMTP_PORT=${SMTP_PORT:-1025}
-export SMTP_CATCHER_DIR=${SMTP_CATCHER_DIR:-$ROOT/var/mail}
+export SMTP_CATCHER_DIR=${SMTP_CATCHER_DIR:-$VAR/mail}
+CONF=$RUN/supervisord.conf
+CTL=(.venv/bin/supervisorctl -c "$CONF")
 
-start_one() {  # name, then the command
-  local name=$1; shift
-  if [ -f "$RUN/$name.pid" ] && kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
-    echo "$name already running (pid $(cat "$RUN/$name.pid"))"; return
-  fi
-  setsid "$@" >>"$LOG/$name.log" 2>&1 < /dev/null &
-  echo $! > "$RUN/$name.pid"
-  echo "$name started (pid $!, log var/log/$name.log)"
+# The processes, one per line: name, then its command. The only list of them.
+# (STAGES_PROCESSES_FILE replaces it with a file of such lines: the supervision test uses it.)
+processes() {
+  if [ -n "${STAGES_PROCESSES_FILE:-}" ]; then cat "$STAGES_PROCESSES_FILE"; return; fi
+  echo "smtp-catcher $ROOT/.venv/bin/python -m notifications.catcher --host $SMTP_HOST --port $SMTP_PORT --dir $SMTP_CATCHER_DIR"
+  for s in $SERVICES; do
+    echo "$s $ROOT/.venv/bin/nameko run --config services/$s/config.yml $s.service:$(echo "${s:0:1}" | tr a-z A-Z)${s:1}Service"
+  done
+  echo "gateway $ROOT/.venv/bin/nameko run --config gateway/config.yml gateway.service:GatewayService"
 }
 
-stop_one() {
-  local name=$1 pid
-  [ -f "$RUN/$name.pid" ] || return 0
-  pid=$(cat "$RUN/$name.pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    echo "$name stopped"
-  fi
-  rm -f "$RUN/$name.pid"
+write_config() {
+  cat > "$CONF" <<CONF
+; written by deploy/run.sh: do not edit
+[supervisord]
+logfile=$LOG/supervisord.log
+pidfile=$RUN/supervisord.pid
+childlogdir=$LOG
+directory=$ROOT
+
+[unix_http_server]
+file=$RUN/supervisor.sock
+chmod=0700
+
+[supervisorctl]
+serverurl=unix://$RUN/supervisor.sock
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+CONF
+  processes | while read -r name command; do
+    cat >> "$CONF" <<CONF
+
+[program:$name]
+command=$command
+directory=$ROOT
+autostart=true
+autorestart=true
+startsecs=3
+startretries=1000
+stopsignal=TERM
+stopwaitsecs=20
+stopasgroup=true
+killasgroup=true
+redirect_stderr=true
+stdout_logfile=$LOG/$name.log
+stdout_logfile_maxbytes=50MB
+stdout_logfile_backups=3
+CONF
+  done
 }
+
+running() { [ -S "$RUN/supervisor.sock" ] && "${CTL[@]}" pid >/dev/null 2>&1; }
 
 case "${1:-}" in
   start)
-    if .venv/bin/python -c 'import notifications.catcher' 2>/dev/null; then
-      mkdir -p "$SMTP_CATCHER_DIR"
-      start_one smtp-catcher .venv/bin/python -m notifications.catcher --host "$SMTP_HOST" --port "$SMTP_PORT" --dir "$SMTP_CATCHER_DIR"
+    write_config
+    if running; then
+      "${CTL[@]}" update >/dev/null   # picks up new or changed processes
+      "${CTL[@]}" start all >/dev/null || true
+    else
+      .venv/bin/supervisord -c "$CONF"
     fi
-    for s in $SERVICES; do
-      cls="$(echo "${s:0:1}" | tr a-z A-Z)${s:1}Service"
-      start_one "$s" .venv/bin/nameko run --config "services/$s/config.yml" "$s.service:$cls"
-    done
-    start_one gateway .venv/bin/nameko run --config gateway/config.yml gateway.service:GatewayService
+    "${CTL[@]}" status || true
+    echo "processes run under supervisord (restarted if they die): deploy/run.sh status"
     ;;
   stop)
-    for s in gateway $SERVICES smtp-catcher; do stop_one "$s"; done
+    if running; then "${CTL[@]}" shutdown >/dev/null; echo "stopped"; else echo "not running"; fi
     ;;
   status)
-    for s in $SERVICES gateway smtp-catcher; do
-      if [ -f "$RUN/$s.pid" ] && kill -0 "$(cat "$RUN/$s.pid")" 2>/dev/null; then echo "$s: running"; else echo "$s: stopped"; fi
-    done
+    if running; then "${CTL[@]}" status; else echo "not running (make up starts it)"; exit 3; fi
     ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  restart)
+    "${CTL[@]}" restart "${2:?usage: $0 restart NAME}"
+    ;;
+  *) echo "usage: $0 start|stop|status|restart NAME" >&2; exit 2 ;;
 esac

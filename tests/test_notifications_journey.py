@@ -57,7 +57,8 @@ def mail(suite):
                 "SMTP_HOST": "127.0.0.1", "SMTP_PORT": proxy.port, "SMTP_SECURITY": "none", "SMTP_TIMEOUT": 3,
                 "SMS_PROVIDER": "http", "SMS_HTTP_URL": sms.url, "SMS_HTTP_TOKEN": "sms-token",
                 "NOTIFICATIONS_BASE_URL": BASE, "NOTIFICATIONS_API_BASE_URL": BASE,
-                "NOTIFICATIONS_RETRY_BASE": 1, "NOTIFICATIONS_RETRY_MAX": 2, "NOTIFICATIONS_MAX_ATTEMPTS": 50})
+                "NOTIFICATIONS_RETRY_BASE": 1, "NOTIFICATIONS_RETRY_MAX": 2, "NOTIFICATIONS_MAX_ATTEMPTS": 50,
+                "NOTIFICATIONS_PROBE_INTERVAL": 1})
         box = Mailbox(server)
         box.proxy = proxy
         box.sms = sms

@@ -115,3 +115,17 @@ def admin_list_messages(req):
        tags=["notifications", "admin"], roles=["admin"], response=MESSAGE)
 def admin_retry_message(req):
     return req.rpc("notifications").retry_message(actor=req.actor, message_id=req.path["message_id"])
+
+
+@route("POST", "/api/v1/admin/notifications/retry", summary="Renvoyer tous les messages en échec d'une période",
+       description="Remet en envoi chaque message en échec créé dans `[from, to)` (sur un canal ou tous), avec une "
+                   "nouvelle série de tentatives. Les messages en échec pendant une panne du serveur de courriel "
+                   "ou du fournisseur de SMS sont déjà renvoyés d'eux-mêmes à son retour.",
+       tags=["notifications", "admin"], roles=["admin"],
+       body=obj({"from": DATETIME, "to": DATETIME,
+                 "channel": {"type": "string", "enum": ["email", "sms", "in_app"]}}, ["from", "to"]),
+       response=obj({"retried": {"type": "integer", "minimum": 0}}, ["retried"]))
+def admin_retry_failed_messages(req):
+    body = req.body
+    return req.rpc("notifications").retry_failed_messages(actor=req.actor, created_from=body["from"],
+                                                          created_to=body["to"], channel=body.get("channel"))

@@ -28,7 +28,7 @@ from nameko.standalone.events import get_event_exchange
 from . import settings
 from .envelope import ENVELOPE_SCHEMA, make_envelope  # noqa: F401  (re-exported)
 from .errors import DomainError, ServiceUnavailable
-from .transport import dumps
+from .transport import QuickQueueConsumer, dumps
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +241,8 @@ class EnvelopeEventHandler(EventHandler):
     unexpected error or a ``ServiceUnavailable`` (the inbox makes the retry
     safe); other domain errors are permanent, so they are logged and the
     message acknowledged."""
+
+    queue_consumer = QuickQueueConsumer()  # the RPC entrypoints' consumer: reconnects within a second
 
 
 def event_handler(source_service: str, event_type: str, **kwargs):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 
 import eventlet
+from amqp.exceptions import AMQPError
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -54,20 +55,23 @@ class _TimedMethod:
         self._raw = raw
 
     def __call__(self, *args, **kwargs):
+        # The deadline covers everything, connecting to the broker included: during an outage the caller
+        # gets its 503 within the deadline (sooner: an unreachable broker fails the call at once).
+        timer = eventlet.Timeout(self._timeout)
+        correlation_id = None
         try:
             correlation_id, reply = self._client.send(self._worker_ctx, self.service_name, self.method_name,
-                                                      list(args), kwargs)
-        except OSError:
-            raise _unavailable(self.service_name)
-        timer = eventlet.Timeout(self._timeout)
-        try:
+                                                      list(args), kwargs, timeout=self._timeout)
             body = reply.wait()
+        except (OSError, AMQPError):
+            raise _unavailable(self.service_name)
         except UnknownService:
             raise _unavailable(self.service_name)
         except eventlet.Timeout as t:
             if t is not timer:
                 raise
-            self._client.forget(correlation_id)  # a late reply is dropped
+            if correlation_id is not None:
+                self._client.forget(correlation_id)  # a late reply is dropped
             log.warning("rpc %s.%s timed out after %.1fs", self.service_name, self.method_name, self._timeout)
             raise RpcTimeout(
                 f"Le service « {self.service_name} » n'a pas répondu à temps. Réessayez dans quelques instants.",

@@ -23,7 +23,7 @@ from .clock import PROCESS_CLOCK
 from .db import check_database
 from .errors import EXPECTED, Forbidden
 from .logs import RequestContext
-from .transport import JSON, ReplySender
+from .transport import JSON, QuickQueueConsumer, ReplySender
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class SafeRpcConsumer(RpcConsumer):
     transient, no publisher confirm) rather than nameko's ``Responder``."""
 
     replies = ReplySender()
+    queue_consumer = QuickQueueConsumer()
 
     def handle_result(self, message, result, exc_info):
         if message.properties.get("content_type") != JSON:

@@ -88,3 +88,13 @@ class CallerService(PlatformService):
     @rpc
     def call_nobody(self):
         return self.nobody.anything()
+
+
+class GhostCallerService(PlatformService):
+    """Calls a service whose queue exists but that nobody consumes (a stopped service)."""
+    name = "ghost_caller"
+    ghost = Rpc("ghost", timeout=0.5)
+
+    @rpc
+    def call_ghost(self, timeout):
+        return self.ghost.with_timeout(timeout).anything()

@@ -13,6 +13,7 @@
 | SMS_HTTP_URL / SMS_HTTP_TOKEN / SMS_SENDER | – / – / 1E1S | HTTP provider |
 | NOTIFICATIONS_MAX_ATTEMPTS | 10 | attempts before a message is `failed` |
 | NOTIFICATIONS_RETRY_BASE / NOTIFICATIONS_RETRY_MAX | 30 / 3600 | backoff (seconds): first delay, cap |
+| NOTIFICATIONS_PROBE_INTERVAL | 5 | seconds between two tries of a channel whose server is unreachable (circuit open) |
 | NOTIFICATIONS_DISPATCH_INTERVAL | 1 | seconds between two passes of the retry timer |
 | NOTIFICATIONS_REMINDER_INTERVAL | 60 | seconds between two passes of the reminder timer |
 | NOTIFICATIONS_RPC_TIMEOUT | 5 | deadline of the calls to identity, offers, applications, conventions |
@@ -40,6 +41,7 @@ class Settings:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     dispatch_interval: float = 1.0
+    probe_interval: float = 5.0
     reminder_interval: float = 60.0
     rpc_timeout: float = 5.0
 
@@ -55,6 +57,7 @@ def load(env: dict | None = None) -> Settings:
                            base_delay=_float(env, "NOTIFICATIONS_RETRY_BASE", 30),
                            max_delay=_float(env, "NOTIFICATIONS_RETRY_MAX", 3600)),
         dispatch_interval=_float(env, "NOTIFICATIONS_DISPATCH_INTERVAL", 1),
+        probe_interval=_float(env, "NOTIFICATIONS_PROBE_INTERVAL", 5),
         reminder_interval=_float(env, "NOTIFICATIONS_REMINDER_INTERVAL", 60),
         rpc_timeout=_float(env, "NOTIFICATIONS_RPC_TIMEOUT", 5),
     )

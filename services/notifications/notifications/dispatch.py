@@ -33,8 +33,8 @@ from nameko.exceptions import MethodNotFound
 
 from common.errors import NotFound
 
-from .channels.email import DeliveryError, PermanentFailure, SmtpSender
-from .domain import records, reminders as reminders_domain
+from .channels.email import DeliveryError, PermanentFailure, SmtpSender, Unreachable
+from .domain import circuit as circuits_domain, records, reminders as reminders_domain
 from .domain.messages import EMAIL, IN_APP, MESSAGES, SMS
 from .domain.policy import Contact, apply_privacy, choose_channels, normalize_preferences
 from .domain.routing import (ADDRESS, APPLICATION_PARTY, OFFER_OWNER, PUPIL_TEACHERS, SCHOOL_STAFF, USER,
@@ -334,7 +334,7 @@ class Directory:
 # ------------------------------------------------------------------ stages 2 and 3
 class Dispatcher:
     def __init__(self, db, directory: Directory, renderer: Renderer, smtp: SmtpSender, sms, policy,
-                 rng=None):
+                 rng=None, circuits: dict | None = None, probe_interval: float = circuits_domain.DEFAULT_PROBE_INTERVAL):
         self.db = db
         self.directory = directory
         self.renderer = renderer
@@ -342,17 +342,28 @@ class Dispatcher:
         self.sms = sms
         self.policy = policy
         self.rng = rng
+        # one circuit per outside channel, kept by the process (``Outbound``) across dispatch passes
+        self.circuits = circuits if circuits is not None else {}
+        self.probe_interval = probe_interval
+
+    def _blocked_channels(self, now: dt.datetime) -> list[str]:
+        return [ch for ch, c in self.circuits.items() if not circuits_domain.may_send(c, now)]
 
     # -- stage 2: resolve recipients ---------------------------------------------
     def _each_due(self, table, handle, now: dt.datetime, event_id: str | None, limit: int) -> int:
         """Handle the due pending rows of ``table`` one at a time, each locked (SKIP LOCKED, so several
-        dispatchers never take the same row) and handled in its own transaction."""
+        dispatchers never take the same row) and handled in its own transaction. Messages of a channel whose
+        circuit is open wait (see ``domain.circuit``)."""
         done = 0
         while done < limit:
             with self.db.uow() as uow:
                 q = select(table).where(table.c.status == "pending", table.c.next_attempt_at <= now)
                 if event_id:
                     q = q.where(table.c.event_id == event_id)
+                if table is messages:
+                    blocked = self._blocked_channels(now)
+                    if blocked:
+                        q = q.where(table.c.channel.notin_(blocked))
                 row = uow.execute(q.order_by(table.c.next_attempt_at).limit(1)
                                   .with_for_update(skip_locked=True)).mappings().first()
                 if row is None:
@@ -438,6 +449,11 @@ class Dispatcher:
                     title=rendered.subject, body=rendered.summary, link=rendered.link, created_at=now,
                 ).on_conflict_do_nothing(index_elements=["message_id"]))
             d = records.mark_sent(d, now)
+            self._delivered(session, row["channel"], now)
+        except Unreachable as exc:
+            self.circuits[row["channel"]] = circuits_domain.on_unreachable(
+                self.circuits.get(row["channel"], circuits_domain.Circuit()), now, self.probe_interval)
+            d = records.mark_unreachable(d, now, str(exc))
         except MissingContext as exc:
             d = records.mark_failure(d, now, f"template: {exc}", permanent=True, policy=self.policy)
         except DeliveryError as exc:
@@ -457,6 +473,24 @@ class Dispatcher:
         else:
             log.warning("message %s %s to %s: %s (attempt %s, %s)", row["template"], row["channel"],
                         row["recipient"], d.last_error, d.attempts, d.status)
+
+    def _delivered(self, session, channel: str, now: dt.datetime) -> None:
+        """A message went out on ``channel``: if that ends an outage, what it delayed is due at once, and what
+        failed during it is tried again."""
+        circuit = self.circuits.get(channel)
+        if circuit is None:
+            return
+        self.circuits[channel], outage_began = circuits_domain.on_delivered(circuit)
+        if outage_began is None:
+            return
+        due = session.execute(update(messages).where(
+            messages.c.channel == channel, messages.c.status == records.PENDING, messages.c.next_attempt_at > now
+        ).values(next_attempt_at=now, updated_at=now)).rowcount
+        again = session.execute(update(messages).where(
+            messages.c.channel == channel, messages.c.status == records.FAILED, messages.c.updated_at >= outage_began
+        ).values(status=records.PENDING, attempts=0, next_attempt_at=now, updated_at=now)).rowcount
+        log.warning("%s channel back after an outage begun at %s: %s delayed and %s failed messages due now",
+                    channel, outage_began.isoformat(), due, again)
 
     # -- reminders --------------------------------------------------------------------
     def fire_reminders(self, now: dt.datetime, limit: int = 500) -> int:

@@ -24,7 +24,8 @@ from .channels.email import SmtpSender
 from .channels.sms import provider_from_env
 from .dispatch import Directory, Dispatcher, record_direct, record_event
 from .domain import records
-from .domain.messages import CATEGORIES, MESSAGES
+from .domain.circuit import Circuit
+from .domain.messages import CATEGORIES, EMAIL, IN_APP, MESSAGES, SMS
 from .domain.policy import normalize_preferences
 from .domain.routing import ROUTES
 from .models import inbox_items, messages, metadata
@@ -45,6 +46,8 @@ class Outbound(DependencyProvider):
         env.update({k: str(v) for k, v in self.container.config.items()
                     if isinstance(k, str) and k.startswith(("SMTP_", "SMS_", "NOTIFICATIONS_"))})
         self.configure(env)
+        # the channels' circuit breakers live as long as the process (see domain/circuit.py)
+        self.circuits = {EMAIL: Circuit(), SMS: Circuit()}
 
     def configure(self, env: dict) -> None:
         self.settings = config.load(env)
@@ -73,6 +76,19 @@ def _actor_user(actor) -> str:
 def _require_admin(actor) -> None:
     if not isinstance(actor, dict) or actor.get("role") != "admin":
         raise Forbidden("Réservé aux administrateurs.")
+
+
+def _datetime_field(errors: FieldErrors, field: str, value) -> dt.datetime | None:
+    """An aware ISO 8601 datetime from a request field, or an error on that field."""
+    try:
+        parsed = dt.datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        errors.add(field, "Date et heure attendues au format ISO 8601 avec fuseau, par exemple "
+                          "2027-02-13T08:00:00+01:00.")
+        return None
+    return parsed
 
 
 def _iso(value):
@@ -109,7 +125,8 @@ class NotificationsService(PlatformService):
     def _dispatcher(self) -> Dispatcher:
         directory = Directory(self.identity, self.applications, self.offers, self.conventions)
         o = self.outbound
-        return Dispatcher(self.db, directory, o.renderer, o.smtp, o.sms, o.settings.policy)
+        return Dispatcher(self.db, directory, o.renderer, o.smtp, o.sms, o.settings.policy,
+                          circuits=o.circuits, probe_interval=o.settings.probe_interval)
 
     def _dispatch_now(self, event_id: str) -> None:
         """Send what an event or a direct call just recorded, without waiting for the timer.
@@ -305,6 +322,29 @@ class NotificationsService(PlatformService):
                 status=d.status, attempts=d.attempts, next_attempt_at=d.next_attempt_at, updated_at=now))
             row = uow.execute(select(messages).where(messages.c.id == row["id"])).mappings().first()
         return _message_view(row)
+
+    @rpc
+    def retry_failed_messages(self, actor, created_from, created_to, channel=None):
+        """Send again every failed message created in ``[created_from, created_to)`` (ISO 8601 datetimes),
+        on one channel or all: a fresh round of attempts for each. Returns ``{"retried": n}``."""
+        _require_admin(actor)
+        errors = FieldErrors()
+        start, end = _datetime_field(errors, "from", created_from), _datetime_field(errors, "to", created_to)
+        if start and end and start >= end:
+            errors.add("to", "La fin de la période doit suivre son début.")
+        if channel is not None and channel not in (EMAIL, SMS, IN_APP):
+            errors.add("channel", "Canal inconnu : email, sms ou in_app.")
+        errors.raise_if_any()
+        now = self.clock.now()
+        cond = [messages.c.status == records.FAILED, messages.c.created_at >= start, messages.c.created_at < end]
+        if channel is not None:
+            cond.append(messages.c.channel == channel)
+        with self.db.uow() as uow:
+            n = uow.execute(update(messages).where(*cond).values(
+                status=records.PENDING, attempts=0, next_attempt_at=now, updated_at=now)).rowcount
+        log.info("admin %s retried %s failed messages created in [%s, %s) (%s)", actor.get("user_id"), n,
+                 start.isoformat(), end.isoformat(), channel or "all channels")
+        return {"retried": n}
 
     @rpc
     def configure_for_tests(self, settings):

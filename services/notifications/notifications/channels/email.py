@@ -36,6 +36,10 @@ class PermanentFailure(DeliveryError):
     permanent = True
 
 
+class Unreachable(TemporaryFailure):
+    """The server (or provider) cannot be reached at all: an outage of the channel, not of one message."""
+
+
 @dataclass(frozen=True)
 class SmtpConfig:
     host: str = "127.0.0.1"
@@ -124,7 +128,7 @@ class SmtpSender:
         except smtplib.SMTPAuthenticationError as e:
             raise TemporaryFailure(f"SMTP authentication failed: {e.smtp_code} {_txt(e.smtp_error)}") from e
         except (OSError, smtplib.SMTPException, socket.timeout) as e:
-            raise TemporaryFailure(f"SMTP connection to {self.config.host}:{self.config.port} failed: {e}") from e
+            raise Unreachable(f"SMTP connection to {self.config.host}:{self.config.port} failed: {e}") from e
         try:
             refused = smtp.send_message(msg)
             if refused:

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from typing import Protocol
 
-from .email import PermanentFailure, TemporaryFailure
+from .email import PermanentFailure, TemporaryFailure, Unreachable
 
 log = logging.getLogger("notifications.sms")
 
@@ -66,7 +66,7 @@ class HttpSmsProvider:
                 raise TemporaryFailure(f"SMS provider answered {e.code}: {detail}") from e
             raise PermanentFailure(f"SMS provider refused ({e.code}): {detail}") from e
         except (urllib.error.URLError, OSError) as e:
-            raise TemporaryFailure(f"SMS provider unreachable: {e}") from e
+            raise Unreachable(f"SMS provider unreachable: {e}") from e
         try:
             answer = json.loads(raw or b"{}")
         except ValueError:

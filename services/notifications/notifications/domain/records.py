@@ -5,6 +5,7 @@ A record is one message to one recipient on one channel. States:
     pending --(sent)--> sent
     pending --(temporary failure, attempts < max)--> pending (next_attempt_at = now + backoff)
     pending --(temporary failure, attempts == max | permanent failure)--> failed
+    pending --(server unreachable: an outage)--> pending (due again; the channel's circuit paces retries)
     pending --(opted out, no address)--> skipped
     pending --(no longer relevant: a reminder overtaken by events)--> cancelled
     failed  --(an admin retries)--> pending
@@ -88,6 +89,13 @@ def mark_failure(d: Delivery, now: dt.datetime, error: str, *, permanent: bool =
         return replace(d, status=FAILED, attempts=attempts, last_error=error, next_attempt_at=None)
     wait = policy.delay(attempts, rng)
     return replace(d, attempts=attempts, last_error=error, next_attempt_at=now + dt.timedelta(seconds=wait))
+
+
+def mark_unreachable(d: Delivery, now: dt.datetime, error: str) -> Delivery:
+    """The server of the channel is unreachable (an outage, see ``circuit``): the attempt is counted, the
+    message stays pending and due; the channel's circuit paces the next tries."""
+    _require(d, PENDING, "failure")
+    return replace(d, attempts=d.attempts + 1, last_error=(error or "")[:1000], next_attempt_at=now)
 
 
 def mark_skipped(d: Delivery, reason: str) -> Delivery:

@@ -1,6 +1,7 @@
 """The notifications service in-process, against the real PostgreSQL and RabbitMQ and a real SMTP
 server (aiosmtpd): direct messages (no identity needed), idempotence, the SMTP outage and the
 admin view of failed messages."""
+import datetime as dt
 import time
 import uuid
 
@@ -29,6 +30,7 @@ def notif(service_db, start_service, amqp_uri, smtp):
     proxy = TcpProxy(smtp.host, smtp.port).start()
     start_service(NotificationsService, SMTP_HOST="127.0.0.1", SMTP_PORT=proxy.port, SMTP_TIMEOUT=3,
                   NOTIFICATIONS_RETRY_BASE=0.2, NOTIFICATIONS_RETRY_MAX=0.5, NOTIFICATIONS_MAX_ATTEMPTS=4,
+                  NOTIFICATIONS_PROBE_INTERVAL=0.3,
                   NOTIFICATIONS_BASE_URL="https://stages.test")
     engine = create_engine(url.replace("postgresql+psycopg", "postgresql+psycopg"))
     with cluster_rpc(amqp_uri) as rpc:
@@ -96,27 +98,59 @@ def test_bad_requests_list_every_error(notif):
     assert "token" in e.value.errors["context"][0]
 
 
-def test_an_smtp_outage_delays_without_losing(notif):
+def test_an_smtp_outage_delays_without_losing_and_its_end_sends_the_backlog_at_once(notif):
     notif["proxy"].cut()  # the SMTP server is down
     keys = [f"reset:{uuid.uuid4()}" for _ in range(3)]
     for i, key in enumerate(keys):
         notif["rpc"].send_message(template="anonymisation_notice", to={"email": f"u{i}@example.org"},
                                   context={}, key=key)
+
+    def rows():
+        return [r for k in keys for r in _rows(notif["engine"], event_id=f"direct:{k}")]
+
+    # the outage is seen (the circuit opens on the first message that meets it) ...
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        rows = [r for k in keys for r in _rows(notif["engine"], event_id=f"direct:{k}")]
-        if len(rows) == 3 and all(r["attempts"] >= 1 for r in rows):
-            break
+    while time.monotonic() < deadline and not any(r["attempts"] >= 1 for r in rows()):
         time.sleep(0.1)
-    assert all(r["status"] == "pending" and r["attempts"] >= 1 and "connection" in r["last_error"] for r in rows)
+    tried = [r for r in rows() if r["attempts"] >= 1]
+    assert tried and all("connection" in r["last_error"] for r in tried)
+    # ... and outlasts the attempts an ordinary failure is allowed (4 here): probes, never "failed"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not any(r["attempts"] >= 5 for r in rows()):
+        time.sleep(0.1)
+    assert any(r["attempts"] >= 5 for r in rows())
+    assert all(r["status"] == "pending" for r in rows())
     assert notif["smtp"].received == []
-    notif["proxy"].restore()  # back up: the retry timer delivers everything, once
-    got = notif["smtp"].wait_for(3, timeout=30)
+    notif["proxy"].restore()  # back up: the next probe goes out and the whole backlog is due at once
+    got = notif["smtp"].wait_for(3, timeout=15)
     assert sorted(g.rcpt_tos[0] for g in got) == ["u0@example.org", "u1@example.org", "u2@example.org"]
-    time.sleep(1)
     assert len(notif["smtp"].received) == 3
-    rows = [r for k in keys for r in _rows(notif["engine"], event_id=f"direct:{k}")]
-    assert all(r["status"] == "sent" and r["attempts"] >= 2 for r in rows)
+    assert [r["status"] for k in keys for r in _settled(notif["engine"], f"direct:{k}")] == ["sent"] * 3
+
+
+def test_an_admin_retries_every_failed_message_of_a_period(notif):
+    notif["smtp"].handler.refuse.update({"r1@example.org", "r2@example.org"})
+    keys = [f"p:{uuid.uuid4()}" for _ in range(2)]
+    for i, key in enumerate(keys, 1):
+        notif["rpc"].send_message(template="anonymisation_notice", to={"email": f"r{i}@example.org"},
+                                  context={}, key=key)
+    failed = [r for k in keys for r in _settled(notif["engine"], f"direct:{k}")]
+    assert [r["status"] for r in failed] == ["failed", "failed"]
+    with pytest.raises(ValidationError) as e:
+        notif["rpc"].retry_failed_messages(actor=ADMIN, created_from="hier", created_to="2020-01-01T00:00:00+00:00",
+                                           channel="pigeon")
+    assert set(e.value.errors) == {"from", "channel"}
+    with pytest.raises(Forbidden):
+        notif["rpc"].retry_failed_messages(actor={"user_id": str(uuid.uuid4()), "role": "employer"},
+                                           created_from="2020-01-01T00:00:00+00:00",
+                                           created_to="2100-01-01T00:00:00+00:00")
+    notif["smtp"].handler.refuse.clear()
+    start = min(r["created_at"] for r in failed).isoformat()
+    end = (max(r["created_at"] for r in failed) + dt.timedelta(microseconds=1)).isoformat()
+    out = notif["rpc"].retry_failed_messages(actor=ADMIN, created_from=start, created_to=end, channel="email")
+    assert out["retried"] >= 2
+    got = notif["smtp"].wait_for(2, timeout=20)
+    assert sorted(g.rcpt_tos[0] for g in got)[:2] == ["r1@example.org", "r2@example.org"]
 
 
 def test_bounded_attempts_then_failed_visible_to_admins_and_retry(notif):
