@@ -58,8 +58,11 @@ class Budget:
                "ip": "par adresse IP"}.get(self.per)
         if who is None:
             kind, _, name = self.per.partition(":")
-            who = f"par {name}" if kind == "body" else f"par lien ({name})"
+            who = f"par {_FIELDS.get(name, name)}" if kind == "body" else "par lien"
         return f"{self.limit} requêtes par {_duration(self.seconds)} {who}"
+
+
+_FIELDS = {"email": "adresse e-mail", "identifier": "identifiant"}
 
 
 def _duration(seconds: int) -> str:
