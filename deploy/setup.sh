@@ -58,7 +58,10 @@ fi
 REDIS_PORT=${REDIS_PORT:-6379}
 if ! (exec 3<>/dev/tcp/127.0.0.1/"$REDIS_PORT") 2>/dev/null; then
   say "starting Redis"
-  $SUDO redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes >/dev/null
+  if [ "$REDIS_PORT" != 6379 ] || ! $SUDO service redis-server start >/dev/null 2>&1; then
+    rdir=/var/lib/redis; [ -d "$rdir" ] || rdir=/tmp
+    $SUDO redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$rdir" --daemonize yes >/dev/null
+  fi
   for _ in $(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/"$REDIS_PORT") 2>/dev/null && break; sleep 1; done
 fi
 
