@@ -35,9 +35,9 @@ from common.transport import RawJson, json_bytes
 
 from . import openapi, validation
 from .api import ROUTES, Route, obj
+from .budgets import Limiter, budgets_of
 from .problems import from_domain_error, problem
 from .routes import load_all
-from .budgets import Limiter, budgets_of
 from .security import JwtVerifier, SessionCheck, actor_from_claims, client_ip
 
 log = logging.getLogger("gateway")
