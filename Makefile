@@ -39,6 +39,7 @@ logs:
 test: setup
 	STAGES_TEST_PG=$${STAGES_TEST_PG:-postgresql://stages:stages@127.0.0.1:5432/postgres} \
 	STAGES_TEST_AMQP=$${STAGES_TEST_AMQP:-amqp://guest:guest@127.0.0.1:5672/} \
+	STAGES_TEST_REDIS=$${STAGES_TEST_REDIS:-redis://127.0.0.1:6379/0} \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup
@@ -47,8 +48,9 @@ test-unit: setup
 bench: setup
 	$(PY) bench/run_all.py
 
-# Removes test databases and vhosts left behind by interrupted test runs (t<run>_*).
+# Removes test databases, vhosts and Redis keys left behind by interrupted test runs (t<run>_*).
 clean-test-data:
 	@for db in $$(psql -h 127.0.0.1 -U stages -d postgres -tAc "SELECT datname FROM pg_database WHERE datname ~ '^t[0-9a-f]{8}_'"); do \
 	  psql -h 127.0.0.1 -U stages -d postgres -qc "DROP DATABASE IF EXISTS \"$$db\" WITH (FORCE)" && echo "dropped $$db"; done
 	@for vh in $$(rabbitmqctl -q list_vhosts | grep -E '^t[0-9a-f]{8}'); do rabbitmqctl -q delete_vhost "$$vh" && echo "deleted vhost $$vh"; done
+	@redis-cli --scan --pattern 't[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]*' | xargs -r redis-cli del >/dev/null || true

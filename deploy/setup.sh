@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a Debian machine for the platform, idempotently:
-#   system packages (PostgreSQL, RabbitMQ, the libraries weasyprint needs),
-#   PostgreSQL and RabbitMQ started, the `stages` database role,
+#   system packages (PostgreSQL, RabbitMQ, Redis, the libraries weasyprint needs),
+#   PostgreSQL, RabbitMQ and Redis started, the `stages` database role,
 #   the Python virtual environment with every service installed.
 # Usage: deploy/setup.sh [--services-only]
 set -euo pipefail
@@ -15,6 +15,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 need=()
 command -v psql >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql postgresql-contrib)
 command -v rabbitmqctl >/dev/null 2>&1 || need+=(rabbitmq-server)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || need+=(libharfbuzz-subset0)
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
@@ -51,6 +52,17 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
   $SUDO rabbitmq-server -detached || true
   for _ in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && break; sleep 1; done
   $SUDO rabbitmqctl -q await_startup || true
+fi
+
+# -- Redis (request budgets and closed sessions, shared by every gateway replica) ------
+REDIS_PORT=${REDIS_PORT:-6379}
+if ! (exec 3<>/dev/tcp/127.0.0.1/"$REDIS_PORT") 2>/dev/null; then
+  say "starting Redis"
+  if [ "$REDIS_PORT" != 6379 ] || ! $SUDO service redis-server start >/dev/null 2>&1; then
+    rdir=/var/lib/redis; [ -d "$rdir" ] || rdir=/tmp
+    $SUDO redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$rdir" --daemonize yes >/dev/null
+  fi
+  for _ in $(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/"$REDIS_PORT") 2>/dev/null && break; sleep 1; done
 fi
 
 [ "${1:-}" = "--services-only" ] && exit 0

@@ -39,7 +39,7 @@ def new_employer(api, suite):
     return email
 
 
-def test_registration_to_me(api, suite):
+def test_registration_to_me(api, suite, suite_clock):
     email = f"employeur.{uuid.uuid4().hex[:10]}@example.com"
     r = api.post("/api/v1/auth/register", json={"role": "employer", "first_name": "Paul", "last_name": "Durand",
                                                 "function": "Gérant", "email": email, "password": "faible"})
@@ -61,9 +61,12 @@ def test_registration_to_me(api, suite):
     assert api.get("/api/v1/me").status_code == 401
     data = api.get("/api/v1/me/data", token=s["access_token"]).json()
     assert data["account"]["email"] == email and data["sessions"]
-    # refresh rotation and reuse detection
+    # refresh rotation; a second use within seconds (another tab) gets the same pair; later, reuse detection
     r2 = api.post("/api/v1/auth/refresh", json={"refresh_token": s["refresh_token"]})
     assert r2.status_code == 200
+    tab = api.post("/api/v1/auth/refresh", json={"refresh_token": s["refresh_token"]})
+    assert tab.status_code == 200 and tab.json()["refresh_token"] == r2.json()["refresh_token"]
+    suite_clock(11)
     reuse = api.post("/api/v1/auth/refresh", json={"refresh_token": s["refresh_token"]})
     assert reuse.status_code == 401 and reuse.json()["code"] == "refresh_reused"
     assert api.post("/api/v1/auth/refresh", json={"refresh_token": r2.json()["refresh_token"]}).status_code == 401

@@ -54,7 +54,8 @@ class Route:
     request_content_types: list[str] | None = None  # non-JSON bodies (CSV, images)
     max_body: int | None = None
     idempotent: bool = False  # accepts an Idempotency-Key header
-    rate_limit: tuple[int, int] | None = None  # (requests, per seconds) per caller
+    # (requests, per seconds) per caller, or a list of gateway.budgets.Budget (see that module)
+    rate_limit: tuple[int, int] | list | None = None
     operation_id: str | None = None
     extra_responses: dict[int, str] = dataclasses.field(default_factory=dict)
 

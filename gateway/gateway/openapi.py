@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 
 from .api import ROUTES, Route
+from .budgets import budgets_of
 from .problems import PROBLEM_SCHEMA, TITLES
 
 VERSION = "1.0.0"
@@ -12,6 +13,25 @@ VERSION = "1.0.0"
 def _problem_ref(description: str) -> dict:
     return {"description": description,
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+# Rate limits: Retry-After and the three RateLimit header fields of the IETF draft
+# (draft-ietf-httpapi-ratelimit-headers, separate-fields form; Reset in seconds).
+RATE_LIMIT_HEADERS = {
+    "Retry-After": {"description": "Secondes à attendre avant de réessayer.",
+                    "schema": {"type": "integer", "minimum": 1}},
+    "RateLimit-Limit": {"description": "Nombre de requêtes permises dans la fenêtre de la limite la plus proche "
+                                       "d'être atteinte (absent quand la limite est celle d'un compte).",
+                        "schema": {"type": "integer", "minimum": 1}},
+    "RateLimit-Remaining": {"description": "Requêtes encore permises dans cette fenêtre.",
+                            "schema": {"type": "integer", "minimum": 0}},
+    "RateLimit-Reset": {"description": "Secondes avant que la fenêtre libère une requête.",
+                        "schema": {"type": "integer", "minimum": 0}},
+}
+
+
+def _header_refs(names) -> dict:
+    return {n: {"$ref": f"#/components/headers/{n}"} for n in names}
 
 
 def _operation(r: Route) -> dict:
@@ -50,6 +70,9 @@ def _operation(r: Route) -> dict:
         else:
             ok["content"] = {r.content_type: {"schema": {"type": "string", "format": "binary"}}}
     responses = {str(r.status): ok}
+    budgets = budgets_of(r.rate_limit)
+    if budgets:
+        ok["headers"] = _header_refs(["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"])
     errors = {400, 422, 500, 503}
     if r.auth == "required":
         errors |= {401, 403}
@@ -60,11 +83,17 @@ def _operation(r: Route) -> dict:
         op["security"] = []
     if r.path_params:
         errors.add(404)
-    if r.rate_limit:
+    if budgets:
         errors.add(429)
     errors |= set(r.extra_responses)
     for status in sorted(errors):
         responses[str(status)] = _problem_ref(r.extra_responses.get(status, TITLES.get(status, "Erreur")))
+    if 429 in errors:
+        limited = responses["429"]
+        if budgets:
+            limited["description"] = (r.extra_responses.get(429, TITLES[429]) + " — limites : "
+                                      + " ; ".join(b.describe() for b in budgets) + ".")
+        limited["headers"] = _header_refs(RATE_LIMIT_HEADERS)
     op["responses"] = responses
     return op
 
@@ -86,6 +115,7 @@ def build(builtin: list[Route]) -> dict:
         "paths": paths,
         "components": {
             "schemas": {"Problem": PROBLEM_SCHEMA},
+            "headers": copy.deepcopy(RATE_LIMIT_HEADERS),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }

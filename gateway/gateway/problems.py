@@ -67,6 +67,9 @@ def from_domain_error(exc: DomainError, **kwargs) -> Response:
     headers = {}
     extra = dict(exc.extra)
     if exc.status == 429:
-        headers["Retry-After"] = str(int(extra.get("retry_after", 60)))
+        retry = str(int(extra.get("retry_after", 60)))
+        headers.update({"Retry-After": retry, "RateLimit-Remaining": "0", "RateLimit-Reset": retry})
+        if extra.get("limit"):
+            headers["RateLimit-Limit"] = str(int(extra["limit"]))
     return problem(exc.status, exc.detail, code=exc.code, errors=exc.errors, headers=headers,
                    extra=extra, **kwargs)

@@ -1,14 +1,17 @@
-"""Access tokens (JWT RS256, issued by identity) checked at the gateway, and
-per-caller rate limits."""
+"""Access tokens (JWT RS256, issued by identity) checked at the gateway, revoked sessions refused
+at once, and the client's address behind trusted proxies."""
 from __future__ import annotations
 
-import collections
+import logging
 import threading
 import time
 
 import jwt
 
-from common.errors import RateLimited, Unauthorized
+from common import kv
+from common.errors import Unauthorized
+
+log = logging.getLogger("gateway.security")
 
 ISSUER = "stages-identity"
 AUDIENCE = "stages-api"
@@ -112,21 +115,49 @@ def actor_from_claims(claims: dict) -> dict:
     return actor
 
 
-class RateLimiter:
-    """Sliding-window counter per key, in this gateway process's memory."""
+class SessionCheck:
+    """Refuses, at once, an access token whose session was closed (password changed or reset,
+    « log out » or « log out everywhere », refresh-token reuse, anonymisation).
+
+    Access tokens carry their session (``sid``, the refresh family). Identity writes each closed
+    session in Redis (``<prefix>:revoked-session:<sid>``, kept as long as an access token lives)
+    before it commits the closing; every gateway replica reads that key once per authenticated
+    request. When Redis does not answer, the gateway asks identity (``identity.session_active``,
+    from its database): slower, never wrong; and if identity does not answer either, the request
+    fails (503), it is not let through. Tokens without ``sid`` (issued before sessions were tracked)
+    live out their 15 minutes."""
 
     def __init__(self):
-        self._hits: dict[str, collections.deque] = {}
+        self._down_since: float | None = None
 
-    def hit(self, key: str, limit: int, window: float, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        q = self._hits.setdefault(key, collections.deque())
-        while q and q[0] <= now - window:
-            q.popleft()
-        if len(q) >= limit:
-            retry = max(1, int(q[0] + window - now + 0.999))
-            raise RateLimited("Trop de requêtes. Réessayez dans quelques instants.", retry_after=retry)
-        q.append(now)
-        if len(self._hits) > 100_000:  # bound memory: forget idle callers
-            for k in [k for k, d in self._hits.items() if not d or d[-1] <= now - window][:50_000]:
-                self._hits.pop(k, None)
+    def check(self, claims: dict, ask_identity) -> None:
+        sid = claims.get("sid")
+        if not sid:
+            return
+        try:
+            revoked = bool(kv.client().exists(kv.revoked_session_key(str(sid))))
+            if self._down_since is not None:
+                log.warning("Redis answers again: revoked sessions read from it again")
+                self._down_since = None
+        except Exception as exc:
+            if self._down_since is None:
+                self._down_since = time.monotonic()
+                log.error("Redis does not answer (%s): sessions checked with identity", exc)
+            revoked = not ask_identity(str(sid)).get("active")
+        if revoked:
+            raise Unauthorized("Votre session a été fermée. Reconnectez-vous.", code="session_revoked")
+
+
+def client_ip(remote_addr: str | None, forwarded_for: list[str], trusted_hops: int) -> str:
+    """The client's address. Behind ``trusted_hops`` reverse proxies that each append the address
+    they received the request from to ``X-Forwarded-For``, the client is the ``trusted_hops``-th
+    address from the right: everything left of it was written by the client and proves nothing.
+    With fewer addresses than hops (a request that did not go through every proxy) the peer's own
+    address is used."""
+    peer = remote_addr or "unknown"
+    if trusted_hops <= 0:
+        return peer
+    chain = [a.strip() for header in forwarded_for for a in header.split(",") if a.strip()]
+    if len(chain) < trusted_hops:
+        return peer
+    return chain[-trusted_hops][:64]

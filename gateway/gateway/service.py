@@ -1,14 +1,16 @@
 """The gateway service: one nameko ``@http`` entrypoint that routes every
 request through the same pipeline:
 
-request id -> size limit -> route match -> token check -> role check ->
-rate limit -> body/query check -> handler (RPC to services, with deadlines)
--> JSON response, or an ``application/problem+json`` error.
+request id -> size limit -> route match -> token check (and revoked session) -> role check ->
+body/query check -> request budgets read (rate limits, in Redis) -> handler (RPC to services,
+with deadlines) -> budgets charged unless the request was invalid -> JSON response, or an
+``application/problem+json`` error.
 """
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import socket
 import time
@@ -33,9 +35,10 @@ from common.transport import RawJson, json_bytes
 
 from . import openapi, validation
 from .api import ROUTES, Route, obj
+from .budgets import Limiter, budgets_of
 from .problems import from_domain_error, problem
 from .routes import load_all
-from .security import JwtVerifier, RateLimiter, actor_from_claims
+from .security import JwtVerifier, SessionCheck, actor_from_claims, client_ip
 
 log = logging.getLogger("gateway")
 
@@ -44,7 +47,21 @@ READY_DEADLINE = settings.env_float("GATEWAY_READY_DEADLINE", 2.0)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 verifier = JwtVerifier()
-limiter = RateLimiter()
+sessions = SessionCheck()
+limiter = Limiter()
+
+
+def trusted_proxy_hops() -> int:
+    """How many reverse proxies in front of the gateway append to X-Forwarded-For
+    (``GATEWAY_TRUSTED_PROXY_HOPS``; ``GATEWAY_TRUST_PROXY=1`` alone means one)."""
+    raw = os.environ.get("GATEWAY_TRUSTED_PROXY_HOPS")
+    if raw is not None:
+        try:
+            return max(0, int(raw))
+        except ValueError:
+            log.error("GATEWAY_TRUSTED_PROXY_HOPS=%r is not a number: X-Forwarded-For is ignored", raw)
+            return 0
+    return 1 if settings.env_flag("GATEWAY_TRUST_PROXY") else 0
 
 
 class NoDelayWebServer(WebServer):
@@ -99,12 +116,9 @@ class ApiRequest:
 
     @property
     def ip(self) -> str:
-        # behind a trusted reverse proxy the deployment sets GATEWAY_TRUST_PROXY=1
-        if settings.env_flag("GATEWAY_TRUST_PROXY"):
-            forwarded = self.request.headers.get("X-Forwarded-For", "")
-            if forwarded:
-                return forwarded.split(",")[0].strip()
-        return self.request.remote_addr or "unknown"
+        # behind N trusted reverse proxies the deployment sets GATEWAY_TRUSTED_PROXY_HOPS=N
+        return client_ip(self.request.remote_addr, self.request.headers.getlist("X-Forwarded-For"),
+                         trusted_proxy_hops())
 
     @property
     def user_agent(self) -> str:
@@ -242,10 +256,6 @@ class GatewayService:
         req = ApiRequest(self, request, route, path_values, rid)
         self._read_body(req)
         self._authenticate(req)
-        if route.rate_limit:
-            limit, window = route.rate_limit
-            caller = req.actor["user_id"] if req.actor else req.ip
-            limiter.hit(f"{route.operation_id}:{caller}", limit, window)
         req.query = validation.coerce_query(route.query, request.args)
         validation.check(route.query, req.query, where="query")
         if route.body is not None and req.body is not None:
@@ -253,7 +263,23 @@ class GatewayService:
         if req.idempotency_key is not None and not (0 < len(req.idempotency_key) <= 100):
             raise ValidationError(errors={"Idempotency-Key": ["La clé doit contenir de 1 à 100 caractères."]})
 
-        result = route.handler(req)
+        budgets = budgets_of(route.rate_limit)
+        if not budgets:
+            return self._respond(route, route.handler(req))
+        charge = limiter.read(route.operation_id, budgets, req)
+        try:
+            response = self._respond(route, route.handler(req))
+        except DomainError as exc:
+            limiter.charge(charge, exc.status)
+            raise
+        limiter.charge(charge, response.status_code)
+        if response.status_code < 400:
+            for k, v in charge.headers().items():
+                response.headers.setdefault(k, v)
+        return response
+
+    @staticmethod
+    def _respond(route: Route, result) -> Response:
         if isinstance(result, Response):
             return result
         status = route.status
@@ -303,6 +329,7 @@ class GatewayService:
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("En-tête Authorization invalide (attendu : Bearer <jeton>).", code="invalid_token")
         req.claims = verifier.verify(token.strip(), fetch_jwks=lambda: self.identity.get_jwks())
+        sessions.check(req.claims, ask_identity=lambda sid: self.identity.session_active(session_id=sid))
         req.actor = actor_from_claims(req.claims)
         if route.roles and req.actor.get("role") not in route.roles:
             raise Forbidden("Votre profil ne permet pas cette action.", code="role_forbidden")

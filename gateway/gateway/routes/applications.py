@@ -4,6 +4,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Response
 
 from gateway.api import GRADE, ISO_WEEK, PAGE, UUID, array, obj, page_of, route
+from gateway.budgets import LINK_ACTION_BUDGETS, LINK_VIEW_BUDGETS
 
 TAGS = ["applications"]
 STATES = ["submitted", "read_by_employer", "transferred", "accepted_by_employer", "confirmed", "rejected",
@@ -186,14 +187,14 @@ TRANSFER_VIEW = obj({"application": APPLICATION, "expires_at": {"type": "string"
 
 
 @route("GET", "/api/v1/public/transfers/<token>", summary="Candidature transférée (lien reçu par e-mail)",
-       tags=TAGS, auth="none", response=TRANSFER_VIEW, rate_limit=(30, 60),
+       tags=TAGS, auth="none", response=TRANSFER_VIEW, rate_limit=LINK_VIEW_BUDGETS,
        extra_responses={404: "Lien invalide", 409: "Lien déjà utilisé ou expiré"})
 def get_transfer(req):
     return req.rpc("applications").get_transfer(token=req.path["token"])
 
 
 @route("POST", "/api/v1/public/transfers/<token>/decision", summary="Accepter ou refuser la candidature transférée",
-       tags=TAGS, auth="none", rate_limit=(10, 60),
+       tags=TAGS, auth="none", rate_limit=LINK_ACTION_BUDGETS,
        body=obj({"decision": {"type": "string", "enum": ["accept", "reject"]}, "reason": REASON,
                  "message": MESSAGE}, ["decision"]),
        response=APPLICATION, extra_responses={404: "Lien invalide", 409: "Lien déjà utilisé ou expiré"})

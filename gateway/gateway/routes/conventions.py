@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from common.errors import Forbidden
 from gateway.api import GRADE, ISO_WEEK, PAGE, UUID, array, obj, route
+from gateway.budgets import LINK_ACTION_BUDGETS, LINK_VIEW_BUDGETS
 
 TAGS = ["conventions"]
 STATES = ["draft", "started_by_employer", "completed_by_employer", "started_by_school", "validated",
@@ -235,20 +236,20 @@ def conventions_get_school_signature(req):
 
 
 @route("GET", "/api/v1/public/conventions/<token>", summary="Convention à signer (lien du représentant légal)",
-       tags=TAGS, auth="none", rate_limit=(30, 60), response=PUBLIC_VIEW, extra_responses=LINK_ERRORS)
+       tags=TAGS, auth="none", rate_limit=LINK_VIEW_BUDGETS, response=PUBLIC_VIEW, extra_responses=LINK_ERRORS)
 def conventions_public_view(req):
     return req.rpc("conventions").public_view(token=req.path["token"])
 
 
 @route("GET", "/api/v1/public/conventions/<token>/pdf", summary="Le document à signer (lien du représentant légal)",
-       tags=TAGS, auth="none", rate_limit=(10, 60), content_type="application/pdf", response=PDF,
+       tags=TAGS, auth="none", rate_limit=LINK_ACTION_BUDGETS, content_type="application/pdf", response=PDF,
        extra_responses=LINK_ERRORS)
 def conventions_public_pdf(req):
     return _pdf_response(req.rpc("conventions").public_pdf(token=req.path["token"]))
 
 
 @route("POST", "/api/v1/public/conventions/<token>", summary="Signer en tant que représentant légal", tags=TAGS,
-       auth="none", rate_limit=(10, 60),
+       auth="none", rate_limit=LINK_ACTION_BUDGETS,
        body=obj({"full_name": {"type": "string", "minLength": 1, "maxLength": 200}, "document_hash": SHA256},
                 ["full_name", "document_hash"]),
        response=obj({"convention_id": UUID, "state": {"type": "string"}, "signed_at": {"type": "string"},

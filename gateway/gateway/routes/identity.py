@@ -9,6 +9,7 @@ import base64
 from werkzeug.wrappers import Response
 
 from gateway.api import GRADE, UUID, array, obj, route
+from gateway.budgets import Budget
 
 TAG_AUTH = ["auth"]
 TAG_ME = ["me"]
@@ -116,7 +117,8 @@ REGISTER = obj({
 @route("POST", "/api/v1/auth/register", summary="Créer un compte (employeur, opérateur, personnel, statisticien)",
        description="Le compte doit ensuite être activé par le lien envoyé par e-mail (valable 7 jours). La réponse est "
                    "la même si l'adresse a déjà un compte.",
-       tags=TAG_AUTH, auth="none", body=REGISTER, response=DETAIL, status=201, rate_limit=(300, 3600))
+       tags=TAG_AUTH, auth="none", body=REGISTER, response=DETAIL, status=201,
+       rate_limit=[Budget(5, 3600, per="body:email"), Budget(1000, 3600, per="ip")])
 def register(req):
     return _identity(req).register(data=req.body, client=_client(req))
 
@@ -129,7 +131,8 @@ def activate(req):
 
 
 @route("POST", "/api/v1/auth/activate/resend", summary="Renvoyer le lien d'activation", tags=TAG_AUTH, auth="none",
-       body=obj({"email": {"type": "string", "maxLength": 254}}, ["email"]), response=DETAIL, status=202)
+       body=obj({"email": {"type": "string", "maxLength": 254}}, ["email"]), response=DETAIL, status=202,
+       extra_responses={429: "Trop de demandes : 3 par heure et par adresse (300 par heure et par adresse IP)"})
 def resend_activation(req):
     return _identity(req).resend_activation(email=req.body["email"], client=_client(req))
 
@@ -141,7 +144,9 @@ def resend_activation(req):
        body=obj({"identifier": {"type": "string", "maxLength": 254, "description": "E-mail ou numéro de mobile."},
                  "password": {"type": "string", "maxLength": 1000},
                  "totp_code": {"type": ["string", "null"], "maxLength": 10}}, ["identifier", "password"]),
-       response=TOKENS)
+       response=TOKENS,
+       extra_responses={429: "Compte bloqué 15 minutes après 8 échecs, ou plus de 1 000 échecs en 15 minutes depuis "
+                             "la même adresse IP"})
 def login(req):
     b = req.body
     return _identity(req).login(identifier=b["identifier"], password=b["password"], totp_code=b.get("totp_code"),
@@ -170,7 +175,8 @@ def logout(req):
 @route("POST", "/api/v1/auth/password-reset", summary="Demander un lien de réinitialisation du mot de passe",
        description="Réponse identique que le compte existe ou non. Lien valable 1 heure.",
        tags=TAG_AUTH, auth="none", body=obj({"email": {"type": "string", "maxLength": 254}}, ["email"]),
-       response=DETAIL, status=202)
+       response=DETAIL, status=202,
+       extra_responses={429: "Trop de demandes : 3 par heure et par compte (300 par heure et par adresse IP)"})
 def password_reset(req):
     return _identity(req).request_password_reset(email=req.body["email"], client=_client(req))
 
@@ -192,7 +198,8 @@ def password_reset_confirm(req):
        body=obj({"code": {"type": "string", "maxLength": 20, "examples": ["K7QM-2XHP"]}, "password": PASSWORD,
                  "email": {"type": ["string", "null"], "maxLength": 254},
                  "phone": {"type": ["string", "null"], "maxLength": 30}}, ["code", "password"]),
-       response=TOKENS)
+       response=TOKENS,
+       extra_responses={429: "Plus de 300 codes erronés en 15 minutes depuis la même adresse IP"})
 def pupil_activate(req):
     b = req.body
     return _identity(req).pupil_activate(code=b["code"], password=b["password"], email=b.get("email"),

@@ -33,7 +33,17 @@ def backends():
         b = Backends()
     except BackendsUnavailable as exc:
         pytest.exit(str(exc), returncode=3)
+    # in-process services and gateways of this run use its Redis prefix (the suite's processes get
+    # their own, see Suite)
+    old = {k: os.environ.get(k) for k in ("STAGES_REDIS_URL", "STAGES_REDIS_PREFIX")}
+    os.environ["STAGES_REDIS_URL"] = b.redis_url
+    os.environ["STAGES_REDIS_PREFIX"] = b.redis_prefix
     yield b
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
     b.close()
 
 

@@ -48,3 +48,15 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 
 RPC_TIMEOUT = env_float("STAGES_RPC_TIMEOUT", 10.0)
+
+
+def redis_url() -> str:
+    """The Redis shared by every gateway replica and identity (rate-limit counters, revoked sessions).
+    ``STAGES_REDIS_URL``; tests pass their own."""
+    return os.environ.get("STAGES_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_prefix() -> str:
+    """Prefix of every key this deployment writes in Redis (``STAGES_REDIS_PREFIX``, default ``stages``):
+    each test run uses its own, so runs sharing one Redis never see each other's counters."""
+    return os.environ.get("STAGES_REDIS_PREFIX", "stages").strip() or "stages"

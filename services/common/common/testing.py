@@ -8,6 +8,8 @@ data. Where the servers are comes from the environment:
 - ``STAGES_TEST_AMQP``: a broker URL, e.g. ``amqp://guest:guest@127.0.0.1:5672/``
 - ``STAGES_TEST_AMQP_ADMIN``: how to create vhosts: ``rabbitmqctl`` (default when the
   broker is local) or a management API URL ``http://guest:guest@127.0.0.1:15672``.
+- ``STAGES_TEST_REDIS``: the Redis URL (default ``redis://127.0.0.1:6379/0``). Each run writes its
+  keys under its own prefix ``t<run>`` (``STAGES_REDIS_PREFIX``) and deletes them at the end.
 
 Where neither is set and a Docker engine answers, testcontainers starts
 PostgreSQL and RabbitMQ; otherwise the run stops with a message that says
@@ -72,6 +74,10 @@ class Backends:
         self.amqp_admin = os.environ.get("STAGES_TEST_AMQP_ADMIN", "rabbitmqctl")
         self.databases: list[str] = []
         self.vhosts: list[str] = []
+        # Redis (rate-limit budgets, revoked sessions): passed explicitly to every process of the run,
+        # with this run's own key prefix.
+        self.redis_url = os.environ.get("STAGES_TEST_REDIS") or "redis://127.0.0.1:6379/0"
+        self.redis_prefix = f"t{self.run_id}"
 
     def _start_containers(self, pg, amqp):
         from testcontainers.postgres import PostgresContainer
@@ -164,9 +170,18 @@ class Backends:
         for name in list(self.vhosts):
             self.delete_vhost(name)
 
+    def clear_redis(self) -> None:
+        try:
+            from . import kv
+            for prefix in (self.redis_prefix, f"{self.redis_prefix}_suite"):
+                kv.delete_prefix(prefix, self.redis_url)
+        except Exception:  # Redis absent: nothing was written there
+            pass
+
     def close(self) -> None:
         try:
             self.drop_databases()
+            self.clear_redis()
         finally:
             self.delete_vhosts()
             for c in self._containers:
@@ -216,6 +231,8 @@ class Suite:
         self.env.update({
             "AMQP_URI": self.amqp_uri,
             "GATEWAY_ADDRESS": f"127.0.0.1:{self.port}",
+            "STAGES_REDIS_URL": backends.redis_url,
+            "STAGES_REDIS_PREFIX": f"{backends.redis_prefix}_suite",
             "STAGES_CLOCK_CONTROL": "1",
             "PYTHONWARNINGS": "ignore",
             "PYTHONUNBUFFERED": "1",

@@ -40,8 +40,8 @@ def limit(name: str, default: throttle.Limit) -> throttle.Limit:
     return default
 
 
-# Per IP, failed logins only: a classroom shares one address, so successes are not counted.
-LOGIN_FAILURES_PER_IP = throttle.Limit(100, dt.timedelta(minutes=15))
+# Per IP, failed logins only, as a backstop: a classroom shares one address, so successes are not counted.
+LOGIN_FAILURES_PER_IP = throttle.LOGIN_FAILURES_PER_IP
 
 
 def test_mode() -> bool:

@@ -160,6 +160,8 @@ refresh_tokens = Table(
     Column("expires_at", TS, nullable=False),
     Column("used_at", TS),
     Column("revoked_at", TS),
+    # the answer of the rotation that used this token, sealed with it (domain.refresh.REUSE_GRACE)
+    Column("successor", Text),
 )
 
 signing_keys = Table(

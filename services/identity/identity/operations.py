@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from common.errors import Conflict, FieldErrors, Forbidden, NotFound, RateLimited, Unauthorized, ValidationError
 from common.validation import check_email, check_mobile_phone, check_text, fold, normalize_email, normalize_phone
 
-from . import config, store
+from . import config, sessions, store
 from .domain import access_tokens, accounts, activation_codes, anonymisation, refresh, roles, schools as sdomain
 from .domain import staff as staff_rules
 from .domain import throttle, tokens, totp
@@ -61,11 +61,12 @@ RESEND_ANSWER = {"status": "accepted",
 
 
 class Operations:
-    def __init__(self, db, now: dt.datetime, notify=None, remember_secret=None):
+    def __init__(self, db, now: dt.datetime, notify=None, remember_secret=None, deny_sessions=None):
         self.db = db
         self.now = now
         self._notify = notify
         self._remember = remember_secret
+        self._deny = deny_sessions or sessions.deny
 
     # -- helpers -----------------------------------------------------------------------
     def notify(self, template: str, to: dict, context: dict, key: str) -> None:
@@ -155,11 +156,17 @@ class Operations:
             u["academie"] = user.get("stat_scope_code")
         return access_tokens.build_claims(u, school)
 
-    def _access_token(self, claims: dict) -> str:
+    def _access_token(self, claims: dict, session_id: str | None = None) -> str:
         ks = store.cached_keys(self.db.engine, self.now)
         from .domain.keys import signing_key
         k = signing_key(ks, self.now)
-        return access_tokens.issue_access_token(claims, k["private_pem"], k["kid"], self.now)
+        return access_tokens.issue_access_token(claims, k["private_pem"], k["kid"], self.now, session_id=session_id)
+
+    def _tell_identifier_owner(self, owner_id: str, kind: str) -> None:
+        """Someone gave an e-mail address or a mobile number that already belongs to an account: the
+        answer to them is the same as for a free one, and the owner is told by message."""
+        self.notify("identifier_in_use", {"user_id": owner_id}, {"identifier": kind},
+                    f"identifier_in_use:{owner_id}:{kind}:{self.now.strftime('%Y%m%d%H')}")
 
     def _issue(self, conn, user: dict, client: dict | None, family: dict | None = None) -> dict:
         if family is None:
@@ -174,7 +181,7 @@ class Operations:
         conn.execute(refresh_tokens.insert().values(id=r.token_id, family_id=r.family_id, token_hash=r.token_hash,
                                                     issued_at=self.now, expires_at=r.expires_at))
         claims = self._claims(conn, user)
-        return {"access_token": self._access_token(claims), "token_type": "Bearer",
+        return {"access_token": self._access_token(claims, session_id=r.family_id), "token_type": "Bearer",
                 "expires_in": int(access_tokens.ACCESS_TTL.total_seconds()),
                 "refresh_token": r.raw, "refresh_expires_at": r.expires_at.isoformat(),
                 "user": store.user_public(user), "claims": claims}
@@ -183,12 +190,15 @@ class Operations:
         conn.execute(update(users).where(users.c.id == user_id).values(last_activity_at=self.now,
                                                                         updated_at=self.now, **extra))
 
-    def _new_token(self, conn, user_id: str, kind: str) -> tokens.NewToken:
-        store.expire_tokens(conn, user_id, kind, self.now)
+    def _new_token(self, conn, user_id: str | None, kind: str) -> tokens.NewToken:
+        """A one-time token for ``user_id``. Without a user (a reset asked for an unknown address) the
+        same work is done and nothing is stored."""
+        store.expire_tokens(conn, user_id or _NO_USER, kind, self.now)
         t = tokens.new_token(kind, self.now)
-        conn.execute(one_time_tokens.insert().values(id=str(uuid.uuid4()), user_id=user_id, kind=kind,
-                                                     token_hash=t.token_hash, created_at=self.now,
-                                                     expires_at=t.expires_at))
+        if user_id:
+            conn.execute(one_time_tokens.insert().values(id=str(uuid.uuid4()), user_id=user_id, kind=kind,
+                                                         token_hash=t.token_hash, created_at=self.now,
+                                                         expires_at=t.expires_at))
         return t
 
     def _use_token(self, conn, raw: str, kind: str) -> dict:
@@ -326,24 +336,33 @@ class Operations:
             school = store.get_school(s, accounts.normalize_uai(data.get("school_uai"))) \
                 if data.get("role") == roles.SCHOOL_STAFF and data.get("school_uai") else None
         clean = accounts.validate_registration(data, school)
-        self._rate_check_committed(f"register:ip:{ip}", config.limit("register_ip", _REGISTER_PER_IP))
+        # Budgets (per e-mail address, per client address as a backstop) are counted by the gateway.
         pw_hash = hash_password(data["password"])
         answer = {"status": "pending_activation",
                   "detail": "Compte créé : cliquez sur le lien envoyé par e-mail pour l'activer (valable 7 jours)."}
         user_id = str(uuid.uuid4())
         raw, target = None, user_id
+        told = []   # (owner id, "email" | "phone"): accounts whose identifier was given again
         try:
             with self.db.uow() as uow:
                 c = uow.session
-                if clean["phone"] and store.phone_taken(c, clean["phone"]):
-                    raise ValidationError(errors={"phone": ["Ce numéro de téléphone est déjà utilisé par un autre compte."]})
                 existing = c.execute(select(users.c.id, users.c.status).where(users.c.email == clean["email"])).first()
+                phone_owner = c.execute(select(users.c.id).where(users.c.phone == clean["phone"])).first() \
+                    if clean["phone"] else None
+                if phone_owner is not None and (existing is None or phone_owner.id != existing.id):
+                    # Same answer as a free number: the account is created without it (the person adds a
+                    # number later from the profile) and the number's owner is told.
+                    told.append((phone_owner.id, "phone"))
+                    clean["phone"] = None
                 if existing is not None:
                     # Same answer as a new account: registration must not reveal who has an account.
-                    # A pending account gets a fresh activation link (the first one may be lost).
+                    # A pending account gets a fresh activation link (the first one may be lost);
+                    # an active one is told that someone tried to register with its address.
                     target = existing.id
                     if existing.status == "pending_activation":
                         raw = self._new_token(c, existing.id, tokens.ACTIVATION).raw
+                    else:
+                        told.append((existing.id, "email"))
                 else:
                     c.execute(users.insert().values(
                         id=user_id, role=clean["role"], status=accounts.initial_status(clean["role"]),
@@ -359,6 +378,8 @@ class Operations:
         except IntegrityError:   # the same e-mail or phone registered concurrently
             log.info("concurrent registration with the same e-mail or phone")
             return answer
+        for owner_id, kind in told:
+            self._tell_identifier_owner(owner_id, kind)
         if raw:
             self.remember(tokens.ACTIVATION, clean["email"], raw)
             self.notify("account_activation", {"user_id": target}, {"token": raw},
@@ -490,13 +511,22 @@ class Operations:
         out = None
         with self.db.uow() as uow:
             c = uow.session
+            # the token's row is locked: two tabs refreshing at once are served one after the other
             t, fam = store.find_refresh(c, tokens.hash_token(refresh_token))
             decision = refresh.refresh_decision(t, fam, self.now)
+            if decision == refresh.GRACE:
+                # the same token again within seconds (another tab, a retried request): the same new pair
+                out = refresh.open_successor(refresh_token, t["successor"])
+                if out is None:
+                    decision = refresh.REUSE
             if decision == refresh.REUSE:
                 c.execute(update(refresh_families).where(refresh_families.c.id == fam["id"])
                           .values(revoked_at=self.now, revoked_reason="reuse"))
+                self._deny([fam["id"]])
                 log.warning("refresh token reuse detected; family %s revoked", fam["id"])
                 err = Unauthorized("Session révoquée : reconnectez-vous.", code="refresh_reused")
+            elif decision == refresh.GRACE:
+                pass
             elif decision != refresh.ROTATE:
                 err = Unauthorized("Session expirée ou révoquée : reconnectez-vous.", code=f"refresh_{decision}")
             else:
@@ -504,12 +534,24 @@ class Operations:
                 if user is None or user["status"] != "active":
                     err = Unauthorized("Session expirée ou révoquée : reconnectez-vous.", code="refresh_revoked")
                 else:
-                    c.execute(update(refresh_tokens).where(refresh_tokens.c.id == t["id"]).values(used_at=self.now))
                     self._touch(c, user["id"])
                     out = self._issue(c, user, client, family=fam)
+                    c.execute(update(refresh_tokens).where(refresh_tokens.c.id == t["id"]).values(
+                        used_at=self.now, successor=refresh.seal_successor(refresh_token, out)))
         if err:
             raise err
         return out
+
+    def session_active(self, session_id: str) -> dict:
+        """Is this session (refresh family, claim ``sid``) still open? The gateway asks when Redis,
+        where closed sessions are listed, does not answer."""
+        if not _is_uuid(session_id):
+            return {"active": False}
+        with self.db.session() as s:
+            row = s.execute(select(refresh_families.c.revoked_at, users.c.status)
+                            .join(users, users.c.id == refresh_families.c.user_id)
+                            .where(refresh_families.c.id == str(session_id))).first()
+        return {"active": row is not None and row.revoked_at is None and row.status == "active"}
 
     def logout(self, refresh_token: str | None = None, actor: dict | None = None, all_sessions: bool = False) -> dict:
         revoked = 0
@@ -521,8 +563,11 @@ class Operations:
                         (actor is None or actor.get("user_id") == fam["user_id"]):
                     revoked += c.execute(update(refresh_families).where(refresh_families.c.id == fam["id"])
                                          .values(revoked_at=self.now, revoked_reason="logout")).rowcount
+                    self._deny([fam["id"]])
             if all_sessions and actor and actor.get("user_id"):
-                revoked += store.revoke_families(c, actor["user_id"], self.now, "logout_all")
+                closed = store.revoke_families(c, actor["user_id"], self.now, "logout_all")
+                self._deny(closed)
+                revoked += len(closed)
         return {"status": "logged_out", "revoked_sessions": revoked}
 
     # -- password reset -------------------------------------------------------------------
@@ -533,15 +578,19 @@ class Operations:
         ip = (client or {}).get("ip") or "unknown"
         self._rate_check_committed(f"reset:ip:{ip}", config.limit("reset_ip", throttle.RESET_PER_IP))
         self._rate_check_committed(f"reset:acct:{ident[1]}", config.limit("reset_account", throttle.RESET_PER_ACCOUNT))
-        raw, user = None, None
+        # The same work whether or not an account can be reset (the answer's timing told them apart):
+        # one token made, the same statements, one message handed to notifications — the link to
+        # the account, or to the address (or number) given, that no active account uses it.
         with self.db.uow() as uow:
             user = store.find_by_login(uow.session, *ident)
-            if user is not None and user["status"] in ("active", "pending_validation"):
-                raw = self._new_token(uow.session, user["id"], tokens.PASSWORD_RESET).raw
-        if raw:
-            self.remember(tokens.PASSWORD_RESET, ident[1], raw)
-            self.notify("password_reset", {"user_id": user["id"]}, {"token": raw},
-                        f"reset:{tokens.hash_token(raw)[:32]}")
+            if user is None or user["status"] not in ("active", "pending_validation"):
+                user = None
+            t = self._new_token(uow.session, user["id"] if user else None, tokens.PASSWORD_RESET)
+        if user is not None:
+            self.remember(tokens.PASSWORD_RESET, ident[1], t.raw)
+            self.notify("password_reset", {"user_id": user["id"]}, {"token": t.raw}, f"reset:{t.token_hash[:32]}")
+        else:
+            self.notify("password_reset_no_account", {ident[0]: ident[1]}, {}, f"reset:{t.token_hash[:32]}")
         return RESET_ANSWER
 
     def confirm_password_reset(self, token: str, password: str) -> dict:
@@ -554,9 +603,10 @@ class Operations:
             rec = self._use_token(c, token, tokens.PASSWORD_RESET)
             store.expire_tokens(c, rec["user_id"], tokens.PASSWORD_RESET, self.now)
             self._touch(c, rec["user_id"], password_hash=pw_hash)
-            revoked = store.revoke_families(c, rec["user_id"], self.now, "password_reset")
+            closed = store.revoke_families(c, rec["user_id"], self.now, "password_reset")
+            self._deny(closed)
             store.save_lock(c, f"user:{rec['user_id']}", 0, None, self.now)
-        return {"status": "password_changed", "revoked_sessions": revoked,
+        return {"status": "password_changed", "revoked_sessions": len(closed),
                 "detail": "Mot de passe modifié : toutes vos sessions ont été fermées. Connectez-vous à nouveau."}
 
     def change_password(self, actor: dict, current_password: str, new_password: str) -> dict:
@@ -571,8 +621,9 @@ class Operations:
         pw_hash = hash_password(new_password)
         with self.db.uow() as uow:
             self._touch(uow.session, u["id"], password_hash=pw_hash)
-            revoked = store.revoke_families(uow.session, u["id"], self.now, "password_change")
-        return {"status": "password_changed", "revoked_sessions": revoked}
+            closed = store.revoke_families(uow.session, u["id"], self.now, "password_change")
+            self._deny(closed)
+        return {"status": "password_changed", "revoked_sessions": len(closed)}
 
     # -- profile and personal data ---------------------------------------------------------
     def get_me(self, actor: dict) -> dict:
@@ -718,8 +769,9 @@ class Operations:
             if u["status"] != "invited":
                 raise Conflict("Cette invitation a déjà été acceptée.", code="already_active")
             p = normalize_phone(phone) if phone else None
-            if p and store.phone_taken(c, p, except_id=u["id"]):
-                raise ValidationError(errors={"phone": ["Ce numéro de téléphone est déjà utilisé par un autre compte."]})
+            owner_id = store.identifier_owner(c, "phone", p, except_id=u["id"]) if p else None
+            if owner_id:
+                p = None   # not recorded, same answer; its owner is told below
             self._touch(c, u["id"], status="active", activated_at=self.now, password_hash=pw_hash,
                         first_name=first_name.strip(), last_name=last_name.strip(), phone=p)
             uow.emit("user.activated", {"user_id": u["id"], "role": u["role"], "school_uai": u["school_uai"],
@@ -728,6 +780,8 @@ class Operations:
             confirmed = staff_rules.confirmed_by_invitation(inviter, u["school_uai"])
             if confirmed:
                 self._confirm(c, uow, store.get_user(c, u["id"]), staff_rules.BY_INVITATION, inviter)
+        if owner_id:
+            self._tell_identifier_owner(owner_id, "phone")
         detail = "Votre compte est activé : vous pouvez vous connecter."
         if not confirmed:
             detail += " Le chef d'établissement doit encore confirmer votre compte pour que vous puissiez agir " \
@@ -893,13 +947,18 @@ class Operations:
                 raise Conflict(activation_codes.MESSAGES["used"], code="code_used")
             new_email = normalize_email(email) if email else u["email"]
             new_phone = normalize_phone(phone) if phone else u["phone"]
+            # An address or number that belongs to another account is not recorded, with the same answer
+            # as a free one; its owner is told (no one learns here who has an account).
+            told = []
+            for kind, value, kept in (("email", new_email, u["email"]), ("phone", new_phone, u["phone"])):
+                owner_id = store.identifier_owner(c, kind, value, except_id=u["id"]) if value and value != kept \
+                    else None
+                if owner_id:
+                    told.append((owner_id, kind))
+                    new_email, new_phone = (kept, new_phone) if kind == "email" else (new_email, kept)
             if not new_email and not new_phone:
                 raise ValidationError(errors={"email": ["Indiquez une adresse e-mail (ou un numéro de mobile) : "
                                                         "elle vous servira d'identifiant de connexion."]})
-            if new_email and store.email_taken(c, new_email, except_id=u["id"]):
-                raise ValidationError(errors={"email": ["Cette adresse e-mail est déjà utilisée par un autre compte."]})
-            if new_phone and store.phone_taken(c, new_phone, except_id=u["id"]):
-                raise ValidationError(errors={"phone": ["Ce numéro de téléphone est déjà utilisé par un autre compte."]})
             c.execute(update(pupil_codes).where(pupil_codes.c.id == rec["id"]).values(used_at=self.now))
             self._touch(c, u["id"], status="active", activated_at=self.now, password_hash=pw_hash, email=new_email,
                         phone=new_phone)
@@ -907,6 +966,8 @@ class Operations:
                                         "grade": u["grade"]})
             fresh = store.get_user(c, u["id"])
             out = self._issue(c, fresh, client)
+        for owner_id, kind in told:
+            self._tell_identifier_owner(owner_id, kind)
         return out
 
     def list_pupils(self, actor: dict, uai: str, class_name: str | None = None, grade: str | None = None,
@@ -1101,6 +1162,8 @@ class Operations:
                 status="anonymized", anonymized_at=self.now, updated_at=self.now, class_name=None,
                 organisation_name=None, pupil_key=f"anonymized:{u['id']}", **fields))
             store.revoke_families(c, u["id"], self.now, "anonymized")
+            self._deny([r[0] for r in c.execute(select(refresh_families.c.id)
+                                                .where(refresh_families.c.user_id == u["id"]))])
             c.execute(one_time_tokens.delete().where(one_time_tokens.c.user_id == u["id"]))
             c.execute(pupil_codes.delete().where(pupil_codes.c.user_id == u["id"]))
             c.execute(refresh_families.delete().where(refresh_families.c.user_id == u["id"]))
@@ -1131,7 +1194,7 @@ class Operations:
         return {"secret": secret, "provisioning_uri": totp.provisioning_uri(secret, u["email"] or u["id"])}
 
 
-_REGISTER_PER_IP = throttle.Limit(300, dt.timedelta(hours=1))
+_NO_USER = "00000000-0000-0000-0000-000000000000"   # matches no account
 IMPORT_REPORT_RETENTION = dt.timedelta(days=30)
 
 

@@ -141,6 +141,10 @@ class IdentityService(PlatformService):
         return self._ops().refresh(refresh_token, client=client)
 
     @rpc
+    def session_active(self, session_id):
+        return self._ops().session_active(session_id)
+
+    @rpc
     def logout(self, refresh_token=None, actor=None, all_sessions=False):
         return self._ops().logout(refresh_token=refresh_token, actor=actor, all_sessions=all_sessions)
 

@@ -109,6 +109,16 @@ def find_by_login(conn, kind: str, value: str) -> dict | None:
     return row_dict(conn.execute(select(users).where(col == value, users.c.status != "anonymized")).first())
 
 
+def identifier_owner(conn, kind: str, value: str, except_id: str | None = None) -> str | None:
+    """The id of the account (other than ``except_id``) whose e-mail or phone is ``value``."""
+    col = users.c.email if kind == "email" else users.c.phone
+    stmt = select(users.c.id).where(col == value)
+    if except_id:
+        stmt = stmt.where(users.c.id != except_id)
+    row = conn.execute(stmt.limit(1)).first()
+    return row[0] if row else None
+
+
 def email_taken(conn, email: str, except_id: str | None = None) -> bool:
     stmt = select(users.c.id).where(users.c.email == email)
     if except_id:
@@ -189,10 +199,12 @@ def save_lock(conn, key: str, failed_count: int, locked_until, now) -> None:
 
 # -- refresh tokens -----------------------------------------------------------------
 
-def revoke_families(conn, user_id: str, now: dt.datetime, reason: str) -> int:
-    return conn.execute(update(refresh_families).where(refresh_families.c.user_id == user_id,
-                                                       refresh_families.c.revoked_at.is_(None))
-                        .values(revoked_at=now, revoked_reason=reason)).rowcount
+def revoke_families(conn, user_id: str, now: dt.datetime, reason: str) -> list[str]:
+    """Close every open session of a user; returns their ids (to be denied at the gateway)."""
+    return [r[0] for r in conn.execute(update(refresh_families).where(refresh_families.c.user_id == user_id,
+                                                                      refresh_families.c.revoked_at.is_(None))
+                                       .values(revoked_at=now, revoked_reason=reason)
+                                       .returning(refresh_families.c.id))]
 
 
 def find_refresh(conn, token_hash: str):

@@ -48,8 +48,13 @@ def build_claims(user: dict, school: dict | None = None) -> dict:
 
 
 def issue_access_token(claims: dict, private_pem: str, kid: str, now: dt.datetime,
-                       ttl: dt.timedelta = ACCESS_TTL, issuer: str = ISSUER, audience: str = AUDIENCE) -> str:
+                       ttl: dt.timedelta = ACCESS_TTL, issuer: str = ISSUER, audience: str = AUDIENCE,
+                       session_id: str | None = None) -> str:
+    """``session_id`` (claim ``sid``): the refresh family the token belongs to; the gateway refuses
+    the token as soon as that session is closed (see ``identity.sessions``)."""
     payload = {k: claims.get(k) for k in CLAIM_NAMES}
+    if session_id:
+        payload["sid"] = session_id
     iat = int(now.timestamp())
     payload.update({"iss": issuer, "aud": audience, "typ": "access", "iat": iat,
                     "exp": int((now + ttl).timestamp()), "jti": str(uuid.uuid4())})

@@ -51,12 +51,14 @@ class Limit:
     window: dt.timedelta
 
 
-# Defaults; the service can override them from its config.
-LOGIN_PER_IP = Limit(30, dt.timedelta(minutes=5))
+# Defaults; the service can override them from its config (IDENTITY_LIMIT_<NAME>="<count>/<seconds>").
+# Per account first; per client address only as a backstop high enough for a school or a family behind
+# one address (a class of 35 pupils activating together, with their typos, passes).
 LOGIN_PER_ACCOUNT = Limit(60, dt.timedelta(minutes=15))
+LOGIN_FAILURES_PER_IP = Limit(1000, dt.timedelta(minutes=15))  # failed logins only
 RESET_PER_ACCOUNT = Limit(3, dt.timedelta(hours=1))
-RESET_PER_IP = Limit(20, dt.timedelta(hours=1))
-PUPIL_ACTIVATE_PER_IP = Limit(50, dt.timedelta(minutes=15))   # failed codes only
+RESET_PER_IP = Limit(300, dt.timedelta(hours=1))
+PUPIL_ACTIVATE_PER_IP = Limit(300, dt.timedelta(minutes=15))   # failed codes only
 
 
 @dataclass(frozen=True)

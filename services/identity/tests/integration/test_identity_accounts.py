@@ -142,13 +142,14 @@ def test_per_ip_failure_limit(identity, monkeypatch):
     assert rpc.login(identifier=email, password=PASSWORD, client={"ip": "198.51.100.7"})
 
 
-def test_refresh_rotation_and_reuse_detection(identity):
+def test_refresh_rotation_and_reuse_detection(identity, clock):
     rpc, _ = identity
     email, uid = make_active_employer(rpc)
     s1 = rpc.login(identifier=email, password=PASSWORD)
     s2 = rpc.refresh(s1["refresh_token"])
     assert s2["refresh_token"] != s1["refresh_token"] and s2["user"]["id"] == uid
     s3 = rpc.refresh(s2["refresh_token"])
+    clock.set_offset(11)                            # past the grace window of a second use
     with pytest.raises(Unauthorized) as e:
         rpc.refresh(s2["refresh_token"])            # replayed: the family is revoked
     assert e.value.code == "refresh_reused"
@@ -164,6 +165,33 @@ def test_refresh_rotation_and_reuse_detection(identity):
         rpc.refresh(a["refresh_token"])
     assert rpc.refresh(b["refresh_token"])
     assert rpc.logout(actor={"user_id": uid, "role": "employer"}, all_sessions=True)["revoked_sessions"] >= 1
+
+
+def test_two_tabs_refreshing_at_once_get_the_same_pair(identity, amqp_uri, clock):
+    """Two uses of one refresh token at the same moment: both get the same new pair and the session
+    lives on; a use after the grace window is still a reuse that closes the session."""
+    import eventlet
+    from common.rpc import cluster_rpc
+    rpc, _ = identity
+    email, _ = make_active_employer(rpc)
+    s1 = rpc.login(identifier=email, password=PASSWORD)
+
+    def refresh_in_a_tab():
+        with cluster_rpc(amqp_uri, timeout=30) as tab:
+            return tab.identity.refresh(s1["refresh_token"])
+
+    first, second = [t.wait() for t in [eventlet.spawn(refresh_in_a_tab), eventlet.spawn(refresh_in_a_tab)]]
+    assert first["refresh_token"] == second["refresh_token"] and first["access_token"] == second["access_token"]
+    clock.set_offset(5)
+    assert rpc.refresh(s1["refresh_token"])["refresh_token"] == first["refresh_token"]   # a retried request
+    s3 = rpc.refresh(first["refresh_token"])                                                # the session lives on
+    assert s3["refresh_token"] != first["refresh_token"]
+    clock.set_offset(20)
+    with pytest.raises(Unauthorized) as e:
+        rpc.refresh(first["refresh_token"])
+    assert e.value.code == "refresh_reused"
+    with pytest.raises(Unauthorized):
+        rpc.refresh(s3["refresh_token"])
 
 
 def test_password_reset_revokes_sessions(identity, clock):

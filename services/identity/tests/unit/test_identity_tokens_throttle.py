@@ -131,6 +131,22 @@ def test_refresh_rotation_and_reuse_detection():
     assert refresh.refresh_decision(None, fam, NOW) == refresh.UNKNOWN
 
 
+def test_a_second_use_within_the_grace_window_gets_the_same_pair():
+    first = refresh.new_refresh(NOW)
+    fam = {"revoked_at": None, "started_at": NOW}
+    answer = {"access_token": "a", "refresh_token": "r2", "user": {"id": "u"}}
+    sealed = refresh.seal_successor(first.raw, answer)
+    assert "r2" not in sealed and first.token_hash not in sealed
+    used = {"used_at": NOW, "revoked_at": None, "expires_at": first.expires_at, "successor": sealed}
+    assert refresh.refresh_decision(used, fam, NOW + dt.timedelta(seconds=9)) == refresh.GRACE
+    assert refresh.refresh_decision(used, fam, NOW + refresh.REUSE_GRACE) == refresh.REUSE
+    assert refresh.refresh_decision({**used, "successor": None}, fam, NOW) == refresh.REUSE
+    assert refresh.refresh_decision(used, {**fam, "revoked_at": NOW}, NOW) == refresh.REVOKED
+    assert refresh.open_successor(first.raw, sealed) == answer
+    assert refresh.open_successor(refresh.new_refresh(NOW).raw, sealed) is None   # only the token's holder
+    assert refresh.open_successor(first.raw, "garbage") is None
+
+
 def test_refresh_family_has_an_absolute_lifetime():
     started = NOW - refresh.FAMILY_MAX_AGE + dt.timedelta(days=1)
     r = refresh.new_refresh(NOW, family_id="f", family_started_at=started)

@@ -64,6 +64,13 @@ MESSAGES: dict[str, MessageSpec] = {m.template: m for m in [
        page="/activation?token={token}", description="Activate your account (single-use link, 7 days)."),
     _m("password_reset", "user", (EMAIL,), CATEGORY_ACCOUNT, essential=True, security=True,
        page="/mot-de-passe/nouveau?token={token}", description="Reset your password (single-use link, 1 hour)."),
+    _m("password_reset_no_account", "user", (SMS, EMAIL), CATEGORY_ACCOUNT, essential=True, security=True,
+       sms_or_email=True, page="/mot-de-passe/oubli",
+       description="A password reset was asked for this address or number, which no active account uses."),
+    _m("identifier_in_use", "user", (SMS, EMAIL), CATEGORY_ACCOUNT, essential=True, security=True,
+       sms_or_email=True, page="/connexion",
+       description="Someone gave your e-mail address or mobile number to register or activate another account; "
+                   "it was not recorded there."),
     _m("colleague_invitation", "school_staff", (EMAIL,), CATEGORY_ACCOUNT, essential=True, security=True,
        page="/invitation?token={token}", description="A head of school invites a colleague to join."),
     _m("welcome", "user", (IN_APP,), CATEGORY_ACCOUNT, page="/",
@@ -148,7 +155,8 @@ MESSAGES: dict[str, MessageSpec] = {m.template: m for m in [
 
 # Messages that only exist through the direct ``send_message`` RPC, because
 # they carry a secret (a token, a code) that must never travel in an event.
-DIRECT_ONLY = frozenset({"account_activation", "password_reset", "colleague_invitation", "signature_code", "legal_rep_sign_link",
+DIRECT_ONLY = frozenset({"account_activation", "password_reset", "password_reset_no_account", "identifier_in_use",
+                         "colleague_invitation", "signature_code", "legal_rep_sign_link",
                          "transfer_link", "anonymisation_notice"})
 
 

@@ -142,6 +142,6 @@ def test_recipient_keys():
 
 def test_security_messages_are_essential_and_direct():
     security = {t for t, s in MESSAGES.items() if s.security}
-    assert {"account_activation", "password_reset", "signature_code", "colleague_invitation",
-            "transfer_link", "legal_rep_sign_link"} == security
+    assert {"account_activation", "password_reset", "password_reset_no_account", "identifier_in_use",
+            "signature_code", "colleague_invitation", "transfer_link", "legal_rep_sign_link"} == security
     assert security <= DIRECT_ONLY
