@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from common import settings
 from common.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
+from common.holidays import zone_of_academie
 
 from .domain import clocks as C
 from .domain import conflicts, export, stats, visibility
@@ -296,7 +297,7 @@ class Core:
                 if row.idempotency_key == key:
                     return dict(self._view(s, row, actor), created=False)
             check_eligibility(snap, pupil, existing, chosen)
-            cleaned = validate_form(form, pupil.grade, snap, self.now)
+            cleaned = validate_form(form, pupil.grade, snap, self.now, zone_of_academie(actor.get("academie")))
             profile = self._profile(actor)
             app_id = str(uuid.uuid4())
             clocks = C.clocks_for(S.SUBMITTED, submitted_at=self.now)

@@ -544,8 +544,8 @@ def test_per_role_visibility(cluster, rpc):
         rpc.list_applications(actor=e1, filters={"tab": "nope"})
 
 
-def test_export_has_one_filled_column_per_state_date(rpc, offer, emp):
-    p = pupil()
+def test_export_has_one_filled_column_per_state_date(cluster, rpc, offer, emp):
+    p = suite_pupils(cluster, 1, class_name="3e B", activate=False)[0]["actor"]
     a = submit(rpc, p, offer)
     rpc.read(actor=emp, application_id=a["id"])
     rpc.accept(actor=emp, application_id=a["id"])
@@ -561,6 +561,7 @@ def test_export_has_one_filled_column_per_state_date(rpc, offer, emp):
     for col in ("Date de refus", "Date d'annulation par l'entreprise", "Date d'expiration", "Date de transfert"):
         assert r[col] == "", col
     assert r["Statut"] == "annulée par l'élève"
+    assert r["Classe"] == "3e B" and r["Niveau"] == "3e"  # the pupil's class, not their grade (issue 13 item 6)
     with pytest.raises(Forbidden):
         rpc.export_csv(actor=p)
 
