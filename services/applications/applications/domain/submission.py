@@ -109,6 +109,7 @@ class ExistingApplication:
     offer_id: str
     state: str
     weeks: tuple[str, ...] = field(default_factory=tuple)
+    reapply_invited: bool = False  # rejected, and the employer invited the pupil to apply again
 
 
 def refusals(offer: OfferSnapshot, pupil: Pupil, existing: Iterable[ExistingApplication],
@@ -150,7 +151,7 @@ def refusals(offer: OfferSnapshot, pupil: Pupil, existing: Iterable[ExistingAppl
     if full:
         out.append(Refusal("no_seat_left", "Il n'y a plus de place disponible pour cette offre."))
     existing = list(existing)
-    if any(e.offer_id == offer.id for e in existing):
+    if any(e.offer_id == offer.id and not e.reapply_invited for e in existing):
         out.append(Refusal("already_applied", "Vous avez déjà candidaté à cette offre."))
     target_weeks = tuple(weeks) if weeks is not None else offer.weeks
     confirmed = [(e.id, e.weeks) for e in existing if e.state == "confirmed"]

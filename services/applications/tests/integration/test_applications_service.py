@@ -187,22 +187,47 @@ def test_read_accept_confirm_cancel_cycle(cluster, rpc, engine, offer, emp):
     assert acc_ev["accept_expires_at"] == acc_ev["expires_at"]
 
 
-def test_reject_needs_reason_and_accept_again_needs_seat(cluster, rpc, emp):
-    o = suite_offer(cluster, emp["user_id"], seats=1)
-    a = submit(rpc, pupil(), o)
+def test_a_rejection_is_final_and_the_employer_may_invite_to_apply_again(cluster, rpc, engine, emp):
+    """Issue 13 item 7: once rejected (the pupil is told at once), never accepted again, alone or in bulk;
+    the employer may invite the pupil to apply again, and the pupil then submits a new application."""
+    o = suite_offer(cluster, emp["user_id"], seats=3)
+    p = pupil()
+    a = submit(rpc, p, o)
     with pytest.raises(ValidationError) as e:
         rpc.reject(actor=emp, application_id=a["id"])
     assert "reason" in e.value.errors
     assert rpc.reject(actor=emp, application_id=a["id"], reason="Trop de demandes")["state"] == "rejected"
-    # the only seat goes to someone else
-    b = submit(rpc, pupil(), o)
-    rpc.accept(actor=emp, application_id=b["id"])
-    rpc.confirm(actor=pupil_of(b), application_id=b["id"])
-    with pytest.raises(Conflict) as e:
+    assert len(events(engine, "application.rejected")) == 1
+    with pytest.raises(Conflict) as e:  # seats are left: still final
         rpc.accept(actor=emp, application_id=a["id"])
-    assert e.value.code == "no_seat_left"
-    rpc.cancel(actor=emp, application_id=b["id"], reason="Erreur")
-    assert rpc.accept(actor=emp, application_id=a["id"])["state"] == "accepted_by_employer"
+    assert e.value.code == "rejection_final"
+    other = submit(rpc, pupil(), o)
+    with pytest.raises(Conflict) as e:
+        rpc.bulk(actor=emp, action="accept", application_ids=[other["id"], a["id"]])
+    assert list(e.value.errors) == [a["id"]]
+    assert rpc.get_application(application_id=other["id"], actor=emp)["state"] == "submitted"  # all or nothing
+    seen = rpc.get_application(application_id=a["id"], actor=emp)
+    assert seen["state"] == "rejected" and seen["allowed_actions"] == ["invite_to_reapply"]
+    # not before the invitation: one application per pupil and offer
+    with pytest.raises(Conflict) as e:
+        submit(rpc, p, o)
+    assert e.value.code == "already_applied"
+    invited = rpc.invite_to_reapply(actor=emp, application_id=a["id"])
+    assert invited["state"] == "rejected" and invited["reapply_invited_at"]
+    assert invited["history"][-1]["action"] == "invite_to_reapply"
+    assert rpc.invite_to_reapply(actor=emp, application_id=a["id"])["reapply_invited_at"] == \
+        invited["reapply_invited_at"]  # idempotent
+    [ev] = events(engine, "application.reapply_invited")
+    assert ev["data"]["application_id"] == a["id"] and ev["data"]["pupil_id"] == p["user_id"]
+    with pytest.raises(Forbidden):
+        rpc.invite_to_reapply(actor=p, application_id=a["id"])
+    again = submit(rpc, p, o)
+    assert again["created"] is True and again["id"] != a["id"] and again["state"] == "submitted"
+    assert rpc.accept(actor=emp, application_id=again["id"])["state"] == "accepted_by_employer"
+    assert rpc.get_application(application_id=a["id"], actor=emp)["state"] == "rejected"
+    with pytest.raises(Conflict) as e:  # the invitation is used: one live application again
+        submit(rpc, p, o)
+    assert e.value.code == "already_applied"
 
 
 def test_pupil_cancel_restore_once_nudge_once(rpc, engine, offer, emp):
@@ -246,6 +271,9 @@ def test_confirm_cancels_other_pending_college(cluster, rpc, engine, emp):
     assert states == ["confirmed", "cancelled_after_other_confirmed", "cancelled_after_other_confirmed"]
     cancelled = events(engine, "application.cancelled")
     assert {e["data"]["state"] for e in cancelled} == {"cancelled_after_other_confirmed"}
+    # each names the confirmed application and its employer (notifications: one message to that employer)
+    assert {(e["data"]["confirmed_application_id"], e["data"]["confirmed_employer_id"]) for e in cancelled} == \
+        {(apps[0]["id"], emp["user_id"])}
     # and a new application is refused
     with pytest.raises(Conflict) as e:
         submit(rpc, p, suite_offer(cluster, emp["user_id"]))
@@ -372,12 +400,16 @@ def test_bulk_is_all_or_nothing(cluster, rpc, engine, emp):
     assert events(engine, "application.accepted") == []
     rpc.reject(actor=emp, application_id=apps[2]["id"], reason="Non")
     with pytest.raises(ValidationError):
-        rpc.bulk(actor=emp, action="reject", application_ids=[a["id"] for a in apps[:2]])
-    out = rpc.bulk(actor=emp, action="reject", application_ids=[a["id"] for a in apps[:2]], reason="Complet")
-    assert out["count"] == 2 and {i["state"] for i in out["items"]} == {"rejected"}
-    out = rpc.bulk(actor=emp, action="accept", application_ids=[a["id"] for a in apps])
+        rpc.bulk(actor=emp, action="reject", application_ids=[a["id"] for a in apps[:1]])
+    out = rpc.bulk(actor=emp, action="reject", application_ids=[a["id"] for a in apps[:1]], reason="Complet")
+    assert out["count"] == 1 and {i["state"] for i in out["items"]} == {"rejected"}
+    # a rejection is final, in bulk too (issue 13 item 7): the whole batch is refused
+    with pytest.raises(Conflict) as e:
+        rpc.bulk(actor=emp, action="accept", application_ids=[a["id"] for a in apps])
+    assert sorted(e.value.errors) == sorted([apps[0]["id"], apps[2]["id"]])
+    out = rpc.bulk(actor=emp, action="accept", application_ids=[apps[1]["id"]])
     assert {i["state"] for i in out["items"]} == {"accepted_by_employer"}
-    assert len(events(engine, "application.accepted")) == 3
+    assert len(events(engine, "application.accepted")) == 1
 
 
 # -- time rules ----------------------------------------------------------------------------------
