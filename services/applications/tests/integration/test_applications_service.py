@@ -74,6 +74,41 @@ def test_submit_records_history_and_event(cluster, rpc, engine, emp, offer):
     assert full["legal_representative"]["email"] == "marie@example.fr" and full["address"]
 
 
+def _weeks_with_holidays(zone: str) -> tuple[str, str, str]:
+    """(school year, a coming week of holidays in ``zone`` but not everywhere, a coming week of school everywhere)."""
+    import datetime as dt
+
+    from common.clock import PROCESS_CLOCK, paris_date
+    from offers.domain import calendar as cal
+
+    today = paris_date(PROCESS_CLOCK.now())
+    for year in cal.offerable_school_years(today):
+        coming = [w for w in cal.college_weeks(year) if cal.week_monday(w) > today + dt.timedelta(days=7)]
+        holiday = [w for w in coming if zone in (cal.known_holiday_zones(w) or ())]
+        school = [w for w in coming if cal.known_holiday_zones(w) == ()]
+        if holiday and school:
+            return year, holiday[0], school[0]
+    raise AssertionError("no coming holiday week")
+
+
+def test_a_pupil_cannot_pick_a_holiday_week_of_their_school_zone(cluster, rpc, emp):
+    """Issue 13 item 11, with the real offers service: the offer's ``holiday_weeks`` (official calendar) and the
+    pupil's académie (zone C for Paris, code 01; zone A for Lyon, code 10)."""
+    year, holiday, school = _weeks_with_holidays("C")
+    o = suite_offer(cluster, emp["user_id"], school_year=year, weeks=sorted([holiday, school]))
+    assert "C" in o["holiday_weeks"][holiday] and school not in o["holiday_weeks"]
+    paris = pupil(academie="01")
+    with pytest.raises(ValidationError) as e:
+        submit(rpc, paris, o, week=holiday)
+    assert e.value.errors["week"] == ["Cette semaine tombe pendant les vacances scolaires de votre établissement "
+                                      "(zone C) : choisissez une autre semaine."]
+    assert submit(rpc, paris, o, week=school)["weeks"] == [school]
+    if "A" not in o["holiday_weeks"][holiday]:  # a pupil of another zone may take that week
+        assert submit(rpc, pupil(academie="10"), o, week=holiday)["weeks"] == [holiday]
+    # Corse has no A/B/C zone: not checked
+    assert submit(rpc, pupil(academie="Corse"), o, week=holiday)["weeks"] == [holiday]
+
+
 def test_submission_is_idempotent(rpc, engine, offer):
     p = pupil()
     first = submit(rpc, p, offer, idempotency_key="k-1")
