@@ -153,6 +153,8 @@ def test_bulk_export_and_stats(api, suite, world):
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 2 and all(row["Date d'acceptation"] and row["Date d'envoi"] for row in rows)
     assert all(row["Date de refus"] == "" and row["Date d'annulation par l'élève"] == "" for row in rows)
+    # the class the school recorded (suite_pupils: « 3A »), and the grade in its own column (issue 13 item 6)
+    assert {(row["Classe"], row["Niveau"]) for row in rows} == {("3A", "3e")}
     stats = api.get("/api/v1/stats/applications", **auth(emp))
     assert stats.status_code == 200, stats.text
     assert stats.json()["by_category"]["rep_plus"]["by_state"]["accepted_by_employer"] >= 2
@@ -182,3 +184,29 @@ def test_school_staff_sees_its_pupils_by_class(api, suite, world):
     stats = api.get("/api/v1/stats/applications", **staff).json()
     assert stats["scope"] == {"school_uai": "0131884C"} and stats["total"]["total"] >= 1
     assert api.get("/api/v1/applications/classes", **auth(world["emp"])).status_code == 403
+
+
+def test_a_rejection_is_final_and_the_pupil_may_be_invited_to_apply_again(api, suite, world):
+    """Issue 13 item 7 through the gateway: after a rejection, accept (alone or in bulk) answers 409
+    rejection_final; the employer invites the pupil, who applies again with a new application."""
+    emp = world["emp"]
+    with suite.rpc() as rpc:
+        offer = suite_offer(rpc, emp["user_id"], seats=3)
+        [pupil] = suite_pupils(rpc, 1)
+    app = apply(api, pupil, offer).json()
+    r = api.post(f"/api/v1/applications/{app['id']}/reject", json={"reason": "Trop de demandes"}, **auth(emp))
+    assert r.status_code == 200 and r.json()["allowed_actions"] == ["invite_to_reapply"], r.text
+    r = api.post(f"/api/v1/applications/{app['id']}/accept", json={}, **auth(emp))
+    assert r.status_code == 409 and r.json()["code"] == "rejection_final", r.text
+    assert "définitif" in r.json()["detail"]
+    r = api.post("/api/v1/applications/bulk", json={"action": "accept", "application_ids": [app["id"]]}, **auth(emp))
+    assert r.status_code == 409, r.text
+    assert apply(api, pupil, offer).json()["code"] == "already_applied"
+    r = api.post(f"/api/v1/applications/{app['id']}/invite_to_reapply", **auth(pupil))
+    assert r.status_code == 403
+    r = api.post(f"/api/v1/applications/{app['id']}/invite_to_reapply", **auth(emp))
+    assert r.status_code == 200 and r.json()["state"] == "rejected" and r.json()["reapply_invited_at"], r.text
+    again = apply(api, pupil, offer)
+    assert again.status_code == 201 and again.json()["id"] != app["id"], again.text
+    r = api.post(f"/api/v1/applications/{again.json()['id']}/accept", json={}, **auth(emp))
+    assert r.status_code == 200 and r.json()["state"] == "accepted_by_employer", r.text

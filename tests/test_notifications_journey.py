@@ -329,3 +329,73 @@ def test_a_full_offer_tells_its_owner(suite, mail, world):
     full = found[0]
     assert full.subject == "Votre offre « Boulanger pâtissier » est complète"
     assert "n'apparaît plus dans la recherche" in full.text
+
+
+def _handled_by_notifications(suite, event_type: str, application_id: str, timeout: float = 40.0) -> str:
+    """The id of the applications event ``event_type`` about ``application_id``, once the notifications service
+    has handled it (its inbox mark: the positive signal that whatever it causes has been decided)."""
+    from sqlalchemy import text
+
+    from common.db import make_engine
+
+    apps_db = make_engine(suite.env["APPLICATIONS_DATABASE_URL"], pool_size=1)
+    notif_db = make_engine(suite.env["NOTIFICATIONS_DATABASE_URL"], pool_size=1)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            with apps_db.connect() as c:
+                event_id = c.execute(text("SELECT event_id FROM outbox WHERE type = :t "
+                                          "AND envelope->'data'->>'application_id' = :a"),
+                                     {"t": event_type, "a": application_id}).scalar()
+            if event_id:
+                with notif_db.connect() as c:
+                    if c.execute(text("SELECT 1 FROM inbox WHERE event_id = :e"), {"e": event_id}).first():
+                        return event_id
+            if time.monotonic() > deadline:
+                raise AssertionError(f"notifications did not handle {event_type} of {application_id} in {timeout}s")
+            time.sleep(0.2)
+    finally:
+        apps_db.dispose()
+        notif_db.dispose()
+
+
+def test_confirming_tells_the_employer_once_with_the_right_message(api, suite, mail, world):
+    """Issue 13 item 8: a pupil who applied to two offers of one employer (and one of another) confirms one:
+    that employer gets « X a confirmé son stage » only, not also « X a choisi un autre stage » for the
+    other; the other employer gets « a choisi un autre stage »."""
+    emp = world["emp"]
+    with suite.rpc() as rpc:
+        other = _account(rpc, mail, "employer", "Lucie", "Moreau", f"employer.{uuid.uuid4().hex[:12]}@example.com",
+                         function="Gérante", phone="06" + "".join(str(uuid.uuid4().int)[:8]))
+        mine = [suite_offer(rpc, emp["user_id"], seats=3) for _ in range(2)]
+        theirs = suite_offer(rpc, other["user_id"], seats=3)
+        [pupil] = suite_pupils(rpc, 1)
+    apps = []
+    for offer in (*mine, theirs):
+        r = api.post(f"/api/v1/offers/{offer['id']}/applications", json=application_form(offer["offer_weeks"][0]),
+                     **auth(pupil))
+        assert r.status_code == 201, r.text
+        apps.append(r.json()["id"])
+    r = api.post(f"/api/v1/applications/{apps[0]}/accept", json={}, **auth(emp))
+    assert r.status_code == 200, r.text
+    r = api.post(f"/api/v1/applications/{apps[0]}/confirm", **auth(pupil))
+    assert r.status_code == 200 and r.json()["state"] == "confirmed", r.text
+
+    def about(address, app_id, words):
+        return [m for m in mail.to(address) if words in m.subject and f"/entreprise/candidatures/{app_id}" in m.text]
+
+    # the other employer: told the pupil chose another internship
+    _wait_state(lambda: len(about(other["email"], apps[2], "a choisi un autre stage")), 1)
+    assert len(about(other["email"], apps[2], "a choisi un autre stage")) == 1
+    # this employer: the confirmation, once
+    _wait_state(lambda: len(about(emp["email"], apps[0], "a confirmé son stage")), 1)
+    assert len(about(emp["email"], apps[0], "a confirmé son stage")) == 1
+    # once notifications has handled the cancellation of the pupil's other application to this employer
+    # (positive signal), nothing was planned for it: no « a choisi un autre stage », no intent at all
+    event_id = _handled_by_notifications(suite, "application.cancelled", apps[1])
+    with suite.rpc() as rpc:
+        sent = rpc.notifications.list_messages(actor=ADMIN, status=None, event_id=event_id, page_size=200)
+    assert sent["items"] == []
+    assert about(emp["email"], apps[1], "a choisi un autre stage") == []
+    assert [m.subject for m in mail.to(emp["email"]) if "a choisi un autre stage" in m.subject
+            and any(f"/entreprise/candidatures/{a}" in m.text for a in apps)] == []

@@ -11,7 +11,7 @@ STATES = ["submitted", "read_by_employer", "transferred", "accepted_by_employer"
           "cancelled_by_employer", "cancelled_by_pupil", "cancelled_after_other_confirmed", "restored", "expired",
           "expired_by_pupil"]
 TABS = ["received", "accepted", "confirmed", "rejected", "expired", "cancelled"]
-ACTIONS = ["read", "transfer", "accept", "reject", "cancel", "confirm", "restore", "nudge"]
+ACTIONS = ["read", "transfer", "accept", "reject", "cancel", "confirm", "restore", "nudge", "invite_to_reapply"]
 NULLABLE_TEXT = {"type": ["string", "null"]}
 DT = {"type": ["string", "null"], "format": "date-time"}
 
@@ -43,7 +43,7 @@ APPLICATION = obj({
     "legal_representative": {"type": ["object", "null"]}, "contact_hidden": {"type": "boolean"},
     "state": {"type": "string", "enum": STATES}, "state_label": {"type": "string"},
     "tab": {"type": "string", "enum": TABS}, "submitted_at": DT, "accepted_at": DT, "transferred_at": DT,
-    "restored_at": DT, "nudged_at": DT, "updated_at": DT, "deadline_at": DT,
+    "restored_at": DT, "nudged_at": DT, "reapply_invited_at": DT, "updated_at": DT, "deadline_at": DT,
     "restore_count": {"type": "integer"},
     "allowed_actions": array({"type": "string", "enum": ACTIONS}),
     "history": array(HISTORY_ITEM),
@@ -163,6 +163,9 @@ _action_route("restore", "Restaurer une candidature annulée (une fois)", ["pupi
               lambda s, r, b: s.restore(actor=r.actor, application_id=r.path["application_id"]))
 _action_route("nudge", "Relancer l'entreprise (une fois)", ["pupil"], None,
               lambda s, r, b: s.nudge(actor=r.actor, application_id=r.path["application_id"]))
+_action_route("invite_to_reapply", "Inviter l'élève à candidater de nouveau (candidature refusée : le refus reste "
+              "définitif)", ["employer"], None,
+              lambda s, r, b: s.invite_to_reapply(actor=r.actor, application_id=r.path["application_id"]))
 
 
 BULK = obj({"action": {"type": "string", "enum": ["read", "accept", "reject"]},

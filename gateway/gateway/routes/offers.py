@@ -70,6 +70,10 @@ OFFER = obj({
     "hours": {"type": ["object", "null"]}, "hours_by_day": {"type": ["object", "null"]}, "lunch_break": NTEXT,
     "reserved_rep": {"type": "boolean"}, "reserved_qpv": {"type": "boolean"}, "linked_offer_id": NTEXT,
     "can_apply": {"type": "boolean"}, "published_at": DT, "created_at": DT, "updated_at": DT,
+    "holiday_weeks": {"type": "object", "additionalProperties": array({"type": "string", "enum": ["A", "B", "C"]}),
+                      "description": "Semaines de l'offre qui tombent pendant les vacances scolaires d'une ou "
+                                     "plusieurs zones : {semaine: [zones]}. Un élève ne peut pas choisir une "
+                                     "semaine de vacances de la zone de son établissement."},
 }, ["id", "state"], additional=True)
 OFFERS = obj({"offers": array(OFFER)}, ["offers"])
 RESULT = obj({
@@ -99,7 +103,12 @@ PAGE_OF_OFFERS = obj({"items": array(OFFER), "page": {"type": "integer"}, "per_p
 SECTORS = array(obj({"id": SECTOR, "name": TEXT}, ["id", "name"]))
 CALENDAR = obj({"school_year": TEXT, "college": {"type": "object"}, "seconde": {"type": "object"},
                 "overridden": {"type": "boolean"}}, ["school_year", "college", "seconde"], additional=True)
-CALENDAR_BODY = obj({"college_start": DATE, "college_end": DATE, "seconde_week1_start": DATE})
+HOLIDAY_WEEKS = {"type": ["object", "null"], "properties": {z: array(ISO_WEEK) for z in ("A", "B", "C")},
+                 "additionalProperties": False,
+                 "description": "Semaines de vacances scolaires par zone, à la place du calendrier officiel "
+                                "pour cette année scolaire (null : calendrier officiel)."}
+CALENDAR_BODY = obj({"college_start": DATE, "college_end": DATE, "seconde_week1_start": DATE,
+                     "holiday_weeks": HOLIDAY_WEEKS})
 DUPLICATE_BODY = obj({"school_year": {"type": "string"}, "keep_place": {"type": "boolean"}})
 
 PARTNER_BODY = obj({

@@ -9,6 +9,7 @@ never deadlock.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -21,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from common import settings
 from common.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
+from common.holidays import zone_of_academie
 
 from .domain import clocks as C
 from .domain import conflicts, export, stats, visibility
@@ -54,8 +56,8 @@ DATE_FIELDS = ("submitted_at", "accepted_at", "transferred_at", "restored_at", "
 PUBLIC_FIELDS = ("id", "offer_id", "offer_title", "pupil_id", "employer_id", "school_uai", "academie",
                  "school_category", "pupil_name", "grade", "school_name", "class_name", "weeks", "motivation",
                  "email", "phone", "address", "legal_representative", "state", "submitted_at", "accepted_at",
-                 "transferred_at", "restored_at", "restore_count", "nudged_at", "updated_at", "deadline_at",
-                 "deadline_action")
+                 "transferred_at", "restored_at", "restore_count", "nudged_at", "reapply_invited_at", "updated_at",
+                 "deadline_at", "deadline_action")
 
 
 def jsonable(value):
@@ -74,7 +76,8 @@ def facts_of(row) -> M.ApplicationFacts:
         id=m["id"], state=m["state"], pupil_id=m["pupil_id"], employer_id=m["employer_id"],
         submitted_at=m["submitted_at"], grade=m["grade"], weeks=tuple(m["weeks"] or ()), offer_id=m["offer_id"],
         school_uai=m["school_uai"], restored_at=m["restored_at"], accepted_at=m["accepted_at"],
-        transferred_at=m["transferred_at"], restore_count=m["restore_count"], nudged_at=m["nudged_at"])
+        transferred_at=m["transferred_at"], restore_count=m["restore_count"], nudged_at=m["nudged_at"],
+        reapply_invited_at=m["reapply_invited_at"])
 
 
 def as_dict(row) -> dict:
@@ -101,6 +104,11 @@ def event_data(app: dict, t: M.Transition, cols: dict) -> dict:
         data["accept_expires_at"] = data["expires_at"]
     if t.event_type == "application.cancelled":
         data["seat_released"] = t.releases_seat
+    if t.action == M.CANCEL_AFTER_OTHER_CONFIRMED:
+        # the confirmed application and its employer: notifications tell this employer nothing more when
+        # it is the one the pupil confirmed with (it gets « X a confirmé son stage », issue 13 item 8)
+        data["confirmed_application_id"] = t.details.get("confirmed_application_id")
+        data["confirmed_employer_id"] = t.details.get("confirmed_employer_id")
     return data
 
 
@@ -286,8 +294,10 @@ class Core:
             chosen = [form["week"]]
         with self.db.uow() as uow:
             s = uow.session
-            existing = [ExistingApplication(r.id, r.offer_id, r.state, tuple(r.weeks or ()))
-                        for r in s.execute(select(A.c.id, A.c.offer_id, A.c.state, A.c.weeks)
+            existing = [ExistingApplication(r.id, r.offer_id, r.state, tuple(r.weeks or ()),
+                                            r.reapply_invited_at is not None)
+                        for r in s.execute(select(A.c.id, A.c.offer_id, A.c.state, A.c.weeks,
+                                                  A.c.reapply_invited_at)
                                            .where(A.c.pupil_id == pupil.user_id).order_by(A.c.id)
                                            .with_for_update()).all()]
             same = [e for e in existing if e.offer_id == snap.id]
@@ -296,7 +306,7 @@ class Core:
                 if row.idempotency_key == key:
                     return dict(self._view(s, row, actor), created=False)
             check_eligibility(snap, pupil, existing, chosen)
-            cleaned = validate_form(form, pupil.grade, snap, self.now)
+            cleaned = validate_form(form, pupil.grade, snap, self.now, zone_of_academie(actor.get("academie")))
             profile = self._profile(actor)
             app_id = str(uuid.uuid4())
             clocks = C.clocks_for(S.SUBMITTED, submitted_at=self.now)
@@ -406,6 +416,8 @@ class Core:
             for other in (r for r in pupil_rows if r.id in others):
                 ct = M.decide(facts_of(other), M.CANCEL_AFTER_OTHER_CONFIRMED, system, self.now)
                 if ct is not None:
+                    ct = dataclasses.replace(ct, details={"confirmed_application_id": str(row.id),
+                                                          "confirmed_employer_id": str(row.employer_id)})
                     self._apply(uow, other, ct)
         return t, cols, notes
 

@@ -50,8 +50,12 @@ EVENTS = {
         "data_schema": _schema()},
     "application.cancelled": {
         "version": 1, "description": "Cancelled by the employer, by the pupil, or because the pupil confirmed "
-                                     "another internship (see state); seat_released tells whether it held a seat.",
-        "data_schema": _schema(seat_released={"type": "boolean"})},
+                                     "another internship (see state); seat_released tells whether it held a seat. "
+                                     "For cancelled_after_other_confirmed, confirmed_application_id and "
+                                     "confirmed_employer_id name the application the pupil confirmed and its "
+                                     "employer (the same employer is told once, by application.confirmed).",
+        "data_schema": _schema(seat_released={"type": "boolean"}, confirmed_application_id=_ID,
+                               confirmed_employer_id=_ID)},
     "application.restored": {
         "version": 1, "description": "The pupil restored a cancelled application (once); it waits for the "
                                      "employer's answer again.",
@@ -62,5 +66,10 @@ EVENTS = {
         "data_schema": _schema()},
     "application.nudged": {
         "version": 1, "description": "The pupil nudged the employer (once).",
+        "data_schema": _schema()},
+    "application.reapply_invited": {
+        "version": 1, "description": "The employer invited the pupil of a rejected application to apply again "
+                                     "to the offer (the rejection stays final; the pupil may submit a new "
+                                     "application).",
         "data_schema": _schema()},
 }

@@ -1,6 +1,6 @@
 """Tables of the applications service (its own database: no other service reads them)."""
 from sqlalchemy import (BigInteger, Boolean, Column, Computed, DateTime, ForeignKey, Index, Integer, String,
-                        Table, Text, UniqueConstraint)
+                        Table, Text)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from common.db import service_metadata
@@ -38,6 +38,8 @@ applications = Table(
     Column("transferred_at", TS),
     Column("restored_at", TS),
     Column("nudged_at", TS),
+    # the employer invited the pupil to apply again after a (final) rejection: a new application is allowed
+    Column("reapply_invited_at", TS),
     Column("restore_count", Integer, nullable=False, server_default="0"),
     Column("updated_at", TS, nullable=False),
     # the timer's columns (see domain/clocks.py)
@@ -51,8 +53,10 @@ applications = Table(
     # a seat still held by an application that is no longer confirmed (a release to retry): computed, so
     # that the index the timer's reconciliation reads depends on this flag only, not on the state
     Column("seat_release_due", Boolean, Computed("seat_held AND state <> 'confirmed'", persisted=True)),
-    UniqueConstraint("pupil_id", "offer_id", name="uq_applications_pupil_offer"),
 )
+# One live application per pupil and offer; a rejected one whose pupil was invited to apply again no longer counts.
+Index("uq_applications_pupil_offer", applications.c.pupil_id, applications.c.offer_id, unique=True,
+      postgresql_where=applications.c.reapply_invited_at.is_(None))
 # Only submissions that came with a key are indexed (ON CONFLICT infers this partial unique index).
 Index("uq_applications_pupil_idempotency_key", applications.c.pupil_id, applications.c.idempotency_key,
       unique=True, postgresql_where=applications.c.idempotency_key.isnot(None))

@@ -105,6 +105,10 @@ class ApplicationsService(PlatformService):
         return self._core().transition(actor, application_id, "nudge")
 
     @rpc
+    def invite_to_reapply(self, actor, application_id):
+        return self._core().transition(actor, application_id, "invite_to_reapply")
+
+    @rpc
     def bulk(self, actor, action, application_ids, reason=None, message=None):
         return self._core().bulk(actor, action, application_ids, reason=reason, message=message)
 

@@ -123,12 +123,14 @@ def suite_pupils(rpc, n: int, uai: str = REP_PLUS_COLLEGE, level: str = "3EME", 
 def future_college_weeks(n: int = 2, today=None) -> tuple[str, list[str]]:
     import datetime as dt
 
-    from common.clock import PROCESS_CLOCK
+    from common.clock import PROCESS_CLOCK, paris_date
     from offers.domain import calendar as cal
 
-    t = today or PROCESS_CLOCK.now().date()
+    t = today or paris_date(PROCESS_CLOCK.now())
     for year in cal.offerable_school_years(t):
-        weeks = [w for w in cal.college_weeks(year) if cal.week_monday(w) > t + dt.timedelta(days=60)]
+        # weeks of school in every zone, so that any test pupil may pick them
+        weeks = [w for w in cal.college_weeks(year) if cal.week_monday(w) > t + dt.timedelta(days=60)
+                 and cal.known_holiday_zones(w) == ()]
         if len(weeks) >= n:
             return year, weeks[:n]
     raise AssertionError("no open weeks")

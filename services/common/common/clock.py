@@ -1,5 +1,9 @@
 """Time is an input. Domain code takes ``now``; services get it from a Clock.
 
+The platform's day is the calendar date in Europe/Paris: ``paris_date(now)`` is the one
+function that turns an instant into that date (offers, applications, conventions and
+notifications all use it), and ``to_paris`` gives the local time shown to people.
+
 ``SystemClock`` reads the real time plus an optional offset, which a test
 suite may move through the ``set_clock_offset`` RPC when the service runs
 with ``STAGES_CLOCK_CONTROL=1`` (never in production).
@@ -7,8 +11,22 @@ with ``STAGES_CLOCK_CONTROL=1`` (never in production).
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 UTC = dt.timezone.utc
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def to_paris(at: dt.datetime) -> dt.datetime:
+    """``at`` (timezone-aware) as Europe/Paris local time."""
+    if at.tzinfo is None:
+        raise ValueError("a timezone-aware datetime is required")
+    return at.astimezone(PARIS)
+
+
+def paris_date(now: dt.datetime) -> dt.date:
+    """The platform's day: the Europe/Paris calendar date of the instant ``now`` (DST included)."""
+    return to_paris(now).date()
 
 
 def utcnow() -> dt.datetime:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import uuid
 
+from common.weeks import period_of_weeks
+
 from .domain.convention import Convention
-from .domain.weeks import period_of_weeks
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 

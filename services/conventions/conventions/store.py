@@ -5,10 +5,11 @@ import datetime as dt
 
 from sqlalchemy import insert, select, update
 
+from common.weeks import period_of_weeks
+
 from .domain import states as S
 from .domain.convention import ROLE_LABELS, SIGNATURE_ROLES, Convention, Signature, party_of
 from .domain.fields import OWNED
-from .domain.weeks import period_of_weeks
 from .models import conventions, signatures
 
 

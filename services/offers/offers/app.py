@@ -14,6 +14,7 @@ from sqlalchemy import and_, create_engine, delete, func, insert, select, text, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from common import settings
+from common.clock import paris_date
 from common.errors import Conflict, FieldErrors, Forbidden, NotFound, RateLimited, ValidationError
 
 from . import search_sql
@@ -42,11 +43,6 @@ _NAF_CACHE: dict = {}
 
 # -- helpers ------------------------------------------------------------------------
 
-def today_of(now: dt.datetime) -> dt.date:
-    """The platform's day: Europe/Paris calendar date (close enough with UTC+1/+2)."""
-    return (now + dt.timedelta(hours=1)).date()
-
-
 _OVERRIDES_CACHE: dict = {}
 OVERRIDES_TTL = 30.0  # seconds: an admin's change reaches every worker within this delay
 
@@ -59,8 +55,8 @@ def load_overrides(session, cached: bool = False) -> dict:
         return _OVERRIDES_CACHE["value"]
     out = {}
     for r in session.execute(select(calendar_overrides)).mappings():
-        out[r["school_year"]] = {k: r[k] for k in ("college_start", "college_end", "seconde_week1_start")
-                                 if r[k] is not None}
+        out[r["school_year"]] = {k: r[k] for k in ("college_start", "college_end", "seconde_week1_start",
+                                                   "holiday_weeks") if r[k] is not None}
     _OVERRIDES_CACHE.update(at=time.monotonic(), value=out)
     return out
 
@@ -240,7 +236,7 @@ def sectors_view() -> list[dict]:
 
 
 def calendar_view(session, school_year: str | None, now: dt.datetime) -> dict:
-    year = school_year or cal.school_year_of(today_of(now))
+    year = school_year or cal.school_year_of(paris_date(now))
     if cal.check_school_year(year):
         raise ValidationError(None, {"school_year": [cal.MSG_YEAR_FORMAT]})
     overrides = load_overrides(session)
@@ -261,6 +257,8 @@ def set_calendar_override(uow, actor, school_year: str, dates: dict, now) -> dic
         raise ValidationError(None, errs)
     values = {k: (dt.date.fromisoformat(v) if isinstance(v, str) else v) for k, v in (dates or {}).items()
               if k in ("college_start", "college_end", "seconde_week1_start")}
+    if "holiday_weeks" in (dates or {}):
+        values["holiday_weeks"] = cal.clean_holiday_weeks(dates["holiday_weeks"])
     stmt = pg_insert(calendar_overrides).values(school_year=school_year, updated_by=_actor(actor).get("user_id"),
                                                 updated_at=now, **values)
     stmt = stmt.on_conflict_do_update(index_elements=["school_year"],
@@ -332,7 +330,7 @@ def create_offer(uow, actor, data: dict, idempotency_key: str | None, now) -> di
             return offer_view(existing, "owner")
     steps = _steps_in(data) or ["place"]
     unknown = set(data) - set(od.ALL_FIELDS) - {"step"}
-    today = today_of(now)
+    today = paris_date(now)
     overrides = load_overrides(session)
     cols, errors = _apply_steps(session, {}, data, steps, today, overrides)
     for k in sorted(unknown):
@@ -371,7 +369,7 @@ def update_offer(uow, actor, offer_id, data: dict, now) -> dict:
     steps = _steps_in(data)
     if not steps:
         raise ValidationError(None, {"step": ["Indiquez l'étape modifiée (place, organisation ou planning)."]})
-    today = today_of(now)
+    today = paris_date(now)
     overrides = load_overrides(session)
     current = offer_dict(row)
     cols, errors = _apply_steps(session, current, data, steps, today, overrides)
@@ -420,7 +418,7 @@ def publish_offer(uow, actor, offer_id, now) -> dict:
     session = uow.session
     row = _load_owned(session, actor, offer_id)
     st.check_transition("publish", row["state"])
-    today = today_of(now)
+    today = paris_date(now)
     overrides = load_overrides(session)
     data = offer_dict(row)
     if row["state"] != st.DRAFT:
@@ -493,7 +491,7 @@ def duplicate_offer(uow, actor, offer_id, options: dict | None, idempotency_key,
     row = _load_owned(session, actor, offer_id, lock=False)
     if row["is_partner"]:
         raise Conflict("Une offre partenaire ne se duplique pas.", code="partner_offer")
-    today = today_of(now)
+    today = paris_date(now)
     year = options.get("school_year") or row["school_year"] or cal.school_year_of(today)
     allowed = cal.offerable_school_years(today)
     if cal.check_school_year(year) or year not in allowed:
@@ -524,7 +522,14 @@ def duplicate_offer(uow, actor, offer_id, options: dict | None, idempotency_key,
 # -- reading ---------------------------------------------------------------------------
 
 def get_offer_internal(session, offer_id) -> dict:
-    return offer_view(_load(session, offer_id), "internal")
+    return with_holidays(offer_view(_load(session, offer_id), "internal"), load_overrides(session, cached=True))
+
+
+def with_holidays(view: dict, overrides: dict) -> dict:
+    """Add ``holiday_weeks``: those of the offer's weeks that are school holidays in some zone
+    ({week: [zones]}); the applications service refuses a pupil's week that is a holiday in their zone."""
+    view["holiday_weeks"] = cal.holiday_weeks(view.get("offer_weeks"), overrides)
+    return view
 
 
 def view_offer(session, actor, offer_id, now) -> dict:
@@ -533,7 +538,7 @@ def view_offer(session, actor, offer_id, now) -> dict:
     row = _load(session, offer_id)
     a = _actor(actor)
     if _is_admin(a) or (a.get("user_id") and a.get("user_id") == row["owner_id"]):
-        return offer_view(row, "owner")
+        return with_holidays(offer_view(row, "owner"), load_overrides(session, cached=True))
     if row["state"] in (st.DRAFT, st.REMOVED):
         raise NotFound(MSG_NOT_FOUND, code="offer_not_found")
     viewer = sd.viewer_from_actor(a)
@@ -542,9 +547,9 @@ def view_offer(session, actor, offer_id, now) -> dict:
         raise NotFound(MSG_NOT_FOUND, code="offer_not_found")
     if viewer["role"] in ("pupil", "school_staff") and sd.is_reserved(data) and not sd.reservation_matches(data, viewer):
         raise NotFound(MSG_NOT_FOUND, code="offer_not_found")
-    out = offer_view(row, "public")
-    out["can_apply"] = (sd.can_apply(data, viewer, seats_left(row))
-                        and row["last_day"] is not None and row["last_day"] >= today_of(now) - dt.timedelta(days=1))
+    out = with_holidays(offer_view(row, "public"), load_overrides(session, cached=True))
+    out["can_apply"] = (sd.can_apply(data, viewer, seats_left(row)) and row["last_day"] is not None
+                        and not cal.week_is_past(cal.week_key(row["last_day"]), now))
     return out
 
 
@@ -601,7 +606,7 @@ def reserve_seat(uow, offer_id, application_id, week, now) -> dict:
     if week is None and len(row["search_weeks"] or []) >= 1:
         week = row["search_weeks"][0]
     seats_rules.check_reserve(row["seats"], row["seats_taken"], week, list(row["search_weeks"] or []), None)
-    if cal.week_is_past(week, today_of(now)):
+    if cal.week_is_past(week, paris_date(now)):
         raise ValidationError(None, {"week": ["Cette semaine est passée."]})
     session.execute(insert(seat_reservations).values(offer_id=row["id"], application_id=application_id,
                                                      week=week, created_at=now))
@@ -632,7 +637,7 @@ def release_seat(uow, offer_id, application_id, now) -> dict:
     values = {"seats_taken": taken, "updated_at": now}
     back = False
     if row["state"] == st.NEED_TO_BE_UPDATED:
-        blockers = st.republish_blockers({**offer_dict(row)}, taken, today_of(now), load_overrides(session))
+        blockers = st.republish_blockers({**offer_dict(row)}, taken, paris_date(now), load_overrides(session))
         if not blockers:
             values["state"] = st.PUBLISHED
             back = True
@@ -649,10 +654,10 @@ def release_seat(uow, offer_id, application_id, now) -> dict:
 def move_past_offers(uow, now) -> list[str]:
     """Published offers whose weeks are all past move to need_to_be_updated."""
     session = uow.session
-    today = today_of(now)
+    today = paris_date(now)
     overrides = load_overrides(session)
     rows = session.execute(select(offers).where(and_(offers.c.state == st.PUBLISHED,
-                                                     offers.c.last_day < today - dt.timedelta(days=1)))
+                                                     offers.c.last_day < today))  # Friday over: cal.week_is_past
                            .with_for_update(skip_locked=True)).mappings().all()
     moved = []
     for row in rows:
@@ -828,7 +833,7 @@ def _result_view(row: tuple, can_apply: bool, priority: bool) -> dict:
 
 
 def search(engines: SearchEngines, actor, raw: dict, now) -> dict:
-    today = today_of(now)
+    today = paris_date(now)
     viewer = sd.viewer_from_actor(actor)
     # one connection at a time per search (never hold one while waiting for another: pool deadlock)
     p = sd.parse_search_params(raw or {}, today, _search_overrides(engines))
@@ -914,7 +919,7 @@ def partner_view(row) -> dict:
 def partner_create(uow, actor, data: dict, now) -> dict:
     operator_id = _operator(actor)
     session = uow.session
-    today = today_of(now)
+    today = paris_date(now)
     overrides = load_overrides(session)
     errors, out = pd.validate_partner_offer(data or {}, today, overrides)
     if errors:
@@ -951,7 +956,7 @@ def partner_update(uow, actor, remote_id, data: dict, now) -> dict:
     if "remote_id" in (data or {}):
         raise ValidationError(None, {"remote_id": ["L'identifiant distant ne peut pas être modifié."]})
     merged = {**(row["partner_payload"] or {}), **(data or {})}
-    today = today_of(now)
+    today = paris_date(now)
     overrides = load_overrides(session)
     errors, out = pd.validate_partner_offer(merged, today, overrides)
     if errors:
@@ -1015,7 +1020,7 @@ DEMO = [
 def seed_demo_offers(uow, employer_id: str, count: int, now) -> list[str]:
     """Published demo offers for the demo dataset (idempotent per employer and rank)."""
     session = uow.session
-    today = today_of(now)
+    today = paris_date(now)
     year = cal.school_year_of(today)
     overrides = load_overrides(session)
     future = [w for w in cal.college_weeks(year, overrides.get(year)) if not cal.week_is_past(w, today)]

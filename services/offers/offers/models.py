@@ -76,6 +76,7 @@ calendar_overrides = Table(
     Column("college_start", Date),
     Column("college_end", Date),
     Column("seconde_week1_start", Date),
+    Column("holiday_weeks", JSONB),  # admin override of the official school holidays: {zone: [weeks]}
     Column("updated_by", String(36)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -1,7 +1,8 @@
 """CSV export of an employer's applications: one column per state date, filled from the history.
 
 Each "date" column holds the latest time the application entered that state (empty if it never did),
-in Europe/Paris local time ("AAAA-MM-JJ HH:MM"). Contact columns follow the visibility rule (filled only
+in Europe/Paris local time ("AAAA-MM-JJ HH:MM"). « Niveau » is the grade (« 3e »), « Classe » the pupil's
+class (« 3e B ») as the school recorded it. Contact columns follow the visibility rule (filled only
 once accepted). Cells that a spreadsheet would run as a formula are neutralised.
 """
 from __future__ import annotations
@@ -9,20 +10,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from zoneinfo import ZoneInfo
+
+from common.clock import to_paris
 
 from . import states as S
 from .conflicts import GRADE_LABELS
 from .visibility import contact_visible
-
-PARIS = ZoneInfo("Europe/Paris")
 
 BASE_COLUMNS = [
     ("id", "Identifiant"),
     ("offer_id", "Offre"),
     ("offer_title", "Intitulé de l'offre"),
     ("pupil_name", "Élève"),
-    ("grade", "Classe"),
+    ("grade", "Niveau"),
+    ("class_name", "Classe"),
     ("school_name", "Établissement"),
     ("weeks", "Semaine(s)"),
     ("state", "Statut"),
@@ -65,7 +66,7 @@ def state_dates(history: list[dict]) -> dict[str, dt.datetime]:
 def _fmt(at: dt.datetime | None) -> str:
     if at is None:
         return ""
-    return at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+    return to_paris(at).strftime("%Y-%m-%d %H:%M")
 
 
 def _safe(value) -> str:

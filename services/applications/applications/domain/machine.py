@@ -34,8 +34,9 @@ NUDGE = "nudge"
 EXPIRE = "expire"
 EXPIRE_BY_PUPIL = "expire_by_pupil"
 CANCEL_AFTER_OTHER_CONFIRMED = "cancel_after_other_confirmed"
+INVITE_TO_REAPPLY = "invite_to_reapply"
 
-USER_ACTIONS = (READ, TRANSFER, ACCEPT, REJECT, CANCEL, CONFIRM, RESTORE, NUDGE)
+USER_ACTIONS = (READ, TRANSFER, ACCEPT, REJECT, CANCEL, CONFIRM, RESTORE, NUDGE, INVITE_TO_REAPPLY)
 BULK_ACTIONS = (READ, ACCEPT, REJECT)
 
 PUPIL = "pupil"
@@ -50,8 +51,10 @@ MESSAGE_MAX = 1500
 RULES: dict[str, dict[str, tuple[frozenset, str | None]]] = {
     READ: {EMPLOYER: (frozenset({S.SUBMITTED, S.RESTORED}), S.READ_BY_EMPLOYER)},
     TRANSFER: {EMPLOYER: (S.UNANSWERED, S.TRANSFERRED)},
+    # A rejection is final (the pupil is told at once): never accepted again; the employer may instead
+    # invite the pupil to apply again (INVITE_TO_REAPPLY), which lets them submit a new application.
     ACCEPT: {
-        EMPLOYER: (S.AWAITING_EMPLOYER | {S.REJECTED, S.EXPIRED, S.EXPIRED_BY_PUPIL}, S.ACCEPTED_BY_EMPLOYER),
+        EMPLOYER: (S.AWAITING_EMPLOYER | {S.EXPIRED, S.EXPIRED_BY_PUPIL}, S.ACCEPTED_BY_EMPLOYER),
         TRANSFER_RECIPIENT: (frozenset({S.TRANSFERRED}), S.ACCEPTED_BY_EMPLOYER),
     },
     REJECT: {
@@ -65,13 +68,14 @@ RULES: dict[str, dict[str, tuple[frozenset, str | None]]] = {
     CONFIRM: {PUPIL: (frozenset({S.ACCEPTED_BY_EMPLOYER}), S.CONFIRMED)},
     RESTORE: {PUPIL: (frozenset({S.CANCELLED_BY_PUPIL, S.CANCELLED_AFTER_OTHER_CONFIRMED}), S.RESTORED)},
     NUDGE: {PUPIL: (S.AWAITING_EMPLOYER, None)},
+    INVITE_TO_REAPPLY: {EMPLOYER: (frozenset({S.REJECTED}), None)},
     EXPIRE: {SYSTEM: (S.AWAITING_EMPLOYER, S.EXPIRED)},
     EXPIRE_BY_PUPIL: {SYSTEM: (frozenset({S.ACCEPTED_BY_EMPLOYER}), S.EXPIRED_BY_PUPIL)},
     CANCEL_AFTER_OTHER_CONFIRMED: {SYSTEM: (S.PENDING, S.CANCELLED_AFTER_OTHER_CONFIRMED)},
 }
 
-# Re-accepting a settled application needs a seat left.
-REACCEPT_FROM = frozenset({S.REJECTED, S.EXPIRED, S.EXPIRED_BY_PUPIL})
+# Re-accepting an expired application needs a seat left (a rejected one is never accepted again).
+REACCEPT_FROM = frozenset({S.EXPIRED, S.EXPIRED_BY_PUPIL})
 
 EVENT_OF_ACTION = {
     SUBMIT: "application.submitted",
@@ -84,6 +88,7 @@ EVENT_OF_ACTION = {
     CONFIRM: "application.confirmed",
     RESTORE: "application.restored",
     NUDGE: "application.nudged",
+    INVITE_TO_REAPPLY: "application.reapply_invited",
     EXPIRE: "application.expired",
     EXPIRE_BY_PUPIL: "application.expired",
 }
@@ -92,7 +97,11 @@ ACTION_VERBS = {  # "Impossible de <verb> une candidature <label>."
     READ: "lire", TRANSFER: "transférer", ACCEPT: "accepter", REJECT: "refuser", CANCEL: "annuler",
     CONFIRM: "confirmer", RESTORE: "restaurer", NUDGE: "relancer", EXPIRE: "faire expirer",
     EXPIRE_BY_PUPIL: "faire expirer", CANCEL_AFTER_OTHER_CONFIRMED: "annuler",
+    INVITE_TO_REAPPLY: "proposer de candidater à nouveau pour",
 }
+
+MSG_REJECTION_FINAL = ("Cette candidature a été refusée et l'élève en a été informé : ce refus est définitif. "
+                       "Vous pouvez inviter l'élève à candidater de nouveau à votre offre.")
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,7 @@ class ApplicationFacts:
     transferred_at: dt.datetime | None = None
     restore_count: int = 0
     nudged_at: dt.datetime | None = None
+    reapply_invited_at: dt.datetime | None = None
 
     @property
     def clocks(self) -> C.Clocks:
@@ -215,6 +225,10 @@ def decide(app: ApplicationFacts, action: str, actor: dict, now: dt.datetime, *,
         return None
     if action == READ and app.state not in allowed_from:
         return None  # opening an application again never fails
+    if action == INVITE_TO_REAPPLY and app.state == S.REJECTED and app.reapply_invited_at is not None:
+        return None  # inviting again changes nothing
+    if action == ACCEPT and role == EMPLOYER and app.state == S.REJECTED:
+        raise Conflict(MSG_REJECTION_FINAL, code="rejection_final", extra={"state": app.state, "action": action})
     if app.state not in allowed_from:
         raise _refuse_state(action, app, role)
 
@@ -290,6 +304,8 @@ def apply(app: ApplicationFacts, t: Transition) -> ApplicationFacts:
         changes["restore_count"] = app.restore_count + 1
     if t.action == NUDGE:
         changes["nudged_at"] = t.at
+    if t.action == INVITE_TO_REAPPLY:
+        changes["reapply_invited_at"] = t.at
     return replace(app, **changes)
 
 
@@ -298,7 +314,7 @@ def columns_after(app: ApplicationFacts, t: Transition) -> dict:
     new = apply(app, t)
     cols = {"state": new.state, "accepted_at": new.accepted_at, "transferred_at": new.transferred_at,
             "restored_at": new.restored_at, "restore_count": new.restore_count, "nudged_at": new.nudged_at,
-            "updated_at": t.at}
+            "reapply_invited_at": new.reapply_invited_at, "updated_at": t.at}
     cols.update(new.clocks.as_columns())
     return cols
 
@@ -319,6 +335,8 @@ def allowed_actions(app: ApplicationFacts, actor: dict, now: dt.datetime) -> lis
         if action == RESTORE and app.restore_count >= 1:
             continue
         if action == NUDGE and app.nudged_at is not None:
+            continue
+        if action == INVITE_TO_REAPPLY and app.reapply_invited_at is not None:
             continue
         if action == CONFIRM and (app.accepted_at is None or not C.can_still_confirm(app.accepted_at, now)):
             continue

@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from common import weeks as W
 from common.errors import Conflict, FieldErrors, Forbidden
 from common.validation import check_email, check_mobile_phone, check_text, normalize_email, normalize_phone
 
 from . import conflicts
-from . import weeks as W
 
 MOTIVATION_MAX = 1500
 ADDRESS_MAX = 170
@@ -37,6 +37,8 @@ class OfferSnapshot:
     reserved_qpv: bool = False
     permalink: str | None = None
     is_partner: bool = False
+    # weeks of the offer that are school holidays in some zones: {week: (zones)} (offers' calendar)
+    holiday_weeks: dict = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: dict) -> "OfferSnapshot":
@@ -54,6 +56,7 @@ class OfferSnapshot:
             reserved_qpv=bool(d.get("reserved_qpv", reserved.get("qpv", False))),
             permalink=d.get("permalink"),
             is_partner=bool(d.get("is_partner") or d.get("permalink")),
+            holiday_weeks={w: tuple(z) for w, z in (d.get("holiday_weeks") or {}).items()},
         )
 
 
@@ -106,6 +109,7 @@ class ExistingApplication:
     offer_id: str
     state: str
     weeks: tuple[str, ...] = field(default_factory=tuple)
+    reapply_invited: bool = False  # rejected, and the employer invited the pupil to apply again
 
 
 def refusals(offer: OfferSnapshot, pupil: Pupil, existing: Iterable[ExistingApplication],
@@ -147,7 +151,7 @@ def refusals(offer: OfferSnapshot, pupil: Pupil, existing: Iterable[ExistingAppl
     if full:
         out.append(Refusal("no_seat_left", "Il n'y a plus de place disponible pour cette offre."))
     existing = list(existing)
-    if any(e.offer_id == offer.id for e in existing):
+    if any(e.offer_id == offer.id and not e.reapply_invited for e in existing):
         out.append(Refusal("already_applied", "Vous avez déjà candidaté à cette offre."))
     target_weeks = tuple(weeks) if weeks is not None else offer.weeks
     confirmed = [(e.id, e.weeks) for e in existing if e.state == "confirmed"]
@@ -193,11 +197,13 @@ def _phone(errors: FieldErrors, field_name: str, value) -> str | None:
     return normalize_phone(value)
 
 
-def validate_form(payload: dict, grade: str | None, offer: OfferSnapshot, now: dt.datetime) -> dict:
+def validate_form(payload: dict, grade: str | None, offer: OfferSnapshot, now: dt.datetime,
+                  zone: str | None = None) -> dict:
     """Validate the application form; return the cleaned values (with ``weeks``) or raise every error.
 
-    A 4e/3e pupil picks one of the offer's weeks (``week``); a 2nde pupil gets the offer's period
-    (every week of the offer; a ``week`` sent by a 2nde pupil is ignored).
+    A 4e/3e pupil picks one of the offer's weeks (``week``), not past (common.weeks) and not a school
+    holiday in ``zone``, the school-holiday zone of their school (A, B, C; None outside them); a 2nde
+    pupil gets the offer's period (every week of the offer; a ``week`` sent by a 2nde pupil is ignored).
     """
     payload = payload or {}
     errors = FieldErrors()
@@ -230,8 +236,11 @@ def validate_form(payload: dict, grade: str | None, offer: OfferSnapshot, now: d
             errors.add("week", "Semaine invalide (format attendu : AAAA-Sss, par exemple 2027-W05).")
         elif week not in offer.weeks:
             errors.add("week", "Cette semaine ne fait pas partie des semaines proposées par l'offre.")
-        elif W.is_past(week, now):
+        elif W.week_is_past(week, now):
             errors.add("week", "Cette semaine est déjà passée.")
+        elif zone and zone in offer.holiday_weeks.get(week, ()):
+            errors.add("week", f"Cette semaine tombe pendant les vacances scolaires de votre établissement "
+                               f"(zone {zone}) : choisissez une autre semaine.")
         out["weeks"] = (week,) if isinstance(week, str) else ()
     errors.raise_if_any()
     return out

@@ -74,6 +74,41 @@ def test_submit_records_history_and_event(cluster, rpc, engine, emp, offer):
     assert full["legal_representative"]["email"] == "marie@example.fr" and full["address"]
 
 
+def _weeks_with_holidays(zone: str) -> tuple[str, str, str]:
+    """(school year, a coming week of holidays in ``zone`` but not everywhere, a coming week of school everywhere)."""
+    import datetime as dt
+
+    from common.clock import PROCESS_CLOCK, paris_date
+    from offers.domain import calendar as cal
+
+    today = paris_date(PROCESS_CLOCK.now())
+    for year in cal.offerable_school_years(today):
+        coming = [w for w in cal.college_weeks(year) if cal.week_monday(w) > today + dt.timedelta(days=7)]
+        holiday = [w for w in coming if zone in (cal.known_holiday_zones(w) or ())]
+        school = [w for w in coming if cal.known_holiday_zones(w) == ()]
+        if holiday and school:
+            return year, holiday[0], school[0]
+    raise AssertionError("no coming holiday week")
+
+
+def test_a_pupil_cannot_pick_a_holiday_week_of_their_school_zone(cluster, rpc, emp):
+    """Issue 13 item 11, with the real offers service: the offer's ``holiday_weeks`` (official calendar) and the
+    pupil's académie (zone C for Paris, code 01; zone A for Lyon, code 10)."""
+    year, holiday, school = _weeks_with_holidays("C")
+    o = suite_offer(cluster, emp["user_id"], school_year=year, weeks=sorted([holiday, school]))
+    assert "C" in o["holiday_weeks"][holiday] and school not in o["holiday_weeks"]
+    paris = pupil(academie="01")
+    with pytest.raises(ValidationError) as e:
+        submit(rpc, paris, o, week=holiday)
+    assert e.value.errors["week"] == ["Cette semaine tombe pendant les vacances scolaires de votre établissement "
+                                      "(zone C) : choisissez une autre semaine."]
+    assert submit(rpc, paris, o, week=school)["weeks"] == [school]
+    if "A" not in o["holiday_weeks"][holiday]:  # a pupil of another zone may take that week
+        assert submit(rpc, pupil(academie="10"), o, week=holiday)["weeks"] == [holiday]
+    # Corse has no A/B/C zone: not checked
+    assert submit(rpc, pupil(academie="Corse"), o, week=holiday)["weeks"] == [holiday]
+
+
 def test_submission_is_idempotent(rpc, engine, offer):
     p = pupil()
     first = submit(rpc, p, offer, idempotency_key="k-1")
@@ -187,22 +222,47 @@ def test_read_accept_confirm_cancel_cycle(cluster, rpc, engine, offer, emp):
     assert acc_ev["accept_expires_at"] == acc_ev["expires_at"]
 
 
-def test_reject_needs_reason_and_accept_again_needs_seat(cluster, rpc, emp):
-    o = suite_offer(cluster, emp["user_id"], seats=1)
-    a = submit(rpc, pupil(), o)
+def test_a_rejection_is_final_and_the_employer_may_invite_to_apply_again(cluster, rpc, engine, emp):
+    """Issue 13 item 7: once rejected (the pupil is told at once), never accepted again, alone or in bulk;
+    the employer may invite the pupil to apply again, and the pupil then submits a new application."""
+    o = suite_offer(cluster, emp["user_id"], seats=3)
+    p = pupil()
+    a = submit(rpc, p, o)
     with pytest.raises(ValidationError) as e:
         rpc.reject(actor=emp, application_id=a["id"])
     assert "reason" in e.value.errors
     assert rpc.reject(actor=emp, application_id=a["id"], reason="Trop de demandes")["state"] == "rejected"
-    # the only seat goes to someone else
-    b = submit(rpc, pupil(), o)
-    rpc.accept(actor=emp, application_id=b["id"])
-    rpc.confirm(actor=pupil_of(b), application_id=b["id"])
-    with pytest.raises(Conflict) as e:
+    assert len(events(engine, "application.rejected")) == 1
+    with pytest.raises(Conflict) as e:  # seats are left: still final
         rpc.accept(actor=emp, application_id=a["id"])
-    assert e.value.code == "no_seat_left"
-    rpc.cancel(actor=emp, application_id=b["id"], reason="Erreur")
-    assert rpc.accept(actor=emp, application_id=a["id"])["state"] == "accepted_by_employer"
+    assert e.value.code == "rejection_final"
+    other = submit(rpc, pupil(), o)
+    with pytest.raises(Conflict) as e:
+        rpc.bulk(actor=emp, action="accept", application_ids=[other["id"], a["id"]])
+    assert list(e.value.errors) == [a["id"]]
+    assert rpc.get_application(application_id=other["id"], actor=emp)["state"] == "submitted"  # all or nothing
+    seen = rpc.get_application(application_id=a["id"], actor=emp)
+    assert seen["state"] == "rejected" and seen["allowed_actions"] == ["invite_to_reapply"]
+    # not before the invitation: one application per pupil and offer
+    with pytest.raises(Conflict) as e:
+        submit(rpc, p, o)
+    assert e.value.code == "already_applied"
+    invited = rpc.invite_to_reapply(actor=emp, application_id=a["id"])
+    assert invited["state"] == "rejected" and invited["reapply_invited_at"]
+    assert invited["history"][-1]["action"] == "invite_to_reapply"
+    assert rpc.invite_to_reapply(actor=emp, application_id=a["id"])["reapply_invited_at"] == \
+        invited["reapply_invited_at"]  # idempotent
+    [ev] = events(engine, "application.reapply_invited")
+    assert ev["data"]["application_id"] == a["id"] and ev["data"]["pupil_id"] == p["user_id"]
+    with pytest.raises(Forbidden):
+        rpc.invite_to_reapply(actor=p, application_id=a["id"])
+    again = submit(rpc, p, o)
+    assert again["created"] is True and again["id"] != a["id"] and again["state"] == "submitted"
+    assert rpc.accept(actor=emp, application_id=again["id"])["state"] == "accepted_by_employer"
+    assert rpc.get_application(application_id=a["id"], actor=emp)["state"] == "rejected"
+    with pytest.raises(Conflict) as e:  # the invitation is used: one live application again
+        submit(rpc, p, o)
+    assert e.value.code == "already_applied"
 
 
 def test_pupil_cancel_restore_once_nudge_once(rpc, engine, offer, emp):
@@ -246,6 +306,9 @@ def test_confirm_cancels_other_pending_college(cluster, rpc, engine, emp):
     assert states == ["confirmed", "cancelled_after_other_confirmed", "cancelled_after_other_confirmed"]
     cancelled = events(engine, "application.cancelled")
     assert {e["data"]["state"] for e in cancelled} == {"cancelled_after_other_confirmed"}
+    # each names the confirmed application and its employer (notifications: one message to that employer)
+    assert {(e["data"]["confirmed_application_id"], e["data"]["confirmed_employer_id"]) for e in cancelled} == \
+        {(apps[0]["id"], emp["user_id"])}
     # and a new application is refused
     with pytest.raises(Conflict) as e:
         submit(rpc, p, suite_offer(cluster, emp["user_id"]))
@@ -372,12 +435,16 @@ def test_bulk_is_all_or_nothing(cluster, rpc, engine, emp):
     assert events(engine, "application.accepted") == []
     rpc.reject(actor=emp, application_id=apps[2]["id"], reason="Non")
     with pytest.raises(ValidationError):
-        rpc.bulk(actor=emp, action="reject", application_ids=[a["id"] for a in apps[:2]])
-    out = rpc.bulk(actor=emp, action="reject", application_ids=[a["id"] for a in apps[:2]], reason="Complet")
-    assert out["count"] == 2 and {i["state"] for i in out["items"]} == {"rejected"}
-    out = rpc.bulk(actor=emp, action="accept", application_ids=[a["id"] for a in apps])
+        rpc.bulk(actor=emp, action="reject", application_ids=[a["id"] for a in apps[:1]])
+    out = rpc.bulk(actor=emp, action="reject", application_ids=[a["id"] for a in apps[:1]], reason="Complet")
+    assert out["count"] == 1 and {i["state"] for i in out["items"]} == {"rejected"}
+    # a rejection is final, in bulk too (issue 13 item 7): the whole batch is refused
+    with pytest.raises(Conflict) as e:
+        rpc.bulk(actor=emp, action="accept", application_ids=[a["id"] for a in apps])
+    assert sorted(e.value.errors) == sorted([apps[0]["id"], apps[2]["id"]])
+    out = rpc.bulk(actor=emp, action="accept", application_ids=[apps[1]["id"]])
     assert {i["state"] for i in out["items"]} == {"accepted_by_employer"}
-    assert len(events(engine, "application.accepted")) == 3
+    assert len(events(engine, "application.accepted")) == 1
 
 
 # -- time rules ----------------------------------------------------------------------------------
@@ -544,8 +611,8 @@ def test_per_role_visibility(cluster, rpc):
         rpc.list_applications(actor=e1, filters={"tab": "nope"})
 
 
-def test_export_has_one_filled_column_per_state_date(rpc, offer, emp):
-    p = pupil()
+def test_export_has_one_filled_column_per_state_date(cluster, rpc, offer, emp):
+    p = suite_pupils(cluster, 1, class_name="3e B", activate=False)[0]["actor"]
     a = submit(rpc, p, offer)
     rpc.read(actor=emp, application_id=a["id"])
     rpc.accept(actor=emp, application_id=a["id"])
@@ -561,6 +628,7 @@ def test_export_has_one_filled_column_per_state_date(rpc, offer, emp):
     for col in ("Date de refus", "Date d'annulation par l'entreprise", "Date d'expiration", "Date de transfert"):
         assert r[col] == "", col
     assert r["Statut"] == "annulée par l'élève"
+    assert r["Classe"] == "3e B" and r["Niveau"] == "3e"  # the pupil's class, not their grade (issue 13 item 6)
     with pytest.raises(Forbidden):
         rpc.export_csv(actor=p)
 

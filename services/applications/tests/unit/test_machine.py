@@ -42,7 +42,6 @@ ALLOWED = [
     (M.ACCEPT, EMPLOYER, S.READ_BY_EMPLOYER, S.ACCEPTED_BY_EMPLOYER, {"message": "Bienvenue !"}),
     (M.ACCEPT, EMPLOYER, S.TRANSFERRED, S.ACCEPTED_BY_EMPLOYER, {}),
     (M.ACCEPT, EMPLOYER, S.RESTORED, S.ACCEPTED_BY_EMPLOYER, {}),
-    (M.ACCEPT, EMPLOYER, S.REJECTED, S.ACCEPTED_BY_EMPLOYER, {"seats_left": 1}),
     (M.ACCEPT, EMPLOYER, S.EXPIRED, S.ACCEPTED_BY_EMPLOYER, {"seats_left": 2}),
     (M.ACCEPT, EMPLOYER, S.EXPIRED_BY_PUPIL, S.ACCEPTED_BY_EMPLOYER, {"seats_left": 1}),
     (M.ACCEPT, RECIPIENT, S.TRANSFERRED, S.ACCEPTED_BY_EMPLOYER, {}),
@@ -67,6 +66,7 @@ ALLOWED = [
     (M.CANCEL_AFTER_OTHER_CONFIRMED, SYSTEM, S.TRANSFERRED, S.CANCELLED_AFTER_OTHER_CONFIRMED, {}),
     (M.CANCEL_AFTER_OTHER_CONFIRMED, SYSTEM, S.RESTORED, S.CANCELLED_AFTER_OTHER_CONFIRMED, {}),
     (M.CANCEL_AFTER_OTHER_CONFIRMED, SYSTEM, S.ACCEPTED_BY_EMPLOYER, S.CANCELLED_AFTER_OTHER_CONFIRMED, {}),
+    (M.INVITE_TO_REAPPLY, EMPLOYER, S.REJECTED, S.REJECTED, {}),
 ]
 
 
@@ -102,7 +102,7 @@ def _forbidden_pairs():
             continue
         for role, (froms, to) in by_role.items():
             for state in S.STATES:
-                if state not in froms and state != to:
+                if state not in froms and state != to and (action, role, state) != (M.ACCEPT, "employer", S.REJECTED):
                     out.append((action, role, state))
     return out
 
@@ -208,7 +208,31 @@ def test_transferred_cannot_be_transferred_again():
         M.decide(app(S.TRANSFERRED), M.TRANSFER, EMPLOYER, NOW, transfer_email="a@b.fr")
 
 
-@pytest.mark.parametrize("state", [S.REJECTED, S.EXPIRED, S.EXPIRED_BY_PUPIL])
+@pytest.mark.parametrize("seats", [5, 0, None])
+def test_a_rejection_is_final(seats):
+    """Issue 13 item 7: a rejected application (the pupil was told) is never accepted again, seats or not."""
+    with pytest.raises(Conflict) as e:
+        M.decide(app(S.REJECTED), M.ACCEPT, EMPLOYER, NOW, seats_left=seats)
+    assert e.value.code == "rejection_final"
+    assert "définitif" in e.value.detail and "inviter l'élève à candidater de nouveau" in e.value.detail
+    assert M.ACCEPT not in M.allowed_actions(app(S.REJECTED), EMPLOYER, NOW)
+
+
+def test_invite_to_reapply_keeps_the_rejection_and_is_idempotent():
+    a = app(S.REJECTED)
+    assert M.allowed_actions(a, EMPLOYER, NOW) == [M.INVITE_TO_REAPPLY]
+    t = M.decide(a, M.INVITE_TO_REAPPLY, EMPLOYER, NOW)
+    assert (t.from_state, t.to_state, t.event_type) == (S.REJECTED, S.REJECTED, "application.reapply_invited")
+    cols = M.columns_after(a, t)
+    assert cols["state"] == S.REJECTED and cols["reapply_invited_at"] == NOW and cols["deadline_at"] is None
+    invited = M.apply(a, t)
+    assert M.decide(invited, M.INVITE_TO_REAPPLY, EMPLOYER, NOW) is None
+    assert M.allowed_actions(invited, EMPLOYER, NOW) == []
+    with pytest.raises(Forbidden):
+        M.decide(a, M.INVITE_TO_REAPPLY, PUPIL, NOW)
+
+
+@pytest.mark.parametrize("state", [S.EXPIRED, S.EXPIRED_BY_PUPIL])
 @pytest.mark.parametrize("seats", [0, None, -1])
 def test_accept_again_needs_a_seat(state, seats):
     with pytest.raises(Conflict) as e:
@@ -394,7 +418,7 @@ def test_events_of_every_action():
     assert {M.EVENT_OF_ACTION[a] for a in M.RULES} | {"application.submitted"} == {
         "application.submitted", "application.read", "application.transferred", "application.accepted",
         "application.confirmed", "application.rejected", "application.cancelled", "application.restored",
-        "application.expired", "application.nudged"}
+        "application.expired", "application.nudged", "application.reapply_invited"}
 
 
 def test_naive_now_refused():

@@ -95,6 +95,43 @@ def test_college_week_not_past():
     assert "passée" in e.value.errors["week"][0]
 
 
+def test_college_week_past_from_its_saturday_in_paris():
+    # W48: Monday 23 to Friday 27 November 2026; one definition with offers (common.weeks)
+    o = offer(weeks=("2026-W48", "2027-W05"))
+    friday_night = dt.datetime(2026, 11, 27, 22, 59, tzinfo=UTC)  # 23:59 in Paris
+    assert validate_form(form(week="2026-W48"), "troisieme", o, friday_night)["weeks"] == ("2026-W48",)
+    for saturday in (dt.datetime(2026, 11, 27, 23, 0, tzinfo=UTC), dt.datetime(2026, 11, 28, 12, 0, tzinfo=UTC)):
+        with pytest.raises(ValidationError) as e:
+            validate_form(form(week="2026-W48"), "troisieme", o, saturday)
+        assert e.value.errors["week"] == ["Cette semaine est déjà passée."]
+
+
+HOLIDAYS = {"2027-W06": ("C",), "2027-W07": ("A", "C")}
+
+
+@pytest.mark.parametrize("zone, week", [("A", "2027-W07"), ("C", "2027-W06"), ("C", "2027-W07")])
+def test_a_pupil_cannot_pick_a_holiday_week_of_their_zone(zone, week):
+    o = offer(weeks=("2027-W05", "2027-W06", "2027-W07"), holiday_weeks=HOLIDAYS)
+    with pytest.raises(ValidationError) as e:
+        validate_form(form(week=week), "troisieme", o, NOW, zone)
+    assert e.value.errors["week"] == [f"Cette semaine tombe pendant les vacances scolaires de votre établissement "
+                                      f"(zone {zone}) : choisissez une autre semaine."]
+
+
+@pytest.mark.parametrize("zone, week", [("B", "2027-W06"), ("B", "2027-W07"), ("A", "2027-W06"),
+                                        (None, "2027-W07"), ("C", "2027-W05")])
+def test_a_holiday_week_of_other_zones_may_be_picked(zone, week):
+    o = offer(weeks=("2027-W05", "2027-W06", "2027-W07"), holiday_weeks=HOLIDAYS)
+    assert validate_form(form(week=week), "troisieme", o, NOW, zone)["weeks"] == (week,)
+
+
+def test_offer_snapshot_reads_the_holiday_weeks():
+    snap = OfferSnapshot.from_dict({"id": "o1", "state": "published", "grades": ["troisieme"],
+                                    "offer_weeks": ["2027-W06"], "seats_left": 1, "employer_id": "e1",
+                                    "holiday_weeks": {"2027-W06": ["C"]}})
+    assert snap.holiday_weeks == {"2027-W06": ("C",)}
+
+
 def test_seconde_gets_the_offer_period():
     out = validate_form(form(week=None), "seconde", seconde_offer(), NOW)
     assert out["weeks"] == ("2027-W24", "2027-W25")

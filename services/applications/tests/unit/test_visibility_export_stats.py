@@ -4,6 +4,7 @@ import io
 
 import pytest
 
+from common.clock import to_paris
 from common.errors import Forbidden, NotFound, ValidationError
 
 from applications.domain import export, stats, visibility
@@ -26,7 +27,7 @@ NATIONAL = {"user_id": "st2", "role": "statistician", "academie": None}
 def application(state=S.SUBMITTED, **kw):
     base = {"id": "a1", "offer_id": "o1", "offer_title": "Boulangerie", "pupil_id": "p1", "employer_id": "e1",
             "school_uai": "0750001A", "school_name": "Collège Voltaire", "pupil_name": "Léa Martin",
-            "grade": "troisieme", "state": state, "motivation": "J'aime le pain", "weeks": ["2027-W05"],
+            "grade": "troisieme", "class_name": "3e B", "state": state, "motivation": "J'aime le pain", "weeks": ["2027-W05"],
             "email": "lea@example.fr", "phone": "+33612345678", "address": "1 rue X",
             "legal_representative": {"name": "M", "email": "m@example.fr", "phone": "+33712345678"},
             "idempotency_key": "k1", "history": []}
@@ -150,7 +151,8 @@ def test_export_fills_accepted_and_cancelled_columns():
                 "Date d'annulation (autre stage confirmé)"):
         assert got[col] == ""
     assert got["Statut"] == "annulée par vous"
-    assert got["Classe"] == "3e"
+    assert got["Classe"] == "3e B"  # the class, not the grade (issue 13 item 6)
+    assert got["Niveau"] == "3e"
     assert got["E-mail"] == ""  # cancelled: contact hidden again
 
 
@@ -159,7 +161,7 @@ def test_export_each_state_lands_in_its_own_column():
         at = T0 + D(days=i + 1)
         h = [{"from_state": None, "to_state": S.SUBMITTED, "at": T0}, {"from_state": "x", "to_state": state, "at": at}]
         got = dict(zip(export.HEADERS, export.row(application(state, history=h))))
-        assert got[header] == at.astimezone(export.PARIS).strftime("%Y-%m-%d %H:%M")
+        assert got[header] == to_paris(at).strftime("%Y-%m-%d %H:%M")
         others = [hd for s, hd in export.DATE_COLUMNS if s not in (state, S.SUBMITTED)]
         assert all(got[o] == "" for o in others)
 

@@ -11,15 +11,16 @@ import base64
 import datetime as dt
 import logging
 import pathlib
-import zoneinfo
 
 import jinja2
 import markupsafe
 
+from common.clock import paris_date, to_paris
+from common.weeks import parse_week, period_of_weeks
+
 from ..domain.convention import ROLE_LABELS, SIGNATURE_ROLES
 from ..domain.fields import EMERGENCY_KIT_BY
 from ..domain.hours import check_schedule, fmt_minutes, schedule_rows
-from ..domain.weeks import parse_week, period_of_weeks
 
 for _name in ("weasyprint", "weasyprint.progress", "fontTools", "fontTools.subset", "fontTools.ttLib",
               "fontTools.ttLib.ttFont", "fontTools.subset.cff", "fontTools.varLib"):
@@ -29,7 +30,6 @@ for _name in ("weasyprint", "weasyprint.progress", "fontTools", "fontTools.subse
     _lg.handlers[:] = [logging.NullHandler()]
 
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
-PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
 GRADE_LABELS = {"quatrieme": "quatrième", "troisieme": "troisième", "seconde": "seconde générale et technologique"}
@@ -54,7 +54,7 @@ def date_fr(value) -> str | None:
 def datetime_fr(value: dt.datetime | str) -> str:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    local = value.astimezone(PARIS)
+    local = to_paris(value)
     return f"{date_fr(local.date())} à {local.hour} h {local.minute:02d} (heure de Paris)"
 
 
@@ -150,7 +150,7 @@ def build_context(content: dict, *, signatures: list[dict] | None = None, docume
         "board_date_label": date_fr(s.get("board_deliberation_date")),
         "hours_rows": schedule_rows(hours), "week_total": week_total,
         "signature_boxes": boxes, "document_hash": document_hash, "draft": draft,
-        "generated_at": date_fr((generated_at or dt.datetime.now(dt.timezone.utc)).astimezone(PARIS).date()),
+        "generated_at": date_fr(paris_date(generated_at or dt.datetime.now(dt.timezone.utc))),
     }
 
 

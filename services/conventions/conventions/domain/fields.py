@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from common.clock import paris_date
 from common.errors import FieldErrors
 from common.validation import check_email, check_text
 
@@ -229,9 +230,9 @@ def _check_school(c: _Checker, now: dt.datetime):
                 d = None
             if d is None:
                 c.errors.add("board_deliberation_date", "Date invalide (format AAAA-MM-JJ).")
-            elif d > now.date():
+            elif d > paris_date(now):
                 c.errors.add("board_deliberation_date", "La délibération ne peut pas être dans le futur.")
-            elif d < now.date() - dt.timedelta(days=366 * 5):
+            elif d < paris_date(now) - dt.timedelta(days=366 * 5):
                 c.errors.add("board_deliberation_date", "Cette date de délibération est trop ancienne.")
 
 

@@ -115,6 +115,9 @@ MESSAGES: dict[str, MessageSpec] = {m.template: m for m in [
        page="/eleve/candidatures/{application_id}", description="Accepted: confirm within 15 days."),
     _m("application_rejected", "pupil", (EMAIL, IN_APP), CATEGORY_APPLICATIONS, essential=True,
        page="/eleve/candidatures/{application_id}", description="The employer declined your application."),
+    _m("reapply_invited", "pupil", (EMAIL, IN_APP), CATEGORY_APPLICATIONS, essential=True,
+       page="/offres/{offer_id}", description="The employer who declined your application invites you to apply "
+                                              "again to its offer."),
     _m("application_cancelled", "pupil", (EMAIL, IN_APP), CATEGORY_APPLICATIONS, essential=True,
        page="/eleve/candidatures/{application_id}", description="The employer cancelled your application."),
     _m("application_expired", "pupil", (EMAIL, IN_APP), CATEGORY_APPLICATIONS, essential=True,

@@ -13,7 +13,8 @@ services' ``events.py``:
 - offer.*: ``offer_id``, ``employer_id``/``operator_id`` when given (else the owner is read from the offer),
   ``reason`` (offer.unpublished), ``republished`` (offer.published)
 - application.*: ``application_id``, ``offer_id``, ``pupil_id``, ``employer_id``, ``school_uai``,
-  ``state`` (the new state, used to tell cancellations and expiries apart)
+  ``state`` (the new state, used to tell cancellations and expiries apart), ``confirmed_employer_id``
+  (application.cancelled after another confirmation: no « a choisi un autre stage » to that employer)
 - convention.*: ``convention_id``, ``application_id`` (the parties are then read from the application at
   send time, unless named: ``employer_user_id``, ``pupil_user_id``, ``school_uai``), ``role``
   (convention.signed), ``signed_roles`` (added by the service from earlier signatures) or ``remaining_roles``
@@ -228,7 +229,9 @@ ROUTES: dict[str, list[Rule]] = {
     "application.cancelled": [
         _when(_state_is("cancelled_by_employer"), _to_user("application_cancelled", "pupil_id", *APP_KEYS)),
         _when(_state_is("cancelled_by_pupil"), _to_user("pupil_cancelled", "employer_id", *APP_KEYS)),
-        _when(_state_is("cancelled_after_other_confirmed"),
+        # the employer the pupil confirmed with gets « X a confirmé son stage » only (issue 13 item 8)
+        _when(lambda d: d.get("state") == "cancelled_after_other_confirmed"
+              and d.get("confirmed_employer_id") != d.get("employer_id"),
               _to_user("pupil_chose_other", "employer_id", *APP_KEYS)),
     ],
     "application.restored": [_to_user("application_restored", "employer_id", *APP_KEYS)],
@@ -240,6 +243,7 @@ ROUTES: dict[str, list[Rule]] = {
               _to_user("acceptance_expired_employer", "employer_id", *APP_KEYS)),
     ],
     "application.nudged": [_to_user("nudge", "employer_id", *APP_KEYS)],
+    "application.reapply_invited": [_to_user("reapply_invited", "pupil_id", *APP_KEYS)],
     # conventions
     "convention.created": [_party("convention_to_fill_employer", "employer")],
     "convention.completed_by_employer": [_party("convention_to_fill_school", "school", HEAD_AND_ADMIN)],

@@ -16,16 +16,16 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
+
+from common.clock import to_paris
 
 from ..domain.messages import MESSAGES, spec as message_spec
 
 PLATFORM_NAME = "1 élève, 1 stage"
 TEMPLATES_DIR = Path(__file__).parent
-PARIS = ZoneInfo("Europe/Paris")
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
@@ -67,7 +67,7 @@ def date_fr(value) -> str:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.timezone.utc)
-        local = value.astimezone(PARIS)
+        local = to_paris(value)
         day = f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year}"
         return f"{day} à {local.hour} h {local.minute:02d}"
     if isinstance(value, dt.date):

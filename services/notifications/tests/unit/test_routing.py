@@ -47,11 +47,18 @@ EXPECTED = [
     ("application.cancelled", {**APP, "state": "cancelled_by_pupil"}, [("pupil_cancelled", USER, "e1", ())]),
     ("application.cancelled", {**APP, "state": "cancelled_after_other_confirmed"},
      [("pupil_chose_other", USER, "e1", ())]),
+    # confirmed with another employer: this one is told the pupil chose another internship
+    ("application.cancelled", {**APP, "state": "cancelled_after_other_confirmed", "confirmed_application_id": "a2",
+                               "confirmed_employer_id": "e2"}, [("pupil_chose_other", USER, "e1", ())]),
+    # confirmed with this same employer: « X a confirmé son stage » (application.confirmed) is the one message
+    ("application.cancelled", {**APP, "state": "cancelled_after_other_confirmed", "confirmed_application_id": "a2",
+                               "confirmed_employer_id": "e1"}, []),
     ("application.restored", APP, [("application_restored", USER, "e1", ())]),
     ("application.expired", {**APP, "state": "expired"}, [("application_expired", USER, "p1", ())]),
     ("application.expired", {**APP, "state": "expired_by_pupil"},
      [("acceptance_expired", USER, "p1", ()), ("acceptance_expired_employer", USER, "e1", ())]),
     ("application.nudged", APP, [("nudge", USER, "e1", ())]),
+    ("application.reapply_invited", {**APP, "state": "rejected"}, [("reapply_invited", USER, "p1", ())]),
     ("convention.created", CONV, [("convention_to_fill_employer", USER, "e1", ())]),
     ("convention.completed_by_employer", CONV,
      [("convention_to_fill_school", SCHOOL_STAFF, "0750001A", ("head", "admin_staff"))]),
@@ -101,7 +108,7 @@ def test_every_platform_event_of_the_issues_has_a_route():
     issues = ["user.registered", "user.activated", "pupil.imported", "user.anonymized", "offer.published",
               "offer.updated", "offer.unpublished", "offer.full", "offer.removed"]
     issues += [f"application.{f}" for f in ("submitted", "read", "transferred", "accepted", "confirmed", "rejected",
-                                            "cancelled", "restored", "expired", "nudged")]
+                                            "cancelled", "restored", "expired", "nudged", "reapply_invited")]
     issues += [f"convention.{f}" for f in ("created", "completed_by_employer", "validated", "reopened", "signed",
                                            "signed_by_all", "cancelled")]
     assert sorted(issues) == handled_event_types()

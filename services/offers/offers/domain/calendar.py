@@ -6,16 +6,27 @@
   An offer takes "both" weeks, "week1" or "week2".
 * 4e/3e (collège): any ISO weeks from the first Monday on or after
   1 September to the week of the last Friday before 1 June, or "all year".
+* School holidays: the official calendar by zone (A, B, C) comes from ``common.holidays``
+  (package ``vacances-scolaires-france`` plus public holidays). A week without any school day in
+  every zone (Toussaint, Christmas) is not a 4e/3e week: ``college_weeks`` leaves it out and an
+  offer may not take it. Weeks that are holidays in some zones only stay; a pupil cannot pick one
+  that is a holiday in their school's zone (the applications service checks it with the offer's
+  ``holiday_weeks``). Beyond the package's data the calendar is unknown: an offer for such a week
+  is refused with a clear message until an admin gives the year's holiday weeks.
 * An admin may override a year's dates with a dict
-  ``{"college_start": date, "college_end": date, "seconde_week1_start": date}``
-  (any subset); missing keys keep the computed default.
+  ``{"college_start": date, "college_end": date, "seconde_week1_start": date,
+  "holiday_weeks": {"A": [weeks], "B": [weeks], "C": [weeks]}}``
+  (any subset); missing keys keep the computed default (``holiday_weeks`` replaces the official
+  holiday calendar for that school year).
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+from common import holidays as H
+from common import weeks as W
+
 YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
 
 SECONDE_PERIODS = ("both", "week1", "week2")
@@ -25,61 +36,54 @@ SECONDE_PERIOD_LABELS = {
     "week2": "Semaine 2",
 }
 
-MSG_WEEK_FORMAT = "Semaine invalide (format attendu : AAAA-Snn, par exemple 2027-W03)."
+MSG_WEEK_FORMAT = W.MSG_WEEK_FORMAT
 MSG_YEAR_FORMAT = "Année scolaire invalide (format attendu : 2026-2027)."
 
 
 # -- weeks -----------------------------------------------------------------
-
-def parse_week(value) -> tuple[int, int] | None:
-    """'2026-W37' -> (2026, 37), or None when it is not a real ISO week."""
-    if not isinstance(value, str):
-        return None
-    m = WEEK_RE.match(value.strip())
-    if not m:
-        return None
-    year, week = int(m.group(1)), int(m.group(2))
-    try:
-        dt.date.fromisocalendar(year, week, 1)
-    except ValueError:
-        return None
-    return year, week
+# One home for ISO weeks and "is this week past?": common.weeks (shared by every service).
+parse_week = W.parse_week
+week_key = W.week_key
+week_monday = W.week_monday
+week_friday = W.week_friday
+week_is_past = W.week_is_past
+weeks_between = W.weeks_between
 
 
 def check_week(value) -> str | None:
     return None if parse_week(value) else MSG_WEEK_FORMAT
 
 
-def week_key(day: dt.date) -> str:
-    y, w, _ = day.isocalendar()
-    return f"{y}-W{w:02d}"
+# -- school holidays ---------------------------------------------------------
+ZONES = H.ZONES
+HolidayCalendarUnknown = H.HolidayCalendarUnknown
 
 
-def week_monday(week: str) -> dt.date:
-    y, w = parse_week(week)  # type: ignore[misc]
-    return dt.date.fromisocalendar(y, w, 1)
+def holiday_zones(week: str, override: dict | None = None) -> tuple[str, ...]:
+    """Zones where ``week`` has no school day; ``override``: the admin's override of the week's
+    school year (its ``holiday_weeks`` replace the official calendar). Raises HolidayCalendarUnknown."""
+    return H.holiday_zones(week, (override or {}).get("holiday_weeks"))
 
 
-def week_friday(week: str) -> dt.date:
-    return week_monday(week) + dt.timedelta(days=4)
+def known_holiday_zones(week: str, override: dict | None = None) -> tuple[str, ...] | None:
+    """``holiday_zones``, or None when the calendar of the week is unknown."""
+    try:
+        return holiday_zones(week, override)
+    except HolidayCalendarUnknown:
+        return None
 
 
-def week_saturday(week: str) -> dt.date:
-    return week_monday(week) + dt.timedelta(days=5)
-
-
-def week_is_past(week: str, today: dt.date) -> bool:
-    """A week is past once its Saturday is gone (it can still be worked on Saturday)."""
-    return week_saturday(week) < today
-
-
-def weeks_between(first: dt.date, last: dt.date) -> list[str]:
-    """Every ISO week touching [first, last]."""
-    out = []
-    day = first - dt.timedelta(days=first.weekday())
-    while day <= last:
-        out.append(week_key(day))
-        day += dt.timedelta(days=7)
+def holiday_weeks(weeks, overrides: dict | None = None) -> dict[str, list[str]]:
+    """{week: [zones]} for those of ``weeks`` that are holidays in at least one zone (known calendars
+    only). ``overrides``: the admin's overrides by school year."""
+    overrides = overrides or {}
+    out = {}
+    for w in weeks or ():
+        if parse_week(w) is None:
+            continue
+        zones = known_holiday_zones(w, overrides.get(school_year_of(week_monday(w))))
+        if zones:
+            out[w] = list(zones)
     return out
 
 
@@ -168,9 +172,23 @@ def _as_date(v) -> dt.date:
 
 
 def college_weeks(year: str, override: dict | None = None) -> list[str]:
-    """ISO weeks a 4e/3e offer may take in that school year."""
+    """ISO weeks a 4e/3e offer may take in that school year: every week from the start to the end of
+    the collège period except the weeks that are school holidays in every zone (weeks of a year whose
+    holiday calendar is unknown are kept here; ``college_calendar_problem`` refuses them)."""
     d = year_dates(year, override)
-    return weeks_between(d["college_start"], d["college_end"])
+    return [w for w in weeks_between(d["college_start"], d["college_end"])
+            if known_holiday_zones(w, override) != ZONES]
+
+
+def college_calendar_problem(year: str, override: dict | None = None) -> str | None:
+    """The French message saying why the holiday calendar of ``year`` is unknown, or None."""
+    d = year_dates(year, override)
+    for w in weeks_between(d["college_start"], d["college_end"]):
+        try:
+            holiday_zones(w, override)
+        except HolidayCalendarUnknown as exc:
+            return str(exc)
+    return None
 
 
 def seconde_weeks(year: str, period: str = "both", override: dict | None = None) -> list[str]:
@@ -203,6 +221,10 @@ def calendar_view(year: str, override: dict | None = None) -> dict:
             "start": d["college_start"].isoformat(),
             "end": d["college_end"].isoformat(),
             "weeks": college_weeks(year, override),
+            # weeks with school holidays in some zones: {week: [zones]}
+            "holiday_weeks": holiday_weeks(college_weeks(year, override), {year: override or {}}),
+            "holiday_calendar": ("override" if (override or {}).get("holiday_weeks") is not None
+                                 else "unknown" if college_calendar_problem(year, override) else "official"),
         },
         "seconde": {
             p: {"weeks": seconde_weeks(year, p, override),
@@ -228,4 +250,20 @@ def check_override(override: dict) -> dict:
         errors.setdefault("college_end", []).append("La fin doit être postérieure au début.")
     if "seconde_week1_start" in parsed and parsed["seconde_week1_start"].weekday() != 0:
         errors.setdefault("seconde_week1_start", []).append("La semaine 1 doit commencer un lundi.")
+    hw = override.get("holiday_weeks")
+    if hw is not None:
+        if not isinstance(hw, dict) or any(z not in ZONES for z in hw):
+            errors.setdefault("holiday_weeks", []).append(
+                "Indiquez les semaines de vacances par zone : {\"A\": [...], \"B\": [...], \"C\": [...]}.")
+        else:
+            for z, weeks in hw.items():
+                if not isinstance(weeks, list) or any(parse_week(w) is None for w in weeks):
+                    errors.setdefault(f"holiday_weeks.{z}", []).append(MSG_WEEK_FORMAT)
     return errors
+
+
+def clean_holiday_weeks(hw) -> dict | None:
+    """The override's holiday weeks as stored: every zone present, weeks sorted and unique."""
+    if hw is None:
+        return None
+    return {z: sorted({w.strip() for w in hw.get(z) or []}) for z in ZONES}

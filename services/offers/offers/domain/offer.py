@@ -44,6 +44,8 @@ MSG_GRADES = "Choisissez au moins un niveau parmi 4e, 3e et 2nde."
 MSG_GRADE_UNKNOWN = "Niveau inconnu (attendu : quatrieme, troisieme ou seconde)."
 MSG_WEEKS_REQUIRED = "Choisissez au moins une semaine, ou « toute l'année »."
 MSG_WEEK_OUT = "La semaine {w} n'est pas ouverte aux stages de 4e/3e en {y}."
+MSG_WEEK_HOLIDAY = ("La semaine {w} (du {first} au {last}) tombe pendant les vacances scolaires de toutes les zones "
+                    "(A, B et C) : choisissez une autre semaine.")
 MSG_PERIOD_REQUIRED = "Choisissez la période de 2nde : les deux semaines, la semaine 1 ou la semaine 2."
 MSG_SEATS = "Le nombre de places doit être un entier entre 1 et 6000."
 MSG_TIME = "Heure invalide : indiquez un quart d'heure entre 08:00 et 20:00 (exemple : 08:30)."
@@ -198,6 +200,10 @@ def hours_by_day(hours: dict) -> dict:
     return {d: dict(hours["days"][d]) for d in DAYS if d in hours["days"]}
 
 
+def _fr_date(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
 def validate_planning(data: dict, today: dt.date, overrides: dict | None = None) -> dict:
     """Step 3: grades, period, seats, hours, lunch break, reservations.
 
@@ -239,10 +245,23 @@ def validate_planning(data: dict, today: dt.date, overrides: dict | None = None)
             if bad:
                 e.add("weeks", cal.MSG_WEEK_FORMAT)
             elif year_ok:
-                allowed = set(cal.college_weeks(year, overrides.get(year)))
+                override = overrides.get(year)
+                allowed = set(cal.college_weeks(year, override))
+                unknown = None
                 for w in weeks:
-                    if w not in allowed:
+                    try:
+                        zones = cal.holiday_zones(w, override)
+                    except cal.HolidayCalendarUnknown as exc:
+                        unknown, zones = str(exc), ()
+                    if zones == cal.ZONES:
+                        e.add("weeks", MSG_WEEK_HOLIDAY.format(w=w, first=_fr_date(cal.week_monday(w)),
+                                                               last=_fr_date(cal.week_friday(w))))
+                    elif w not in allowed:
                         e.add("weeks", MSG_WEEK_OUT.format(w=w, y=year))
+                if unknown is None and all_year:
+                    unknown = cal.college_calendar_problem(year, override)
+                if unknown:
+                    e.add("weeks", unknown)
     if lycee and data.get("seconde_period") not in cal.SECONDE_PERIODS:
         e.add("seconde_period", MSG_PERIOD_REQUIRED)
     seats = data.get("seats")

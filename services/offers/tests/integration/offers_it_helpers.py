@@ -1,11 +1,11 @@
 import datetime as dt
 import uuid
 
-from common.clock import PROCESS_CLOCK
+from common.clock import PROCESS_CLOCK, paris_date
 
 
 def today():
-    return PROCESS_CLOCK.now().date()
+    return paris_date(PROCESS_CLOCK.now())
 
 
 def future_weeks(n=2, skip=1):

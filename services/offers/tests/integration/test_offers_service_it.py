@@ -1,4 +1,5 @@
 """The offers service in-process against this run's PostgreSQL and RabbitMQ."""
+import datetime as dt
 import uuid
 
 import eventlet
@@ -294,3 +295,36 @@ def test_admin_calendar_override_moves_seconde_offers(offers_rpc):
     assert view["overridden"] is True and view["seconde"]["week1"]["start"] == monday
     after = offers_rpc.get_offer(offer_id=o["id"])
     assert after["offer_weeks"] == [f"{start}-W24"] and after["first_day"] == cal.week_monday(f"{start}-W24").isoformat()
+
+
+def test_school_holidays_refuse_weeks_off_everywhere_and_admins_may_override(offers_rpc):
+    """Issue 13 item 11 with the real service: a week of holidays in every zone (Christmas) is refused at
+    creation, its weeks are not 4e/3e weeks; an admin's holiday weeks replace the official ones for a year."""
+    from offers.domain import calendar as cal
+    from offers_it_helpers import today
+    year = cal.offerable_school_years(today())[1]  # next year: other tests use the running one
+    start = int(year[:4])
+    christmas = cal.week_key(dt.date(start, 12, 29))
+    assert cal.holiday_zones(christmas) == ("A", "B", "C")
+    actor = employer()
+    with pytest.raises(ValidationError) as e:
+        offers_rpc.create_offer(actor=actor, data=offer_data(school_year=year, weeks=[christmas]))
+    assert "toutes les zones" in e.value.errors["weeks"][0] and christmas in e.value.errors["weeks"][0]
+    view = offers_rpc.get_calendar(school_year=year)
+    assert christmas not in view["college"]["weeks"] and view["college"]["holiday_calendar"] == "official"
+    # an admin closes one more week in every zone for that year (official calendar replaced)
+    admin = {"user_id": str(uuid.uuid4()), "role": "admin"}
+    week = view["college"]["weeks"][3]
+    try:
+        with pytest.raises(ValidationError) as e:
+            offers_rpc.set_calendar_override(actor=admin, school_year=year, dates={"holiday_weeks": {"D": []}})
+        assert "holiday_weeks" in e.value.errors
+        over = offers_rpc.set_calendar_override(actor=admin, school_year=year,
+                                                dates={"holiday_weeks": {z: [week] for z in "ABC"}})
+        assert over["college"]["holiday_calendar"] == "override" and week not in over["college"]["weeks"]
+        with pytest.raises(ValidationError) as e:
+            offers_rpc.create_offer(actor=actor, data=offer_data(school_year=year, weeks=[week]))
+        assert "toutes les zones" in e.value.errors["weeks"][0]
+    finally:
+        back = offers_rpc.set_calendar_override(actor=admin, school_year=year, dates={"holiday_weeks": None})
+    assert back["college"]["holiday_calendar"] == "official" and week in back["college"]["weeks"]

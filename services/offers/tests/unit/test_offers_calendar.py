@@ -37,8 +37,10 @@ def test_college_weeks_2026_2027():
     # 1 Sep 2026 is a Tuesday: first Monday is 7 Sep (W37); last Friday before 1 June 2027 is 28 May (W21)
     assert weeks[0] == "2026-W37" and cal.week_monday(weeks[0]) == D(2026, 9, 7)
     assert weeks[-1] == "2027-W21" and cal.week_friday(weeks[-1]) == D(2027, 5, 28)
-    assert len(weeks) == len(set(weeks)) == 38
-    assert "2026-W53" in weeks  # 2026 has 53 ISO weeks (28 Dec 2026 - 3 Jan 2027)
+    # 38 weeks from W37 to W21, less the 4 weeks of holidays in every zone (Toussaint W43-W44, Christmas W52-W53)
+    assert len(weeks) == len(set(weeks)) == 34
+    assert {"2026-W43", "2026-W44", "2026-W52", "2026-W53"}.isdisjoint(weeks)
+    assert {"2027-W07", "2027-W08"} <= set(weeks)  # winter holidays: some zones only, the week stays
 
 
 def test_college_starts_on_1_september_when_it_is_a_monday():
@@ -64,9 +66,49 @@ def test_week_parsing():
     assert cal.week_key(D(2027, 1, 1)) == "2026-W53"
 
 
-def test_week_is_past_after_its_saturday():
-    assert not cal.week_is_past("2026-W48", D(2026, 11, 28))
-    assert cal.week_is_past("2026-W48", D(2026, 11, 29))
+def test_week_is_past_once_its_friday_is_over():
+    # the one definition (common.weeks): W48 runs from Monday 23 to Friday 27 November 2026
+    assert not cal.week_is_past("2026-W48", D(2026, 11, 27))
+    assert cal.week_is_past("2026-W48", D(2026, 11, 28))  # Saturday
+    assert cal.week_is_past("2026-W48", D(2026, 11, 29))  # Sunday
+
+
+def test_holiday_weeks_by_zone():
+    assert cal.holiday_zones("2026-W53") == ("A", "B", "C")  # 28 Dec 2026 - 1 Jan 2027
+    assert cal.holiday_zones("2027-W07") == ("A", "C")
+    assert cal.holiday_zones("2027-W09") == ("B",)
+    assert cal.holiday_zones("2026-W50") == ()
+    assert cal.holiday_weeks(["2026-W50", "2027-W06", "2027-W53x"]) == {"2027-W06": ["C"]}
+
+
+def test_holiday_calendar_unknown_beyond_the_package_unless_overridden():
+    with pytest.raises(cal.HolidayCalendarUnknown) as e:
+        cal.holiday_zones("2029-W07")
+    assert "2029" in str(e.value) and "administrateur" in str(e.value)
+    assert cal.college_calendar_problem("2028-2029")
+    over = {"holiday_weeks": {"A": ["2029-W07"], "B": [], "C": ["2029-W07", "2029-W08"]}}
+    assert cal.holiday_zones("2029-W07", over) == ("A", "C")
+    assert cal.college_calendar_problem("2028-2029", over) is None
+    # a week the override makes a holiday everywhere leaves the 4e/3e weeks
+    everywhere = {"holiday_weeks": {z: ["2027-W10"] for z in "ABC"}}
+    assert "2027-W10" not in cal.college_weeks("2026-2027", everywhere)
+    assert "2026-W53" in cal.college_weeks("2026-2027", everywhere)  # the override replaces the official one
+
+
+def test_calendar_view_lists_holiday_weeks():
+    v = cal.calendar_view("2026-2027")["college"]
+    assert v["holiday_calendar"] == "official"
+    assert v["holiday_weeks"]["2027-W08"] == ["A", "B"]
+    assert "2026-W53" not in v["holiday_weeks"]  # not a 4e/3e week at all
+    assert cal.calendar_view("2028-2029")["college"]["holiday_calendar"] == "unknown"
+
+
+def test_check_override_holiday_weeks():
+    assert cal.check_override({"holiday_weeks": {"A": ["2029-W07"]}}) == {}
+    assert set(cal.check_override({"holiday_weeks": {"D": []}})) == {"holiday_weeks"}
+    assert set(cal.check_override({"holiday_weeks": {"A": ["2029-7"]}})) == {"holiday_weeks.A"}
+    assert cal.clean_holiday_weeks({"A": ["2029-W08", "2029-W07", "2029-W07"]}) == {
+        "A": ["2029-W07", "2029-W08"], "B": [], "C": []}
 
 
 def test_school_year_format():

@@ -50,8 +50,9 @@ def test_live_state_follows_blockers():
 
 def test_timer_moves_offer_whose_weeks_are_all_past():
     o = full_offer(weeks=["2026-W50"])
-    assert st.live_state("published", st.republish_blockers(o, 0, dt.date(2026, 12, 12))) == "published"
-    assert st.live_state("published", st.republish_blockers(o, 0, dt.date(2026, 12, 13))) == "need_to_be_updated"
+    # W50: Monday 7 to Friday 11 December 2026; past from Saturday 12 (common.weeks.week_is_past)
+    assert st.live_state("published", st.republish_blockers(o, 0, dt.date(2026, 12, 11))) == "published"
+    assert st.live_state("published", st.republish_blockers(o, 0, dt.date(2026, 12, 12))) == "need_to_be_updated"
 
 
 def test_seats_left_never_negative():

@@ -120,7 +120,7 @@ def test_offer_weeks_and_dates():
     o = full_offer(grades=["troisieme", "seconde"], seconde_period="both")
     assert od.offer_weeks(o) == ["2026-W50", "2026-W51", "2027-W24", "2027-W25"]
     assert od.offer_dates(o) == ("2026-12-07", "2027-06-25")
-    assert len(od.offer_weeks(full_offer(weeks=[], all_year=True))) == 38
+    assert len(od.offer_weeks(full_offer(weeks=[], all_year=True))) == 34  # without the 4 holiday weeks
 
 
 def test_split_college_and_lycee():
@@ -148,3 +148,25 @@ def test_normalize_planning_clears_unused_fields():
     assert n["grades"] == ["troisieme", "seconde"] and n["weeks"] == ["2026-W50", "2026-W51"]
     n = od.normalize_planning(full_offer(seconde_period="both"))
     assert n["seconde_period"] is None
+
+
+def test_a_week_of_holidays_in_every_zone_is_refused():
+    # issue 13 item 11: an offer for 28 Dec - 1 Jan was published without warning
+    errs = od.validate_planning(full_offer(weeks=["2026-W50", "2026-W53"]), TODAY)
+    assert errs == {"weeks": ["La semaine 2026-W53 (du 28/12/2026 au 01/01/2027) tombe pendant les vacances "
+                              "scolaires de toutes les zones (A, B et C) : choisissez une autre semaine."]}
+    assert "weeks" in od.validate_for_publish(full_offer(weeks=["2026-W44"]), TODAY)
+    # a week of holidays in some zones only is allowed (pupils of the other zones may take it)
+    assert od.validate_planning(full_offer(weeks=["2027-W07"]), TODAY) == {}
+
+
+def test_a_week_whose_holiday_calendar_is_unknown_is_refused_clearly():
+    o = full_offer(school_year="2028-2029", weeks=["2029-W10"])
+    today = dt.date(2027, 11, 23)  # 2028-2029 is then offerable
+    errs = od.validate_planning(o, today)
+    assert errs["weeks"] == ["Le calendrier officiel des vacances scolaires de 2029 n'est pas encore connu de la "
+                             "plateforme : un administrateur doit renseigner les semaines de vacances de cette "
+                             "année scolaire."]
+    assert "weeks" in od.validate_planning(full_offer(school_year="2028-2029", weeks=[], all_year=True), today)
+    override = {"2028-2029": {"holiday_weeks": {"A": [], "B": [], "C": []}}}
+    assert od.validate_planning(o, today, override) == {}
