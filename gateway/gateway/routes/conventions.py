@@ -90,7 +90,9 @@ PUBLIC_VIEW = obj({"convention_id": UUID, "state": {"type": "string"}, "state_la
                    "offer_title": TEXT, "period": {"type": ["object", "null"]}, "representative_name": TEXT,
                    "signatures": array({"type": "object"})}, ["convention_id", "document_hash"], additional=True)
 PDF = {"type": "string", "format": "binary"}
-LINK_ERRORS = {404: "Lien invalide ou remplacé", 409: "Lien déjà utilisé, ou convention signée, rouverte ou annulée"}
+LINK_ERRORS = {404: "Lien invalide ou remplacé", 409: "Lien déjà utilisé, ou convention signée, rouverte ou annulée",
+               423: "Lien bloqué après 5 noms erronés (type …/problems/link_locked) : l'établissement ou l'élève "
+                    "envoie un nouveau lien"}
 
 
 def _pdf_response(out: dict) -> Response:

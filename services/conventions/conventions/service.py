@@ -336,19 +336,20 @@ class ConventionsService(PlatformService):
         conv = self._command(actor, convention_id, op)
         return {"convention_id": conv.id, "links_sent": self._send_links(conv, issued), "links": len(issued)}
 
-    def _find_link(self, session, token):
+    def _find_link(self, session, token, for_update=False):
         if not isinstance(token, str) or not (20 <= len(token) <= 200):
             return None
-        row = session.execute(select(legal_rep_links).where(
-            legal_rep_links.c.token_hash == links.token_hash(token))).first()
+        q = select(legal_rep_links).where(legal_rep_links.c.token_hash == links.token_hash(token))
+        row = session.execute(q.with_for_update() if for_update else q).first()
         if row is None:
             return None
         return links.RepresentativeLink(convention_id=row.convention_id, rep_index=row.rep_index,
                                         token_hash=row.token_hash, created_at=row.created_at,
-                                        used_at=row.used_at, revoked_at=row.revoked_at), row.id
+                                        used_at=row.used_at, revoked_at=row.revoked_at,
+                                        failed_attempts=row.failed_attempts, locked_at=row.locked_at), row.id
 
     def _public_conv(self, session, token, for_update=False):
-        found = self._find_link(session, token)
+        found = self._find_link(session, token, for_update=for_update)
         link, link_id = found if found else (None, None)
         conv = store.load(session, link.convention_id, for_update=for_update) if link else None
         links.check_usable(link, token, conv)
@@ -382,25 +383,29 @@ class ConventionsService(PlatformService):
         """The legal representative signs by typing their full name (as registered by the school)."""
         now = self.clock.now()
         ip, ua = _client(client)
+        mismatch = None
         with self.db.uow() as uow:
             conv, link, link_id = self._public_conv(uow.session, token, for_update=True)
             rep = (conv.frozen["school"].get("legal_representatives") or [])[link.rep_index]
             if not C.check_typed_name(rep.get("name") or "", full_name or ""):
-                raise ValidationError("Le nom saisi ne correspond pas.",
-                                      {"full_name": ["Saisissez votre nom complet tel qu'indiqué par "
-                                                     "l'établissement : " + (rep.get("name") or "")]},
-                                      code="name_mismatch")
-            before = [s.id for s in conv.signatures]
-            events = C.sign(conv, role=LEGAL_REP_ROLE,
-                            signer={"key": f"legal_representative:{link.rep_index}", "name": rep.get("name")},
-                            document_hash=document_hash, now=now, method="link", ip=ip, user_agent=ua)
-            store.save(uow.session, conv, now, before=before)
-            uow.execute(update(legal_rep_links).where(legal_rep_links.c.id == link_id).values(used_at=now))
-            uow.execute(update(legal_rep_links).where(legal_rep_links.c.convention_id == conv.id,
-                                                      legal_rep_links.c.id != link_id,
-                                                      legal_rep_links.c.revoked_at.is_(None))
-                        .values(revoked_at=now))
-            self._emit(uow, events)
+                # counted (the link locked at the last attempt) in this transaction, which commits; raised after
+                mismatch = links.name_mismatch(link, now)
+                uow.execute(update(legal_rep_links).where(legal_rep_links.c.id == link_id)
+                            .values(failed_attempts=link.failed_attempts, locked_at=link.locked_at))
+            else:
+                before = [s.id for s in conv.signatures]
+                events = C.sign(conv, role=LEGAL_REP_ROLE,
+                                signer={"key": f"legal_representative:{link.rep_index}", "name": rep.get("name")},
+                                document_hash=document_hash, now=now, method="link", ip=ip, user_agent=ua)
+                store.save(uow.session, conv, now, before=before)
+                uow.execute(update(legal_rep_links).where(legal_rep_links.c.id == link_id).values(used_at=now))
+                uow.execute(update(legal_rep_links).where(legal_rep_links.c.convention_id == conv.id,
+                                                          legal_rep_links.c.id != link_id,
+                                                          legal_rep_links.c.revoked_at.is_(None))
+                            .values(revoked_at=now))
+                self._emit(uow, events)
+        if mismatch is not None:
+            raise mismatch
         return {"convention_id": conv.id, "state": conv.state, "signed_at": now.isoformat(),
                 "document_hash": conv.document_hash}
 

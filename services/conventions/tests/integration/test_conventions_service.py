@@ -6,6 +6,7 @@ Identity, offers and applications are not started here: the convention is create
 tests/test_conventions_lifecycle.py covers the pre-filling by the real services)."""
 import base64
 import copy
+import hashlib
 import io
 import re
 import time
@@ -16,13 +17,13 @@ from eventlet import tpool
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from common.errors import Conflict, Forbidden, NotFound, ValidationError
+from common.errors import Conflict, Forbidden, Locked, NotFound, ValidationError
 from common.events import make_envelope, publish_envelopes
 from common.rpc import cluster_rpc
 from conventions.documents import validate_seal
 from conventions.domain import codes as codes_module
 from conventions.models import conventions, inbox, legal_rep_links, outbox, signature_codes, signatures
-from conventions.service import ConventionsService, get_sealer
+from conventions.service import TEST_SECRETS, ConventionsService, get_sealer
 from conventions.testing import EMPLOYER_FIELDS, SCHOOL_FIELDS
 from conventions.testing import prefill as prefill_sample
 from notifications.service import NotificationsService
@@ -334,6 +335,34 @@ def test_resend_link_replaces_the_previous_one(env):
     with env["engine"].connect() as c:
         hashes = [r.token_hash for r in c.execute(select(legal_rep_links.c.token_hash))]
     assert new not in hashes and all(len(x) == 64 for x in hashes)
+
+
+def test_wrong_names_are_counted_then_the_link_locks_until_the_school_resends_it(env):
+    _, a, conv = validated(env)
+    rpc, cid, h = env["rpc"], conv["id"], conv["document_hash"]
+    tokens = link_tokens(env, cid, 2)
+    for left in (4, 3, 2, 1):
+        with pytest.raises(ValidationError) as e:
+            rpc.public_sign(token=tokens[0], full_name="Quelqu'un d'autre", document_hash=h)
+        assert e.value.code == "name_mismatch" and int(e.value.extra["attempts_left"]) == left
+        assert "Haddad" not in " ".join(e.value.errors["full_name"]) + e.value.detail  # never disclosed
+    with env["engine"].connect() as c:
+        assert c.execute(select(legal_rep_links.c.failed_attempts).where(
+            legal_rep_links.c.token_hash == hashlib.sha256(tokens[0].encode()).hexdigest())
+        ).scalar() == 4
+    with pytest.raises(Locked) as e:  # the fifth wrong name locks the link
+        rpc.public_sign(token=tokens[0], full_name="Encore faux", document_hash=h)
+    assert e.value.code == "link_locked" and e.value.status == 423
+    for call in (lambda: rpc.public_view(token=tokens[0]), lambda: rpc.public_pdf(token=tokens[0]),
+                 lambda: rpc.public_sign(token=tokens[0], full_name="Nadia Haddad", document_hash=h)):
+        with pytest.raises(Locked):
+            call()
+    assert rpc.public_view(token=tokens[1])["representative_name"] == "Youssef Haddad"  # the other link works
+    rpc.resend_link(actor=a["teacher"], convention_id=cid, rep_index=0)  # the school sends a new link
+    new = wait_for(lambda: (lambda d: d.get(0) if d.get(0) != tokens[0] else None)(
+        TEST_SECRETS["links"].get(cid, {})))
+    done = rpc.public_sign(token=new, full_name="nadia haddad", document_hash=h)
+    assert done["state"] == "signatures_started"
 
 
 def test_school_signature_image_and_head_signing_many(env):

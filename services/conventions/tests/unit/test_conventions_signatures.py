@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from common.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
+from common.errors import Conflict, Forbidden, Locked, NotFound, RateLimited, ValidationError
 
 from conventions.domain import codes, images, links
 from conventions.domain import convention as C
@@ -193,6 +193,24 @@ def test_link_expires_on_cancel_revoke_and_reopen():
     with pytest.raises(Conflict) as e:
         links.check_usable(link, token, conv)
     assert e.value.code == "convention_cancelled"
+
+
+def test_wrong_names_never_disclose_the_expected_one_and_lock_the_link():
+    conv, a = validated()
+    token, link = links.new_link(conv.id, 0, NOW)
+    for left in range(links.MAX_NAME_ATTEMPTS - 1, 0, -1):
+        err = links.name_mismatch(link, NOW)
+        assert isinstance(err, ValidationError) and err.code == "name_mismatch"
+        text = " ".join(err.errors["full_name"]) + err.detail
+        assert "Nadia" not in text and "Haddad" not in text
+        assert err.extra["attempts_left"] == left and link.locked_at is None
+        links.check_usable(link, token, conv)  # still usable
+    err = links.name_mismatch(link, NOW)
+    assert isinstance(err, Locked) and err.status == 423 and err.code == "link_locked"
+    assert link.failed_attempts == links.MAX_NAME_ATTEMPTS and link.locked_at == NOW
+    with pytest.raises(Locked) as e:
+        links.check_usable(link, token, conv)
+    assert "nouveau lien" in e.value.detail
 
 
 def test_typed_name_comparison():
