@@ -21,7 +21,7 @@ NULL_SHA256 = {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"}
 # Fields each party fills (checked here, and again by the service, which owns the rule).
 EMPLOYER_FIELDS = ["representative", "tutor", "activities", "hours", "lunch_break"]
 SCHOOL_FIELDS = ["school_representative", "pupil_address", "pupil_phone", "referent_teacher",
-                 "legal_representatives", "pai", "emergency_kit_by", "board_deliberation_date"]
+                 "legal_representatives", "pai", "emergency_kit_by", "board_deliberation_date", "school_address"]
 
 S = {"type": ["string", "null"], "maxLength": 1600}
 SLOT = obj({"start": S, "end": S, "break_start": S, "break_end": S})
@@ -42,6 +42,9 @@ FIELDS = obj({
     "pai": {"type": ["boolean", "null"]},
     "emergency_kit_by": {"type": ["string", "null"], "enum": ["pupil", "legal_representative", "school", None]},
     "board_deliberation_date": {"type": ["string", "null"], "format": "date"},
+    "school_address": {"oneOf": [obj({"street": S, "complement": S, "postal_code": S, "city": S}), {"type": "null"}],
+                       "description": "adresse de l'établissement imprimée sur la convention, à la place de celle de "
+                                      "l'annuaire (ne modifie pas l'annuaire) ; null : celle de l'annuaire"},
 }, minProperties=1)
 
 SIGNATURE = obj({"id": UUID, "role": {"type": "string", "enum": ROLES}, "role_label": TEXT,

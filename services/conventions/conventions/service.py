@@ -249,13 +249,47 @@ class ConventionsService(PlatformService):
         conv = self._command(actor, convention_id, lambda conv, now, uow: C.complete(conv, actor, now))
         return store.view(conv, actor)
 
+    def _ask_identity(self, method, **kwargs):
+        """An identity query needed to act (the signing or validating account, the school's heads): None when
+        identity says it does not exist, ServiceUnavailable when it does not answer."""
+        try:
+            return getattr(self.identity, method)(**kwargs)
+        except NotFound:
+            return None
+        except Exception as exc:
+            log.warning("identity.%s failed: %s", method, exc)
+            raise ServiceUnavailable("L'annuaire des comptes ne répond pas. Réessayez dans quelques instants.")
+
+    @staticmethod
+    def _designated_head(school, heads):
+        """The school's designated head when identity tells one (get_school's ``designated_head``, or a staff
+        item marked ``designated``); None otherwise."""
+        designated = (school or {}).get("designated_head")
+        if isinstance(designated, dict):
+            return designated
+        return next((h for h in heads if isinstance(h, dict) and h.get("designated")), None)
+
+    def _representative(self, actor):
+        """The head of school the document prints as the school's representative (C.choose_representative)."""
+        if actor.get("role") != "school_staff" or actor.get("function") not in C.VALIDATING_FUNCTIONS:
+            return None  # refused by the domain anyway
+        if actor.get("function") == "head":
+            account = self._ask_identity("get_user", user_id=actor["user_id"])
+            return C.choose_representative(actor, account, None)
+        uai = actor.get("school_uai")
+        school = self._ask_identity("get_school", uai=uai) if uai else None
+        heads = ((self._ask_identity("list_school_staff", uai=uai, functions=["head"]) if uai else None)
+                 or {}).get("items") or []
+        return C.choose_representative(actor, None, heads, self._designated_head(school, heads))
+
     @rpc
     def validate(self, actor, convention_id):
         """Freeze the content, open the signatures and send a link to each legal representative."""
         issued = []
+        representative = self._representative(_need_actor(actor))
 
         def op(conv, now, uow):
-            events = C.validate(conv, actor, now)
+            events = C.validate(conv, actor, now, representative=representative)
             issued.extend(self._issue_links(uow, conv, now))
             return events
 
@@ -478,6 +512,7 @@ class ConventionsService(PlatformService):
             raise ValidationError(errors={"conventions": ["200 conventions au plus à la fois."]})
         now = self.clock.now()
         ip, ua = _client(client)
+        account = None
         if role == EMPLOYER_ROLE:
             self._check_code(actor["user_id"], code, now)
             how = "code"
@@ -489,6 +524,8 @@ class ConventionsService(PlatformService):
                 raise ValidationError(errors={"method": ["Choisissez « image » ou « typed_name »."]})
             if how == "typed_name" and not (typed_name or "").strip():
                 raise ValidationError(errors={"typed_name": ["Saisissez votre nom pour signer."]})
+            # the signature is recorded under the signing account's own name (identity), never another head's
+            account = self._ask_identity("get_user", user_id=actor["user_id"])
         else:
             how = "session"
         ids = [str(it.get("convention_id")) for it in items if isinstance(it, dict)]
@@ -510,7 +547,8 @@ class ConventionsService(PlatformService):
                 try:
                     if conv is None:
                         raise NotFound("Convention introuvable.")
-                    signer = C.signer_for_actor(conv, actor, role, typed_name=typed_name)
+                    signer = C.signer_for_actor(conv, actor, role, account=account,
+                                                typed_name=typed_name if how == "typed_name" else None)
                     before = [s.id for s in conv.signatures]
                     events = C.sign(conv, role=role, signer=signer, document_hash=it.get("document_hash"), now=now,
                                     method=how, ip=ip, user_agent=ua)
@@ -666,8 +704,12 @@ class ConventionsService(PlatformService):
             if school_uai else None
         offer_id = data.get("offer_id") or (application or {}).get("offer_id")
         offer = self._fetch("offers", "get_offer", offer_id=offer_id) if offer_id else None
+        head_items = (heads or {}).get("items") or []
+        # the designated head, or the only one: with several heads nobody is guessed (the validating head is
+        # printed, see validate)
         conv = prefill.build(data, application, pupil, school, offer,
-                             head=((heads or {}).get("items") or [None])[0])
+                             head=C.choose_representative(None, None, head_items,
+                                                          self._designated_head(school, head_items)))
         now = self.clock.now()
         with self.db.uow() as uow:
             if not uow.claim(envelope, "conventions.on_application_confirmed"):

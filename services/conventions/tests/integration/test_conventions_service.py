@@ -1,11 +1,13 @@
 """The conventions service in-process against the real PostgreSQL and RabbitMQ, with the real
-notifications service (and a real SMTP server) for the legal representatives' links.
+notifications service (and a real SMTP server) for the legal representatives' links, and the real
+identity service (the signing and validating accounts of school staff, seeded in its database).
 
-Identity, offers and applications are not started here: the convention is created from the
+Offers and applications are not started here: the convention is created from the
 `application.confirmed` event with what the event carries (the cross-service test in
 tests/test_conventions_lifecycle.py covers the pre-filling by the real services)."""
 import base64
 import copy
+import datetime as dt
 import hashlib
 import io
 import re
@@ -16,6 +18,7 @@ import pypdf
 from eventlet import tpool
 import pytest
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from common.errors import Conflict, Forbidden, Locked, NotFound, ValidationError
 from common.events import make_envelope, publish_envelopes
@@ -26,6 +29,7 @@ from conventions.models import conventions, inbox, legal_rep_links, outbox, sign
 from conventions.service import TEST_SECRETS, ConventionsService, get_sealer
 from conventions.testing import EMPLOYER_FIELDS, SCHOOL_FIELDS
 from conventions.testing import prefill as prefill_sample
+from identity.models import schools as id_schools, users as id_users
 from notifications.service import NotificationsService
 from notifications.testing.smtp_server import SmtpTestServer
 
@@ -44,14 +48,38 @@ def env(service_db, start_service, amqp_uri, smtp, monkeypatch):
     service_db("notifications")
     start_service(NotificationsService, SMTP_HOST=smtp.host, SMTP_PORT=smtp.port, SMTP_TIMEOUT=3,
                   NOTIFICATIONS_BASE_URL="https://stages.test")
+    identity_url = service_db("identity")
+    from identity.service import IdentityService
+    start_service(IdentityService, max_workers=5)
     start_service(ConventionsService)
+    identity_engine = create_engine(identity_url)
     # the employer's code is random: make it known to the test (the code path itself is unchanged)
     monkeypatch.setattr(codes_module.secrets, "randbelow", lambda n: CODE)
     monkeypatch.setenv("STAGES_CLOCK_CONTROL", "1")  # the service records the link tokens it sends
     engine = create_engine(url)
     with cluster_rpc(amqp_uri) as rpc:
-        yield {"rpc": rpc.conventions, "engine": engine, "amqp": amqp_uri, "smtp": smtp}
+        yield {"rpc": rpc.conventions, "engine": engine, "amqp": amqp_uri, "smtp": smtp,
+               "identity_engine": identity_engine}
     engine.dispose()
+    identity_engine.dispose()
+
+
+def seed_staff(env_, actor, name, uai="0751234A"):
+    """An active school-staff account in identity for ``actor`` (what registration and activation make)."""
+    first, _, last = name.partition(" ")
+    now = dt.datetime.now(dt.timezone.utc)
+    with env_["identity_engine"].begin() as c:
+        # the sample schools of conventions.testing, beside the directory's
+        c.execute(pg_insert(id_schools).values(
+            uai=uai, kind="college", name="Collège Jean Jaurès", sector="public", status="OUVERT",
+            postal_code="75020", commune_name="Paris", academie_code="01", academie_name="Paris",
+            street_address="5 avenue Gambetta", address_postal_code="75020", address_city="PARIS",
+            name_key="college jean jaures", commune_key="paris").on_conflict_do_nothing())
+        c.execute(pg_insert(id_users).values(
+            id=actor["user_id"], role="school_staff", status="active", first_name=first, last_name=last,
+            function=actor["function"], school_uai=uai, email=f"{uuid.uuid4().hex[:10]}@ac-paris.fr",
+            created_at=now, updated_at=now, activated_at=now, last_activity_at=now).on_conflict_do_nothing())
+    return actor
 
 
 def confirmed_event(school_uai="0751234A", weeks=("2027-W05",)):
@@ -105,13 +133,19 @@ def created(env_, **kw):
     publish(env_, envelope)
     data = envelope["data"]
     a = actors(data, kw.get("school_uai", "0751234A"))
+    seed_staff(env_, a["head"], "Marie Lambert", kw.get("school_uai", "0751234A"))
     conv = wait_for(lambda: env_["rpc"].list(actor=a["employer"])["items"])[0]
-    # identity and offers are not running here: write what they would have pre-filled
-    pre = prefill_sample(kw.get("school_uai", "0751234A"))
+    write_prefill(env_, conv, kw.get("school_uai", "0751234A"))
+    return envelope, a, conv
+
+
+def write_prefill(env_, conv, uai="0751234A"):
+    """Offers and applications are not running here (nor is the pupil in identity): write what the services
+    would have pre-filled."""
+    pre = prefill_sample(uai)
     with env_["engine"].begin() as c:
         c.execute(conventions.update().where(conventions.c.id == conv["id"])
                   .values(prefill={**pre, "period": conv["period"]}, class_name="3e B", pupil_name="Haddad Inès"))
-    return envelope, a, conv
 
 
 def validated(env_):
@@ -259,6 +293,8 @@ def test_code_expired_wrong_five_times_and_reused_for_several(env, monkeypatch):
     publish(env, env2)
     c2 = wait_for(lambda: [c for c in rpc.list(actor=a["employer"])["items"] if c["id"] != c1["id"]])[0]
     a2 = actors(env2["data"])
+    seed_staff(env, a2["head"], "Marie Lambert")
+    write_prefill(env, c2)
     rpc.update(actor=a["employer"], convention_id=c2["id"], fields=copy.deepcopy(EMPLOYER_FIELDS))
     rpc.complete(actor=a["employer"], convention_id=c2["id"])
     rpc.update(actor=a2["teacher"], convention_id=c2["id"], fields=copy.deepcopy(SCHOOL_FIELDS))

@@ -6,7 +6,7 @@ from common.errors import Conflict, Forbidden, Locked, NotFound, RateLimited, Va
 from conventions.domain import codes, images, links
 from conventions.domain import convention as C
 from conventions.domain import states as S
-from conventions.testing import NOW, actors, sample_convention
+from conventions.testing import NOW, account, actors, sample_convention
 
 
 def validated():
@@ -19,7 +19,8 @@ def validated():
 
 
 def sign_as(conv, a, role, who, **kw):
-    signer = C.signer_for_actor(conv, a[who], role, typed_name=kw.pop("typed_name", None))
+    signer = C.signer_for_actor(conv, a[who], role, typed_name=kw.pop("typed_name", None),
+                                account=account(a[who]) if who == "head" else None)
     return C.sign(conv, role=role, signer=signer, document_hash=kw.pop("document_hash", conv.document_hash),
                   now=kw.pop("now", NOW), method=kw.pop("method", "session"), ip="203.0.113.7",
                   user_agent="Mozilla/5.0", **kw)
@@ -60,7 +61,7 @@ def test_nobody_signs_twice():
 
 def test_same_signer_cannot_fill_two_roles():
     conv, a = validated()
-    signer = C.signer_for_actor(conv, a["head"], C.HEAD_ROLE)
+    signer = C.signer_for_actor(conv, a["head"], C.HEAD_ROLE, account=account(a["head"]))
     C.sign(conv, role=C.HEAD_ROLE, signer=signer, document_hash=conv.document_hash, now=NOW, method="typed_name")
     with pytest.raises(Conflict) as e:
         C.sign(conv, role=C.EMPLOYER_ROLE, signer=signer, document_hash=conv.document_hash, now=NOW, method="code")
@@ -109,7 +110,33 @@ def test_who_may_sign_as_what():
         C.signer_for_actor(conv, a["pupil"], C.EMPLOYER_ROLE)
     with pytest.raises(NotFound):
         C.signer_for_actor(conv, a["other_employer"], C.EMPLOYER_ROLE)
-    assert C.signer_for_actor(conv, a["head"], C.HEAD_ROLE, typed_name="M. Lambert")["name"] == "M. Lambert"
+    with pytest.raises(Forbidden):  # the signing account could not be read from identity
+        C.signer_for_actor(conv, a["head"], C.HEAD_ROLE)
+    assert C.signer_for_actor(conv, a["head"], C.HEAD_ROLE, typed_name="marie LAMBERT",
+                              account=account(a["head"]))["name"] == "Marie Lambert"
+
+
+def test_head_signs_under_the_signing_account_never_another_head():
+    """Issue 13 item 1: two heads at one school; the pre-filled head is the first one, another one signs."""
+    conv, a = validated()
+    assert conv.prefill["school"]["head_name"] == "Marie Lambert"
+    second = {**a["head"], "user_id": "11111111-2222-3333-4444-555555555555"}
+    a["second_head"] = second
+    signer = C.signer_for_actor(conv, second, C.HEAD_ROLE, account=account(second, "Luc Martin"))
+    assert signer == {"key": f"user:{second['user_id']}", "user_id": second["user_id"], "name": "Luc Martin"}
+    C.sign(conv, role=C.HEAD_ROLE, signer=signer, document_hash=conv.document_hash, now=NOW, method="image",
+           ip="203.0.113.9")
+    sig = conv.signature_for(C.HEAD_ROLE)
+    assert (sig.signer_name, sig.signer_user_id, sig.method, sig.ip) == ("Luc Martin", second["user_id"], "image",
+                                                                        "203.0.113.9")
+    # a typed name must be the signing account's own name, not another head's
+    conv2, a2 = validated()
+    with pytest.raises(ValidationError) as e:
+        C.signer_for_actor(conv2, a2["head"], C.HEAD_ROLE, typed_name="Marie Lambert",
+                           account=account(a2["head"], "Luc Martin"))
+    assert "typed_name" in e.value.errors
+    with pytest.raises(Forbidden):  # an account that is not the actor's
+        C.signer_for_actor(conv2, a2["head"], C.HEAD_ROLE, account=account(second, "Luc Martin"))
 
 
 # -- employer code -------------------------------------------------------------------------
