@@ -401,6 +401,77 @@ def test_wrong_names_are_counted_then_the_link_locks_until_the_school_resends_it
     assert done["state"] == "signatures_started"
 
 
+def pdf_text(pdf_b64):
+    reader = pypdf.PdfReader(io.BytesIO(base64.b64decode(pdf_b64)))
+    return re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in reader.pages))
+
+
+def test_two_heads_the_signer_and_representative_are_the_validating_and_signing_account(env):
+    """Issue 13 item 1: the pre-filled head (Marie Lambert) is not the one who validates and signs."""
+    envelope, a, conv = created(env)
+    rpc, cid = env["rpc"], conv["id"]
+    second = seed_staff(env, {**a["head"], "user_id": str(uuid.uuid4())}, "Luc Martin")
+    admin_staff = seed_staff(env, {**a["head"], "user_id": str(uuid.uuid4()), "function": "admin_staff"},
+                             "Anne Petit")
+    rpc.update(actor=a["employer"], convention_id=cid, fields=copy.deepcopy(EMPLOYER_FIELDS))
+    rpc.complete(actor=a["employer"], convention_id=cid)
+    rpc.update(actor=a["teacher"], convention_id=cid, fields=copy.deepcopy(SCHOOL_FIELDS))
+    # administration validates: the school has two heads and none designated: nobody is guessed
+    with pytest.raises(ValidationError) as e:
+        rpc.validate(actor=admin_staff, convention_id=cid)
+    assert list(e.value.errors) == ["school.head_name"]
+    out = rpc.validate(actor=second, convention_id=cid)
+    assert out["prefill"]["school"]["head_name"] == "Luc Martin"
+    assert out["prefill"]["school"]["head_user_id"] == second["user_id"]
+    from PIL import Image
+    png = io.BytesIO()
+    Image.new("RGB", (200, 60), "navy").save(png, "PNG")
+    rpc.set_school_signature(actor=second, school_uai="0751234A",
+                             image_base64=base64.b64encode(png.getvalue()).decode())
+    with pytest.raises(ValidationError) as e:  # a typed name must be the signing account's
+        rpc.sign(actor=second, convention_id=cid, document_hash=out["document_hash"], method="typed_name",
+                 typed_name="Marie Lambert")
+    assert "typed_name" in e.value.errors
+    rpc.sign(actor=second, convention_id=cid, document_hash=out["document_hash"], method="image",
+             client={"ip": "198.51.100.4", "user_agent": "Firefox"})
+    admin = {**a["head"], "role": "admin", "function": None, "school_uai": None, "user_id": str(uuid.uuid4())}
+    sig = rpc.get(actor=admin, convention_id=cid)["signatures"][0]
+    assert (sig["role"], sig["signer_name"], sig["signer_user_id"], sig["method"], sig["ip"]) == \
+        ("head_of_school", "Luc Martin", second["user_id"], "image", "198.51.100.4")
+    text = pdf_text(rpc.get_pdf(actor=second, convention_id=cid)["content_base64"])
+    assert "représenté par Luc Martin, chef d'établissement" in text and "Signé par Luc Martin" in text
+    assert "Marie Lambert" not in text
+
+
+def test_validation_refuses_a_placeholder_until_the_school_corrects_its_address(env):
+    """Issue 13 item 3: a school without a street address in the directory."""
+    envelope, a, conv = created(env)
+    rpc, cid = env["rpc"], conv["id"]
+    with env["engine"].begin() as c:
+        pre = c.execute(select(conventions.c.prefill).where(conventions.c.id == cid)).scalar()
+        pre["school"].update(address=None)
+        c.execute(conventions.update().where(conventions.c.id == cid).values(prefill=pre))
+    rpc.update(actor=a["employer"], convention_id=cid, fields=copy.deepcopy(EMPLOYER_FIELDS))
+    rpc.complete(actor=a["employer"], convention_id=cid)
+    rpc.update(actor=a["teacher"], convention_id=cid, fields=copy.deepcopy(SCHOOL_FIELDS))
+    draft = pdf_text(rpc.get_pdf(actor=a["teacher"], convention_id=cid)["content_base64"])
+    assert "(UAI 0751234A) à compléter, 75020 Paris" in draft
+    with pytest.raises(ValidationError) as e:
+        rpc.validate(actor=a["head"], convention_id=cid)
+    assert list(e.value.errors) == ["school_address.street"]
+    assert "Adresse de l'établissement à compléter" in e.value.errors["school_address.street"][0]
+    with pytest.raises(Forbidden):  # the school's field: the employer cannot write it
+        rpc.update(actor=a["employer"], convention_id=cid,
+                   fields={"school_address": {"street": "1 rue X", "postal_code": "75020", "city": "Paris"}})
+    rpc.update(actor=a["teacher"], convention_id=cid,
+               fields={"school_address": {"street": "5 avenue Gambetta", "complement": "BP 12",
+                                          "postal_code": "75020", "city": "PARIS"}})
+    out = rpc.validate(actor=a["head"], convention_id=cid)
+    assert out["state"] == "validated"
+    text = pdf_text(rpc.get_pdf(actor=a["head"], convention_id=cid)["content_base64"])
+    assert "5 avenue Gambetta, BP 12, 75020 PARIS" in text and "à compléter" not in text
+
+
 def test_school_signature_image_and_head_signing_many(env):
     _, a, c1 = validated(env)
     rpc = env["rpc"]
