@@ -219,14 +219,23 @@ def full_name(person: dict | None) -> str | None:
     return name or (person.get("name") or "").strip() or None
 
 
+def is_account_of(account: dict | None, actor: dict) -> bool:
+    """``account`` (identity's user record) is the actor's own, still an active head of the actor's school."""
+    if not isinstance(account, dict) or not full_name(account):
+        return False
+    return (str(account.get("id") or account.get("user_id")) == str(actor.get("user_id"))
+            and account.get("status", "active") == "active"
+            and account.get("function", "head") == "head"
+            and account.get("school_uai", actor.get("school_uai")) == actor.get("school_uai"))
+
+
 def choose_representative(actor: dict | None, account: dict | None, heads: list | None,
                           designated: dict | None = None) -> dict | None:
     """The head of school printed as the school's representative: the validating account when it is a head
     (``account``: that account as identity knows it); otherwise the school's designated head, or its only head.
     With several heads and none designated, nobody is guessed (None: validation then asks for a head)."""
     if actor and actor.get("function") == "head":
-        if account and str(account.get("id") or account.get("user_id")) == str(actor.get("user_id")) \
-                and full_name(account):
+        if is_account_of(account, actor):
             return {"user_id": str(actor["user_id"]), "name": full_name(account)}
         return None
     if designated and full_name(designated):
@@ -323,7 +332,7 @@ def signer_for_actor(conv: Convention, actor: dict, role: str, *, typed_name: st
     if role == HEAD_ROLE and party == SCHOOL:
         if actor.get("function") != "head":
             raise Forbidden("Seul le chef d'établissement signe au nom de l'établissement.")
-        if not account or str(account.get("id") or account.get("user_id")) != str(uid) or not full_name(account):
+        if not is_account_of(account, actor):
             raise Forbidden("Votre compte n'a pas pu être vérifié : la signature n'est pas enregistrée.",
                             code="signer_unknown")
         name = full_name(account)

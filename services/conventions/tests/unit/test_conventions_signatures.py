@@ -137,6 +137,9 @@ def test_head_signs_under_the_signing_account_never_another_head():
     assert "typed_name" in e.value.errors
     with pytest.raises(Forbidden):  # an account that is not the actor's
         C.signer_for_actor(conv2, a2["head"], C.HEAD_ROLE, account=account(second, "Luc Martin"))
+    for changed in ({"status": "disabled"}, {"function": "teacher"}, {"school_uai": "0999999Z"}):
+        with pytest.raises(Forbidden):  # no longer an active head of this school in identity
+            C.signer_for_actor(conv2, a2["head"], C.HEAD_ROLE, account={**account(a2["head"]), **changed})
 
 
 # -- employer code -------------------------------------------------------------------------
