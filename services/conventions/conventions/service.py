@@ -370,11 +370,11 @@ class ConventionsService(PlatformService):
         conv = self._command(actor, convention_id, op)
         return {"convention_id": conv.id, "links_sent": self._send_links(conv, issued), "links": len(issued)}
 
-    def _find_link(self, session, token, for_update=False):
+    def _find_link(self, session, token):
         if not isinstance(token, str) or not (20 <= len(token) <= 200):
             return None
-        q = select(legal_rep_links).where(legal_rep_links.c.token_hash == links.token_hash(token))
-        row = session.execute(q.with_for_update() if for_update else q).first()
+        row = session.execute(select(legal_rep_links).where(
+            legal_rep_links.c.token_hash == links.token_hash(token))).first()
         if row is None:
             return None
         return links.RepresentativeLink(convention_id=row.convention_id, rep_index=row.rep_index,
@@ -383,9 +383,14 @@ class ConventionsService(PlatformService):
                                         failed_attempts=row.failed_attempts, locked_at=row.locked_at), row.id
 
     def _public_conv(self, session, token, for_update=False):
-        found = self._find_link(session, token, for_update=for_update)
+        found = self._find_link(session, token)
         link, link_id = found if found else (None, None)
         conv = store.load(session, link.convention_id, for_update=for_update) if link else None
+        if for_update and conv is not None:
+            # links are written only under their convention's lock: read it again now that we hold it (the
+            # failed attempts of a concurrent call are counted, not overwritten)
+            found = self._find_link(session, token)
+            link, link_id = found if found else (None, None)
         links.check_usable(link, token, conv)
         return conv, link, link_id
 
