@@ -21,7 +21,7 @@ import time
 
 from conventions.documents import Sealer, build_context, generate_self_signed, render_html, render_pdf
 from conventions.domain import convention as C
-from conventions.testing import NOW, actors, sample_convention
+from conventions.testing import NOW, account, actors, sample_convention
 
 
 def signed_convention():
@@ -32,8 +32,8 @@ def signed_convention():
     C.validate(conv, a["head"], NOW)
     for role, who, method in ((C.EMPLOYER_ROLE, "employer", "code"), (C.HEAD_ROLE, "head", "image"),
                               (C.PUPIL_ROLE, "pupil", "session")):
-        C.sign(conv, role=role, signer=C.signer_for_actor(conv, a[who], role), document_hash=conv.document_hash,
-               now=NOW, method=method)
+        signer = C.signer_for_actor(conv, a[who], role, account=account(a[who]) if who == "head" else None)
+        C.sign(conv, role=role, signer=signer, document_hash=conv.document_hash, now=NOW, method=method)
     C.sign(conv, role=C.LEGAL_REP_ROLE, signer={"key": "legal_representative:0", "name": "Nadia Haddad"},
            document_hash=conv.document_hash, now=NOW, method="link")
     return conv

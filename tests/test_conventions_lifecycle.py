@@ -20,9 +20,9 @@ def auth(who):
     return {"token": who["token"]}
 
 
-def suite_head(rpc, uai=REP_PLUS_COLLEGE):
+def suite_head(rpc, uai=REP_PLUS_COLLEGE, first_name="Marie", last_name="Lambert"):
     email = f"principal.{uuid.uuid4().hex[:10]}@ac-aix-marseille.fr"
-    rpc.identity.register(data={"role": "school_staff", "first_name": "Marie", "last_name": "Lambert",
+    rpc.identity.register(data={"role": "school_staff", "first_name": first_name, "last_name": last_name,
                                 "function": "head", "email": email, "password": PASSWORD, "school_uai": uai},
                           client=_client())
     user_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", email))["user_id"]
@@ -62,7 +62,9 @@ def world(suite):
         pupils = suite_pupils(rpc, 3)
         offer = suite_offer(rpc, emp["user_id"], seats=3)
         head = suite_head(rpc)
-    return {"emp": emp, "pupils": pupils, "offer": offer, "head": head}
+        # a second head of the same school (issue 13 item 1): the one who validates and signs is printed
+        head2 = suite_head(rpc, first_name="Luc", last_name="Martin")
+    return {"emp": emp, "pupils": pupils, "offer": offer, "head": head, "head2": head2}
 
 
 def test_from_confirmed_application_to_signed_by_all(api, suite, world):
@@ -76,6 +78,11 @@ def test_from_confirmed_application_to_signed_by_all(api, suite, world):
     assert full["prefill"]["organisation"]["name"] == "Boulangerie Dupont"
     assert full["prefill"]["organisation"]["siret"] == "44306184100047"
     assert full["prefill"]["school"]["name"] == "Collège Belle de Mai"
+    # the school's postal address from the ministry's directory (identity)
+    assert (full["prefill"]["school"]["address"], full["prefill"]["school"]["zipcode"],
+            full["prefill"]["school"]["city"]) == ("4 RUE DOCTEUR LEON PERRIN", "13003", "MARSEILLE")
+    # several heads, none designated: nobody is guessed before validation
+    assert full["prefill"]["school"]["head_name"] is None
     assert full["prefill"]["pupil"]["first_name"] == "Camille"
     assert full["weeks"] == [world["offer"]["offer_weeks"][0]]
     assert full["employer"]["lunch_break"].startswith("Pause déjeuner")
@@ -96,8 +103,10 @@ def test_from_confirmed_application_to_signed_by_all(api, suite, world):
     # the school fills and validates: the document is frozen
     r = api.patch(f"/api/v1/conventions/{cid}", json=SCHOOL_FIELDS, **auth(head))
     assert r.status_code == 200, r.text
-    r = api.post(f"/api/v1/conventions/{cid}/validate", **auth(head))
+    # the second head validates: printed as the school's representative
+    r = api.post(f"/api/v1/conventions/{cid}/validate", **auth(world["head2"]))
     assert r.status_code == 200, r.text
+    assert r.json()["prefill"]["school"]["head_name"] == "Luc Martin"
     h = r.json()["document_hash"]
     assert r.json()["state"] == "validated" and len(h) == 64
 
@@ -114,16 +123,25 @@ def test_from_confirmed_application_to_signed_by_all(api, suite, world):
     # pupil, logged in; a second signature is refused
     assert api.post(f"/api/v1/conventions/{cid}/sign", json={"document_hash": h}, **auth(pupil)).status_code == 200
     assert api.post(f"/api/v1/conventions/{cid}/sign", json={"document_hash": h}, **auth(pupil)).status_code == 409
-    # head of school, typed name
+    # head of school, typed name: the signing account's own name, never another head's
     r = api.post(f"/api/v1/conventions/{cid}/sign",
-                 json={"document_hash": h, "method": "typed_name", "typed_name": "Marie Lambert"}, **auth(head))
+                 json={"document_hash": h, "method": "typed_name", "typed_name": "Marie Lambert"},
+                 **auth(world["head2"]))
+    assert r.status_code == 422 and "typed_name" in r.json()["errors"], r.text
+    r = api.post(f"/api/v1/conventions/{cid}/sign",
+                 json={"document_hash": h, "method": "typed_name", "typed_name": "luc martin"}, **auth(world["head2"]))
     assert r.status_code == 200, r.text
+    head_sig = [x for x in r.json()["signatures"] if x["role"] == "head_of_school"][0]
+    assert head_sig["signer_name"] == "Luc Martin"
     # legal representative through the link
     token = tokens["0"]
     view = api.get(f"/api/v1/public/conventions/{token}")
     assert view.status_code == 200 and view.json()["document_hash"] == h
     assert api.get(f"/api/v1/public/conventions/{token}/pdf").headers["Content-Type"] == "application/pdf"
     name = view.json()["representative_name"]
+    # a wrong name: counted, and the expected name is never disclosed (issue 13 item 4)
+    r = api.post(f"/api/v1/public/conventions/{token}", json={"full_name": "Quelqu'un", "document_hash": h})
+    assert r.status_code == 422 and r.json()["code"] == "name_mismatch" and name not in r.text
     r = api.post(f"/api/v1/public/conventions/{token}", json={"full_name": name, "document_hash": h})
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "signed_by_all"
@@ -137,7 +155,12 @@ def test_from_confirmed_application_to_signed_by_all(api, suite, world):
     assert r.headers["X-Document-Hash"] == h
     text = re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(r.content)).pages))
     assert "Boulangerie Dupont" in text and "Collège Belle de Mai" in text and h in text
-    assert "Signé par Paul Durand" in text and "Signé par Marie Lambert" in text and f"Signé par {name}" in text
+    assert "Signé par Paul Durand" in text and "Signé par Luc Martin" in text and f"Signé par {name}" in text
+    # the validating and signing head is the school's representative; the other head appears nowhere; the
+    # directory's address is printed and no placeholder is left (issue 13 items 1 and 3)
+    assert "Collège Belle de Mai (UAI 0131884C) 4 RUE DOCTEUR LEON PERRIN, 13003 MARSEILLE représenté par " \
+           "Luc Martin, chef d'établissement" in text
+    assert "Marie Lambert" not in text and "à compléter" not in text
     from conventions.documents import validate_seal
     cert = (settings.REPO_ROOT / "var" / "conventions" / "seal-cert.pem").read_bytes()
     status = validate_seal(r.content, cert)

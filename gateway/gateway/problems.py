@@ -18,6 +18,7 @@ TITLES = {
     413: "Requête trop volumineuse",
     415: "Type de contenu non pris en charge",
     422: "Données invalides",
+    423: "Ressource verrouillée",
     429: "Trop de requêtes",
     500: "Erreur interne",
     503: "Service indisponible",

@@ -22,7 +22,7 @@ NULL_SHA256 = {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"}
 # Fields each party fills (checked here, and again by the service, which owns the rule).
 EMPLOYER_FIELDS = ["representative", "tutor", "activities", "hours", "lunch_break"]
 SCHOOL_FIELDS = ["school_representative", "pupil_address", "pupil_phone", "referent_teacher",
-                 "legal_representatives", "pai", "emergency_kit_by", "board_deliberation_date"]
+                 "legal_representatives", "pai", "emergency_kit_by", "board_deliberation_date", "school_address"]
 
 S = {"type": ["string", "null"], "maxLength": 1600}
 SLOT = obj({"start": S, "end": S, "break_start": S, "break_end": S})
@@ -43,6 +43,9 @@ FIELDS = obj({
     "pai": {"type": ["boolean", "null"]},
     "emergency_kit_by": {"type": ["string", "null"], "enum": ["pupil", "legal_representative", "school", None]},
     "board_deliberation_date": {"type": ["string", "null"], "format": "date"},
+    "school_address": {"oneOf": [obj({"street": S, "complement": S, "postal_code": S, "city": S}), {"type": "null"}],
+                       "description": "adresse de l'établissement imprimée sur la convention, à la place de celle de "
+                                      "l'annuaire (ne modifie pas l'annuaire) ; null : celle de l'annuaire"},
 }, minProperties=1)
 
 SIGNATURE = obj({"id": UUID, "role": {"type": "string", "enum": ROLES}, "role_label": TEXT,
@@ -91,7 +94,9 @@ PUBLIC_VIEW = obj({"convention_id": UUID, "state": {"type": "string"}, "state_la
                    "offer_title": TEXT, "period": {"type": ["object", "null"]}, "representative_name": TEXT,
                    "signatures": array({"type": "object"})}, ["convention_id", "document_hash"], additional=True)
 PDF = {"type": "string", "format": "binary"}
-LINK_ERRORS = {404: "Lien invalide ou remplacé", 409: "Lien déjà utilisé, ou convention signée, rouverte ou annulée"}
+LINK_ERRORS = {404: "Lien invalide ou remplacé", 409: "Lien déjà utilisé, ou convention signée, rouverte ou annulée",
+               423: "Lien bloqué après 5 noms erronés (type …/problems/link_locked) : l'établissement ou l'élève "
+                    "envoie un nouveau lien"}
 
 
 def _pdf_response(out: dict) -> Response:

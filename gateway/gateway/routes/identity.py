@@ -41,6 +41,8 @@ SCHOOL = obj({
     "academie_name": _NULLABLE_STR, "lat": {"type": ["number", "null"]}, "lon": {"type": ["number", "null"]},
     "education_prioritaire": {"type": ["string", "null"], "enum": ["REP", "REP+", None]},
     "qpv": {"type": ["boolean", "null"]}, "qpv_situation": _NULLABLE_STR,
+    "street_address": _NULLABLE_STR, "address_complement": _NULLABLE_STR, "address_postal_code": _NULLABLE_STR,
+    "address_city": _NULLABLE_STR,
     "distance_km": {"type": "number"},
 }, ["uai", "kind", "name"], additional=True)
 

@@ -81,6 +81,14 @@ class Conflict(DomainError):
     default_detail = "Cette action n'est pas possible dans l'état actuel."
 
 
+class Locked(DomainError):
+    """The resource is locked (e.g. a link after too many failed attempts): a new one must be issued."""
+
+    status = 423
+    code = "locked"
+    default_detail = "Cette ressource est verrouillée."
+
+
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"

@@ -83,6 +83,9 @@ legal_rep_links = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True)),
     Column("revoked_at", DateTime(timezone=True)),
+    # wrong names typed through this link; locked after links.MAX_NAME_ATTEMPTS (the school sends a new one)
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_at", DateTime(timezone=True)),
 )
 
 # The school's registered signature image (PNG/JPEG checked by content, <= 2 MB).

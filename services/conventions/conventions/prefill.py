@@ -72,18 +72,21 @@ def build(data: dict, application: dict | None, pupil: dict | None, school: dict
     if not (first or last):
         first, last = split_name(_g(app, "pupil_name"))
     grade = _g(app, "grade") or _g(pupil, "grade") or "troisieme"
-    head_name = _g(school, "head_name", "principal_name")
-    if not head_name and isinstance(head, dict):
-        head_name = " ".join(x for x in (head.get("first_name"), head.get("last_name")) if x) or None
+    head = head if isinstance(head, dict) else {}
+    head_name = head.get("name") or " ".join(x for x in (head.get("first_name"), head.get("last_name")) if x) \
+        or None
     prefill = {
         "pupil": {"first_name": first, "last_name": last, "birth_date": _g(pupil, "birth_date", "birthdate"),
                   "class_name": _g(pupil, "class_name", "class", "division"), "grade": grade},
         "school": {"uai": _g(data, "school_uai") or _g(app, "school_uai") or _g(school, "uai"),
                    "name": _g(school, "name") or _g(app, "school_name"),
-                   "address": _g(school, "address", "street"),
-                   "zipcode": _g(school, "postal_code", "zipcode"),
-                   "city": _g(school, "commune_name", "city", "commune"),
-                   "head_name": head_name, "academie": _g(school, "academie_name", "academie"),
+                   # the ministry's postal address (identity); a lycée without a delivery name: its commune
+                   "address": _g(school, "street_address", "address", "street"),
+                   "address_complement": _g(school, "address_complement"),
+                   "zipcode": _g(school, "address_postal_code", "postal_code", "zipcode"),
+                   "city": _g(school, "address_city", "commune_name", "city", "commune"),
+                   "head_name": head_name, "head_user_id": head.get("user_id") or head.get("id"),
+                   "academie": _g(school, "academie_name", "academie"),
                    "academie_code": _g(school, "academie_code")},
         "organisation": {"name": _g(org, "name", "employer_name") or _g(offer, "employer_name"),
                          "siret": _g(org, "siret"),

@@ -249,13 +249,47 @@ class ConventionsService(PlatformService):
         conv = self._command(actor, convention_id, lambda conv, now, uow: C.complete(conv, actor, now))
         return store.view(conv, actor)
 
+    def _ask_identity(self, method, **kwargs):
+        """An identity query needed to act (the signing or validating account, the school's heads): None when
+        identity says it does not exist, ServiceUnavailable when it does not answer."""
+        try:
+            return getattr(self.identity, method)(**kwargs)
+        except NotFound:
+            return None
+        except Exception as exc:
+            log.warning("identity.%s failed: %s", method, exc)
+            raise ServiceUnavailable("L'annuaire des comptes ne répond pas. Réessayez dans quelques instants.")
+
+    @staticmethod
+    def _designated_head(school, heads):
+        """The school's designated head when identity tells one (get_school's ``designated_head``, or a staff
+        item marked ``designated``); None otherwise."""
+        designated = (school or {}).get("designated_head")
+        if isinstance(designated, dict):
+            return designated
+        return next((h for h in heads if isinstance(h, dict) and h.get("designated")), None)
+
+    def _representative(self, actor):
+        """The head of school the document prints as the school's representative (C.choose_representative)."""
+        if actor.get("role") != "school_staff" or actor.get("function") not in C.VALIDATING_FUNCTIONS:
+            return None  # refused by the domain anyway
+        if actor.get("function") == "head":
+            account = self._ask_identity("get_user", user_id=actor["user_id"])
+            return C.choose_representative(actor, account, None)
+        uai = actor.get("school_uai")
+        school = self._ask_identity("get_school", uai=uai) if uai else None
+        heads = ((self._ask_identity("list_school_staff", uai=uai, functions=["head"]) if uai else None)
+                 or {}).get("items") or []
+        return C.choose_representative(actor, None, heads, self._designated_head(school, heads))
+
     @rpc
     def validate(self, actor, convention_id):
         """Freeze the content, open the signatures and send a link to each legal representative."""
         issued = []
+        representative = self._representative(_need_actor(actor))
 
         def op(conv, now, uow):
-            events = C.validate(conv, actor, now)
+            events = C.validate(conv, actor, now, representative=representative)
             issued.extend(self._issue_links(uow, conv, now))
             return events
 
@@ -345,12 +379,18 @@ class ConventionsService(PlatformService):
             return None
         return links.RepresentativeLink(convention_id=row.convention_id, rep_index=row.rep_index,
                                         token_hash=row.token_hash, created_at=row.created_at,
-                                        used_at=row.used_at, revoked_at=row.revoked_at), row.id
+                                        used_at=row.used_at, revoked_at=row.revoked_at,
+                                        failed_attempts=row.failed_attempts, locked_at=row.locked_at), row.id
 
     def _public_conv(self, session, token, for_update=False):
         found = self._find_link(session, token)
         link, link_id = found if found else (None, None)
         conv = store.load(session, link.convention_id, for_update=for_update) if link else None
+        if for_update and conv is not None:
+            # links are written only under their convention's lock: read it again now that we hold it (the
+            # failed attempts of a concurrent call are counted, not overwritten)
+            found = self._find_link(session, token)
+            link, link_id = found if found else (None, None)
         links.check_usable(link, token, conv)
         return conv, link, link_id
 
@@ -382,25 +422,29 @@ class ConventionsService(PlatformService):
         """The legal representative signs by typing their full name (as registered by the school)."""
         now = self.clock.now()
         ip, ua = _client(client)
+        mismatch = None
         with self.db.uow() as uow:
             conv, link, link_id = self._public_conv(uow.session, token, for_update=True)
             rep = (conv.frozen["school"].get("legal_representatives") or [])[link.rep_index]
             if not C.check_typed_name(rep.get("name") or "", full_name or ""):
-                raise ValidationError("Le nom saisi ne correspond pas.",
-                                      {"full_name": ["Saisissez votre nom complet tel qu'indiqué par "
-                                                     "l'établissement : " + (rep.get("name") or "")]},
-                                      code="name_mismatch")
-            before = [s.id for s in conv.signatures]
-            events = C.sign(conv, role=LEGAL_REP_ROLE,
-                            signer={"key": f"legal_representative:{link.rep_index}", "name": rep.get("name")},
-                            document_hash=document_hash, now=now, method="link", ip=ip, user_agent=ua)
-            store.save(uow.session, conv, now, before=before)
-            uow.execute(update(legal_rep_links).where(legal_rep_links.c.id == link_id).values(used_at=now))
-            uow.execute(update(legal_rep_links).where(legal_rep_links.c.convention_id == conv.id,
-                                                      legal_rep_links.c.id != link_id,
-                                                      legal_rep_links.c.revoked_at.is_(None))
-                        .values(revoked_at=now))
-            self._emit(uow, events)
+                # counted (the link locked at the last attempt) in this transaction, which commits; raised after
+                mismatch = links.name_mismatch(link, now)
+                uow.execute(update(legal_rep_links).where(legal_rep_links.c.id == link_id)
+                            .values(failed_attempts=link.failed_attempts, locked_at=link.locked_at))
+            else:
+                before = [s.id for s in conv.signatures]
+                events = C.sign(conv, role=LEGAL_REP_ROLE,
+                                signer={"key": f"legal_representative:{link.rep_index}", "name": rep.get("name")},
+                                document_hash=document_hash, now=now, method="link", ip=ip, user_agent=ua)
+                store.save(uow.session, conv, now, before=before)
+                uow.execute(update(legal_rep_links).where(legal_rep_links.c.id == link_id).values(used_at=now))
+                uow.execute(update(legal_rep_links).where(legal_rep_links.c.convention_id == conv.id,
+                                                          legal_rep_links.c.id != link_id,
+                                                          legal_rep_links.c.revoked_at.is_(None))
+                            .values(revoked_at=now))
+                self._emit(uow, events)
+        if mismatch is not None:
+            raise mismatch
         return {"convention_id": conv.id, "state": conv.state, "signed_at": now.isoformat(),
                 "document_hash": conv.document_hash}
 
@@ -473,6 +517,7 @@ class ConventionsService(PlatformService):
             raise ValidationError(errors={"conventions": ["200 conventions au plus à la fois."]})
         now = self.clock.now()
         ip, ua = _client(client)
+        account = None
         if role == EMPLOYER_ROLE:
             self._check_code(actor["user_id"], code, now)
             how = "code"
@@ -484,6 +529,8 @@ class ConventionsService(PlatformService):
                 raise ValidationError(errors={"method": ["Choisissez « image » ou « typed_name »."]})
             if how == "typed_name" and not (typed_name or "").strip():
                 raise ValidationError(errors={"typed_name": ["Saisissez votre nom pour signer."]})
+            # the signature is recorded under the signing account's own name (identity), never another head's
+            account = self._ask_identity("get_user", user_id=actor["user_id"])
         else:
             how = "session"
         ids = [str(it.get("convention_id")) for it in items if isinstance(it, dict)]
@@ -505,7 +552,8 @@ class ConventionsService(PlatformService):
                 try:
                     if conv is None:
                         raise NotFound("Convention introuvable.")
-                    signer = C.signer_for_actor(conv, actor, role, typed_name=typed_name)
+                    signer = C.signer_for_actor(conv, actor, role, account=account,
+                                                typed_name=typed_name if how == "typed_name" else None)
                     before = [s.id for s in conv.signatures]
                     events = C.sign(conv, role=role, signer=signer, document_hash=it.get("document_hash"), now=now,
                                     method=how, ip=ip, user_agent=ua)
@@ -662,8 +710,12 @@ class ConventionsService(PlatformService):
             if school_uai else None
         offer_id = data.get("offer_id") or (application or {}).get("offer_id")
         offer = self._fetch("offers", "get_offer", offer_id=offer_id) if offer_id else None
+        head_items = (heads or {}).get("items") or []
+        # the designated head, or the only one: with several heads nobody is guessed (the validating head is
+        # printed, see validate)
         conv = prefill.build(data, application, pupil, school, offer,
-                             head=((heads or {}).get("items") or [None])[0])
+                             head=C.choose_representative(None, None, head_items,
+                                                          self._designated_head(school, head_items)))
         now = self.clock.now()
         with self.db.uow() as uow:
             if not uow.claim(envelope, "conventions.on_application_confirmed"):

@@ -83,6 +83,13 @@ def actors(conv: Convention) -> dict:
     }
 
 
+def account(actor: dict, name: str = "Marie Lambert") -> dict:
+    """The identity account behind an actor (``identity.get_user``), as the service fetches it to sign."""
+    first, _, last = name.partition(" ")
+    return {"id": actor["user_id"], "role": actor["role"], "function": actor.get("function"), "first_name": first,
+            "last_name": last, "school_uai": actor.get("school_uai")}
+
+
 # Fields of the parties used by the cross-service tests that fill a convention (the Marseille REP+ collège
 # of the shared suite): tests/test_conventions_lifecycle.py, test_notifications_journey.py,
 # test_event_catalogue_journey.py.

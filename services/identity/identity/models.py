@@ -28,6 +28,11 @@ schools = Table(
     Column("education_prioritaire", String(5)),            # REP | REP+ | null
     Column("qpv", Boolean),
     Column("qpv_situation", String(40)),
+    # postal address (ministry directory): printed on agreements
+    Column("street_address", String(200)),
+    Column("address_complement", String(200)),
+    Column("address_postal_code", String(5)),
+    Column("address_city", String(100)),
     Column("name_key", String(250), nullable=False),       # folded, for search
     Column("commune_key", String(150), nullable=False),
     Index("ix_schools_lat_lon", "lat", "lon"),

@@ -31,7 +31,8 @@ def iso(v):
 
 SCHOOL_FIELDS = ("uai", "kind", "name", "sector", "private_contract", "status", "postal_code", "commune_insee",
                  "commune_name", "dep_code", "academie_code", "academie_name", "lat", "lon",
-                 "education_prioritaire", "qpv", "qpv_situation")
+                 "education_prioritaire", "qpv", "qpv_situation", "street_address", "address_complement",
+                 "address_postal_code", "address_city")
 
 
 def school_public(s: dict | None) -> dict | None:

@@ -19,6 +19,7 @@ from common.clock import paris_date, to_paris
 from common.weeks import parse_week, period_of_weeks
 
 from ..domain.convention import ROLE_LABELS, SIGNATURE_ROLES
+from ..domain import printed
 from ..domain.fields import EMERGENCY_KIT_BY
 from ..domain.hours import check_schedule, fmt_minutes, schedule_rows
 
@@ -106,7 +107,7 @@ def build_context(content: dict, *, signatures: list[dict] | None = None, docume
     reps = [r for r in (s.get("legal_representatives") or []) if isinstance(r, dict)]
     expected = {
         "employer": (e.get("representative") or {}).get("name"),
-        "head_of_school": (prefill.get("school") or {}).get("head_name"),
+        "head_of_school": printed.school(content).get("head_name"),
         "pupil": " ".join(x for x in (pupil.get("first_name"), pupil.get("last_name")) if x),
         "legal_representative": " ou ".join(r.get("name") for r in reps if r.get("name")),
     }
@@ -129,7 +130,7 @@ def build_context(content: dict, *, signatures: list[dict] | None = None, docume
                 else "Élèves de seconde générale et technologique des lycées")
     purpose = ("d'une séquence d'observation en milieu professionnel" if level == "college"
                else "d'un stage d'observation en milieu professionnel de seconde générale et technologique")
-    school = prefill.get("school") or {}
+    school = printed.school(content)  # the directory's address, or the school's correction
     footer = " — ".join(x for x in (school.get("name") or "Établissement",
                                      f"UAI {school['uai']}" if school.get("uai") else None,
                                      " ".join(x for x in (school.get("zipcode"), school.get("city")) if x) or None)
@@ -142,7 +143,7 @@ def build_context(content: dict, *, signatures: list[dict] | None = None, docume
         "convention_id": content.get("convention_id"),
         "pupil": pupil,
         "pupil_name": " ".join(x for x in (pupil.get("first_name"), pupil.get("last_name")) if x) or None,
-        "school": prefill.get("school") or {}, "organisation": prefill.get("organisation") or {},
+        "school": school, "organisation": prefill.get("organisation") or {},
         "offer": prefill.get("offer") or {}, "period": period, "weeks_label": _weeks_label(content.get("weeks")),
         "e": e, "s": s, "rep": e.get("representative") or {}, "tutor": e.get("tutor") or {},
         "srep": s.get("school_representative") or {}, "teacher": s.get("referent_teacher") or {},

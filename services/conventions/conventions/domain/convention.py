@@ -13,6 +13,7 @@ import uuid
 
 from common.errors import Conflict, Forbidden, NotFound, ValidationError
 
+from . import printed
 from . import states as S
 from .fields import EMPLOYER, SCHOOL, check_ownership, normalize, validate_party
 from .hashing import content_hash
@@ -221,19 +222,67 @@ def _require_validator(conv: Convention, actor: dict):
                         "une convention.")
 
 
-def validate(conv: Convention, actor: dict, now: dt.datetime) -> list:
-    """The school validates: both parties' fields are checked, the content is frozen and hashed,
-    signatures open."""
+def full_name(person: dict | None) -> str | None:
+    """"Prénom Nom" of an identity user/staff dict (or its ``name``), or None."""
+    if not isinstance(person, dict):
+        return None
+    name = " ".join(x.strip() for x in (person.get("first_name"), person.get("last_name")) if x and x.strip())
+    return name or (person.get("name") or "").strip() or None
+
+
+def is_account_of(account: dict | None, actor: dict) -> bool:
+    """``account`` (identity's user record) is the actor's own, still an active head of the actor's school."""
+    if not isinstance(account, dict) or not full_name(account):
+        return False
+    return (str(account.get("id") or account.get("user_id")) == str(actor.get("user_id"))
+            and account.get("status", "active") == "active"
+            and account.get("function", "head") == "head"
+            and account.get("school_uai", actor.get("school_uai")) == actor.get("school_uai"))
+
+
+def choose_representative(actor: dict | None, account: dict | None, heads: list | None,
+                          designated: dict | None = None) -> dict | None:
+    """The head of school printed as the school's representative: the validating account when it is a head
+    (``account``: that account as identity knows it); otherwise the school's designated head, or its only head.
+    With several heads and none designated, nobody is guessed (None: validation then asks for a head)."""
+    if actor and actor.get("function") == "head":
+        if is_account_of(account, actor):
+            return {"user_id": str(actor["user_id"]), "name": full_name(account)}
+        return None
+    if designated and full_name(designated):
+        return {"user_id": designated.get("user_id") or designated.get("id"), "name": full_name(designated)}
+    heads = [h for h in (heads or []) if isinstance(h, dict) and full_name(h)]
+    if len(heads) == 1:
+        return {"user_id": heads[0].get("user_id") or heads[0].get("id"), "name": full_name(heads[0])}
+    return None
+
+
+_KEEP = object()
+
+
+def validate(conv: Convention, actor: dict, now: dt.datetime, *, representative=_KEEP) -> list:
+    """The school validates: both parties' fields are checked, the head of school printed as the school's
+    representative is set (``representative``: see ``choose_representative``, None when unknown; the service
+    always gives it, omitted keeps the pre-filled one), no printed value may still be a placeholder
+    (``printed.placeholders``), then the content is frozen and hashed and signatures open."""
     _require_validator(conv, actor)
     _not_cancelled(conv)
     if conv.state in S.FROZEN:
         raise Conflict("La convention est déjà validée.", code="already_validated")
     if conv.state not in S.VALIDATABLE:
         raise Conflict("L'organisme d'accueil n'a pas encore complété la convention.", code="employer_not_completed")
+    school = dict(conv.prefill.get("school") or {})
+    if representative is not _KEEP:
+        school.update(head_name=(representative or {}).get("name"),
+                      head_user_id=(representative or {}).get("user_id"))
+    prefill = {**conv.prefill, "school": school}
     errors = {**validate_party(EMPLOYER, conv.employer, now, complete=True),
               **validate_party(SCHOOL, conv.school, now, complete=True)}
+    for path, messages in printed.placeholders({**conv.content(), "prefill": prefill}).items():
+        errors.setdefault(path, []).extend(messages)
     if errors:
         raise ValidationError("Complétez ou corrigez les champs signalés avant de valider la convention.", errors)
+    conv.prefill = prefill
     conv.frozen = conv.content()
     conv.document_hash = content_hash(conv.frozen)
     conv.validated_at = now
@@ -281,8 +330,11 @@ def cancel(conv: Convention, now: dt.datetime, reason: str | None = None) -> lis
 
 # -- signatures -----------------------------------------------------------------------------
 
-def signer_for_actor(conv: Convention, actor: dict, role: str, *, typed_name: str | None = None) -> dict:
-    """Check that a logged-in actor may sign as ``role``; return the signer identity."""
+def signer_for_actor(conv: Convention, actor: dict, role: str, *, typed_name: str | None = None,
+                     account: dict | None = None) -> dict:
+    """Check that a logged-in actor may sign as ``role``; return the signer identity. The head of school
+    signs under the name of the signing account (``account``, as identity knows it), never another head's;
+    a typed name must be that account's name."""
     party = check_can_view(conv, actor)
     uid = actor.get("user_id")
     if role == EMPLOYER_ROLE and party == EMPLOYER:
@@ -292,7 +344,13 @@ def signer_for_actor(conv: Convention, actor: dict, role: str, *, typed_name: st
         require_confirmed_staff(actor)
         if actor.get("function") != "head":
             raise Forbidden("Seul le chef d'établissement signe au nom de l'établissement.")
-        name = (typed_name or "").strip() or (conv.prefill.get("school") or {}).get("head_name") or ""
+        if not is_account_of(account, actor):
+            raise Forbidden("Votre compte n'a pas pu être vérifié : la signature n'est pas enregistrée.",
+                            code="signer_unknown")
+        name = full_name(account)
+        if typed_name is not None and typed_name.strip() and not check_typed_name(name, typed_name):
+            raise ValidationError(errors={"typed_name": ["Saisissez le prénom et le nom de votre compte pour "
+                                                         "signer."]}, code="name_mismatch")
         return {"key": f"user:{uid}", "user_id": uid, "name": name}
     if role == PUPIL_ROLE and party == "pupil":
         pupil = conv.prefill.get("pupil") or {}

@@ -37,10 +37,12 @@ SCHOOL_FIELDS = {
     "pai": "projet d'accueil individualisé (PAI)",
     "emergency_kit_by": "trousse d'urgence",
     "board_deliberation_date": "date de délibération du conseil d'administration",
+    "school_address": "adresse de l'établissement",
 }
 OWNED = {EMPLOYER: EMPLOYER_FIELDS, SCHOOL: SCHOOL_FIELDS}
 EMERGENCY_KIT_BY = {"pupil": "l'élève", "legal_representative": "le représentant légal", "school": "l'établissement"}
 
+_POSTAL_CODE = re.compile(r"^\d{5}$")
 _PHONE_FR = re.compile(r"^(?:(?:\+|00)33|0)[1-9]\d{8}$")
 _PHONE_OVERSEAS = re.compile(r"^(?:\+|00)(?:262|590|594|596|508|687|689|681)\d{6,9}$")
 
@@ -204,6 +206,26 @@ def _check_school(c: _Checker, now: dt.datetime):
             if len(reps) == 2 and emails[0] and emails[0] == emails[1]:
                 c.errors.add("legal_representatives.1.email",
                              "Les deux représentants légaux doivent avoir des adresses e-mail différentes.")
+    # a correction of the directory's address, printed instead of it (optional: see domain.printed)
+    if "school_address" in c.values and c.values.get("school_address") is not None:
+        v = c.values["school_address"]
+        if not isinstance(v, dict):
+            c.errors.add("school_address", "Format invalide.")
+        else:
+            for k in sorted(set(v) - {"street", "complement", "postal_code", "city"}):
+                c.errors.add(f"school_address.{k}", "Champ inconnu.")
+            for sub, lo, hi in (("street", 3, 200), ("city", 2, 100)):
+                msg = check_text(v.get(sub), min_len=lo, max_len=hi)
+                if msg:
+                    c.errors.add(f"school_address.{sub}", msg)
+            msg = check_text(v.get("complement"), max_len=200, required=False)
+            if msg:
+                c.errors.add("school_address.complement", msg)
+            pc = v.get("postal_code")
+            if _blank(pc):
+                c.errors.add("school_address.postal_code", "Ce champ est obligatoire.")
+            elif not isinstance(pc, str) or not _POSTAL_CODE.match(pc.strip()):
+                c.errors.add("school_address.postal_code", "Code postal invalide (5 chiffres).")
     pai = c.values.get("pai")
     if c.wanted("pai"):
         if pai is None:

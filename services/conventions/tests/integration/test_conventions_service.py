@@ -1,11 +1,14 @@
 """The conventions service in-process against the real PostgreSQL and RabbitMQ, with the real
-notifications service (and a real SMTP server) for the legal representatives' links.
+notifications service (and a real SMTP server) for the legal representatives' links, and the real
+identity service (the signing and validating accounts of school staff, seeded in its database).
 
-Identity, offers and applications are not started here: the convention is created from the
+Offers and applications are not started here: the convention is created from the
 `application.confirmed` event with what the event carries (the cross-service test in
 tests/test_conventions_lifecycle.py covers the pre-filling by the real services)."""
 import base64
 import copy
+import datetime as dt
+import hashlib
 import io
 import re
 import time
@@ -15,16 +18,18 @@ import pypdf
 from eventlet import tpool
 import pytest
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from common.errors import Conflict, Forbidden, NotFound, ValidationError
+from common.errors import Conflict, Forbidden, Locked, NotFound, ValidationError
 from common.events import make_envelope, publish_envelopes
 from common.rpc import cluster_rpc
 from conventions.documents import validate_seal
 from conventions.domain import codes as codes_module
 from conventions.models import conventions, inbox, legal_rep_links, outbox, signature_codes, signatures
-from conventions.service import ConventionsService, get_sealer
+from conventions.service import TEST_SECRETS, ConventionsService, get_sealer
 from conventions.testing import EMPLOYER_FIELDS, SCHOOL_FIELDS
 from conventions.testing import prefill as prefill_sample
+from identity.models import schools as id_schools, users as id_users
 from notifications.service import NotificationsService
 from notifications.testing.smtp_server import SmtpTestServer
 
@@ -43,14 +48,38 @@ def env(service_db, start_service, amqp_uri, smtp, monkeypatch):
     service_db("notifications")
     start_service(NotificationsService, SMTP_HOST=smtp.host, SMTP_PORT=smtp.port, SMTP_TIMEOUT=3,
                   NOTIFICATIONS_BASE_URL="https://stages.test")
+    identity_url = service_db("identity")
+    from identity.service import IdentityService
+    start_service(IdentityService, max_workers=5)
     start_service(ConventionsService)
+    identity_engine = create_engine(identity_url)
     # the employer's code is random: make it known to the test (the code path itself is unchanged)
     monkeypatch.setattr(codes_module.secrets, "randbelow", lambda n: CODE)
     monkeypatch.setenv("STAGES_CLOCK_CONTROL", "1")  # the service records the link tokens it sends
     engine = create_engine(url)
     with cluster_rpc(amqp_uri) as rpc:
-        yield {"rpc": rpc.conventions, "engine": engine, "amqp": amqp_uri, "smtp": smtp}
+        yield {"rpc": rpc.conventions, "engine": engine, "amqp": amqp_uri, "smtp": smtp,
+               "identity_engine": identity_engine}
     engine.dispose()
+    identity_engine.dispose()
+
+
+def seed_staff(env_, actor, name, uai="0751234A"):
+    """An active school-staff account in identity for ``actor`` (what registration and activation make)."""
+    first, _, last = name.partition(" ")
+    now = dt.datetime.now(dt.timezone.utc)
+    with env_["identity_engine"].begin() as c:
+        # the sample schools of conventions.testing, beside the directory's
+        c.execute(pg_insert(id_schools).values(
+            uai=uai, kind="college", name="Collège Jean Jaurès", sector="public", status="OUVERT",
+            postal_code="75020", commune_name="Paris", academie_code="01", academie_name="Paris",
+            street_address="5 avenue Gambetta", address_postal_code="75020", address_city="PARIS",
+            name_key="college jean jaures", commune_key="paris").on_conflict_do_nothing())
+        c.execute(pg_insert(id_users).values(
+            id=actor["user_id"], role="school_staff", status="active", first_name=first, last_name=last,
+            function=actor["function"], school_uai=uai, email=f"{uuid.uuid4().hex[:10]}@ac-paris.fr",
+            created_at=now, updated_at=now, activated_at=now, last_activity_at=now).on_conflict_do_nothing())
+    return actor
 
 
 def confirmed_event(school_uai="0751234A", weeks=("2027-W05",)):
@@ -105,13 +134,19 @@ def created(env_, **kw):
     publish(env_, envelope)
     data = envelope["data"]
     a = actors(data, kw.get("school_uai", "0751234A"))
+    seed_staff(env_, a["head"], "Marie Lambert", kw.get("school_uai", "0751234A"))
     conv = wait_for(lambda: env_["rpc"].list(actor=a["employer"])["items"])[0]
-    # identity and offers are not running here: write what they would have pre-filled
-    pre = prefill_sample(kw.get("school_uai", "0751234A"))
+    write_prefill(env_, conv, kw.get("school_uai", "0751234A"))
+    return envelope, a, conv
+
+
+def write_prefill(env_, conv, uai="0751234A"):
+    """Offers and applications are not running here (nor is the pupil in identity): write what the services
+    would have pre-filled."""
+    pre = prefill_sample(uai)
     with env_["engine"].begin() as c:
         c.execute(conventions.update().where(conventions.c.id == conv["id"])
                   .values(prefill={**pre, "period": conv["period"]}, class_name="3e B", pupil_name="Haddad Inès"))
-    return envelope, a, conv
 
 
 def validated(env_):
@@ -259,6 +294,8 @@ def test_code_expired_wrong_five_times_and_reused_for_several(env, monkeypatch):
     publish(env, env2)
     c2 = wait_for(lambda: [c for c in rpc.list(actor=a["employer"])["items"] if c["id"] != c1["id"]])[0]
     a2 = actors(env2["data"])
+    seed_staff(env, a2["head"], "Marie Lambert")
+    write_prefill(env, c2)
     rpc.update(actor=a["employer"], convention_id=c2["id"], fields=copy.deepcopy(EMPLOYER_FIELDS))
     rpc.complete(actor=a["employer"], convention_id=c2["id"])
     rpc.update(actor=a2["teacher"], convention_id=c2["id"], fields=copy.deepcopy(SCHOOL_FIELDS))
@@ -335,6 +372,105 @@ def test_resend_link_replaces_the_previous_one(env):
     with env["engine"].connect() as c:
         hashes = [r.token_hash for r in c.execute(select(legal_rep_links.c.token_hash))]
     assert new not in hashes and all(len(x) == 64 for x in hashes)
+
+
+def test_wrong_names_are_counted_then_the_link_locks_until_the_school_resends_it(env):
+    _, a, conv = validated(env)
+    rpc, cid, h = env["rpc"], conv["id"], conv["document_hash"]
+    tokens = link_tokens(env, cid, 2)
+    for left in (4, 3, 2, 1):
+        with pytest.raises(ValidationError) as e:
+            rpc.public_sign(token=tokens[0], full_name="Quelqu'un d'autre", document_hash=h)
+        assert e.value.code == "name_mismatch" and int(e.value.extra["attempts_left"]) == left
+        assert "Haddad" not in " ".join(e.value.errors["full_name"]) + e.value.detail  # never disclosed
+    with env["engine"].connect() as c:
+        assert c.execute(select(legal_rep_links.c.failed_attempts).where(
+            legal_rep_links.c.token_hash == hashlib.sha256(tokens[0].encode()).hexdigest())
+        ).scalar() == 4
+    with pytest.raises(Locked) as e:  # the fifth wrong name locks the link
+        rpc.public_sign(token=tokens[0], full_name="Encore faux", document_hash=h)
+    assert e.value.code == "link_locked" and e.value.status == 423
+    for call in (lambda: rpc.public_view(token=tokens[0]), lambda: rpc.public_pdf(token=tokens[0]),
+                 lambda: rpc.public_sign(token=tokens[0], full_name="Nadia Haddad", document_hash=h)):
+        with pytest.raises(Locked):
+            call()
+    assert rpc.public_view(token=tokens[1])["representative_name"] == "Youssef Haddad"  # the other link works
+    rpc.resend_link(actor=a["teacher"], convention_id=cid, rep_index=0)  # the school sends a new link
+    new = wait_for(lambda: (lambda d: d.get(0) if d.get(0) != tokens[0] else None)(
+        TEST_SECRETS["links"].get(cid, {})))
+    done = rpc.public_sign(token=new, full_name="nadia haddad", document_hash=h)
+    assert done["state"] == "signatures_started"
+
+
+def pdf_text(pdf_b64):
+    reader = pypdf.PdfReader(io.BytesIO(base64.b64decode(pdf_b64)))
+    return re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in reader.pages))
+
+
+def test_two_heads_the_signer_and_representative_are_the_validating_and_signing_account(env):
+    """Issue 13 item 1: the pre-filled head (Marie Lambert) is not the one who validates and signs."""
+    envelope, a, conv = created(env)
+    rpc, cid = env["rpc"], conv["id"]
+    second = seed_staff(env, {**a["head"], "user_id": str(uuid.uuid4())}, "Luc Martin")
+    admin_staff = seed_staff(env, {**a["head"], "user_id": str(uuid.uuid4()), "function": "admin_staff"},
+                             "Anne Petit")
+    rpc.update(actor=a["employer"], convention_id=cid, fields=copy.deepcopy(EMPLOYER_FIELDS))
+    rpc.complete(actor=a["employer"], convention_id=cid)
+    rpc.update(actor=a["teacher"], convention_id=cid, fields=copy.deepcopy(SCHOOL_FIELDS))
+    # administration validates: the school has two heads and none designated: nobody is guessed
+    with pytest.raises(ValidationError) as e:
+        rpc.validate(actor=admin_staff, convention_id=cid)
+    assert list(e.value.errors) == ["school.head_name"]
+    out = rpc.validate(actor=second, convention_id=cid)
+    assert out["prefill"]["school"]["head_name"] == "Luc Martin"
+    assert out["prefill"]["school"]["head_user_id"] == second["user_id"]
+    from PIL import Image
+    png = io.BytesIO()
+    Image.new("RGB", (200, 60), "navy").save(png, "PNG")
+    rpc.set_school_signature(actor=second, school_uai="0751234A",
+                             image_base64=base64.b64encode(png.getvalue()).decode())
+    with pytest.raises(ValidationError) as e:  # a typed name must be the signing account's
+        rpc.sign(actor=second, convention_id=cid, document_hash=out["document_hash"], method="typed_name",
+                 typed_name="Marie Lambert")
+    assert "typed_name" in e.value.errors
+    rpc.sign(actor=second, convention_id=cid, document_hash=out["document_hash"], method="image",
+             client={"ip": "198.51.100.4", "user_agent": "Firefox"})
+    admin = {**a["head"], "role": "admin", "function": None, "school_uai": None, "user_id": str(uuid.uuid4())}
+    sig = rpc.get(actor=admin, convention_id=cid)["signatures"][0]
+    assert (sig["role"], sig["signer_name"], sig["signer_user_id"], sig["method"], sig["ip"]) == \
+        ("head_of_school", "Luc Martin", second["user_id"], "image", "198.51.100.4")
+    text = pdf_text(rpc.get_pdf(actor=second, convention_id=cid)["content_base64"])
+    assert "représenté par Luc Martin, chef d'établissement" in text and "Signé par Luc Martin" in text
+    assert "Marie Lambert" not in text
+
+
+def test_validation_refuses_a_placeholder_until_the_school_corrects_its_address(env):
+    """Issue 13 item 3: a school without a street address in the directory."""
+    envelope, a, conv = created(env)
+    rpc, cid = env["rpc"], conv["id"]
+    with env["engine"].begin() as c:
+        pre = c.execute(select(conventions.c.prefill).where(conventions.c.id == cid)).scalar()
+        pre["school"].update(address=None)
+        c.execute(conventions.update().where(conventions.c.id == cid).values(prefill=pre))
+    rpc.update(actor=a["employer"], convention_id=cid, fields=copy.deepcopy(EMPLOYER_FIELDS))
+    rpc.complete(actor=a["employer"], convention_id=cid)
+    rpc.update(actor=a["teacher"], convention_id=cid, fields=copy.deepcopy(SCHOOL_FIELDS))
+    draft = pdf_text(rpc.get_pdf(actor=a["teacher"], convention_id=cid)["content_base64"])
+    assert "(UAI 0751234A) à compléter, 75020 Paris" in draft
+    with pytest.raises(ValidationError) as e:
+        rpc.validate(actor=a["head"], convention_id=cid)
+    assert list(e.value.errors) == ["school_address.street"]
+    assert "Adresse de l'établissement à compléter" in e.value.errors["school_address.street"][0]
+    with pytest.raises(Forbidden):  # the school's field: the employer cannot write it
+        rpc.update(actor=a["employer"], convention_id=cid,
+                   fields={"school_address": {"street": "1 rue X", "postal_code": "75020", "city": "Paris"}})
+    rpc.update(actor=a["teacher"], convention_id=cid,
+               fields={"school_address": {"street": "5 avenue Gambetta", "complement": "BP 12",
+                                          "postal_code": "75020", "city": "PARIS"}})
+    out = rpc.validate(actor=a["head"], convention_id=cid)
+    assert out["state"] == "validated"
+    text = pdf_text(rpc.get_pdf(actor=a["head"], convention_id=cid)["content_base64"])
+    assert "5 avenue Gambetta, BP 12, 75020 PARIS" in text and "à compléter" not in text
 
 
 def test_school_signature_image_and_head_signing_many(env):

@@ -9,7 +9,7 @@ from conventions.documents import (Sealer, build_context, generate_self_signed, 
                                    validate_seal)
 from conventions.documents.render import css_string
 from conventions.domain import convention as C
-from conventions.testing import NOW, actors, sample_convention
+from conventions.testing import NOW, account, actors, sample_convention
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def signed_convention(grade="troisieme"):
     C.validate(conv, a["head"], NOW)
     for i, (role, who, method) in enumerate(((C.EMPLOYER_ROLE, "employer", "code"), (C.HEAD_ROLE, "head", "image"),
                                              (C.PUPIL_ROLE, "pupil", "session"))):
-        signer = C.signer_for_actor(conv, a[who], role)
+        signer = C.signer_for_actor(conv, a[who], role, account=account(a[who]) if who == "head" else None)
         C.sign(conv, role=role, signer=signer, document_hash=conv.document_hash,
                now=NOW + dt.timedelta(hours=i + 1, minutes=7), method=method)
     C.sign(conv, role=C.LEGAL_REP_ROLE, signer={"key": "legal_representative:0", "name": "Nadia Haddad"},
@@ -69,6 +69,8 @@ def test_college_convention_text(sealer):
         assert article in text, article
     assert "ne signe aucun contrat" in text and "aucune rémunération" in text
     assert "le jour même" in text
+    assert "à compléter" not in text  # a validated document holds no placeholder
+    assert "5 avenue Gambetta, 75020 Paris représenté par Marie Lambert, chef d'établissement" in text
     assert "Inès Haddad" in text and "14 mars 2012" in text and "3e B" in text
     assert "Atelier Vélo Solidaire" in text and "SIRET 12345678900011" in text
     assert "Karim Benali" in text and "Sophie Garnier" in text
@@ -94,6 +96,18 @@ def test_college_convention_text(sealer):
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
     assert any("/Image" in str(x.get_object().get("/Subtype")) for x in
                (reader.pages[-1]["/Resources"].get("/XObject") or {}).values())
+
+
+def test_the_school_address_printed_is_the_school_correction():
+    conv = sample_convention()
+    conv.school["school_address"] = {"street": "12 rue du Collège", "complement": "BP 508", "postal_code": "75020",
+                                     "city": "PARIS CEDEX 20"}
+    html = squash(re.sub(r"<[^>]+>", "", render_html(build_context(conv.content()))))
+    assert "12 rue du Collège, BP 508, 75020 PARIS CEDEX 20" in html and "5 avenue Gambetta" not in html
+    conv.school.pop("school_address")
+    conv.prefill["school"].update(address=None)
+    html = squash(re.sub(r"<[^>]+>", "", render_html(build_context(conv.content(), draft=True))))
+    assert "(UAI 0751234A) à compléter, 75020 Paris" in html
 
 
 def test_seconde_convention_and_draft_banner():

@@ -188,3 +188,65 @@ def test_content_hash_changes_with_any_field():
     assert conv.current_hash() != h
     conv.employer["activities"] = conv.employer["activities"][:-1]
     assert conv.current_hash() == h
+
+
+# -- issue 13 items 1 and 3: who is printed for the school, and no placeholder in a validated document ------------
+
+def ready():
+    conv, a = fresh()
+    fill_employer(conv, a)
+    fill_school(conv, a)
+    return conv, a
+
+
+def test_the_validating_head_is_printed_as_the_school_representative():
+    from conventions.testing import account
+    conv, a = ready()
+    assert conv.prefill["school"]["head_name"] == "Marie Lambert"  # pre-filled: another head of the school
+    rep = C.choose_representative(a["head"], account(a["head"], "Luc Martin"), None)
+    assert rep == {"user_id": a["head"]["user_id"], "name": "Luc Martin"}
+    C.validate(conv, a["head"], NOW, representative=rep)
+    assert conv.frozen["prefill"]["school"]["head_name"] == "Luc Martin"
+    assert conv.frozen["prefill"]["school"]["head_user_id"] == a["head"]["user_id"]
+
+
+def test_representative_when_administration_validates():
+    admin_staff = {"user_id": "u-admin", "role": "school_staff", "function": "admin_staff", "school_uai": "0751234A"}
+    h1 = {"user_id": "u1", "function": "head", "first_name": "Marie", "last_name": "Lambert"}
+    h2 = {"user_id": "u2", "function": "head", "first_name": "Luc", "last_name": "Martin"}
+    assert C.choose_representative(admin_staff, None, [h1]) == {"user_id": "u1", "name": "Marie Lambert"}
+    assert C.choose_representative(admin_staff, None, [h1, h2]) is None  # nobody guessed
+    assert C.choose_representative(admin_staff, None, [h1, h2], designated=h2) == {"user_id": "u2",
+                                                                                   "name": "Luc Martin"}
+    # a head whose account identity does not know: not printed
+    assert C.choose_representative({**admin_staff, "function": "head"}, None, [h1]) is None
+    conv, a = ready()
+    with pytest.raises(ValidationError) as e:
+        C.validate(conv, {**a["head"], "function": "admin_staff"}, NOW, representative=None)
+    assert "chef d'établissement" in e.value.errors["school.head_name"][0]
+    assert conv.state != S.VALIDATED
+
+
+def test_validation_refuses_a_placeholder_and_the_school_corrects_its_address():
+    conv, a = ready()
+    conv.prefill["school"].update(address=None, address_complement=None)
+    with pytest.raises(ValidationError) as e:
+        C.validate(conv, a["head"], NOW)
+    assert list(e.value.errors) == ["school_address.street"]
+    assert e.value.errors["school_address.street"][0].startswith("Adresse de l'établissement à compléter")
+    with pytest.raises(ValidationError) as e:  # the correction is checked field by field
+        C.update(conv, a["teacher"], {"school_address": {"street": "5", "postal_code": "7502", "city": ""}}, NOW)
+    assert set(e.value.errors) == {"school_address.street", "school_address.postal_code", "school_address.city"}
+    C.update(conv, a["teacher"], {"school_address": {"street": "5 avenue Gambetta", "complement": "BP 12",
+                                                     "postal_code": "75020", "city": "PARIS"}}, NOW)
+    C.validate(conv, a["head"], NOW)
+    from conventions.domain import printed
+    assert printed.school(conv.frozen)["address"] == "5 avenue Gambetta"
+    assert printed.school(conv.frozen)["address_complement"] == "BP 12"
+    # every other pre-filled value the document prints is checked too, and named
+    conv, a = ready()
+    conv.prefill["organisation"]["head_office_address"] = ""
+    conv.prefill["pupil"]["birth_date"] = None
+    with pytest.raises(ValidationError) as e:
+        C.validate(conv, a["head"], NOW)
+    assert set(e.value.errors) == {"organisation.head_office_address", "pupil.birth_date"}

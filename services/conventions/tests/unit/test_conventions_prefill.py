@@ -9,19 +9,26 @@ def test_build_from_the_documented_records():
                    "legal_representative": {"name": "Nadia Martin", "email": "n@example.org", "phone": "+33655443322"}}
     pupil = {"id": "p1", "first_name": "Camille", "last_name": "Martin", "class_name": "3A", "grade": "troisieme"}
     school = {"uai": "0131884C", "name": "Collège Belle de Mai", "postal_code": "13003", "commune_name": "Marseille",
-              "academie_code": "02", "academie_name": "Aix-Marseille"}
+              "academie_code": "02", "academie_name": "Aix-Marseille", "street_address": "4 RUE DOCTEUR LEON PERRIN",
+              "address_complement": None, "address_postal_code": "13003", "address_city": "MARSEILLE"}
     offer = {"title": "Boulanger pâtissier", "description": "Découvrir la fabrication du pain.",
              "address": {"street": "12 rue Carnot", "postal_code": "71000", "city": "Mâcon"},
              "organisation": {"name": "Boulangerie Dupont", "siret": "44306184100047",
                               "head_office_address": {"street": "12 rue Carnot", "postal_code": "71000",
                                                       "city": "Mâcon"}},
              "hours": {"mode": "same", "start": "08:00", "end": "16:30"}, "lunch_break": "Repas sur place."}
-    conv = build(data, application, pupil, school, offer, head={"first_name": "Marie", "last_name": "Lambert"})
+    conv = build(data, application, pupil, school, offer, head={"user_id": "h1", "name": "Marie Lambert"})
     assert (conv.application_id, conv.pupil_user_id, conv.employer_user_id, conv.school_uai, conv.grade) == (
         "a1", "p1", "e1", "0131884C", "troisieme")
     p = conv.prefill
     assert p["pupil"]["first_name"] == "Camille" and p["pupil"]["class_name"] == "3A"
-    assert p["school"]["head_name"] == "Marie Lambert" and p["school"]["city"] == "Marseille"
+    assert p["school"]["head_name"] == "Marie Lambert" and p["school"]["head_user_id"] == "h1"
+    # the directory's postal address (issue 13 item 3)
+    assert (p["school"]["address"], p["school"]["zipcode"], p["school"]["city"]) == (
+        "4 RUE DOCTEUR LEON PERRIN", "13003", "MARSEILLE")
+    # a lycée without a delivery name: its commune
+    lycee = {**school, "address_city": None}
+    assert build(data, application, pupil, lycee, offer).prefill["school"]["city"] == "Marseille"
     assert p["school"]["academie_code"] == "02"
     assert p["organisation"] == {"name": "Boulangerie Dupont", "siret": "44306184100047",
                                  "head_office_address": "12 rue Carnot, 71000 Mâcon"}

@@ -1,12 +1,12 @@
 import datetime as dt
 
 import pytest
-from common.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
+from common.errors import Conflict, Forbidden, Locked, NotFound, RateLimited, ValidationError
 
 from conventions.domain import codes, images, links
 from conventions.domain import convention as C
 from conventions.domain import states as S
-from conventions.testing import NOW, actors, sample_convention
+from conventions.testing import NOW, account, actors, sample_convention
 
 
 def validated():
@@ -19,7 +19,8 @@ def validated():
 
 
 def sign_as(conv, a, role, who, **kw):
-    signer = C.signer_for_actor(conv, a[who], role, typed_name=kw.pop("typed_name", None))
+    signer = C.signer_for_actor(conv, a[who], role, typed_name=kw.pop("typed_name", None),
+                                account=account(a[who]) if who == "head" else None)
     return C.sign(conv, role=role, signer=signer, document_hash=kw.pop("document_hash", conv.document_hash),
                   now=kw.pop("now", NOW), method=kw.pop("method", "session"), ip="203.0.113.7",
                   user_agent="Mozilla/5.0", **kw)
@@ -60,7 +61,7 @@ def test_nobody_signs_twice():
 
 def test_same_signer_cannot_fill_two_roles():
     conv, a = validated()
-    signer = C.signer_for_actor(conv, a["head"], C.HEAD_ROLE)
+    signer = C.signer_for_actor(conv, a["head"], C.HEAD_ROLE, account=account(a["head"]))
     C.sign(conv, role=C.HEAD_ROLE, signer=signer, document_hash=conv.document_hash, now=NOW, method="typed_name")
     with pytest.raises(Conflict) as e:
         C.sign(conv, role=C.EMPLOYER_ROLE, signer=signer, document_hash=conv.document_hash, now=NOW, method="code")
@@ -109,7 +110,36 @@ def test_who_may_sign_as_what():
         C.signer_for_actor(conv, a["pupil"], C.EMPLOYER_ROLE)
     with pytest.raises(NotFound):
         C.signer_for_actor(conv, a["other_employer"], C.EMPLOYER_ROLE)
-    assert C.signer_for_actor(conv, a["head"], C.HEAD_ROLE, typed_name="M. Lambert")["name"] == "M. Lambert"
+    with pytest.raises(Forbidden):  # the signing account could not be read from identity
+        C.signer_for_actor(conv, a["head"], C.HEAD_ROLE)
+    assert C.signer_for_actor(conv, a["head"], C.HEAD_ROLE, typed_name="marie LAMBERT",
+                              account=account(a["head"]))["name"] == "Marie Lambert"
+
+
+def test_head_signs_under_the_signing_account_never_another_head():
+    """Issue 13 item 1: two heads at one school; the pre-filled head is the first one, another one signs."""
+    conv, a = validated()
+    assert conv.prefill["school"]["head_name"] == "Marie Lambert"
+    second = {**a["head"], "user_id": "11111111-2222-3333-4444-555555555555"}
+    a["second_head"] = second
+    signer = C.signer_for_actor(conv, second, C.HEAD_ROLE, account=account(second, "Luc Martin"))
+    assert signer == {"key": f"user:{second['user_id']}", "user_id": second["user_id"], "name": "Luc Martin"}
+    C.sign(conv, role=C.HEAD_ROLE, signer=signer, document_hash=conv.document_hash, now=NOW, method="image",
+           ip="203.0.113.9")
+    sig = conv.signature_for(C.HEAD_ROLE)
+    assert (sig.signer_name, sig.signer_user_id, sig.method, sig.ip) == ("Luc Martin", second["user_id"], "image",
+                                                                        "203.0.113.9")
+    # a typed name must be the signing account's own name, not another head's
+    conv2, a2 = validated()
+    with pytest.raises(ValidationError) as e:
+        C.signer_for_actor(conv2, a2["head"], C.HEAD_ROLE, typed_name="Marie Lambert",
+                           account=account(a2["head"], "Luc Martin"))
+    assert "typed_name" in e.value.errors
+    with pytest.raises(Forbidden):  # an account that is not the actor's
+        C.signer_for_actor(conv2, a2["head"], C.HEAD_ROLE, account=account(second, "Luc Martin"))
+    for changed in ({"status": "disabled"}, {"function": "teacher"}, {"school_uai": "0999999Z"}):
+        with pytest.raises(Forbidden):  # no longer an active head of this school in identity
+            C.signer_for_actor(conv2, a2["head"], C.HEAD_ROLE, account={**account(a2["head"]), **changed})
 
 
 # -- employer code -------------------------------------------------------------------------
@@ -193,6 +223,24 @@ def test_link_expires_on_cancel_revoke_and_reopen():
     with pytest.raises(Conflict) as e:
         links.check_usable(link, token, conv)
     assert e.value.code == "convention_cancelled"
+
+
+def test_wrong_names_never_disclose_the_expected_one_and_lock_the_link():
+    conv, a = validated()
+    token, link = links.new_link(conv.id, 0, NOW)
+    for left in range(links.MAX_NAME_ATTEMPTS - 1, 0, -1):
+        err = links.name_mismatch(link, NOW)
+        assert isinstance(err, ValidationError) and err.code == "name_mismatch"
+        text = " ".join(err.errors["full_name"]) + err.detail
+        assert "Nadia" not in text and "Haddad" not in text
+        assert err.extra["attempts_left"] == left and link.locked_at is None
+        links.check_usable(link, token, conv)  # still usable
+    err = links.name_mismatch(link, NOW)
+    assert isinstance(err, Locked) and err.status == 423 and err.code == "link_locked"
+    assert link.failed_attempts == links.MAX_NAME_ATTEMPTS and link.locked_at == NOW
+    with pytest.raises(Locked) as e:
+        links.check_usable(link, token, conv)
+    assert "nouveau lien" in e.value.detail
 
 
 def test_typed_name_comparison():

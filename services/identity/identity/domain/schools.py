@@ -186,4 +186,8 @@ def school_from_csv_row(row: dict) -> dict:
         "education_prioritaire": rep,
         "qpv": (qpv == "1") if qpv in ("0", "1") else None,
         "qpv_situation": row.get("qpv_situation") or None,
+        "street_address": (row.get("street_address") or "").strip() or None,
+        "address_complement": (row.get("address_complement") or "").strip() or None,
+        "address_postal_code": (row.get("address_postal_code") or "").strip() or None,
+        "address_city": (row.get("address_city") or "").strip() or None,
     }

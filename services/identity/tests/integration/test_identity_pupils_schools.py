@@ -45,6 +45,8 @@ def test_school_directory(identity, engine):
     s = rpc.get_school("0131884c")
     assert s["name"] == "Collège Belle de Mai" and s["education_prioritaire"] == "REP+" and s["qpv"] is True
     assert s["academie_name"] == "Aix-Marseille" and s["kind"] == "college"
+    assert (s["street_address"], s["address_postal_code"], s["address_city"]) == \
+        ("4 RUE DOCTEUR LEON PERRIN", "13003", "MARSEILLE")
     with pytest.raises(NotFound):
         rpc.get_school("0000000A")
     found = rpc.search_schools("belle de mai")["items"]

@@ -62,3 +62,10 @@ def test_is_uai_and_csv_rows():
     rep = [r for r in rows if r["education_prioritaire"]]
     assert len(rep) == 1091 and all(r["kind"] == "college" and r["sector"] == "public" for r in rep)
     assert all(schools.is_uai(r["uai"]) for r in rows)
+    # the postal address of the ministry's directory (printed on agreements)
+    assert {k: by["0131884C"][k] for k in ("street_address", "address_complement", "address_postal_code",
+                                            "address_city")} == {
+        "street_address": "4 RUE DOCTEUR LEON PERRIN", "address_complement": None, "address_postal_code": "13003",
+        "address_city": "MARSEILLE"}
+    assert by["0010002X"]["address_complement"] == "BP 508"
+    assert sum(1 for r in rows if r["street_address"]) == 13157
