@@ -262,12 +262,9 @@ class ConventionsService(PlatformService):
 
     @staticmethod
     def _designated_head(school, heads):
-        """The school's designated head when identity tells one (get_school's ``designated_head``, or a staff
-        item marked ``designated``); None otherwise."""
-        designated = (school or {}).get("designated_head")
-        if isinstance(designated, dict):
-            return designated
-        return next((h for h in heads if isinstance(h, dict) and h.get("designated")), None)
+        """The school's designated head when identity tells one (the ``list_school_staff`` item marked
+        ``designated_head``, see docs/school-staff.md); None otherwise."""
+        return next((h for h in heads if isinstance(h, dict) and h.get("designated_head") is True), None)
 
     def _representative(self, actor):
         """The head of school the document prints as the school's representative (C.choose_representative)."""

@@ -1,14 +1,14 @@
 """schools: postal address from the ministry's directory (issue 13 item 3)
 
-Revision ID: 0004_school_address
-Revises: 0003
+Revision ID: 0006_school_address
+Revises: 0005_refresh_grace
 Filled by the reference load (`python -m common.manage load-reference identity`, run by `setup`).
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_school_address"
-down_revision = "0003"
+revision = "0006_school_address"
+down_revision = "0005_refresh_grace"
 branch_labels = None
 depends_on = None
 
