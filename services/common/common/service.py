@@ -89,7 +89,15 @@ def rpc(fn=None, **kwargs):
 
 
 class Clock(DependencyProvider):
-    """``self.clock.now()``: the process clock (UTC, aware)."""
+    """``self.clock.now()``: the process clock (UTC, aware). With ``STAGES_CLOCK_CONTROL=1`` (tests only) a
+    process started with ``STAGES_CLOCK_OFFSET`` starts with its clock moved, so that a test that restarts a
+    service keeps it on the suite's time."""
+
+    def setup(self):
+        if settings.env_flag("STAGES_CLOCK_CONTROL"):
+            offset = settings.env_float("STAGES_CLOCK_OFFSET", 0.0)
+            if offset:
+                PROCESS_CLOCK.set_offset(offset)
 
     def get_dependency(self, worker_ctx):
         return PROCESS_CLOCK

@@ -239,18 +239,22 @@ class Suite:
             **(extra_env or {}),
         })
         self.processes: dict[str, subprocess.Popen] = {}
+        self.clock_offset = 0.0
         log_dir.mkdir(parents=True, exist_ok=True)
 
     def _config(self, name: str) -> str:
         root = settings.REPO_ROOT
         return str(root / "gateway" / "config.yml" if name == "gateway" else root / "services" / name / "config.yml")
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, **extra_env) -> None:
+        """Start one process; it starts on the suite's clock (``set_clock_offset``), with ``extra_env``."""
         target = GATEWAY_CLASS if name == "gateway" else SERVICE_CLASSES[name]
         log = open(self.log_dir / f"{name}.log", "ab")
+        env = {**self.env, "STAGES_CLOCK_OFFSET": str(self.clock_offset),
+               **{k: str(v) for k, v in extra_env.items()}}
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "nameko", "run", "--config", self._config(name), target],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=str(settings.REPO_ROOT),
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(settings.REPO_ROOT),
             start_new_session=True)
 
     def stop(self, name: str, sig=signal.SIGTERM) -> None:
@@ -292,10 +296,13 @@ class Suite:
         return cluster_rpc(self.amqp_uri, timeout=timeout)
 
     def set_clock_offset(self, seconds: float) -> None:
-        """Move the clock of every service process (time rules, without waiting)."""
+        """Move the clock of every running service process (time rules, without waiting); a process started
+        later starts on this clock too."""
+        self.clock_offset = float(seconds)
         with self.rpc() as rpc:
             for service in settings.SERVICES:
-                getattr(rpc, service).set_clock_offset(seconds)
+                if service in self.processes:
+                    getattr(rpc, service).set_clock_offset(seconds)
 
 
 @contextmanager
