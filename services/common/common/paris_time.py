@@ -1,20 +1,17 @@
 """Dates and times shown to people: always in Europe/Paris (the platform stores tz-aware UTC).
 
-``paris(at)`` converts an aware datetime; ``format_paris_datetime`` and ``format_paris_date`` give the
-French numeric forms printed on sheets and documents (« 05/12/2026 à 03:20 », « 05/12/2026 »)."""
+The French numeric forms printed on sheets and documents (« 05/12/2026 à 03:20 », « 05/12/2026 »), built on
+``common.clock``'s one definition of Paris time (``to_paris``)."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from .clock import UTC, to_paris
 
 
 def paris(at: dt.datetime) -> dt.datetime:
-    """``at`` (tz-aware; a naive value is taken as UTC) in Paris local time."""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.timezone.utc)
-    return at.astimezone(PARIS)
+    """``at`` in Paris local time (a naive value is taken as UTC, as the database returns some)."""
+    return to_paris(at if at.tzinfo is not None else at.replace(tzinfo=UTC))
 
 
 def format_paris_datetime(at: dt.datetime) -> str:

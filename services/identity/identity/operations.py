@@ -331,7 +331,6 @@ class Operations:
     # -- registration and activation ------------------------------------------------------
     def register(self, data: dict, client: dict | None = None) -> dict:
         data = dict(data or {})
-        ip = (client or {}).get("ip") or "unknown"
         with self.db.session() as s:
             school = store.get_school(s, accounts.normalize_uai(data.get("school_uai"))) \
                 if data.get("role") == roles.SCHOOL_STAFF and data.get("school_uai") else None

@@ -8,7 +8,7 @@ pupil, offer, period) are checked here, so that no validated (hence signed) agre
 """
 from __future__ import annotations
 
-from .weeks import period_of_weeks
+from common.weeks import period_of_weeks
 
 
 def _blank(v) -> bool:
