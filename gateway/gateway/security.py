@@ -12,7 +12,8 @@ from common.errors import RateLimited, Unauthorized
 
 ISSUER = "stages-identity"
 AUDIENCE = "stages-api"
-CLAIMS = ("sub", "role", "function", "school_uai", "grade", "school_rep", "school_qpv", "academie")
+CLAIMS = ("sub", "role", "function", "school_uai", "grade", "school_rep", "school_qpv", "academie", "stat_scope",
+          "stat_scope_code")
 
 
 class JwtVerifier:

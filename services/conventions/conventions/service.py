@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from nameko.extensions import DependencyProvider
 
-from common import settings
+from common import scopes, settings
 from common.db import Database
 from common.errors import (Conflict, DomainError, Forbidden, NotFound, ServiceUnavailable, Unauthorized,
                            ValidationError)
@@ -209,20 +209,26 @@ class ConventionsService(PlatformService):
 
     @rpc
     def stats(self, actor, filters=None):
-        """Counts by state in the actor's scope (statisticians: their académie, or national without one)."""
+        """Counts by state in the actor's scope (common.scopes: school staff their school, statisticians the
+        scope of their account, admins national, each narrowed with school_uai/departement/academie/region
+        inside it; employers their own conventions), by grade if asked."""
         actor = _need_actor(actor)
-        filters = filters or {}
+        filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+        unknown = set(filters) - set(scopes.PARAMS) - {"grade"}
+        if unknown:
+            raise ValidationError(errors={k: ["Filtre inconnu."] for k in sorted(unknown)})
         c = conventions.c
         role = actor.get("role")
-        if role == "statistician":
-            cond = c.academie == actor["academie"] if actor.get("academie") else None
+        if role == "employer":
+            conds = [c.employer_user_id == actor["user_id"]]
+            scope = {"kind": "employer", "code": actor["user_id"]}
         else:
-            cond = self._scope(actor)
-        conds = [x for x in [cond] if x is not None]
-        if filters.get("school_uai") and role in ("statistician", "admin"):
-            conds.append(c.school_uai == filters["school_uai"])
+            sc = scopes.of_actor(actor, {k: v for k, v in filters.items() if k in scopes.PARAMS})
+            conds = [getattr(c, col) == code for col, code in sc.filters()]
+            scope = sc.as_dict()
         if filters.get("grade"):
             conds.append(c.grade == filters["grade"])
+            scope["grade"] = filters["grade"]
         where = and_(*conds) if conds else true()
         by_class = None
         with self.db.session() as s:
@@ -234,9 +240,7 @@ class ConventionsService(PlatformService):
                     by_class.setdefault(cls or "—", {})[st] = n
         counts = {st: 0 for st in S.STATES}
         counts.update({r[0]: r[1] for r in rows})
-        return {"counts": counts, "total": sum(counts.values()), "by_class": by_class,
-                "scope": {"role": role, "academie": actor.get("academie") if role == "statistician" else None,
-                          "school_uai": actor.get("school_uai") if role == "school_staff" else None}}
+        return {"counts": counts, "total": sum(counts.values()), "by_class": by_class, "scope": scope}
 
     # -- filling ----------------------------------------------------------------------------------
     @rpc
@@ -668,7 +672,8 @@ class ConventionsService(PlatformService):
             if not uow.claim(envelope, "conventions.on_application_confirmed"):
                 return
             done = uow.execute(pg_insert(conventions).values(
-                id=conv.id, created_at=now, updated_at=now, **store._columns(conv))
+                id=conv.id, created_at=now, updated_at=now, **store._columns(conv),
+                **store.location_columns(school, application))
                 .on_conflict_do_nothing(index_elements=["application_id"]).returning(conventions.c.id)).first()
             if done is None:
                 return

@@ -72,13 +72,22 @@ def _columns(conv: Convention) -> dict:
         signed_by_all_at=conv.signed_by_all_at, cancelled_at=conv.cancelled_at, cancel_reason=conv.cancel_reason,
         class_name=(pupil.get("class_name") or None),
         pupil_name=(" ".join(x for x in (pupil.get("last_name"), pupil.get("first_name")) if x) or None),
-        academie=(conv.prefill.get("school") or {}).get("academie_code")
-        or (conv.prefill.get("school") or {}).get("academie"),
     )
 
 
-def insert_convention(session, conv: Convention, now: dt.datetime) -> None:
-    session.execute(insert(conventions).values(id=conv.id, created_at=now, updated_at=now, **_columns(conv)))
+def location_columns(school: dict | None, application: dict | None) -> dict:
+    """The school's location codes (common.scopes), set once when the convention is created: from identity's
+    school, else from the application (which stores them too)."""
+    from common import scopes
+
+    loc = scopes.location(school) if school else {}
+    app = application or {}
+    return {k: loc.get(k) or app.get(k) for k in ("academie_code", "departement_code", "region_code")}
+
+
+def insert_convention(session, conv: Convention, now: dt.datetime, location: dict | None = None) -> None:
+    session.execute(insert(conventions).values(id=conv.id, created_at=now, updated_at=now, **_columns(conv),
+                                               **(location or {})))
 
 
 def save(session, conv: Convention, now: dt.datetime, *, before: list[str] | None = None) -> None:
@@ -170,3 +179,4 @@ def view(conv: Convention, actor: dict | None = None, *, summary: bool = False) 
                    editable_fields=sorted(OWNED[party]) if party in ("employer", "school")
                    and "update" in out["allowed_actions"] else [])
     return out
+

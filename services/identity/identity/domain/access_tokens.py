@@ -12,15 +12,17 @@ ISSUER = "stages-identity"
 AUDIENCE = "stages-api"   # checked by the gateway (gateway/security.py)
 ALGORITHM = "RS256"
 
-CLAIM_NAMES = ("sub", "role", "function", "school_uai", "grade", "school_rep", "school_qpv", "academie")
+CLAIM_NAMES = ("sub", "role", "function", "school_uai", "grade", "school_rep", "school_qpv", "academie",
+               "stat_scope", "stat_scope_code")
 
 
 def build_claims(user: dict, school: dict | None = None) -> dict:
     """Token claims from a user record and its school (both plain dicts).
 
-    user: {"id", "role", "function", "school_uai", "grade"}; school: {"uai",
-    "education_prioritaire" ("REP"/"REP+"/None), "qpv" (bool/None), "academie_name"}.
-    Statisticians carry their scope in ``academie`` when it is an académie.
+    user: {"id", "role", "function", "school_uai", "grade", "stat_scope", "stat_scope_code"}; school: {"uai",
+    "education_prioritaire" ("REP"/"REP+"/None), "qpv" (bool/None), "academie_code"}.
+    ``academie`` is the académie's *code* (common.scopes: codes, never names): the school's, or a statistician's
+    when their scope is an académie. Statisticians carry their scope in ``stat_scope`` and ``stat_scope_code``.
     """
     rep = None
     qpv = None
@@ -28,7 +30,7 @@ def build_claims(user: dict, school: dict | None = None) -> dict:
     if school:
         rep = school.get("education_prioritaire") or None
         qpv = bool(school.get("qpv")) if school.get("qpv") is not None else None
-        academie = school.get("academie_name") or academie
+        academie = school.get("academie_code") or academie
     return {
         "sub": str(user["id"]),
         "role": user["role"],
@@ -38,6 +40,8 @@ def build_claims(user: dict, school: dict | None = None) -> dict:
         "school_rep": rep,
         "school_qpv": qpv,
         "academie": academie,
+        "stat_scope": user.get("stat_scope") if user.get("role") == "statistician" else None,
+        "stat_scope_code": user.get("stat_scope_code") if user.get("role") == "statistician" else None,
     }
 
 

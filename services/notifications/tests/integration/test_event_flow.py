@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from common.clock import PROCESS_CLOCK
-from common.events import make_envelope, publish_envelopes
+from common.events import handled, make_envelope, publish_envelopes
 from common.rpc import cluster_rpc
 from identity.service import IdentityService
 from notifications.models import messages, reminders
@@ -48,6 +48,14 @@ def _register(env, role="employer", phone=None, first="Camille", last="Petit"):
     user = env["rpc"].identity.activate(token=token)
     user_id = user.get("user_id") or user.get("id") or user.get("user", {}).get("id")
     return {"email": email, "user_id": user_id, "mail": mail, "actor": {"user_id": user_id, "role": role}}
+
+
+def _wait_handled(key, n, timeout=15):
+    """Wait until the handler ``key`` of this process finished ``n`` deliveries (a positive sign)."""
+    deadline = time.monotonic() + timeout
+    while handled(key) < n:
+        assert time.monotonic() < deadline, f"{key}: {handled(key)} deliveries handled, not {n}"
+        time.sleep(0.05)
 
 
 def _publish(env, producer, event_type, data, envelope=None):
@@ -90,6 +98,7 @@ def test_application_events_reach_the_right_people_once(env):
             "expires_at": (PROCESS_CLOCK.now() + dt.timedelta(days=15)).isoformat(),
             "submitted_at": PROCESS_CLOCK.now().isoformat()}
     before = len(env["smtp"].received)
+    done = handled("notifications.on_application_submitted")
     env_ = _publish(env, "applications", "application.submitted", data)
     _publish(env, "applications", "application.submitted", data, envelope=env_)  # duplicated event
     rows = _wait_rows(env, env_["event_id"], 2)
@@ -99,8 +108,9 @@ def test_application_events_reach_the_right_people_once(env):
     assert mail.rcpt_tos == [employer["email"]]
     assert mail.subject.startswith("Nouvelle candidature")
     assert f"https://stages.test/entreprise/candidatures/{app_id}" in mail.text
-    time.sleep(1.5)
+    _wait_handled("notifications.on_application_submitted", done + 2)  # the duplicate went through too
     assert len(env["smtp"].received) == before + 1  # the duplicate sent nothing
+    assert len(_wait_rows(env, env_["event_id"], 2)) == 2
     inbox = env["rpc"].notifications.list_notifications(actor=employer["actor"])
     assert [i["template"] for i in inbox["items"]][0] == "new_application"
     item = inbox["items"][0]
@@ -145,13 +155,15 @@ def test_a_due_reminder_is_sent_and_a_later_event_cancels_the_other(env):
             "school_uai": "0750001A", "state": "submitted"}
     a1, a2 = str(uuid.uuid4()), str(uuid.uuid4())
     # a1 expires in 2 days: its reminder is due already; a2 in 15 days, then answered
+    submitted, rejected = (handled("notifications.on_application_submitted"),
+                           handled("notifications.on_application_rejected"))
     _publish(env, "applications", "application.submitted",
              {**base, "application_id": a1, "expires_at": (now + dt.timedelta(days=2)).isoformat()})
     _publish(env, "applications", "application.submitted",
              {**base, "application_id": a2, "expires_at": (now + dt.timedelta(days=15)).isoformat()})
-    time.sleep(2)
+    _wait_handled("notifications.on_application_submitted", submitted + 2)
     _publish(env, "applications", "application.rejected", {**base, "application_id": a2, "state": "rejected"})
-    time.sleep(2)
+    _wait_handled("notifications.on_application_rejected", rejected + 1)
     before = len(env["smtp"].received)
     env["rpc"].notifications.dispatch_pending()
     env["rpc"].notifications.dispatch_pending()
