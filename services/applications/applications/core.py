@@ -206,6 +206,43 @@ class Core:
         out["scope"] = scope
         return out
 
+    def export_personal_data(self, actor: dict) -> dict:
+        """Everything this service keeps about the person ``actor`` is (GDPR access right, ``GET /me/data``).
+
+        A pupil: each of their applications in full (motivation, address, contacts, legal representative, the
+        school snapshot) with its history, and the transfer links sent for them (addressee, dates; the token
+        itself is kept hashed and is not personal data). Anyone: the history entries of applications they acted
+        on (an employer's answers and messages, a staff member's actions), without the others' personal data.
+        """
+        uid = str((actor or {}).get("user_id") or "")
+        if not uid:
+            raise Forbidden("Connectez-vous pour exporter vos données.")
+        with self.db.session() as s:
+            rows = s.execute(select(A).where(A.c.pupil_id == uid).order_by(A.c.submitted_at, A.c.id)).all()
+            apps = []
+            for row in rows:
+                full = {c.name: row._mapping[c.name] for c in A.columns}
+                apps.append(full)
+            ids = [a["id"] for a in apps]
+            hist = self._history(s, ids)
+            transfers = {}
+            if ids:
+                for t in s.execute(select(TT).where(TT.c.application_id.in_(ids)).order_by(TT.c.created_at)).all():
+                    transfers.setdefault(t.application_id, []).append(
+                        {"email": t.email, "created_at": t.created_at, "expires_at": t.expires_at,
+                         "used_at": t.used_at})
+            acted = s.execute(select(H).where(H.c.actor_id == uid, H.c.application_id.notin_(ids) if ids else true())
+                              .order_by(H.c.id)).all()
+        for a in apps:
+            a["weeks"] = list(a.get("weeks") or ())
+            a["state_label"] = S.label(a["state"], None)
+            a["history"] = hist[a["id"]]
+            a["transfers"] = transfers.get(a["id"], [])
+        actions = [{"application_id": r.application_id, "action": r.action, "from_state": r.from_state,
+                    "to_state": r.to_state, "actor_role": r.actor_role, "at": r.at, "reason": r.reason,
+                    "message": r.message} for r in acted]
+        return jsonable({"applications": apps, "actions": actions})
+
     def class_summary(self, actor: dict) -> dict:
         """School staff: per class, how many pupils applied / confirmed, and who has no application yet."""
         if (actor or {}).get("role") != "school_staff" or not actor.get("school_uai"):

@@ -626,6 +626,29 @@ class ConventionsService(PlatformService):
         return self._pdf(conv, image)
 
     @rpc
+    def export_personal_data(self, actor):
+        """Everything this service keeps about the caller (``GET /me/data``): store.personal_data."""
+        actor = _need_actor(actor)
+        with self.db.session() as s:
+            return store.personal_data(s, str(actor["user_id"]))
+
+    @rpc
+    def export_personal_documents(self, actor):
+        """The PDF of each convention the caller is a party to (``GET /me/data.zip``):
+        {"documents": [{"convention_id", "filename", "content_base64", "final", "sha256"}]}."""
+        actor = _need_actor(actor)
+        uid = str(actor["user_id"])
+        with self.db.session() as s:
+            convs = store.load_many(s, store.personal_conventions(s, uid))
+            images = {cid: self._school_image(s, conv) for cid, conv in convs.items()}
+        docs = []
+        for cid, conv in convs.items():
+            pdf = self._pdf(conv, images[cid])
+            docs.append({"convention_id": cid, "filename": pdf["filename"], "content_base64": pdf["content_base64"],
+                         "final": pdf["final"], "sha256": pdf["sha256"]})
+        return {"documents": docs}
+
+    @rpc
     def test_last_secrets(self, convention_id=None, user_id=None):
         """Test mode only (STAGES_CLOCK_CONTROL=1): the last link tokens sent for a convention
         ({rep_index: token}) and the last code sent to an employer."""
