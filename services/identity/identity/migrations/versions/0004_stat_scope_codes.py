@@ -5,8 +5,8 @@ Revises: 0003
 
 A statistician's scope code (``users.stat_scope_code``) is a code of common.scopes (département ``13``,
 académie ``02``, région ``93``), never a name: registration now refuses names, and this migration converts
-the names stored before (``Aix-Marseille`` -> ``02``, ``Bouches-du-Rhône`` -> ``13``,
-``Provence-Alpes-Côte d'Azur`` -> ``93``, compared without case). A value that is neither stays as it was: its
+the names stored before (the column holds 10 characters: ``Créteil`` -> ``24``, ``Gard`` -> ``30``,
+``Corse`` -> ``94``, compared without case). A value that is neither stays as it was: its
 statistician reads nothing until an admin corrects it (never the national figures).
 """
 import sqlalchemy as sa
