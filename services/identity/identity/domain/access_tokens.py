@@ -99,4 +99,5 @@ def actor_from_claims(claims: dict) -> dict:
     return {"user_id": claims.get("sub"), "role": claims.get("role"), "function": claims.get("function"),
             "school_uai": claims.get("school_uai"), "grade": claims.get("grade"),
             "school_rep": claims.get("school_rep"), "school_qpv": claims.get("school_qpv"),
-            "academie": claims.get("academie")}
+            "academie": claims.get("academie"), "stat_scope": claims.get("stat_scope"),
+            "stat_scope_code": claims.get("stat_scope_code")}
