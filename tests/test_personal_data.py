@@ -137,3 +137,15 @@ def test_the_export_is_documented(api):
     assert "/api/v1/me/data" in paths and "/api/v1/me/data.zip" in paths
     schema = paths["/api/v1/me/data"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert {"applications", "agreements", "offers", "notifications"} <= set(schema["required"])
+
+
+def test_a_service_that_does_not_answer_fails_the_export_rather_than_shrinking_it(api, suite, world):
+    suite.stop("offers")
+    try:
+        r = api.get("/api/v1/me/data", token=world["pupil"]["token"])
+        assert r.status_code == 503 and r.headers["Content-Type"] == "application/problem+json"
+        assert r.json()["code"] == "export_incomplete" and "offres" in r.json()["detail"]
+    finally:
+        suite.start("offers")
+        suite.wait_ready()
+    assert api.get("/api/v1/me/data", token=world["pupil"]["token"]).status_code == 200
