@@ -52,7 +52,8 @@ EXPIRY_WORKERS = int(settings.env_float("APPLICATIONS_EXPIRY_WORKERS", 2))
 DATE_FIELDS = ("submitted_at", "accepted_at", "transferred_at", "restored_at", "nudged_at", "updated_at",
                "deadline_at", "reminder_at")
 PUBLIC_FIELDS = ("id", "offer_id", "offer_title", "pupil_id", "employer_id", "school_uai", "academie_code",
-                 "departement_code", "region_code", "school_category", "pupil_name", "grade", "school_name", "class_name", "weeks", "motivation",
+                 "departement_code", "region_code", "school_category", "pupil_name", "grade", "school_name",
+                 "class_name", "weeks", "motivation",
                  "email", "phone", "address", "legal_representative", "state", "submitted_at", "accepted_at",
                  "transferred_at", "restored_at", "restore_count", "nudged_at", "updated_at", "deadline_at",
                  "deadline_action")

@@ -6,7 +6,8 @@ from common.errors import Forbidden, ValidationError
 
 
 def test_location_of_a_school_is_codes():
-    loc = scopes.location({"uai": "0131884C", "dep_code": "13", "academie_code": "02", "academie_name": "Aix-Marseille"})
+    loc = scopes.location({"uai": "0131884C", "dep_code": "13", "academie_code": "02",
+                           "academie_name": "Aix-Marseille"})
     assert loc == {"school_uai": "0131884C", "departement_code": "13", "academie_code": "02", "region_code": "93"}
     assert scopes.location({"uai": "7200001A", "dep_code": "2B"})["academie_code"] == "27"
     assert scopes.location(None) == {"school_uai": None, "departement_code": None, "academie_code": None,
