@@ -106,7 +106,7 @@ def connect(url: str, **kw):
 
 
 OVERDUE_SQL = """
-INSERT INTO applications (id, offer_id, employer_id, pupil_id, school_uai, academie, school_category,
+INSERT INTO applications (id, offer_id, employer_id, pupil_id, school_uai, academie_code, school_category,
     grade, weeks, motivation, state, submitted_at, accepted_at, updated_at, deadline_at,
     deadline_action, reminder_at, reminder_to)
 SELECT gen_random_uuid()::text, md5('o' || (i %% 60000))::uuid::text, md5('e' || (i %% 20000))::uuid::text,
@@ -127,7 +127,7 @@ def _schools() -> list[tuple]:
     with open(ROOT / "data/reference/schools.csv", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["kind"] in ("college", "lycee")]
     category = {"REP+": "rep_plus", "REP": "rep"}
-    return [(k, r["uai"], r["academie_name"],
+    return [(k, r["uai"], r["academie_code"],
              category.get(r["education_prioritaire"], "qpv" if r["qpv"] == "1" else "other"))
             for k, r in enumerate(rows)]
 
@@ -296,7 +296,7 @@ def bench_confirmations(suite: Suite, count: int, offers_n: int = 10, seats: int
         for i in range(count):
             o = offers[i % offers_n]
             actor = {"user_id": str(uuid.uuid4()), "role": "pupil", "function": None, "school_uai": "0131884C",
-                     "grade": "troisieme", "school_rep": "REP+", "school_qpv": True, "academie": "Aix-Marseille"}
+                     "grade": "troisieme", "school_rep": "REP+", "school_qpv": True, "academie": "02"}
             app = rpc.applications.submit(actor=actor, offer_id=o["id"], form=application_form(o["offer_weeks"][0]))
             pairs.append((actor, app["id"], o["id"]))
         by_offer: dict[str, list[str]] = {}

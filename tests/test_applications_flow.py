@@ -182,7 +182,7 @@ def test_school_staff_sees_its_pupils_by_class(api, suite, world):
     assert app["id"] in {i["id"] for i in listed["items"]}
     assert {i["school_uai"] for i in listed["items"]} == {"0131884C"}
     stats = api.get("/api/v1/stats/applications", **staff).json()
-    assert stats["scope"] == {"school_uai": "0131884C"} and stats["total"]["total"] >= 1
+    assert stats["scope"] == {"kind": "school", "code": "0131884C"} and stats["total"]["total"] >= 1
     assert api.get("/api/v1/applications/classes", **auth(world["emp"])).status_code == 403
 
 

@@ -121,7 +121,10 @@ def test_the_example_subscriber_receives_a_whole_journey_in_order(api, suite, su
     # the broker "restarts" under the subscriber in the middle of the journey
     subscriber.proxy.cut()
     assert api.post(f"/api/v1/applications/{app_id}/confirm", **auth(pupil)).status_code == 200
-    time.sleep(2)
+    deadline = time.monotonic() + 30
+    while "broker connection lost" not in subscriber.log_text():   # it noticed (a positive sign), then back up
+        assert time.monotonic() < deadline, subscriber.log_text()
+        time.sleep(0.1)
     subscriber.proxy.restore()
 
     def convention_of(events):

@@ -203,7 +203,7 @@ def test_staff_registration_and_password_reset(api, suite):
     s = login(api, email).json()
     claims = jwt.decode(s["access_token"], options={"verify_signature": False})
     assert (claims["role"], claims["function"], claims["school_uai"], claims["school_rep"], claims["academie"]) == \
-        ("school_staff", "teacher", COLLEGE_A, "REP+", "Aix-Marseille")
+        ("school_staff", "teacher", COLLEGE_A, "REP+", "02")
     r = api.post("/api/v1/auth/password-reset", json={"email": email})
     assert r.status_code == 202
     ghost = api.post("/api/v1/auth/password-reset", json={"email": f"ghost.{uuid.uuid4().hex[:6]}@example.com"})

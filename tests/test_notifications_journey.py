@@ -237,8 +237,17 @@ def test_a_duplicated_event_sends_nothing_twice(api, suite, mail, world):
                          "employer_id": emp["user_id"], "school_uai": REP_PLUS_COLLEGE, "weeks": app["weeks"],
                          "state": "submitted", "from_state": None, "expires_at": None})
     dup["event_id"] = event_id
+
+    def handled():
+        with suite.rpc() as rpc:
+            return rpc.notifications.events_handled().get("on_application_submitted", 0)
+
+    done = handled()
     publish_envelopes({"AMQP_URI": suite.amqp_uri}, [(dup, None), (dup, None)])
-    time.sleep(4)
+    deadline = time.monotonic() + 30
+    while handled() < done + 2:   # a positive sign: both duplicates went through the handler
+        assert time.monotonic() < deadline, "the duplicates were not handled"
+        time.sleep(0.1)
     assert len(mail.to(emp["email"])) == before
     with suite.rpc() as rpc:
         again = rpc.notifications.list_messages(actor=ADMIN, status=None, event_id=event_id, page_size=200)
@@ -277,7 +286,16 @@ def test_an_smtp_outage_delays_messages_without_losing_any(api, suite, mail, wor
         return sorted(a for a in apps for m in mail.to(emp["email"]) if a in m.text)
 
     assert _wait_state(delivered, sorted(apps), timeout=60) == sorted(apps)
-    time.sleep(3)
+
+    def settled():  # a positive sign that nothing is left to send: every message of these applications is sent
+        with suite.rpc() as rpc:
+            items = rpc.notifications.list_messages(actor=ADMIN, status=None, user_id=emp["user_id"],
+                                                    page_size=200)["items"]
+        mine = [m for m in items if m["template"] == "new_application" and m["channel"] == "email"
+                and m["refs"].get("application_id") in apps]
+        return len(mine) == 3 and all(m["status"] == "sent" for m in mine)
+
+    assert _wait_state(settled, True, timeout=60)
     assert delivered() == sorted(apps)  # once each
 
 
@@ -306,9 +324,9 @@ def test_reminders_three_days_before_the_deadlines(suite, suite_clock, mail, wor
         rpc.notifications.dispatch_pending()
         r = mail.wait(pupil["email"], "Rappel : confirmez votre stage avant le")
         assert f"{BASE}/eleve/candidatures/{app['id']}" in r.text  # a fresh pupil: only this application
-        # each reminder once, however often the timer runs
-        rpc.notifications.dispatch_pending()
-    time.sleep(2)
+        # each reminder once, however often the timer runs: another pass finds none to fire and none to send
+        again = rpc.notifications.dispatch_pending()
+        assert again["reminders"] == 0
     assert len([m for m in mail.to(emp["email"]) if m.subject.startswith("Rappel") and app["id"] in m.text]) == 1
     assert len([m for m in mail.to(pupil["email"]) if m.subject.startswith("Rappel")]) == 1
 

@@ -75,6 +75,8 @@ class Subscriber:
         self._stop = threading.Event()
         self._connection: pika.BlockingConnection | None = None
         self.connections = 0  # how many times it (re)connected
+        self.connection_losses = 0  # how many times the connection was lost
+        self.duplicates = 0  # deliveries acknowledged without handling: events already handled
 
     # -- setup ---------------------------------------------------------------
     def _declare(self, channel) -> None:
@@ -101,6 +103,7 @@ class Subscriber:
         if self.seen.seen(event_id):
             log.info("duplicate %s %s: already handled", envelope["type"], event_id)
             channel.basic_ack(delivery_tag=method.delivery_tag)
+            self.duplicates += 1
             return
         try:
             self.handle(envelope)
@@ -138,6 +141,7 @@ class Subscriber:
                     ConnectionError, OSError) as exc:
                 if self._stop.is_set():
                     break
+                self.connection_losses += 1
                 log.warning("broker connection lost (%s: %s); reconnecting in %.1fs",
                             type(exc).__name__, exc, backoff)
                 self._stop.wait(backoff)

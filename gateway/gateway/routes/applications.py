@@ -212,10 +212,23 @@ BUCKET = obj({"by_state": {"type": "object"}, "by_tab": {"type": "object"}, "tot
               "placement_rate": {"type": ["number", "null"]}}, additional=True)
 
 
+SCOPE_QUERY = {
+    "school_uai": {"type": "string", "maxLength": 10, "description": "un établissement (UAI) de votre périmètre"},
+    "departement": {"type": "string", "maxLength": 3, "description": "code du département (13, 2A, 971)"},
+    "academie": {"type": "string", "maxLength": 3, "description": "code de l'académie (02 : Aix-Marseille)"},
+    "region": {"type": "string", "maxLength": 3, "description": "code de la région (93 : Provence-Alpes-Côte d'Azur)"},
+}
+SCOPE_DESCRIPTION = ("Chaque chiffre est calculé dans le périmètre de l'appelant : son établissement (personnel), "
+                     "le département, l'académie, la région ou la France entière de son compte (statisticien), "
+                     "la France entière (administrateur) ; les filtres school_uai, departement, academie, region "
+                     "le restreignent à l'intérieur de ce périmètre (403 au-delà). Codes, jamais noms.")
+
+
 @route("GET", "/api/v1/stats/applications", summary="Candidatures par statut (REP+, REP, QPV, autres)",
        tags=TAGS, roles=["employer", "school_staff", "statistician", "admin"],
-       query=obj({"academie": {"type": "string", "maxLength": 60}, "school_uai": {"type": "string", "maxLength": 10},
-                  "employer_id": {"type": "string", "maxLength": 36}, "offer_id": {"type": "string", "maxLength": 36}}),
+       description=SCOPE_DESCRIPTION + " Entreprise : ses offres.",
+       query=obj({**SCOPE_QUERY, "employer_id": {"type": "string", "maxLength": 36},
+                  "offer_id": {"type": "string", "maxLength": 36}}),
        response=obj({"scope": {"type": "object"}, "total": BUCKET,
                      "by_category": obj({c: BUCKET for c in ("rep_plus", "rep", "qpv", "other")}),
                      "priority": {"type": "object"}}, ["total", "by_category"], additional=True))

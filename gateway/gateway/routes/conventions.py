@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from common.errors import Forbidden
 from gateway.api import GRADE, ISO_WEEK, PAGE, UUID, array, obj, route
 from gateway.budgets import LINK_ACTION_BUDGETS, LINK_VIEW_BUDGETS
+from gateway.routes.applications import SCOPE_DESCRIPTION, SCOPE_QUERY
 
 TAGS = ["conventions"]
 STATES = ["draft", "started_by_employer", "completed_by_employer", "started_by_school", "validated",
@@ -119,7 +120,8 @@ def conventions_list_conventions(req):
 
 @route("GET", "/api/v1/conventions/stats", summary="Nombre de conventions par état", tags=TAGS,
        roles=["statistician", "admin", "school_staff", "employer"],
-       query=obj({"school_uai": {"type": "string", "maxLength": 10}, "grade": GRADE}),
+       description=SCOPE_DESCRIPTION + " Entreprise : ses conventions.",
+       query=obj({**SCOPE_QUERY, "grade": GRADE}),
        response=obj({"counts": {"type": "object", "additionalProperties": {"type": "integer"}},
                      "total": {"type": "integer"}, "scope": {"type": "object"},
                      "by_class": {"type": ["object", "null"]}}, ["counts", "total"]))

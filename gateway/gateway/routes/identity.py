@@ -248,14 +248,7 @@ def me(req):
     return _identity(req).get_me(actor=req.actor)
 
 
-@route("GET", "/api/v1/me/data", summary="Toutes les données personnelles détenues sur moi (identité)", tags=TAG_ME,
-       response=obj({"generated_at": {"type": "string"}, "account": {"type": "object"},
-                     "school": {"type": ["object", "null"]}, "sessions": array({"type": "object"}),
-                     "one_time_tokens": array({"type": "object"}), "activation_codes": array({"type": "object"}),
-                     "pupil_imports": array({"type": "object"}), "login_lock": {"type": ["object", "null"]},
-                     "retention": {"type": "object"}}, ["account"], additional=True))
-def my_data(req):
-    return _identity(req).get_my_data(actor=req.actor)
+# GET /api/v1/me/data and /api/v1/me/data.zip: gateway/routes/personal_data.py (every service's part).
 
 
 @route("PUT", "/api/v1/me/classes", summary="Personnel : les classes que je suis (messages « professeur de l'élève »)",

@@ -20,7 +20,7 @@ import uuid
 from sqlalchemy import and_, func, insert, or_, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from common import settings
+from common import scopes, settings
 from common.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from common.holidays import zone_of_academie
 
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 # cross-service tests can follow the link the recipient receives by e-mail.
 LAST_TRANSFER_TOKENS: dict[str, str] = {}
 
-SCHOOL_NAMES: dict[str, str | None] = {}
+SCHOOLS: dict[str, dict] = {}  # uai -> {"school_name", and its location codes (common.scopes.location)}
 # A pupil applying to several offers in a row: one identity lookup per pupil per few minutes.
 PROFILES: dict[str, tuple[float, dict]] = {}
 PROFILE_TTL = 300.0
@@ -53,8 +53,9 @@ EXPIRY_WORKERS = int(settings.env_float("APPLICATIONS_EXPIRY_WORKERS", 2))
 
 DATE_FIELDS = ("submitted_at", "accepted_at", "transferred_at", "restored_at", "nudged_at", "updated_at",
                "deadline_at", "reminder_at")
-PUBLIC_FIELDS = ("id", "offer_id", "offer_title", "pupil_id", "employer_id", "school_uai", "academie",
-                 "school_category", "pupil_name", "grade", "school_name", "class_name", "weeks", "motivation",
+PUBLIC_FIELDS = ("id", "offer_id", "offer_title", "pupil_id", "employer_id", "school_uai", "academie_code",
+                 "departement_code", "region_code", "school_category", "pupil_name", "grade", "school_name",
+                 "class_name", "weeks", "motivation",
                  "email", "phone", "address", "legal_representative", "state", "submitted_at", "accepted_at",
                  "transferred_at", "restored_at", "restore_count", "nudged_at", "reapply_invited_at", "updated_at",
                  "deadline_at", "deadline_action")
@@ -202,8 +203,8 @@ class Core:
                 "content": export.to_csv(apps, role), "count": len(apps)}
 
     def stats(self, actor: dict, filters: dict | None = None) -> dict:
-        scope = stats.scope(actor, filters)
-        conds = [getattr(A.c, k) == str(v) for k, v in scope.items()]
+        scope, where = stats.scope(actor, filters)
+        conds = [getattr(A.c, col) == str(v) for col, v in where]
         with self.db.session() as s:
             counts = s.execute(select(A.c.school_category, A.c.state, func.count())
                                .where(and_(true(), *conds)).group_by(A.c.school_category, A.c.state)).all()
@@ -213,6 +214,43 @@ class Core:
         out = stats.aggregate([tuple(r) for r in counts], [tuple(r) for r in pupils])
         out["scope"] = scope
         return out
+
+    def export_personal_data(self, actor: dict) -> dict:
+        """Everything this service keeps about the person ``actor`` is (GDPR access right, ``GET /me/data``).
+
+        A pupil: each of their applications in full (motivation, address, contacts, legal representative, the
+        school snapshot) with its history, and the transfer links sent for them (addressee, dates; the token
+        itself is kept hashed and is not personal data). Anyone: the history entries of applications they acted
+        on (an employer's answers and messages, a staff member's actions), without the others' personal data.
+        """
+        uid = str((actor or {}).get("user_id") or "")
+        if not uid:
+            raise Forbidden("Connectez-vous pour exporter vos données.")
+        with self.db.session() as s:
+            rows = s.execute(select(A).where(A.c.pupil_id == uid).order_by(A.c.submitted_at, A.c.id)).all()
+            apps = []
+            for row in rows:
+                full = {c.name: row._mapping[c.name] for c in A.columns}
+                apps.append(full)
+            ids = [a["id"] for a in apps]
+            hist = self._history(s, ids)
+            transfers = {}
+            if ids:
+                for t in s.execute(select(TT).where(TT.c.application_id.in_(ids)).order_by(TT.c.created_at)).all():
+                    transfers.setdefault(t.application_id, []).append(
+                        {"email": t.email, "created_at": t.created_at, "expires_at": t.expires_at,
+                         "used_at": t.used_at})
+            acted = s.execute(select(H).where(H.c.actor_id == uid, H.c.application_id.notin_(ids) if ids else true())
+                              .order_by(H.c.id)).all()
+        for a in apps:
+            a["weeks"] = list(a.get("weeks") or ())
+            a["state_label"] = S.label(a["state"], None)
+            a["history"] = hist[a["id"]]
+            a["transfers"] = transfers.get(a["id"], [])
+        actions = [{"application_id": r.application_id, "action": r.action, "from_state": r.from_state,
+                    "to_state": r.to_state, "actor_role": r.actor_role, "at": r.at, "reason": r.reason,
+                    "message": r.message} for r in acted]
+        return jsonable({"applications": apps, "actions": actions})
 
     def class_summary(self, actor: dict) -> dict:
         """School staff: per class, how many pupils applied / confirmed, and who has no application yet."""
@@ -253,12 +291,22 @@ class Core:
         return self.offers.get_offer(offer_id=str(offer_id))
 
     def _profile(self, actor: dict) -> dict:
-        """Display snapshots (name, class, school name) from identity; left empty if identity cannot say
+        """Display snapshots (name, class, school name) and the school's location codes (common.scopes), from
+        identity; the location falls back on the token's académie, the rest is left empty if identity cannot say
         (the application does not depend on them)."""
-        out = {"pupil_name": None, "school_name": None, "class_name": None}
+        out = {"pupil_name": None, "school_name": None, "class_name": None, "academie_code": actor.get("academie"),
+               "departement_code": None, "region_code": None}
         if self.identity is None:
             return out
         try:
+            uai = actor.get("school_uai")
+            if uai:
+                if uai not in SCHOOLS:  # schools do not change name nor place: one lookup per process
+                    school = self.identity.get_school(uai=uai) or {}
+                    loc = scopes.location(school)
+                    SCHOOLS[uai] = {"school_name": school.get("name"),
+                                    **{k: v for k, v in loc.items() if k != "school_uai" and v}}
+                out.update(SCHOOLS[uai])
             uid = actor["user_id"]
             cached = PROFILES.get(uid)
             if cached is None or cached[0] < time.monotonic():
@@ -269,11 +317,6 @@ class Core:
                     "pupil_name": " ".join(x for x in (u.get("first_name"), u.get("last_name")) if x) or None,
                     "class_name": u.get("class_name")})
             out.update(cached[1])
-            uai = actor.get("school_uai")
-            if uai:
-                if uai not in SCHOOL_NAMES:  # schools do not change name: one lookup per process
-                    SCHOOL_NAMES[uai] = (self.identity.get_school(uai=uai) or {}).get("name")
-                out["school_name"] = SCHOOL_NAMES[uai]
         except DomainError as exc:
             log.warning("no profile for pupil %s: %s", actor.get("user_id"), exc)
         return out
@@ -312,7 +355,7 @@ class Core:
             clocks = C.clocks_for(S.SUBMITTED, submitted_at=self.now)
             values = dict(
                 id=app_id, offer_id=snap.id, employer_id=str(snap.employer_id), pupil_id=pupil.user_id,
-                school_uai=pupil.school_uai, academie=actor.get("academie"),
+                school_uai=pupil.school_uai,
                 school_category=stats.category(pupil.school_rep, pupil.school_qpv), grade=pupil.grade,
                 weeks=list(cleaned["weeks"]), offer_title=snap.title or None, motivation=cleaned["motivation"],
                 email=cleaned["email"], phone=cleaned["phone"], address=cleaned["address"],
@@ -516,7 +559,7 @@ class Core:
             row = s.execute(select(A).where(A.c.id == tok.application_id)).first()
             actor = {"role": M.TRANSFER_RECIPIENT, "application_id": row.id, "user_id": None}
             view = self._view(s, row, actor, history=False)
-        for k in ("pupil_id", "employer_id", "academie", "school_category"):
+        for k in ("pupil_id", "employer_id", "academie_code", "departement_code", "region_code", "school_category"):
             view.pop(k, None)
         return {"application": view, "expires_at": tok.expires_at.isoformat()}
 
@@ -534,7 +577,7 @@ class Core:
             s.execute(update(TT).where(TT.c.token_hash == tok.token_hash).values(used_at=self.now))
             fresh = s.execute(select(A).where(A.c.id == row.id)).first()
             view = self._view(s, fresh, actor, history=False)
-        for k in ("pupil_id", "employer_id", "academie", "school_category"):
+        for k in ("pupil_id", "employer_id", "academie_code", "departement_code", "region_code", "school_category"):
             view.pop(k, None)
         return view
 

@@ -16,7 +16,10 @@ applications = Table(
     Column("employer_id", String(36), nullable=False),
     Column("pupil_id", String(36), nullable=False),
     Column("school_uai", String(10)),
-    Column("academie", String(60)),
+    # where the pupil's school is, as codes (common.scopes): what statistics scopes filter on
+    Column("academie_code", String(3)),
+    Column("departement_code", String(3)),
+    Column("region_code", String(3)),
     Column("school_category", String(10), nullable=False, server_default="other"),
     Column("grade", String(12), nullable=False),
     Column("weeks", ARRAY(String(8)), nullable=False),
@@ -68,7 +71,9 @@ Index("uq_applications_pupil_idempotency_key", applications.c.pupil_id, applicat
 Index("ix_applications_employer_id", applications.c.employer_id)
 Index("ix_applications_offer_id", applications.c.offer_id)
 Index("ix_applications_school_uai", applications.c.school_uai)
-Index("ix_applications_academie", applications.c.academie)
+Index("ix_applications_academie_code", applications.c.academie_code)
+Index("ix_applications_departement_code", applications.c.departement_code)
+Index("ix_applications_region_code", applications.c.region_code)
 Index("ix_applications_seat_release", applications.c.id, postgresql_where=applications.c.seat_release_due)
 
 # The timer's queue: one row per application whose clock runs, due when its deadline is. Kept by triggers

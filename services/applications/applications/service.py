@@ -64,6 +64,11 @@ class ApplicationsService(PlatformService):
         return self._core().stats(actor, filters)
 
     @rpc
+    def export_personal_data(self, actor):
+        """Everything this service keeps about the caller (``GET /me/data``): see Core.export_personal_data."""
+        return self._core().export_personal_data(actor)
+
+    @rpc
     def class_summary(self, actor):
         return self._core().class_summary(actor)
 

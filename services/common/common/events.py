@@ -13,6 +13,7 @@ leaves idempotency to ``uow.claim`` in the handler's own transaction.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import socket
@@ -236,6 +237,17 @@ def publish_envelopes(config: dict, items: list[tuple[dict, str | None]]) -> int
         publisher.close()
 
 
+# Deliveries each handler of this process finished, by "<service>.<handler>": counted once the handler returned
+# (its transaction committed, a duplicate skipped by the inbox, or a refusal logged), never before. Tests wait
+# on it for a positive sign that a duplicate was handled; ``health()`` reports it.
+EVENTS_HANDLED: collections.Counter = collections.Counter()
+
+
+def handled(key: str) -> int:
+    """How many deliveries the handler ``<service>.<handler>`` of this process finished."""
+    return EVENTS_HANDLED[key]
+
+
 class EnvelopeEventHandler(EventHandler):
     """nameko's event handler, for envelopes. Messages are requeued after an
     unexpected error or a ``ServiceUnavailable`` (the inbox makes the retry
@@ -259,17 +271,22 @@ def event_handler(source_service: str, event_type: str, **kwargs):
     def decorator(fn):
         @functools.wraps(fn)
         def wrapper(self, envelope):
+            key = f"{getattr(self, 'name', '?')}.{fn.__name__}"
             if not isinstance(envelope, dict) or "event_id" not in envelope or "data" not in envelope:
                 log.error("dropping a malformed %s event: %r", event_type, envelope)
+                EVENTS_HANDLED[key] += 1
                 return None
             try:
-                return fn(self, envelope)
+                out = fn(self, envelope)
+                EVENTS_HANDLED[key] += 1
+                return out
             except ServiceUnavailable:
                 # another service did not answer: transient, so retry below
                 eventlet.sleep(1)
                 raise
             except DomainError as exc:
                 log.warning("event %s (%s) refused: %s", envelope.get("event_id"), event_type, exc)
+                EVENTS_HANDLED[key] += 1
                 return None
             except Exception:
                 # transient (database, broker down): back off a little, then

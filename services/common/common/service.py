@@ -121,6 +121,15 @@ class PlatformService:
         return out
 
     @rpc
+    def events_handled(self):
+        """{handler: deliveries finished} in this process (common.events.EVENTS_HANDLED): a positive sign, for
+        tests and operators, that an event (a duplicate too) went through its handler. Not exposed over HTTP."""
+        from .events import EVENTS_HANDLED
+
+        prefix = f"{self.name}."
+        return {k[len(prefix):]: n for k, n in EVENTS_HANDLED.items() if k.startswith(prefix)}
+
+    @rpc
     def echo(self, payload=None):
         """A no-op round trip, the baseline of the benchmarks."""
         return payload

@@ -124,7 +124,10 @@ def test_a_pika_client_receives_events_with_the_documented_envelope(probe_db, st
 
 
 def test_a_duplicated_event_is_handled_once(probe_db, start_service, amqp_uri):
+    from common.events import handled
+
     start_service(ps.ListenerService)
+    done = handled("listener.on_recorded")
     envelope = make_envelope("probe", "probe.recorded", {"value": "x"})
     config = {"AMQP_URI": amqp_uri}
     assert publish_envelopes(config, [(envelope, None), (envelope, None)]) == 2
@@ -133,13 +136,9 @@ def test_a_duplicated_event_is_handled_once(probe_db, start_service, amqp_uri):
     engine = create_engine(probe_db)
     deadline = time.monotonic() + 10
     rows = []
-    while time.monotonic() < deadline:
-        with engine.connect() as c:
-            rows = c.execute(text("SELECT event_id, value FROM effects ORDER BY id")).all()
-        if len(rows) >= 2:
-            break
-        time.sleep(0.1)
-    time.sleep(0.5)  # leave time for a wrongly processed duplicate to show up
+    while handled("listener.on_recorded") < done + 3:  # a positive sign: the three deliveries went through
+        assert time.monotonic() < deadline, "the deliveries were not handled"
+        time.sleep(0.05)
     with engine.connect() as c:
         rows = c.execute(text("SELECT event_id, value FROM effects ORDER BY value")).all()
     engine.dispose()
@@ -168,14 +167,20 @@ def test_rpc_calls_time_out_and_errors_stay_typed(probe_db, start_service, amqp_
         assert info.value.code == "service_unavailable"
 
 
-def test_a_message_without_content_type_does_not_kill_the_service(probe_db, start_service, amqp_uri):
+def test_a_message_without_content_type_does_not_kill_the_service(probe_db, start_service, amqp_uri, caplog):
+    import logging
+
+    caplog.set_level(logging.ERROR, logger="common.service")
     container = start_service(ps.ProbeService)
     conn = pika.BlockingConnection(pika_params(amqp_uri))
     ch = conn.channel()
     ch.basic_publish("nameko-rpc", "probe.health", b'{"args": [], "kwargs": {}}',
                      pika.BasicProperties(reply_to="nowhere", correlation_id="x"))
     conn.close()
-    time.sleep(1)
+    deadline = time.monotonic() + 10
+    while not any("dropping a malformed RPC request" in r.getMessage() for r in caplog.records):
+        assert time.monotonic() < deadline, "the malformed request was not dropped"   # a positive sign
+        time.sleep(0.05)
     with cluster_rpc(amqp_uri, timeout=5) as rpc:
         assert rpc.probe.health()["status"] == "ok"
     assert not container._died.ready()

@@ -15,7 +15,10 @@ conventions = Table(
     Column("offer_id", String(36)),
     Column("organisation_id", String(36)),
     Column("school_uai", String(8), nullable=False, index=True),
-    Column("academie", String(80)),
+    # where the pupil's school is, as codes (common.scopes): what statistics scopes filter on
+    Column("academie_code", String(3), index=True),
+    Column("departement_code", String(3), index=True),
+    Column("region_code", String(3), index=True),
     Column("pupil_user_id", String(36), nullable=False, index=True),
     Column("employer_user_id", String(36), nullable=False, index=True),
     Column("grade", String(20), nullable=False),

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from nameko.extensions import DependencyProvider
 
-from common import settings
+from common import scopes, settings
 from common.db import Database
 from common.errors import (Conflict, DomainError, Forbidden, NotFound, ServiceUnavailable, Unauthorized,
                            ValidationError)
@@ -209,20 +209,26 @@ class ConventionsService(PlatformService):
 
     @rpc
     def stats(self, actor, filters=None):
-        """Counts by state in the actor's scope (statisticians: their académie, or national without one)."""
+        """Counts by state in the actor's scope (common.scopes: school staff their school, statisticians the
+        scope of their account, admins national, each narrowed with school_uai/departement/academie/region
+        inside it; employers their own conventions), by grade if asked."""
         actor = _need_actor(actor)
-        filters = filters or {}
+        filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+        unknown = set(filters) - set(scopes.PARAMS) - {"grade"}
+        if unknown:
+            raise ValidationError(errors={k: ["Filtre inconnu."] for k in sorted(unknown)})
         c = conventions.c
         role = actor.get("role")
-        if role == "statistician":
-            cond = c.academie == actor["academie"] if actor.get("academie") else None
+        if role == "employer":
+            conds = [c.employer_user_id == actor["user_id"]]
+            scope = {"kind": "employer", "code": actor["user_id"]}
         else:
-            cond = self._scope(actor)
-        conds = [x for x in [cond] if x is not None]
-        if filters.get("school_uai") and role in ("statistician", "admin"):
-            conds.append(c.school_uai == filters["school_uai"])
+            sc = scopes.of_actor(actor, {k: v for k, v in filters.items() if k in scopes.PARAMS})
+            conds = [getattr(c, col) == code for col, code in sc.filters()]
+            scope = sc.as_dict()
         if filters.get("grade"):
             conds.append(c.grade == filters["grade"])
+            scope["grade"] = filters["grade"]
         where = and_(*conds) if conds else true()
         by_class = None
         with self.db.session() as s:
@@ -234,9 +240,7 @@ class ConventionsService(PlatformService):
                     by_class.setdefault(cls or "—", {})[st] = n
         counts = {st: 0 for st in S.STATES}
         counts.update({r[0]: r[1] for r in rows})
-        return {"counts": counts, "total": sum(counts.values()), "by_class": by_class,
-                "scope": {"role": role, "academie": actor.get("academie") if role == "statistician" else None,
-                          "school_uai": actor.get("school_uai") if role == "school_staff" else None}}
+        return {"counts": counts, "total": sum(counts.values()), "by_class": by_class, "scope": scope}
 
     # -- filling ----------------------------------------------------------------------------------
     @rpc
@@ -668,6 +672,29 @@ class ConventionsService(PlatformService):
         return self._pdf(conv, image)
 
     @rpc
+    def export_personal_data(self, actor):
+        """Everything this service keeps about the caller (``GET /me/data``): store.personal_data."""
+        actor = _need_actor(actor)
+        with self.db.session() as s:
+            return store.personal_data(s, str(actor["user_id"]))
+
+    @rpc
+    def export_personal_documents(self, actor):
+        """The PDF of each convention the caller is a party to (``GET /me/data.zip``):
+        {"documents": [{"convention_id", "filename", "content_base64", "final", "sha256"}]}."""
+        actor = _need_actor(actor)
+        uid = str(actor["user_id"])
+        with self.db.session() as s:
+            convs = store.load_many(s, store.personal_conventions(s, uid))
+            images = {cid: self._school_image(s, conv) for cid, conv in convs.items()}
+        docs = []
+        for cid, conv in convs.items():
+            pdf = self._pdf(conv, images[cid])
+            docs.append({"convention_id": cid, "filename": pdf["filename"], "content_base64": pdf["content_base64"],
+                         "final": pdf["final"], "sha256": pdf["sha256"]})
+        return {"documents": docs}
+
+    @rpc
     def test_last_secrets(self, convention_id=None, user_id=None):
         """Test mode only (STAGES_CLOCK_CONTROL=1): the last link tokens sent for a convention
         ({rep_index: token}) and the last code sent to an employer."""
@@ -718,7 +745,8 @@ class ConventionsService(PlatformService):
             if not uow.claim(envelope, "conventions.on_application_confirmed"):
                 return
             done = uow.execute(pg_insert(conventions).values(
-                id=conv.id, created_at=now, updated_at=now, **store._columns(conv))
+                id=conv.id, created_at=now, updated_at=now, **store._columns(conv),
+                **store.location_columns(school, application))
                 .on_conflict_do_nothing(index_elements=["application_id"]).returning(conventions.c.id)).first()
             if done is None:
                 return

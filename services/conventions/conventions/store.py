@@ -73,13 +73,22 @@ def _columns(conv: Convention) -> dict:
         signed_by_all_at=conv.signed_by_all_at, cancelled_at=conv.cancelled_at, cancel_reason=conv.cancel_reason,
         class_name=(pupil.get("class_name") or None),
         pupil_name=(" ".join(x for x in (pupil.get("last_name"), pupil.get("first_name")) if x) or None),
-        academie=(conv.prefill.get("school") or {}).get("academie_code")
-        or (conv.prefill.get("school") or {}).get("academie"),
     )
 
 
-def insert_convention(session, conv: Convention, now: dt.datetime) -> None:
-    session.execute(insert(conventions).values(id=conv.id, created_at=now, updated_at=now, **_columns(conv)))
+def location_columns(school: dict | None, application: dict | None) -> dict:
+    """The school's location codes (common.scopes), set once when the convention is created: from identity's
+    school, else from the application (which stores them too)."""
+    from common import scopes
+
+    loc = scopes.location(school) if school else {}
+    app = application or {}
+    return {k: loc.get(k) or app.get(k) for k in ("academie_code", "departement_code", "region_code")}
+
+
+def insert_convention(session, conv: Convention, now: dt.datetime, location: dict | None = None) -> None:
+    session.execute(insert(conventions).values(id=conv.id, created_at=now, updated_at=now, **_columns(conv),
+                                               **(location or {})))
 
 
 def save(session, conv: Convention, now: dt.datetime, *, before: list[str] | None = None) -> None:
@@ -173,3 +182,56 @@ def view(conv: Convention, actor: dict | None = None, *, summary: bool = False) 
                    editable_fields=sorted(OWNED[party]) if party in ("employer", "school")
                    and "update" in out["allowed_actions"] else [])
     return out
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return _iso(value)
+
+
+def personal_conventions(session, user_id: str) -> list[str]:
+    """Ids of the conventions ``user_id`` is a party to: the pupil, the employer, or a signer (the head)."""
+    c = conventions.c
+    signed = select(signatures.c.convention_id).where(signatures.c.signer_user_id == user_id)
+    return [r[0] for r in session.execute(select(c.id).where(
+        (c.pupil_user_id == user_id) | (c.employer_user_id == user_id) | c.id.in_(signed))
+        .order_by(c.created_at, c.id)).all()]
+
+
+def personal_data(session, user_id: str) -> dict:
+    """Everything the conventions service keeps about ``user_id`` (GET /me/data): each convention they are a
+    party to in full (the pre-filled, employer's and school's fields, the frozen content, dates), its signatures
+    (who, as what, when, how; with the IP address and user agent of the signatures this person gave), and their
+    signature code's dates (the code itself is kept hashed)."""
+    from .models import school_signatures, signature_codes
+
+    ids = personal_conventions(session, user_id)
+    out = []
+    if ids:
+        rows = {r.id: r for r in session.execute(select(conventions).where(conventions.c.id.in_(ids))).all()}
+        sigs: dict[str, list] = {}
+        for sg in session.execute(select(signatures).where(signatures.c.convention_id.in_(ids))
+                                  .order_by(signatures.c.signed_at)).all():
+            mine = sg.signer_user_id == user_id
+            sigs.setdefault(sg.convention_id, []).append({
+                "role": sg.role, "role_label": ROLE_LABELS.get(sg.role, sg.role), "signer_name": sg.signer_name,
+                "signer_user_id": sg.signer_user_id, "method": sg.method, "signed_at": sg.signed_at,
+                "document_hash": sg.document_hash, "discarded_at": sg.discarded_at, "mine": mine,
+                "ip": sg.ip if mine else None, "user_agent": sg.user_agent if mine else None})
+        for cid in ids:
+            r = rows[cid]._mapping
+            item = {k: r[k] for k in r.keys()}
+            item["signatures"] = sigs.get(cid, [])
+            item["state_label"] = S.LABELS.get(item["state"], item["state"])
+            out.append(item)
+    code = session.execute(select(signature_codes.c.issued_at, signature_codes.c.expires_at,
+                                  signature_codes.c.attempts).where(signature_codes.c.user_id == user_id)).first()
+    uploads = session.execute(select(school_signatures.c.school_uai, school_signatures.c.sha256,
+                                     school_signatures.c.uploaded_at)
+                              .where(school_signatures.c.uploaded_by == user_id)).all()
+    return _plain({"agreements": out,
+                   "signature_code": dict(code._mapping) if code else None,
+                   "school_signature_uploads": [dict(u._mapping) for u in uploads]})

@@ -169,6 +169,11 @@ class IdentityService(PlatformService):
         return self._ops().get_my_data(actor)
 
     @rpc
+    def export_personal_data(self, actor):
+        """Everything identity keeps about the caller (its part of ``GET /me/data``; same as get_my_data)."""
+        return self._ops().get_my_data(actor)
+
+    @rpc
     def set_my_classes(self, actor, classes):
         return self._ops().set_my_classes(actor, classes)
 

@@ -9,7 +9,7 @@ import uuid
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
-from sqlalchemy import func, select, update
+from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.db import Database
@@ -28,7 +28,7 @@ from .domain.circuit import Circuit
 from .domain.messages import CATEGORIES, EMAIL, IN_APP, MESSAGES, SMS
 from .domain.policy import normalize_preferences
 from .domain.routing import ROUTES
-from .models import inbox_items, messages, metadata
+from .models import inbox_items, messages, metadata, reminders
 from .models import preferences as preferences_table
 from .templates.renderer import MissingContext, Renderer
 
@@ -108,6 +108,17 @@ def _message_view(row) -> dict:
                                      "attempts", "last_error", "created_at", "next_attempt_at", "sent_at",
                                      "subject")}
     out["refs"] = {k: v for k, v in (row["context"] or {}).items() if k in REF_KEYS}  # what it was about
+    return out
+
+
+SECRET_CONTEXT_KEYS = ("token", "code", "password", "secret")  # single-use secrets: not repeated in an export
+
+
+def _exported_message(row) -> dict:
+    out = {k: _iso(row[k]) for k in ("id", "event_id", "event_type", "template", "channel", "address",
+                                     "recipient_name", "subject", "status", "attempts", "created_at", "sent_at")}
+    out["context"] = {k: ("(masqué)" if any(s in k.lower() for s in SECRET_CONTEXT_KEYS) else v)
+                      for k, v in (row["context"] or {}).items()}
     return out
 
 
@@ -245,6 +256,33 @@ class NotificationsService(PlatformService):
                                                       inbox_items.c.read_at.is_(None))
                             .values(read_at=self.clock.now())).rowcount
         return {"marked": n}
+
+    # -- personal data -------------------------------------------------------------------------
+    @rpc
+    def export_personal_data(self, actor, addresses=None):
+        """Everything this service keeps about the caller (``GET /me/data``): the messages sent to them (to their
+        account, or to one of ``addresses``, their e-mail and phone as identity knows them, for messages sent
+        before they had an account) with what each said (template, subject, context; single-use secrets masked),
+        their in-app notifications, their preferences and their pending reminders."""
+        user_id = _actor_user(actor)
+        addrs = sorted({str(a).strip().lower() for a in (addresses or []) if a and str(a).strip()})[:10]
+        with self.db.session() as s:
+            sent = s.execute(select(messages).where(or_(
+                messages.c.user_id == user_id, func.lower(messages.c.address).in_(addrs) if addrs else false()))
+                .order_by(messages.c.created_at, messages.c.id)).mappings().all()
+            inbox = s.execute(select(inbox_items).where(inbox_items.c.user_id == user_id)
+                              .order_by(inbox_items.c.created_at, inbox_items.c.id)).mappings().all()
+            prefs = s.execute(select(preferences_table.c.preferences, preferences_table.c.updated_at)
+                              .where(preferences_table.c.user_id == user_id)).mappings().first()
+            rems = s.execute(select(reminders).where(reminders.c.user_id == user_id)
+                             .order_by(reminders.c.due_at)).mappings().all()
+        return {"messages": [_exported_message(r) for r in sent],
+                "in_app": [_inbox_item(r) for r in inbox],
+                "preferences": ({"preferences": prefs["preferences"], "updated_at": _iso(prefs["updated_at"])}
+                                if prefs else None),
+                "reminders": [{"application_id": r["application_id"], "template": r["template"],
+                               "deadline": _iso(r["deadline"]), "due_at": _iso(r["due_at"]), "status": r["status"]}
+                              for r in rems]}
 
     # -- preferences -----------------------------------------------------------------------------
     def _preferences_view(self, prefs: dict) -> dict:

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 
 from eventlet.semaphore import Semaphore
-from sqlalchemy import and_, create_engine, delete, func, insert, select, text, update
+from sqlalchemy import and_, create_engine, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from common import settings
@@ -581,6 +581,28 @@ def list_my_offers(session, actor, state: str | None, page: int) -> dict:
     rows = session.execute(q.order_by(offers.c.created_at.desc(), offers.c.id).limit(30).offset((page - 1) * 30)
                            ).mappings().all()
     return {"items": [offer_view(r, "owner") for r in rows], "page": page, "per_page": 30, "total": total}
+
+
+def export_personal_data(session, actor) -> dict:
+    """Everything the offers service keeps about the caller (GET /me/data): every offer they created, published
+    or manage as an operator, removed ones included, as their owner sees it, with the internal columns kept
+    (creation key, partner payload, dates)."""
+    a = _actor(actor)
+    if not a.get("user_id"):
+        raise Forbidden()
+    uid = str(a["user_id"])
+    rows = session.execute(select(offers).where(or_(offers.c.owner_id == uid, offers.c.employer_id == uid,
+                                                    offers.c.operator_id == uid))
+                           .order_by(offers.c.created_at, offers.c.id)).mappings().all()
+    items = []
+    for r in rows:
+        item = offer_view(r, "owner")
+        for k in ("owner_id", "employer_id", "operator_id", "remote_id", "creation_key", "partner_payload",
+                  "removed_at", "created_at", "updated_at", "published_at"):
+            v = r.get(k)
+            item[k] = v.isoformat() if hasattr(v, "isoformat") else v
+        items.append(item)
+    return {"offers": items}
 
 
 # -- seats -----------------------------------------------------------------------------

@@ -69,6 +69,12 @@ class OffersService(PlatformService):
         with self.db.session() as s:
             return app.list_my_offers(s, actor, state, page)
 
+    @rpc
+    def export_personal_data(self, actor):
+        """Everything this service keeps about the caller (``GET /me/data``): app.export_personal_data."""
+        with self.db.session() as s:
+            return app.export_personal_data(s, actor)
+
     # -- reading ----------------------------------------------------------------------
     @rpc
     def get_offer(self, offer_id):

@@ -26,38 +26,37 @@ def category(school_rep, school_qpv) -> str:
     return "other"
 
 
-def scope(actor: dict, params: dict | None = None) -> dict:
-    """The filter (column -> value) of the stats ``actor`` may read, narrowed by ``params`` when allowed.
+FILTERS = ("school_uai", "departement", "academie", "region", "employer_id", "offer_id")
 
-    employer: their offers; school_staff: their school; statistician: their académie (or, if national,
-    any académie/school asked for, else national); admin: anything asked for.
+
+def scope(actor: dict, params: dict | None = None, table: dict | None = None) -> tuple[dict, list[tuple[str, str]]]:
+    """The scope of the figures ``actor`` reads, narrowed by ``params`` when allowed, as (a description for the
+    answer, [(column, value)] every counted application must match).
+
+    employer: their offers (narrowed to one with ``offer_id``); school staff, statisticians and admins: the
+    geographic scopes of common.scopes (their school, the département, académie or région of their account,
+    national), narrowed with ``school_uai``, ``departement``, ``academie``, ``region`` inside it; admins may also
+    filter on ``employer_id`` and ``offer_id``.
     """
-    params = {k: v for k, v in (params or {}).items() if v not in (None, "")}
-    unknown = set(params) - {"academie", "school_uai", "employer_id", "offer_id"}
+    from common import scopes
+
+    params = {k: str(v).strip() for k, v in (params or {}).items() if v not in (None, "")}
+    unknown = set(params) - set(FILTERS)
     if unknown:
         raise ValidationError(errors={k: ["Filtre inconnu."] for k in sorted(unknown)})
     role = (actor or {}).get("role")
     if role == "employer":
-        out = {"employer_id": actor["user_id"]}
+        where = [("employer_id", str(actor["user_id"]))]
         if "offer_id" in params:
-            out["offer_id"] = params["offer_id"]
-        return out
-    if role == "school_staff":
-        if not actor.get("school_uai"):
-            raise Forbidden("Votre compte n'est rattaché à aucun établissement.")
-        return {"school_uai": actor["school_uai"]}
-    if role == "statistician":
-        if actor.get("academie"):
-            if params.get("academie") not in (None, actor["academie"]):
-                raise Forbidden("Vous n'avez accès qu'aux statistiques de votre académie.")
-            out = {"academie": actor["academie"]}
-            if "school_uai" in params:
-                out["school_uai"] = params["school_uai"]
-            return out
-        return {k: v for k, v in params.items() if k in ("academie", "school_uai")}
-    if role == "admin":
-        return params
-    raise Forbidden("Vous n'avez pas accès aux statistiques des candidatures.")
+            where.append(("offer_id", params["offer_id"]))
+        return {"kind": "employer", "code": str(actor["user_id"]), **dict(where[1:])}, where
+    if role not in ("school_staff", "statistician", "admin"):
+        raise Forbidden("Vous n'avez pas accès aux statistiques des candidatures.")
+    extra = [(k, params[k]) for k in ("employer_id", "offer_id") if k in params]
+    if extra and role != "admin":
+        raise ValidationError(errors={k: ["Filtre réservé aux administrateurs."] for k, _ in extra})
+    sc = scopes.of_actor(actor, {k: v for k, v in params.items() if k in scopes.PARAMS}, table)
+    return {**sc.as_dict(), **dict(extra)}, sc.filters() + extra
 
 
 def aggregate(counts: list[tuple[str, str, int]], pupils: list[tuple[str, int, int]] | None = None) -> dict:

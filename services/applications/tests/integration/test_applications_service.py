@@ -641,14 +641,15 @@ def test_stats_by_school_category(cluster, rpc, emp):
     submit(rpc, other, o)
     rpc.accept(actor=emp, application_id=a["id"])
     rpc.confirm(actor=rep, application_id=a["id"])
-    national = rpc.stats(actor={"user_id": new_id(), "role": "statistician", "academie": None})
+    national = rpc.stats(actor={"user_id": new_id(), "role": "statistician", "stat_scope": "national"})
     assert national["total"]["total"] == 2
     assert national["by_category"]["rep"]["by_state"]["confirmed"] == 1
     assert national["by_category"]["rep"]["placement_rate"] == 1.0
     assert national["by_category"]["other"]["placement_rate"] == 0.0
     assert national["priority"]["placement_rate"] == 1.0
-    acad = rpc.stats(actor={"user_id": new_id(), "role": "statistician", "academie": "02"})
-    assert acad["total"]["total"] == 1 and acad["scope"] == {"academie": "02"}
+    acad = rpc.stats(actor={"user_id": new_id(), "role": "statistician", "stat_scope": "academie",
+                            "stat_scope_code": "02"})
+    assert acad["total"]["total"] == 1 and acad["scope"] == {"kind": "academie", "code": "02"}
     assert rpc.stats(actor=emp)["total"]["total"] == 2
     assert rpc.stats(actor=employer())["total"]["total"] == 0
 
@@ -656,15 +657,19 @@ def test_stats_by_school_category(cluster, rpc, emp):
 def test_anonymised_pupil_data_is_erased(rpc, offer, amqp_uri, engine):
     from common.events import make_envelope, publish_envelopes
 
+    from common.events import handled
+
     p = pupil()
     a = submit(rpc, p, offer)
     env = make_envelope("identity", "user.anonymized", {"user_id": p["user_id"], "role": "pupil"})
+    done = handled("applications.on_user_anonymized")
     publish_envelopes({"AMQP_URI": amqp_uri}, [(env, None), (env, None)])  # duplicated: handled once
-    for _ in range(40):
-        full = rpc.get_application(application_id=a["id"])
-        if full["email"] is None:
+    for _ in range(80):   # a positive sign: both deliveries went through the handler
+        if handled("applications.on_user_anonymized") >= done + 2:
             break
-        eventlet.sleep(0.25)
+        eventlet.sleep(0.1)
+    assert handled("applications.on_user_anonymized") >= done + 2
+    full = rpc.get_application(application_id=a["id"])
     assert full["email"] is None and full["motivation"] == "" and full["legal_representative"] is None
     assert full["state"] == "submitted"
     with engine.connect() as c:

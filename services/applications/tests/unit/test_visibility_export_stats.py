@@ -20,8 +20,9 @@ OTHER_EMPLOYER = {"user_id": "e2", "role": "employer"}
 STAFF = {"user_id": "s1", "role": "school_staff", "school_uai": "0750001A"}
 OTHER_STAFF = {"user_id": "s2", "role": "school_staff", "school_uai": "0930001B"}
 ADMIN = {"user_id": "ad", "role": "admin"}
-STAT = {"user_id": "st", "role": "statistician", "academie": "01"}
-NATIONAL = {"user_id": "st2", "role": "statistician", "academie": None}
+STAT = {"user_id": "st", "role": "statistician", "academie": "01", "stat_scope": "academie", "stat_scope_code": "01"}
+NATIONAL = {"user_id": "st2", "role": "statistician", "academie": None, "stat_scope": "national"}
+DEP = {"user_id": "st3", "role": "statistician", "stat_scope": "departement", "stat_scope_code": "13"}
 
 
 def application(state=S.SUBMITTED, **kw):
@@ -196,17 +197,29 @@ def test_categories(rep, qpv, cat):
 
 
 def test_stats_scope():
-    assert stats.scope(EMPLOYER) == {"employer_id": "e1"}
-    assert stats.scope(EMPLOYER, {"offer_id": "o1"}) == {"employer_id": "e1", "offer_id": "o1"}
-    assert stats.scope(STAFF, {"school_uai": "other"}) == {"school_uai": "0750001A"}
-    assert stats.scope(STAT) == {"academie": "01"}
+    assert stats.scope(EMPLOYER) == ({"kind": "employer", "code": "e1"}, [("employer_id", "e1")])
+    assert stats.scope(EMPLOYER, {"offer_id": "o1"})[1] == [("employer_id", "e1"), ("offer_id", "o1")]
+    assert stats.scope(STAFF)[1] == [("school_uai", "0750001A")]
+    with pytest.raises(Forbidden):
+        stats.scope(STAFF, {"school_uai": "0930001B"})
+    assert stats.scope(STAT) == ({"kind": "academie", "code": "01"}, [("academie_code", "01")])
+    assert stats.scope(STAT, {"departement": "75"})[1] == [("academie_code", "01"), ("departement_code", "75")]
     with pytest.raises(Forbidden):
         stats.scope(STAT, {"academie": "02"})
-    assert stats.scope(NATIONAL) == {}
-    assert stats.scope(NATIONAL, {"academie": "02"}) == {"academie": "02"}
-    assert stats.scope(ADMIN, {"employer_id": "e9"}) == {"employer_id": "e9"}
+    with pytest.raises(Forbidden):
+        stats.scope(STAT, {"departement": "13"})
+    assert stats.scope(DEP)[1] == [("departement_code", "13")]      # a département is not the nation
+    assert stats.scope(NATIONAL)[1] == []
+    assert stats.scope(NATIONAL, {"academie": "02"})[1] == [("academie_code", "02")]
+    assert stats.scope(ADMIN, {"employer_id": "e9"})[1] == [("employer_id", "e9")]
+    with pytest.raises(ValidationError):
+        stats.scope(STAT, {"employer_id": "e9"})
+    with pytest.raises(ValidationError):
+        stats.scope(NATIONAL, {"departement": "Bouches-du-Rhône"})
     with pytest.raises(Forbidden):
         stats.scope(PUPIL)
+    with pytest.raises(Forbidden):   # a statistician's token without any scope reads nothing, not the nation
+        stats.scope({"user_id": "st4", "role": "statistician", "academie": None})
     with pytest.raises(ValidationError):
         stats.scope(ADMIN, {"bogus": 1})
 

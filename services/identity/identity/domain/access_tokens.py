@@ -13,17 +13,18 @@ AUDIENCE = "stages-api"   # checked by the gateway (gateway/security.py)
 ALGORITHM = "RS256"
 
 CLAIM_NAMES = ("sub", "role", "function", "school_uai", "grade", "school_rep", "school_qpv", "academie",
-               "staff_confirmed")
+               "staff_confirmed", "stat_scope", "stat_scope_code")
 
 
 def build_claims(user: dict, school: dict | None = None) -> dict:
     """Token claims from a user record and its school (both plain dicts).
 
-    user: {"id", "role", "function", "school_uai", "grade"}; school: {"uai",
-    "education_prioritaire" ("REP"/"REP+"/None), "qpv" (bool/None), "academie_name"}.
-    Statisticians carry their scope in ``academie`` when it is an académie. School staff carry
-    ``staff_confirmed`` (true once someone accountable confirmed the account: docs/school-staff.md);
-    it is null for other roles.
+    user: {"id", "role", "function", "school_uai", "grade", "stat_scope", "stat_scope_code"}; school: {"uai",
+    "education_prioritaire" ("REP"/"REP+"/None), "qpv" (bool/None), "academie_code"}.
+    ``academie`` is the académie's *code* (common.scopes: codes, never names): the school's, or a statistician's
+    when their scope is an académie. Statisticians carry their scope in ``stat_scope`` and ``stat_scope_code``.
+    School staff carry ``staff_confirmed`` (true once someone accountable confirmed the account:
+    docs/school-staff.md); it is null for other roles.
     """
     from .staff import confirmed_claim
 
@@ -33,7 +34,7 @@ def build_claims(user: dict, school: dict | None = None) -> dict:
     if school:
         rep = school.get("education_prioritaire") or None
         qpv = bool(school.get("qpv")) if school.get("qpv") is not None else None
-        academie = school.get("academie_name") or academie
+        academie = school.get("academie_code") or academie
     return {
         "sub": str(user["id"]),
         "role": user["role"],
@@ -44,6 +45,8 @@ def build_claims(user: dict, school: dict | None = None) -> dict:
         "school_qpv": qpv,
         "academie": academie,
         "staff_confirmed": confirmed_claim(user),
+        "stat_scope": user.get("stat_scope") if user.get("role") == "statistician" else None,
+        "stat_scope_code": user.get("stat_scope_code") if user.get("role") == "statistician" else None,
     }
 
 
@@ -106,4 +109,5 @@ def actor_from_claims(claims: dict) -> dict:
     return {"user_id": claims.get("sub"), "role": claims.get("role"), "function": claims.get("function"),
             "school_uai": claims.get("school_uai"), "grade": claims.get("grade"),
             "school_rep": claims.get("school_rep"), "school_qpv": claims.get("school_qpv"),
-            "academie": claims.get("academie"), "staff_confirmed": claims.get("staff_confirmed")}
+            "academie": claims.get("academie"), "staff_confirmed": claims.get("staff_confirmed"),
+            "stat_scope": claims.get("stat_scope"), "stat_scope_code": claims.get("stat_scope_code")}

@@ -94,6 +94,10 @@ def validate_registration(data: dict, school: dict | None = None) -> dict:
             errs.add("stat_scope", "Périmètre invalide : département, académie, région ou national.")
         elif scope != "national" and not (isinstance(code, str) and code.strip()):
             errs.add("stat_scope_code", "Indiquez le code du périmètre (département, académie ou région).")
+        elif scope != "national" and not _known_scope_code(scope, code.strip()):
+            errs.add("stat_scope_code", "Code inconnu : indiquez le code officiel (par exemple 13 pour le "
+                                        "département des Bouches-du-Rhône, 02 pour l'académie d'Aix-Marseille, "
+                                        "93 pour la région Provence-Alpes-Côte d'Azur).")
         out["stat_scope"] = scope
         out["stat_scope_code"] = code.strip() if isinstance(code, str) and scope != "national" else None
         m = check_text(data.get("function"), required=False, max_len=100)
@@ -134,3 +138,10 @@ def normalize_login_identifier(identifier) -> tuple[str, str] | None:
         return ("email", normalize_email(identifier))
     p = normalize_phone(identifier)
     return ("phone", p) if p else None
+
+
+def _known_scope_code(kind: str, code: str) -> bool:
+    """Whether ``code`` is a code (not a name) of a ``kind`` of the reference data (common.scopes)."""
+    from common import scopes
+
+    return any(d.get(kind) == code for d in scopes.departement_table().values())

@@ -92,7 +92,7 @@ def test_staff_registration_needs_the_academic_address_of_the_school(identity):
     uid = rpc.activate(rpc.test_last_secret("activation", email))["user_id"]
     s = rpc.login(identifier=email, password=PASSWORD)
     assert s["claims"]["school_uai"] == "0131884C" and s["claims"]["school_rep"] == "REP+"
-    assert s["claims"]["school_qpv"] is True and s["claims"]["academie"] == "Aix-Marseille"
+    assert s["claims"]["school_qpv"] is True and s["claims"]["academie"] == "02"
     assert s["claims"]["function"] == "teacher"
     assert uid in [x["user_id"] for x in rpc.list_school_staff("0131884C", ["teacher"])["items"]]
 
@@ -324,6 +324,7 @@ def test_statistician_waits_for_an_admin(identity):
     rpc.validate_statistician(actor={"user_id": str(uuid.uuid4()), "role": "admin"}, user_id=out["user_id"])
     s = rpc.login(identifier=email, password=PASSWORD)
     assert s["claims"]["role"] == "statistician" and s["claims"]["academie"] == "02"
+    assert (s["claims"]["stat_scope"], s["claims"]["stat_scope_code"]) == ("academie", "02")
 
 
 def test_reset_requests_are_rate_limited_per_account(identity):

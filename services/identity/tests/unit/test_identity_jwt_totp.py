@@ -16,14 +16,15 @@ def pems():
 
 USER = {"id": "6f1c2d3e-0000-4000-8000-000000000001", "role": "pupil", "function": None,
         "school_uai": "0130001A", "grade": "troisieme"}
-SCHOOL = {"uai": "0130001A", "education_prioritaire": "REP+", "qpv": True, "academie_name": "Aix-Marseille"}
+SCHOOL = {"uai": "0130001A", "education_prioritaire": "REP+", "qpv": True, "academie_name": "Aix-Marseille",
+          "academie_code": "02"}
 
 
 def test_claims_carry_what_services_need():
     c = access_tokens.build_claims(USER, SCHOOL)
     assert c == {"sub": USER["id"], "role": "pupil", "function": None, "school_uai": "0130001A",
-                 "grade": "troisieme", "school_rep": "REP+", "school_qpv": True, "academie": "Aix-Marseille",
-                 "staff_confirmed": None}
+                 "grade": "troisieme", "school_rep": "REP+", "school_qpv": True, "academie": "02",
+                 "staff_confirmed": None, "stat_scope": None, "stat_scope_code": None}
     e = access_tokens.build_claims({"id": "x", "role": "employer"})
     assert e["school_uai"] is None and e["school_rep"] is None and e["academie"] is None
     assert e["staff_confirmed"] is None
@@ -40,6 +41,13 @@ def test_staff_confirmation_travels_in_the_token(pems):
         tok = access_tokens.issue_access_token(claims, priv, kid, NOW)
         decoded = access_tokens.decode_access_token(tok, access_tokens.jwks_to_keys(keys.build_jwks([priv])), NOW)
         assert access_tokens.actor_from_claims(decoded)["staff_confirmed"] is expected
+
+
+def test_statisticians_carry_their_scope_whatever_its_kind():
+    for kind, code in (("departement", "13"), ("academie", "02"), ("region", "93"), ("national", None)):
+        c = access_tokens.build_claims({"id": "s", "role": "statistician", "stat_scope": kind,
+                                        "stat_scope_code": code})
+        assert (c["stat_scope"], c["stat_scope_code"]) == (kind, code)
 
 
 def test_issue_and_verify(pems):

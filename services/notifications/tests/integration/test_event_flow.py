@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from common.clock import PROCESS_CLOCK
-from common.events import make_envelope, publish_envelopes
+from common.events import handled, make_envelope, publish_envelopes
 from common.rpc import cluster_rpc
 from identity.service import IdentityService
 from notifications.models import messages, reminders
@@ -50,6 +50,14 @@ def _register(env, role="employer", phone=None, first="Camille", last="Petit"):
     return {"email": email, "user_id": user_id, "mail": mail, "actor": {"user_id": user_id, "role": role}}
 
 
+def _wait_handled(key, n, timeout=15):
+    """Wait until the handler ``key`` of this process finished ``n`` deliveries (a positive sign)."""
+    deadline = time.monotonic() + timeout
+    while handled(key) < n:
+        assert time.monotonic() < deadline, f"{key}: {handled(key)} deliveries handled, not {n}"
+        time.sleep(0.05)
+
+
 def _publish(env, producer, event_type, data, envelope=None):
     envelope = envelope or make_envelope(producer, event_type, data)
     publish_envelopes({"AMQP_URI": env["amqp"]}, [(envelope, None)])
@@ -83,6 +91,11 @@ def test_activation_email_and_welcome_in_app(env):
 
 def test_application_events_reach_the_right_people_once(env):
     employer = _register(env)
+    # the welcome (user.activated) first, so that nothing else lands in this employer's inbox below
+    deadline = time.monotonic() + 15
+    while not env["rpc"].notifications.list_notifications(actor=employer["actor"])["items"]:
+        assert time.monotonic() < deadline, "no welcome"
+        time.sleep(0.1)
     pupil_id = str(uuid.uuid4())  # pupils are created by class import: not needed for the employer side
     app_id, offer_id = str(uuid.uuid4()), str(uuid.uuid4())
     data = {"application_id": app_id, "offer_id": offer_id, "pupil_id": pupil_id, "employer_id": employer["user_id"],
@@ -90,6 +103,7 @@ def test_application_events_reach_the_right_people_once(env):
             "expires_at": (PROCESS_CLOCK.now() + dt.timedelta(days=15)).isoformat(),
             "submitted_at": PROCESS_CLOCK.now().isoformat()}
     before = len(env["smtp"].received)
+    done = handled("notifications.on_application_submitted")
     env_ = _publish(env, "applications", "application.submitted", data)
     _publish(env, "applications", "application.submitted", data, envelope=env_)  # duplicated event
     rows = _wait_rows(env, env_["event_id"], 2)
@@ -99,10 +113,11 @@ def test_application_events_reach_the_right_people_once(env):
     assert mail.rcpt_tos == [employer["email"]]
     assert mail.subject.startswith("Nouvelle candidature")
     assert f"https://stages.test/entreprise/candidatures/{app_id}" in mail.text
-    time.sleep(1.5)
+    _wait_handled("notifications.on_application_submitted", done + 2)  # the duplicate went through too
     assert len(env["smtp"].received) == before + 1  # the duplicate sent nothing
+    assert len(_wait_rows(env, env_["event_id"], 2)) == 2
     inbox = env["rpc"].notifications.list_notifications(actor=employer["actor"])
-    assert [i["template"] for i in inbox["items"]][0] == "new_application"
+    assert [i["template"] for i in inbox["items"]] == ["new_application", "welcome"]  # the duplicate added none
     item = inbox["items"][0]
     assert item["link"].endswith(app_id) and item["read_at"] is None
     # mark read
@@ -145,13 +160,15 @@ def test_a_due_reminder_is_sent_and_a_later_event_cancels_the_other(env):
             "school_uai": "0750001A", "state": "submitted"}
     a1, a2 = str(uuid.uuid4()), str(uuid.uuid4())
     # a1 expires in 2 days: its reminder is due already; a2 in 15 days, then answered
+    submitted, rejected = (handled("notifications.on_application_submitted"),
+                           handled("notifications.on_application_rejected"))
     _publish(env, "applications", "application.submitted",
              {**base, "application_id": a1, "expires_at": (now + dt.timedelta(days=2)).isoformat()})
     _publish(env, "applications", "application.submitted",
              {**base, "application_id": a2, "expires_at": (now + dt.timedelta(days=15)).isoformat()})
-    time.sleep(2)
+    _wait_handled("notifications.on_application_submitted", submitted + 2)
     _publish(env, "applications", "application.rejected", {**base, "application_id": a2, "state": "rejected"})
-    time.sleep(2)
+    _wait_handled("notifications.on_application_rejected", rejected + 1)
     before = len(env["smtp"].received)
     env["rpc"].notifications.dispatch_pending()
     env["rpc"].notifications.dispatch_pending()

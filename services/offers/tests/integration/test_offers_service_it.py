@@ -5,7 +5,7 @@ import uuid
 import eventlet
 import pytest
 
-from common.errors import Conflict, NotFound, RateLimited, ValidationError
+from common.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from common.rpc import cluster_rpc
 
 from offers_it_helpers import employer, offer_data
@@ -287,7 +287,7 @@ def test_admin_calendar_override_moves_seconde_offers(offers_rpc):
     before = offers_rpc.get_offer(offer_id=o["id"])["offer_weeks"]
     assert before == offers_rpc.get_calendar(school_year=year)["seconde"]["week2"]["weeks"]
     start = int(year[5:])
-    with pytest.raises(Exception):
+    with pytest.raises(Forbidden):   # an employer may not change the calendar
         offers_rpc.set_calendar_override(actor=actor, school_year=year, dates={"seconde_week1_start": f"{start}-06-07"})
     monday = cal.week_monday(f"{start}-W23").isoformat()
     view = offers_rpc.set_calendar_override(actor={"user_id": str(uuid.uuid4()), "role": "admin"},
