@@ -185,3 +185,76 @@ def test_a_raw_chunked_request_on_the_socket(gateway):
         while chunk := s.recv(65536):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+
+
+# -- item 13: CORS ---------------------------------------------------------------------------
+WEB = "http://127.0.0.1:8080"
+
+
+def _preflight(gateway, path, origin, method="POST"):
+    return requests.options(gateway + path, headers={
+        "Origin": origin, "Access-Control-Request-Method": method,
+        "Access-Control-Request-Headers": "authorization, content-type"})
+
+
+def test_item13_preflights_are_answered_for_the_configured_origins_only(gateway, monkeypatch):
+    monkeypatch.setenv("GATEWAY_CORS_ORIGINS", f"{WEB}, https://stages.example.gouv.fr")
+    r = _preflight(gateway, "/api/v1/_hard", WEB)
+    assert r.status_code == 204, r.text
+    assert r.headers["Access-Control-Allow-Origin"] == WEB
+    assert set(r.headers["Access-Control-Allow-Methods"].split(", ")) == {"POST", "OPTIONS"}
+    assert {"Authorization", "Content-Type", "Idempotency-Key"} <= set(
+        r.headers["Access-Control-Allow-Headers"].split(", "))
+    assert int(r.headers["Access-Control-Max-Age"]) > 0
+    assert "Access-Control-Allow-Credentials" not in r.headers  # bearer tokens, never cookies
+    assert "Origin" in r.headers["Vary"]
+
+    r = _preflight(gateway, "/api/v1/_hard", "https://evil.example.com")
+    assert r.status_code == 403 and r.headers["Content-Type"] == "application/problem+json"
+    assert r.json()["code"] == "cors_origin_forbidden" and "Access-Control-Allow-Origin" not in r.headers
+    _refused(_preflight(gateway, "/api/v1/nowhere", WEB), 404)
+
+    # the actual request carries the origin back and exposes the headers a front end reads
+    r = requests.post(gateway + "/api/v1/_hard", json={"name": "x"}, headers={"Origin": WEB})
+    assert r.status_code == 201 and r.headers["Access-Control-Allow-Origin"] == WEB
+    assert "X-Request-ID" in r.headers["Access-Control-Expose-Headers"]
+    r = requests.post(gateway + "/api/v1/_hard", json={"name": None}, headers={"Origin": WEB})
+    assert r.status_code == 422 and r.headers["Access-Control-Allow-Origin"] == WEB  # errors are readable too
+    r = requests.post(gateway + "/api/v1/_hard", json={"name": "x"}, headers={"Origin": "https://evil.example.com"})
+    assert "Access-Control-Allow-Origin" not in r.headers
+
+
+def test_item13_no_origin_is_allowed_by_default(gateway, monkeypatch):
+    monkeypatch.delenv("GATEWAY_CORS_ORIGINS", raising=False)
+    r = _preflight(gateway, "/api/v1/_hard", WEB)
+    assert r.status_code == 403 and "Access-Control-Allow-Origin" not in r.headers
+    r = requests.post(gateway + "/api/v1/_hard", json={"name": "x"}, headers={"Origin": WEB})
+    assert r.status_code == 201 and "Access-Control-Allow-Origin" not in r.headers
+    # a plain OPTIONS (no preflight) lists the methods
+    r = requests.options(gateway + "/api/v1/_hard")
+    assert r.status_code == 204 and set(r.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+
+
+# -- item 14: security headers ---------------------------------------------------------------
+SECURITY = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+}
+
+
+def test_item14_every_answer_carries_the_security_headers(gateway):
+    answers = [
+        requests.post(gateway + "/api/v1/_hard", json={"name": "x"}),  # 201 JSON
+        requests.get(gateway + "/api/v1/_hard/abc"),  # 200 JSON
+        _post(gateway, "null"),  # 422 problem
+        requests.get(gateway + "/nowhere"),  # 404 of the gateway's router
+        requests.get(gateway + "/api/v1/%0A"),  # 404 of nameko's router
+        requests.delete(gateway + "/api/v1/_hard"),  # 405
+        requests.get(gateway + "/openapi.json"),
+    ]
+    for r in answers:
+        for name, value in SECURITY.items():
+            assert r.headers.get(name) == value, (r.request.method, r.url, r.status_code, name, r.headers)

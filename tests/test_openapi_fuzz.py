@@ -1,0 +1,160 @@
+"""Fuzzing the gateway from its own OpenAPI document (issue 14): schemathesis generates requests for
+every operation, valid ones and invalid ones, anonymously, as an employer and as a pupil (tokens
+obtained through the real API), against the real suite. Any 5xx fails the test; so does an error
+answer that is not problem+json, or an answer that breaks its documented schema, status code or
+content type.
+
+It runs in its own suite (``Suite(name="fuzz")``): the fuzzer's thousands of requests, failed logins
+and registrations must not spend the per-address budgets of the other cross-service tests.
+
+Bounded and deterministic: ``STAGES_FUZZ_EXAMPLES`` examples per operation, actor and generation
+mode (default 8), hypothesis' database off, derandomized, no shrinking (every failure is reported with
+the request that caused it, so shrinking would only cost time).
+"""
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from common import settings
+from common.testing import Suite
+
+pytestmark = pytest.mark.suite
+
+EXAMPLES = int(os.environ.get("STAGES_FUZZ_EXAMPLES", "8"))
+PASSWORD = "Fuzz-Stages-2026!"
+SCHOOL_UAI = "0131884C"  # Collège Belle de Mai, Marseille (in the reference data)
+# Operations that can end the actor's session run last, so that they do not hide the others.
+LAST = ("POST /api/v1/auth/logout", "POST /api/v1/auth/password")
+# /readyz answers a documented 503 when a service is slow to answer its health RPC (the fuzzer's load
+# on 2 cores); it is the only 5xx the API may send on purpose.
+DOCUMENTED_5XX = {("GET", "/readyz"): {503}}
+MAX_REPORTED = 3  # failures kept per operation and actor
+
+
+@pytest.fixture(scope="module")
+def fuzz_suite(backends):
+    log_dir = Path(os.environ.get("STAGES_TEST_LOG_DIR") or settings.REPO_ROOT / "var" / "test-logs") \
+        / backends.run_id / "fuzz"
+    s = Suite(backends, log_dir, name="fuzz")
+    try:
+        s.start_all()
+        yield s
+    finally:
+        s.stop_all()
+
+
+def _register_employer(suite, http) -> str:
+    email = f"fuzz.employer.{uuid.uuid4().hex[:10]}@example.com"
+    r = http.post(suite.url + "/api/v1/auth/register", json={
+        "role": "employer", "first_name": "Camille", "last_name": "Fuzz", "function": "Gérante",
+        "email": email, "phone": "06 12 34 56 78", "password": PASSWORD}, timeout=30)
+    assert r.status_code == 201, r.text
+    with suite.rpc() as rpc:
+        token = rpc.identity.test_last_secret("activation", email)
+    r = http.post(suite.url + "/api/v1/auth/activate", json={"token": token}, timeout=30)
+    assert r.status_code == 200, r.text
+    r = http.post(suite.url + "/api/v1/auth/login", json={"identifier": email, "password": PASSWORD}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def _activate_pupil(suite, http) -> str:
+    tag = uuid.uuid4().hex[:8].upper()
+    csv = ("Nom;Prénom;Date de naissance;Classe;Niveau\r\n"
+           f"FUZZ-{tag};Camille;04/03/2012;3A;3EME\r\n").encode()
+    staff = {"user_id": str(uuid.uuid4()), "role": "school_staff", "function": "head", "school_uai": SCHOOL_UAI}
+    with suite.rpc() as rpc:
+        imported = rpc.identity.import_pupils(actor=staff, uai=SCHOOL_UAI,
+                                              content_base64=base64.b64encode(csv).decode(),
+                                              filename="classe.csv", with_pdf=False)
+    code = next(c["code"] for c in imported["codes"] if str(c.get("last_name", "")).upper() == f"FUZZ-{tag}")
+    r = http.post(suite.url + "/api/v1/auth/pupil-activate", json={
+        "code": code, "password": PASSWORD, "email": f"fuzz.pupil.{tag.lower()}@example.com"}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+@pytest.fixture(scope="module")
+def schema(fuzz_suite):
+    import schemathesis
+
+    doc = requests.get(fuzz_suite.url + "/openapi.json", timeout=30).json()
+    return schemathesis.openapi.from_dict(doc)
+
+
+def _label(op) -> str:
+    return f"{op.method.upper()} {op.path}"
+
+
+def _fuzz_operation(op, url: str, headers: dict, failures: list) -> int:
+    from hypothesis import HealthCheck, Phase, given, settings as hsettings, strategies as st
+    from schemathesis import GenerationMode
+    from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
+                                             status_code_conformance)
+
+    allowed_5xx = DOCUMENTED_5XX.get((op.method.upper(), op.path), set())
+    strategy = st.one_of(op.as_strategy(generation_mode=GenerationMode.POSITIVE),
+                         op.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+    session = requests.Session()
+    calls = 0
+    found: list[str] = []
+
+    @hsettings(max_examples=EXAMPLES * 2, database=None, derandomize=True, deadline=None,
+               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=strategy)
+    def run(case):
+        nonlocal calls
+        if len(found) >= MAX_REPORTED:
+            return
+        calls += 1
+        try:
+            response = case.call(base_url=url, session=session, headers=headers, timeout=60)
+        except requests.RequestException as exc:  # the gateway closed the connection: as bad as a 500
+            found.append(f"{_label(op)}: no answer ({type(exc).__name__}) to {case.as_curl_command(base_url=url)}")
+            return
+        problems = []
+        status = response.status_code
+        if status >= 500 and status not in allowed_5xx:
+            problems.append(f"server error {status}: {response.text[:300]}")
+        ctype = response.headers.get("Content-Type", "")
+        if status >= 400 and not ctype.startswith("application/problem+json"):
+            problems.append(f"error {status} answered as {ctype!r}, not problem+json")
+        for check in (status_code_conformance, content_type_conformance, response_schema_conformance):
+            try:
+                case.validate_response(response, checks=[check])
+            except (Exception, BaseExceptionGroup) as exc:  # schemathesis' failure (group) names what broke
+                problems.append(f"{check.__name__}: {str(exc).strip()[:600]}")
+        if problems:
+            found.append(f"{_label(op)} -> {status}\n    " + "\n    ".join(problems)
+                         + f"\n    request: {case.as_curl_command(headers=headers, base_url=url)[:800]}")
+
+    run()
+    failures.extend(found)
+    return calls
+
+
+def test_no_operation_answers_5xx_or_breaks_its_documented_schema(fuzz_suite, schema):
+    http = requests.Session()
+    actors = {"anonymous": {}, "employer": {"Authorization": f"Bearer {_register_employer(fuzz_suite, http)}"},
+              "pupil": {"Authorization": f"Bearer {_activate_pupil(fuzz_suite, http)}"}}
+    operations = [result.ok() for result in schema.get_all_operations()]
+    operations.sort(key=lambda op: _label(op) in LAST)
+    assert len(operations) >= 80  # every operation of the document (86 when this test was written)
+
+    failures: list[str] = []
+    calls = 0
+    for actor, headers in actors.items():
+        for op in operations:
+            before = len(failures)
+            calls += _fuzz_operation(op, fuzz_suite.url, headers, failures)
+            for i in range(before, len(failures)):
+                failures[i] = f"[{actor}] {failures[i]}"
+    print(f"\nfuzzing: {len(operations)} operations x {len(actors)} actors, {calls} requests, "
+          f"{len(failures)} failures")
+    assert not failures, f"{len(failures)} failures:\n\n" + "\n\n".join(failures)
