@@ -105,7 +105,7 @@ def test_item6_and_stray_quote_a_class_list_with_a_huge_cell_and_a_stray_quote(a
                  token=people["head"], headers={"Content-Type": "text/csv"})
     assert r.status_code == 200, r.text[:500]
     report = r.json()
-    assert sorted(x["line"] for x in report["rejected"]) == [3, 4]
+    assert sorted(x["line"] for x in report["report"]["rejected"]) == [3, 4]
     assert report["summary"]["created"] == 2
 
 
