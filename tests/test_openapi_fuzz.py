@@ -38,10 +38,13 @@ MAX_REPORTED = 3  # failures kept per operation and actor
 
 
 @pytest.fixture(scope="module")
-def fuzz_suite(backends):
+def fuzz_suite(backends, _database_templates):
     log_dir = Path(os.environ.get("STAGES_TEST_LOG_DIR") or settings.REPO_ROOT / "var" / "test-logs") \
         / backends.run_id / "fuzz"
-    s = Suite(backends, log_dir, name="fuzz")
+    # copies of the run's migrated databases (reference data loaded): far faster than a fresh setup
+    databases = {service: backends.clone_database(_database_templates(service), f"t{backends.run_id}_fuzz_{service}")
+                 for service in settings.SERVICES}
+    s = Suite(backends, log_dir, name="fuzz", databases=databases)
     try:
         s.start_all()
         yield s

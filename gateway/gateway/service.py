@@ -17,11 +17,10 @@ import eventlet
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer
-from nameko.web.server import WsgiApp
+from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 import common  # noqa: F401  (green psycopg, typed errors registered)
 from common import settings
@@ -74,7 +73,6 @@ class ProblemWsgiApp(WsgiApp):
     problem+json with the gateway's headers instead of werkzeug's HTML."""
 
     def __call__(self, environ, start_response):
-        from werkzeug.wrappers import Request
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
         try:
@@ -286,9 +284,10 @@ class GatewayService:
         validation.check(route.query, req.query, where="query")
         if route.body is not None and req.json_parsed:
             validation.check(route.body, req.body)  # a JSON null or any non-object is refused too
-        if req.idempotency_key is not None and not (0 < len(req.idempotency_key) <= 100) \
-                or req.idempotency_key is not None and decoding.has_control(req.idempotency_key):
-            raise ValidationError(errors={"Idempotency-Key": ["La clé doit contenir de 1 à 100 caractères."]})
+        key = req.idempotency_key
+        if key is not None and (not 0 < len(key) <= 100 or decoding.has_control(key)):
+            raise ValidationError(errors={"Idempotency-Key": [
+                "La clé doit contenir de 1 à 100 caractères, sans caractère de contrôle."]})
 
         result = route.handler(req)
         if isinstance(result, Response):
