@@ -7,13 +7,18 @@ content type.
 It runs in its own suite (``Suite(name="fuzz")``): the fuzzer's thousands of requests, failed logins
 and registrations must not spend the per-address budgets of the other cross-service tests.
 
-Bounded and deterministic: ``STAGES_FUZZ_EXAMPLES`` examples per operation, actor and generation
-mode (default 5), hypothesis' database off, derandomized, no shrinking (every failure is reported with
-the request that caused it, so shrinking would only cost time).
+Two phases per operation and actor:
+- coverage (schemathesis' deterministic edge cases: ``null`` and list bodies, missing fields, wrong
+  types, values at and beyond each bound, unknown fields, other content types), for the actors that get
+  past the token and role checks, at most ``STAGES_FUZZ_COVERAGE`` cases (default 40) evenly spread;
+- random valid and invalid requests (hypothesis), ``STAGES_FUZZ_EXAMPLES`` of each (default 4).
+Bounded and deterministic: hypothesis' database off, derandomized, no shrinking (every failure is
+reported with the request that caused it, so shrinking would only cost time).
 """
 from __future__ import annotations
 
 import base64
+import math
 import os
 import uuid
 from pathlib import Path
@@ -26,7 +31,8 @@ from common.testing import Suite
 
 pytestmark = pytest.mark.suite
 
-EXAMPLES = int(os.environ.get("STAGES_FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("STAGES_FUZZ_EXAMPLES", "4"))
+COVERAGE_CASES = int(os.environ.get("STAGES_FUZZ_COVERAGE", "40"))
 PASSWORD = "Fuzz-Stages-2026!"
 SCHOOL_UAI = "0131884C"  # Collège Belle de Mai, Marseille (in the reference data)
 # Operations that can end the actor's session run last, so that they do not hide the others.
@@ -95,51 +101,97 @@ def _label(op) -> str:
     return f"{op.method.upper()} {op.path}"
 
 
-def _fuzz_operation(op, url: str, headers: dict, failures: list) -> int:
-    from hypothesis import HealthCheck, Phase, given, settings as hsettings, strategies as st
-    from schemathesis import GenerationMode
-    from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                             status_code_conformance)
+class Checker:
+    """Sends cases of one operation as one actor and records what breaks (at most ``MAX_REPORTED``)."""
 
-    allowed_5xx = DOCUMENTED_5XX.get((op.method.upper(), op.path), set())
-    strategy = st.one_of(op.as_strategy(generation_mode=GenerationMode.POSITIVE),
-                         op.as_strategy(generation_mode=GenerationMode.NEGATIVE))
-    session = requests.Session()
-    calls = 0
-    found: list[str] = []
+    def __init__(self, op, url: str, headers: dict):
+        self.op, self.url, self.headers = op, url, headers
+        self.session = requests.Session()
+        self.calls = 0
+        self.found: list[str] = []
+        self.allowed_5xx = DOCUMENTED_5XX.get((op.method.upper(), op.path), set())
 
-    @hsettings(max_examples=EXAMPLES * 2, database=None, derandomize=True, deadline=None,
-               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=strategy)
-    def run(case):
-        nonlocal calls
-        if len(found) >= MAX_REPORTED:
+    @property
+    def full(self) -> bool:
+        return len(self.found) >= MAX_REPORTED
+
+    def send(self, case) -> None:
+        from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
+                                                       status_code_conformance)
+        if self.full:
             return
-        calls += 1
+        self.calls += 1
+        label = _label(self.op)
         try:
-            response = case.call(base_url=url, session=session, headers=headers, timeout=60)
+            response = case.call(base_url=self.url, session=self.session, headers=self.headers, timeout=60)
         except requests.RequestException as exc:  # the gateway closed the connection: as bad as a 500
-            found.append(f"{_label(op)}: no answer ({type(exc).__name__}) to {case.as_curl_command(base_url=url)}")
+            self.found.append(f"{label}: no answer ({type(exc).__name__}) to "
+                              f"{case.as_curl_command(base_url=self.url)[:800]}")
             return
         problems = []
         status = response.status_code
-        if status >= 500 and status not in allowed_5xx:
+        if status >= 500 and status not in self.allowed_5xx:
             problems.append(f"server error {status}: {response.text[:300]}")
         ctype = (response.headers.get("content-type") or [""])[0]  # schemathesis: lowercase keys, lists
         if status >= 400 and not ctype.startswith("application/problem+json"):
             problems.append(f"error {status} answered as {ctype!r}, not problem+json")
-        for check in (status_code_conformance, content_type_conformance, response_schema_conformance):
+        checks = [content_type_conformance, response_schema_conformance]
+        if case.method.upper() == self.op.method.upper():  # not for the coverage phase's unexpected methods
+            checks.insert(0, status_code_conformance)
+        for check in checks:
             try:
                 case.validate_response(response, checks=[check])
             except (Exception, BaseExceptionGroup) as exc:  # schemathesis' failure (group) names what broke
                 problems.append(f"{check.__name__}: {str(exc).strip()[:600]}")
         if problems:
-            found.append(f"{_label(op)} -> {status}\n    " + "\n    ".join(problems)
-                         + f"\n    request: {case.as_curl_command(headers=headers, base_url=url)[:800]}")
+            self.found.append(f"{label} -> {status}\n    " + "\n    ".join(problems)
+                              + f"\n    request: {case.as_curl_command(headers=self.headers, base_url=self.url)[:800]}")
+
+
+def _coverage(schema, op, checker: Checker) -> None:
+    """schemathesis' coverage phase: deterministic edge cases of every parameter and body (a ``null``
+    or list body, each field missing, of each wrong type, at and beyond each bound, unknown fields,
+    other content types), at most ``COVERAGE_CASES`` of them, evenly spread."""
+    from schemathesis import GenerationMode
+
+    config = schema.config.generation_for(operation=op, phase="coverage")
+    cases = list(schema.iter_coverage_cases(op, generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+                                            generation_config=config))
+    step = max(1, math.ceil(len(cases) / COVERAGE_CASES))
+    for case in cases[::step]:
+        checker.send(case)
+
+
+def _fuzz(op, checker: Checker) -> None:
+    """Random valid and invalid requests (hypothesis), ``EXAMPLES`` of each."""
+    from hypothesis import HealthCheck, Phase, given, settings as hsettings, strategies as st
+    from schemathesis import GenerationMode
+
+    strategy = st.one_of(op.as_strategy(generation_mode=GenerationMode.POSITIVE),
+                         op.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+
+    @hsettings(max_examples=EXAMPLES * 2, database=None, derandomize=True, deadline=None,
+               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=strategy)
+    def run(case):
+        checker.send(case)
 
     run()
-    failures.extend(found)
-    return calls
+
+
+def _reaches_validation(op, actor: str) -> bool:
+    """Whether ``actor`` gets past the gateway's token and role checks on ``op`` (else every case
+    answers 401/403 before its input is read: the random phase covers that)."""
+    from gateway import api, service
+
+    service.build_router()
+    route = next(r for r in [*service.BUILTIN, *api.ROUTES]
+                 if r.method == op.method.upper() and r.openapi_path == op.path)
+    if route.auth == "none":
+        return actor == "anonymous"
+    if actor == "anonymous":
+        return route.auth == "optional"
+    return route.roles is None or actor in route.roles
 
 
 def test_no_operation_answers_5xx_or_breaks_its_documented_schema(fuzz_suite, schema):
@@ -154,10 +206,12 @@ def test_no_operation_answers_5xx_or_breaks_its_documented_schema(fuzz_suite, sc
     calls = 0
     for actor, headers in actors.items():
         for op in operations:
-            before = len(failures)
-            calls += _fuzz_operation(op, fuzz_suite.url, headers, failures)
-            for i in range(before, len(failures)):
-                failures[i] = f"[{actor}] {failures[i]}"
+            checker = Checker(op, fuzz_suite.url, headers)
+            if _reaches_validation(op, actor):
+                _coverage(schema, op, checker)
+            _fuzz(op, checker)
+            calls += checker.calls
+            failures += [f"[{actor}] {f}" for f in checker.found]
     print(f"\nfuzzing: {len(operations)} operations x {len(actors)} actors, {calls} requests, "
           f"{len(failures)} failures")
     assert not failures, f"{len(failures)} failures:\n\n" + "\n\n".join(failures)
