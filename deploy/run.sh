@@ -14,6 +14,7 @@ SERVICES="identity offers applications conventions notifications"
 export PYTHONWARNINGS=ignore PYTHONUNBUFFERED=1
 export STAGES_DEMO=${STAGES_DEMO:-1}  # lets deploy/demo.py seed demo accounts (development only)
 export GATEWAY_ADDRESS=${GATEWAY_ADDRESS:-127.0.0.1:8000}
+export GATEWAY_CORS_ORIGINS=${GATEWAY_CORS_ORIGINS-http://127.0.0.1:8080,http://localhost:8080}  # the local web front end (development)
 export SMTP_HOST=${SMTP_HOST:-127.0.0.1} SMTP_PORT=${SMTP_PORT:-1025}
 export SMTP_CATCHER_DIR=${SMTP_CATCHER_DIR:-$VAR/mail}
 CONF=$RUN/supervisord.conf

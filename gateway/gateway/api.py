@@ -85,7 +85,10 @@ def route(method: str, path: str, *, summary: str, **options: Any):
 UUID = {"type": "string", "format": "uuid"}
 ISO_WEEK = {"type": "string", "pattern": r"^\d{4}-W\d{2}$", "examples": ["2027-W03"]}
 GRADE = {"type": "string", "enum": ["quatrieme", "troisieme", "seconde"]}
-PAGE = {"type": "integer", "minimum": 1, "default": 1}
+# Every integer a request may carry has documented bounds (a test checks it): page numbers stop
+# well before PostgreSQL's bigint offsets and the bus serialiser's 64-bit integers.
+MAX_PAGE = 10000
+PAGE = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}
 
 
 def obj(properties: dict, required: list[str] | None = None, additional: bool = False, **extra) -> dict:

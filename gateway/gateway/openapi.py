@@ -8,6 +8,7 @@ from .budgets import budgets_of
 from .problems import PROBLEM_SCHEMA, TITLES
 
 VERSION = "1.0.0"
+SERVICE_ERRORS = (401, 403, 404, 409, 429)
 
 
 def _problem_ref(description: str) -> dict:
@@ -78,6 +79,7 @@ def _operation(r: Route) -> dict:
         errors |= {401, 403}
         op["security"] = [{"bearer": []}]
     elif r.auth == "optional":
+        errors.add(401)  # a token sent must be valid
         op["security"] = [{}, {"bearer": []}]
     else:
         op["security"] = []
@@ -85,9 +87,16 @@ def _operation(r: Route) -> dict:
         errors.add(404)
     if budgets:
         errors.add(429)
+    if r.body is not None or r.request_content_types:
+        errors |= {413, 415}
+    if r.tags != ["operations"] and r.path != "/openapi.json":
+        # the owning service's typed errors (common.errors), whatever the route: a refused
+        # credential, a role or ownership check, an unknown token or resource, a state conflict,
+        # a limit per account
+        errors |= set(SERVICE_ERRORS)
     errors |= set(r.extra_responses)
     for status in sorted(errors):
-        responses[str(status)] = _problem_ref(r.extra_responses.get(status, TITLES.get(status, "Erreur")))
+        responses[str(status)] = _problem_ref(r.extra_responses.get(status) or TITLES.get(status, "Erreur"))
     if 429 in errors:
         limited = responses["429"]
         if budgets:

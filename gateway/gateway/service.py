@@ -8,7 +8,6 @@ with deadlines) -> budgets charged unless the request was invalid -> JSON respon
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -20,10 +19,10 @@ import eventlet
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 import common  # noqa: F401  (green psycopg, typed errors registered)
 from common import settings
@@ -33,7 +32,7 @@ from common.rpc import Rpc
 from common.service import CachedSignatureCheck
 from common.transport import RawJson, json_bytes
 
-from . import openapi, validation
+from . import decoding, headers, openapi, validation
 from .api import ROUTES, Route, obj
 from .budgets import Limiter, budgets_of
 from .problems import from_domain_error, problem
@@ -81,6 +80,35 @@ class NoDelayWebServer(WebServer):
         server.log_output = False
         return server
 
+    def get_wsgi_app(self):
+        return ProblemWsgiApp(self)
+
+
+class ProblemWsgiApp(WsgiApp):
+    """nameko's WSGI app, whose own routing errors (a path its ``/<path:path>``
+    rule cannot match, such as one holding a control character) answer
+    problem+json with the gateway's headers instead of werkzeug's HTML."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            rv = provider.handle_request(request)
+        except HTTPException as exc:
+            rid = uuid.uuid4().hex
+            if isinstance(exc, MethodNotAllowed):
+                rv = problem(405, "Cette méthode n'est pas autorisée sur cette adresse.", code="method_not_allowed",
+                             request_id=rid, headers={"Allow": ", ".join(exc.valid_methods or [])})
+            elif isinstance(exc, NotFound):
+                rv = problem(404, "Cette adresse n'existe pas.", code="not_found", request_id=rid)
+            else:
+                rv = problem(exc.code or 400, "Requête invalide.", code="bad_request", request_id=rid)
+            rv.headers["X-Request-ID"] = rid
+            headers.finish(rv, request)
+        return rv(environ, start_response)
+
 
 class HttpEntrypoint(CachedSignatureCheck, HttpRequestHandler):
     server = NoDelayWebServer()
@@ -108,6 +136,7 @@ class ApiRequest:
         self.body = None
         self.query: dict = {}
         self.data: bytes = b""
+        self.json_parsed = False  # the body was decoded as JSON (even ``null``)
         self.idempotency_key = request.headers.get("Idempotency-Key")
 
     def rpc(self, service_name: str):
@@ -122,7 +151,7 @@ class ApiRequest:
 
     @property
     def user_agent(self) -> str:
-        return (self.request.headers.get("User-Agent") or "")[:300]
+        return decoding.strip_controls(self.request.headers.get("User-Agent") or "")[:300]
 
     def client(self) -> dict:
         """Who is calling, for audit trails (signatures, logins)."""
@@ -204,7 +233,7 @@ class GatewayService:
 
     router = None
 
-    @http("GET,POST,PUT,PATCH,DELETE", "/<path:path>")
+    @http("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/<path:path>")
     def dispatch(self, request, path):
         return self.handle(request)
 
@@ -232,7 +261,7 @@ class GatewayService:
             response = problem(500, "Une erreur interne est survenue. L'équipe technique a été prévenue.",
                                code="internal_error", instance=request.path, request_id=rid)
         response.headers["X-Request-ID"] = rid
-        response.headers.setdefault("Cache-Control", "no-store")
+        headers.finish(response, request)
         log.info("%s %s %s", request.method, request.path, response.status_code,
                  extra={"method": request.method, "path": request.path, "status": response.status_code,
                         "duration_ms": round((time.monotonic() - started) * 1000, 1)})
@@ -243,6 +272,8 @@ class GatewayService:
         if cls.router is None:
             cls.router = build_router()
         adapter = cls.router.bind_to_environ(request.environ)
+        if request.method == "OPTIONS":
+            return self._options(request, adapter, rid)
         try:
             route, path_values = adapter.match(request.path, method=request.method)
         except MethodNotAllowed as exc:
@@ -253,15 +284,20 @@ class GatewayService:
             return problem(404, "Cette adresse n'existe pas.", code="not_found", instance=request.path,
                            request_id=rid)
 
+        if any(decoding.has_forbidden_text(v) or decoding.has_control(v) for v in path_values.values()):
+            return problem(404, "Cette adresse n'existe pas.", code="not_found", request_id=rid)
         req = ApiRequest(self, request, route, path_values, rid)
         self._read_body(req)
         self._authenticate(req)
+        decoding.check_query(request.args)
         req.query = validation.coerce_query(route.query, request.args)
         validation.check(route.query, req.query, where="query")
-        if route.body is not None and req.body is not None:
-            validation.check(route.body, req.body)
-        if req.idempotency_key is not None and not (0 < len(req.idempotency_key) <= 100):
-            raise ValidationError(errors={"Idempotency-Key": ["La clé doit contenir de 1 à 100 caractères."]})
+        if route.body is not None and req.json_parsed:
+            validation.check(route.body, req.body)  # a JSON null or any non-object is refused too
+        key = req.idempotency_key
+        if key is not None and (not 0 < len(key) <= 100 or decoding.has_control(key)):
+            raise ValidationError(errors={"Idempotency-Key": [
+                "La clé doit contenir de 1 à 100 caractères, sans caractère de contrôle."]})
 
         budgets = budgets_of(route.rate_limit)
         if not budgets:
@@ -294,7 +330,10 @@ class GatewayService:
         limit = route.max_body or DEFAULT_MAX_BODY
         if request.content_length is not None and request.content_length > limit:
             raise _TooLarge(limit)
-        data = request.stream.read(limit + 1)
+        if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+            data = decoding.read_chunked(request.environ, limit)
+        else:
+            data = request.stream.read(limit + 1)
         if len(data) > limit:
             raise _TooLarge(limit)
         req.data = data
@@ -310,11 +349,29 @@ class GatewayService:
                                   errors={"body": ["Un objet JSON est attendu."]})
         if ctype not in ("application/json", "") and not ctype.endswith("+json"):
             raise _Unsupported(["application/json", *(route.request_content_types or [])])
+        req.body = decoding.parse_json(data)
+        req.json_parsed = True
+
+    def _options(self, request, adapter, rid: str) -> Response:
+        """``OPTIONS``: the path's methods; a CORS preflight is answered for the
+        allowed origins only (see gateway/headers.py)."""
         try:
-            req.body = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValidationError("Le corps de la requête n'est pas un JSON valide.",
-                                  errors={"body": [f"JSON invalide : {exc}"]})
+            adapter.match(request.path, method="OPTIONS")
+        except MethodNotAllowed as exc:
+            methods = sorted(set(exc.valid_methods or []) | {"OPTIONS"})
+        except NotFound:
+            return problem(404, "Cette adresse n'existe pas.", code="not_found", instance=request.path,
+                           request_id=rid)
+        else:  # no route declares OPTIONS
+            methods = ["OPTIONS"]
+        if not headers.is_preflight(request):
+            return Response(status=204, headers={"Allow": ", ".join(methods)})
+        origin = request.headers.get("Origin")
+        if not headers.origin_allowed(origin):
+            return problem(403, "Cette origine n'est pas autorisée à appeler l'API depuis un navigateur.",
+                           code="cors_origin_forbidden", instance=request.path, request_id=rid)
+        return Response(status=204, headers={"Allow": ", ".join(methods),
+                                             **headers.preflight_headers(origin, methods)})
 
     def _authenticate(self, req: ApiRequest) -> None:
         route = req.route

@@ -8,7 +8,7 @@ import base64
 
 from werkzeug.wrappers import Response
 
-from gateway.api import GRADE, UUID, array, obj, route
+from gateway.api import GRADE, PAGE, UUID, array, obj, route
 from gateway.budgets import Budget
 
 TAG_AUTH = ["auth"]
@@ -404,7 +404,7 @@ def import_pupils(req):
        tags=TAG_PUPILS, roles=["school_staff", "admin"],
        query=obj({"class_name": {"type": "string", "maxLength": 40}, "grade": GRADE,
                   "q": {"type": "string", "maxLength": 100},
-                  "page": {"type": "integer", "minimum": 1, "default": 1},
+                  "page": PAGE,
                   "page_size": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}}),
        response=obj({"items": array(PUPIL), "page": {"type": "integer"}, "page_size": {"type": "integer"},
                      "total": {"type": "integer"}, "classes": array({"type": ["string", "null"]})}, ["items"]))

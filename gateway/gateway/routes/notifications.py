@@ -1,6 +1,6 @@
 """HTTP routes of the notifications domain: the in-app inbox, notification preferences, and the
 admin view of failed messages. The notifications service checks the actor again."""
-from gateway.api import UUID, array, obj, route
+from gateway.api import PAGE, UUID, array, obj, route
 
 ALL_ROLES = ["employer", "operator", "school_staff", "pupil", "statistician", "admin"]
 DATETIME = {"type": "string", "format": "date-time"}
@@ -53,7 +53,7 @@ MESSAGE_PAGE = obj({"items": array(MESSAGE), "page": {"type": "integer"}, "page_
 @route("GET", "/api/v1/me/notifications", summary="Mes notifications", tags=["notifications"], roles=ALL_ROLES,
        description="La boîte de réception de l'utilisateur connecté, les plus récentes d'abord.",
        query=obj({"unread_only": {"type": "boolean", "default": False},
-                  "page": {"type": "integer", "minimum": 1, "default": 1},
+                  "page": PAGE,
                   "page_size": {"type": "integer", "minimum": 1, "maximum": 100, "default": 30}}),
        response=NOTIFICATION_PAGE)
 def list_my_notifications(req):
@@ -101,7 +101,7 @@ def set_preferences(req):
        query=obj({"status": {"type": "string", "enum": ["pending", "sent", "failed", "skipped", "cancelled"],
                              "default": "failed"},
                   "event_id": {"type": "string"}, "user_id": UUID,
-                  "page": {"type": "integer", "minimum": 1, "default": 1},
+                  "page": PAGE,
                   "page_size": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
        response=MESSAGE_PAGE)
 def admin_list_messages(req):

@@ -54,7 +54,7 @@ STEP_BODY = obj({
     # step 3
     "grades": array(GRADE), "school_year": {"type": "string", "pattern": r"^\d{4}-\d{4}$"},
     "weeks": array(ISO_WEEK), "all_year": {"type": "boolean"}, "seconde_period": {"type": ["string", "null"]},
-    "seats": {"type": "integer"}, "hours": HOURS, "lunch_break": TEXT,
+    "seats": {"type": "integer", "minimum": 1, "maximum": 6000}, "hours": HOURS, "lunch_break": TEXT,
     "reserved_school_uais": array(TEXT), "reserved_rep": {"type": "boolean"}, "reserved_qpv": {"type": "boolean"},
 }, description="Une étape de création (place : métier et lieu ; organisation ; planning). "
                "Chaque étape est validée en entier et renvoie toutes ses erreurs.")
@@ -115,7 +115,7 @@ PARTNER_BODY = obj({
     "remote_id": {"type": "string"}, "title": TEXT, "description": TEXT, "employer_name": TEXT,
     "employer_description": NTEXT, "siret": NTEXT, "is_public": {"type": "boolean"}, "sector": SECTOR,
     "address": ADDRESS, "grades": array(GRADE), "weeks": array(ISO_WEEK), "period": PERIOD,
-    "school_year": {"type": "string"}, "seats": {"type": "integer"},
+    "school_year": {"type": "string"}, "seats": {"type": "integer", "minimum": 1, "maximum": 6000},
     "permalink": {"type": "string", "description": "Adresse https où les élèves candidatent"},
     "reserved_rep": {"type": "boolean"}, "reserved_qpv": {"type": "boolean"},
 }, description="Offre poussée par un opérateur. Collège (quatrieme/troisieme + weeks) ou lycée "

@@ -217,16 +217,17 @@ class Suite:
     """The five services and the gateway as real processes (``nameko run``),
     on this run's own databases and vhost. Used by the cross-service tests."""
 
-    def __init__(self, backends: Backends, log_dir: Path, extra_env: dict | None = None):
+    def __init__(self, backends: Backends, log_dir: Path, extra_env: dict | None = None, name: str = "suite",
+                 databases: dict | None = None):
         self.backends = backends
         self.log_dir = log_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        prefix = f"t{backends.run_id}_suite"
-        self.amqp_uri = backends.create_vhost(f"t{backends.run_id}_suite")
+        prefix = f"t{backends.run_id}_{name}"  # another name: a second suite in the same run (fuzzing)
+        self.amqp_uri = backends.create_vhost(prefix)
         self.env = dict(os.environ)
-        for service in settings.SERVICES:
-            self.env[f"{service.upper()}_DATABASE_URL"] = prepare_service_database(
+        for service in settings.SERVICES:  # ``databases``: ready ones (e.g. copies of the run's templates)
+            self.env[f"{service.upper()}_DATABASE_URL"] = (databases or {}).get(service) or prepare_service_database(
                 backends, service, prefix, reference=True)
         self.env.update({
             "AMQP_URI": self.amqp_uri,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -88,7 +87,7 @@ def decode(data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        return data.decode("utf-16", errors="replace"), "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -262,6 +261,19 @@ class ParsedFile:
                 "file_errors": self.file_errors}
 
 
+MAX_LINE_CHARS = 2000  # a class-list line holds a few hundred characters at most
+
+
+def _split_line(line: str, delimiter: str) -> tuple[list[str] | None, str | None]:
+    """The cells of one line, or (None, the French reason it cannot be read)."""
+    if len(line) > MAX_LINE_CHARS:
+        return None, f"Ligne trop longue ({MAX_LINE_CHARS} caractères au plus)."
+    try:
+        return next(csv.reader([line], delimiter=delimiter, strict=True)), None
+    except csv.Error:
+        return None, "Ligne illisible : guillemet non fermé ou mal placé."
+
+
 def parse_pupils_csv(data: bytes, today: dt.date, school_kind: str | None = None) -> ParsedFile:
     """Parse a class list. ``today`` checks birth dates; ``school_kind`` ("college"/"lycee")
     rejects grades the school does not teach."""
@@ -275,10 +287,15 @@ def parse_pupils_csv(data: bytes, today: dt.date, school_kind: str | None = None
     text, out.encoding = decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if "\x00" in line:  # PostgreSQL stores no NUL; a UTF-16 file without its BOM is full of them
+            out.file_errors.append(f"Ligne {i + 1} : caractère nul dans le fichier. Enregistrez la liste au format "
+                                   "CSV (UTF-8 ou Windows-1252) et déposez-la de nouveau.")
+            return out
     # Some exports put a title line before the header: find the first line with a known column.
     header_idx = None
     for i, line in enumerate(lines[:10]):
-        if not line.strip():
+        if not line.strip() or len(line) > MAX_LINE_CHARS:
             continue
         delim = sniff_delimiter(line)
         cells = next(csv.reader([line], delimiter=delim))
@@ -289,8 +306,7 @@ def parse_pupils_csv(data: bytes, today: dt.date, school_kind: str | None = None
         out.file_errors.append("Ligne d'en-tête introuvable : le fichier doit contenir les colonnes Nom, Prénom, "
                                "Date de naissance et Classe.")
         return out
-    reader = csv.reader(io.StringIO("\n".join(lines[header_idx:])), delimiter=out.delimiter)
-    header = next(reader)
+    header = next(csv.reader([lines[header_idx]], delimiter=out.delimiter))
     positions: dict[str, int] = {}
     for i, h in enumerate(header):
         canon = map_header(h)
@@ -315,15 +331,22 @@ def parse_pupils_csv(data: bytes, today: dt.date, school_kind: str | None = None
     seen_ines: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
     count = 0
-    for offset, cells in enumerate(reader):
+    for offset, line in enumerate(lines[header_idx + 1:]):
         line_no = header_idx + offset + 2
-        if not any(c.strip() for c in cells):
+        if not line.strip():
+            continue
+        # each line is parsed on its own: a stray quote spoils its line only, never the lines after it
+        cells, problem = _split_line(line, out.delimiter)
+        if cells is not None and not any(c.strip() for c in cells):
             continue
         count += 1
         if count > MAX_ROWS:
             out.file_errors.append(f"Le fichier contient trop de lignes (maximum {MAX_ROWS} élèves).")
             out.rows, out.rejected = [], []
             return out
+        if cells is None:
+            out.rejected.append(RejectedRow(line=line_no, values={"line": line[:200]}, reasons=[problem]))
+            continue
 
         def cell(name):
             i = positions.get(name)
