@@ -81,8 +81,12 @@ def test_from_confirmed_application_to_signed_by_all(api, suite, world):
     # the school's postal address from the ministry's directory (identity)
     assert (full["prefill"]["school"]["address"], full["prefill"]["school"]["zipcode"],
             full["prefill"]["school"]["city"]) == ("4 RUE DOCTEUR LEON PERRIN", "13003", "MARSEILLE")
-    # several heads, none designated: nobody is guessed before validation
-    assert full["prefill"]["school"]["head_name"] is None
+    # several heads: the school's designated head (as identity tells it) is pre-filled; the head who validates is
+    # printed (below)
+    with suite.rpc() as rpc:
+        staff = rpc.identity.list_school_staff(uai=REP_PLUS_COLLEGE, functions=["head"])["items"]
+    [designated] = [h for h in staff if h["designated_head"]]
+    assert full["prefill"]["school"]["head_name"] == f"{designated['first_name']} {designated['last_name']}"
     assert full["prefill"]["pupil"]["first_name"] == "Camille"
     assert full["weeks"] == [world["offer"]["offer_weeks"][0]]
     assert full["employer"]["lunch_break"].startswith("Pause déjeuner")
