@@ -222,6 +222,8 @@ class Suite:
             **(extra_env or {}),
         })
         self.processes: dict[str, subprocess.Popen] = {}
+        # each process's operations endpoint (/healthz, /readyz, /metrics: common.ops) on a port of its own
+        self.ops_ports = {name: free_port() for name in (*settings.SERVICES, "gateway")}
         log_dir.mkdir(parents=True, exist_ok=True)
 
     def _config(self, name: str) -> str:
@@ -233,8 +235,12 @@ class Suite:
         log = open(self.log_dir / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "nameko", "run", "--config", self._config(name), target],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=str(settings.REPO_ROOT),
+            env={**self.env, "STAGES_OPS_ADDRESS": f"127.0.0.1:{self.ops_ports[name]}"}, stdout=log, stderr=subprocess.STDOUT, cwd=str(settings.REPO_ROOT),
             start_new_session=True)
+
+    def ops_url(self, name: str) -> str:
+        """The base URL of ``name``'s operations endpoint (``/healthz``, ``/readyz``, ``/metrics``)."""
+        return f"http://127.0.0.1:{self.ops_ports[name]}"
 
     def stop(self, name: str, sig=signal.SIGTERM) -> None:
         proc = self.processes.pop(name, None)
