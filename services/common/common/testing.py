@@ -235,8 +235,8 @@ class Suite:
         log = open(self.log_dir / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "nameko", "run", "--config", self._config(name), target],
-            env={**self.env, "STAGES_OPS_ADDRESS": f"127.0.0.1:{self.ops_ports[name]}"}, stdout=log, stderr=subprocess.STDOUT, cwd=str(settings.REPO_ROOT),
-            start_new_session=True)
+            env={**self.env, "STAGES_OPS_ADDRESS": f"127.0.0.1:{self.ops_ports[name]}"}, stdout=log,
+            stderr=subprocess.STDOUT, cwd=str(settings.REPO_ROOT), start_new_session=True)
 
     def ops_url(self, name: str) -> str:
         """The base URL of ``name``'s operations endpoint (``/healthz``, ``/readyz``, ``/metrics``)."""
