@@ -170,6 +170,7 @@ class OpsEndpoint(DependencyProvider):
 
     def __init__(self):
         self._started: dict = {}
+        self._children: dict = {}  # (entrypoint, outcome) -> (counter, histogram): .labels() costs more than both
         self._server = None
         self._sock = None
 
@@ -240,12 +241,21 @@ class OpsEndpoint(DependencyProvider):
                 outcome = "refused"
             else:
                 outcome = "error"
-            RPC_CALLS.labels(self.service, entrypoint.method_name, outcome).inc()
-            RPC_DURATION.labels(self.service, entrypoint.method_name).observe(seconds)
         elif isinstance(entrypoint, EventHandler):
-            event_type = entrypoint.event_type
-            EVENTS_HANDLED.labels(self.service, event_type, "ok" if exc_info is None else "error").inc()
-            EVENT_DURATION.labels(self.service, event_type).observe(seconds)
+            outcome = "ok" if exc_info is None else "error"
+        else:
+            return  # timers: their lag is measured from the database (ops_timers)
+        children = self._children.get((entrypoint, outcome))
+        if children is None:
+            if isinstance(entrypoint, RpcEntrypoint):
+                children = (RPC_CALLS.labels(self.service, entrypoint.method_name, outcome),
+                            RPC_DURATION.labels(self.service, entrypoint.method_name))
+            else:
+                children = (EVENTS_HANDLED.labels(self.service, entrypoint.event_type, outcome),
+                            EVENT_DURATION.labels(self.service, entrypoint.event_type))
+            self._children[(entrypoint, outcome)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def worker_teardown(self, worker_ctx):
         self._started.pop(worker_ctx, None)
