@@ -76,9 +76,17 @@ def observe_message(channel: str, outcome: str) -> None:
     MESSAGES.labels(channel=channel, outcome=outcome).inc()
 
 
+_HTTP_CHILDREN: dict = {}  # (method, route, status) -> (counter, histogram): labels() costs more than counting
+
+
 def observe_http(method: str, route: str, status: int, seconds: float) -> None:
-    HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
-    HTTP_DURATION.labels(method=method, route=route).observe(seconds)
+    children = _HTTP_CHILDREN.get((method, route, status))
+    if children is None:  # routes are templates: a bounded set
+        children = _HTTP_CHILDREN[(method, route, status)] = (
+            HTTP_REQUESTS.labels(method=method, route=route, status=str(status)),
+            HTTP_DURATION.labels(method=method, route=route))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 # -- scrape-time gauges: outbox backlog and timer lag, read from each service's database --------------------
