@@ -28,6 +28,7 @@ import common  # noqa: F401  (green psycopg, typed errors registered)
 from common import settings
 from common.errors import DomainError, Forbidden, Unauthorized, ValidationError
 from common.logs import set_request_id
+from common.ops import OpsEndpoint, observe_http
 from common.rpc import Rpc
 from common.service import CachedSignatureCheck
 from common.transport import RawJson, json_bytes
@@ -230,6 +231,7 @@ class GatewayService:
     conventions = Rpc("conventions")
     notifications = Rpc("notifications")
     worker_ctx = WorkerContext()
+    ops = OpsEndpoint()  # this process's /healthz, /readyz, /metrics on its own port (common.ops)
 
     router = None
 
@@ -261,6 +263,8 @@ class GatewayService:
             response = problem(500, "Une erreur interne est survenue. L'équipe technique a été prévenue.",
                                code="internal_error", instance=request.path, request_id=rid)
         response.headers["X-Request-ID"] = rid
+        observe_http(request.method, request.environ.get("stages.route", "unmatched"), response.status_code,
+                     time.monotonic() - started)
         headers.finish(response, request)
         log.info("%s %s %s", request.method, request.path, response.status_code,
                  extra={"method": request.method, "path": request.path, "status": response.status_code,
@@ -284,6 +288,7 @@ class GatewayService:
             return problem(404, "Cette adresse n'existe pas.", code="not_found", instance=request.path,
                            request_id=rid)
 
+        request.environ["stages.route"] = route.path  # the route template, for the metrics
         if any(decoding.has_forbidden_text(v) or decoding.has_control(v) for v in path_values.values()):
             return problem(404, "Cette adresse n'existe pas.", code="not_found", request_id=rid)
         req = ApiRequest(self, request, route, path_values, rid)

@@ -38,6 +38,8 @@ timer = ConfigurableTimer.decorator
 class ApplicationsService(PlatformService):
     name = "applications"
     db = Database("applications", metadata)
+    # the expiry timer's lag, exported as stages_timer_lag_seconds (common.ops)
+    ops_timers = {"expiry": "SELECT min(due_at) FROM application_deadlines WHERE due_at <= :now"}
     offers = Rpc("offers")
     notifications = Rpc("notifications")
     identity = Rpc("identity", timeout=settings.env_float("APPLICATIONS_IDENTITY_TIMEOUT", 3.0))

@@ -1,9 +1,10 @@
 """Operations on the services' databases.
 
     python -m common.manage createdb [SERVICE ...]
-    python -m common.manage migrate [SERVICE ...]
+    python -m common.manage migrate [SERVICE ...]    # under a PostgreSQL advisory lock (one at a time)
     python -m common.manage load-reference [SERVICE ...]
     python -m common.manage setup [SERVICE ...]      # the three above
+    python -m common.manage release [SERVICE ...]    # migrate + load-reference under the lock (release Job)
 
 Without SERVICE, every service. Each step is idempotent.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from contextlib import contextmanager
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -38,9 +40,37 @@ def dropdb(service: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
 
 
+MIGRATE_LOCK = "stages.migrate"  # advisory lock key (hashed with the service's name)
+
+
+@contextmanager
+def migration_lock(service: str):
+    """One migrator at a time per service database: the release Job, a second Job started by mistake and
+    ``make up`` may run together; the others wait on this PostgreSQL advisory lock, then find the schema at
+    head and do nothing."""
+    url = make_url(settings.database_url(service)).set(drivername="postgresql")
+    key = f"{MIGRATE_LOCK}.{service}"
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as lock:
+        lock.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        try:
+            yield
+        finally:
+            lock.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
+
 def migrate(service: str) -> None:
-    migrations.upgrade(service)
+    with migration_lock(service):
+        migrations.upgrade(service)
     print(f"{service}: migrations applied", file=sys.stderr)
+
+
+def release(service: str) -> None:
+    """What a release runs once before its new processes start (the Kubernetes Job): the migrations, then the
+    reference data, under the migration lock. The database itself exists already (made by the operator)."""
+    with migration_lock(service):
+        migrations.upgrade(service)
+        load_reference(service)
+    print(f"{service}: released (migrations and reference data)", file=sys.stderr)
 
 
 def load_reference(service: str) -> None:
@@ -56,7 +86,7 @@ def load_reference(service: str) -> None:
 
 
 STEPS = {"createdb": [createdb], "migrate": [migrate], "load-reference": [load_reference],
-         "setup": [createdb, migrate, load_reference], "dropdb": [dropdb]}
+         "setup": [createdb, migrate, load_reference], "release": [release], "dropdb": [dropdb]}
 
 
 def main(argv=None) -> int:

@@ -23,6 +23,10 @@ from . import settings
 from .testing import Backends, BackendsUnavailable, Suite, prepare_service_database
 
 
+# in-process service containers of tests do not open operations endpoints (common.ops): parallel runs
+# would fight for the default ports; the suite gives each process a free port of its own
+os.environ.setdefault("STAGES_OPS_ADDRESS", "off")
+
 _vhost_numbers = itertools.count(1)
 _db_numbers = itertools.count(1)
 

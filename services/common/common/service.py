@@ -23,6 +23,7 @@ from .clock import PROCESS_CLOCK
 from .db import check_database
 from .errors import EXPECTED, Forbidden
 from .logs import RequestContext
+from .ops import OpsEndpoint
 from .transport import JSON, QuickQueueConsumer, ReplySender
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,8 @@ class PlatformService:
     name: str
     request_id = RequestContext()  # self.request_id: the caller's request id (do not shadow)
     clock = Clock()
+    ops = OpsEndpoint()  # this process's /healthz, /readyz, /metrics (common.ops); do not shadow
+    ops_timers: dict = {}  # timer name -> SQL of its oldest due, unprocessed deadline (see common.ops)
 
     @rpc
     def health(self):

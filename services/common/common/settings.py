@@ -17,6 +17,10 @@ def database_url(service: str) -> str:
     """``<SERVICE>_DATABASE_URL`` or a local default named after the service."""
     url = os.environ.get(f"{service.upper()}_DATABASE_URL")
     if url:
+        # CloudNativePG's generated secrets hold plain ``postgresql://`` URIs: our driver is psycopg 3
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url[len(plain):]
         return url
     host = os.environ.get("PGHOST", "127.0.0.1")
     port = os.environ.get("PGPORT", "5432")

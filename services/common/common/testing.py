@@ -241,6 +241,8 @@ class Suite:
         })
         self.processes: dict[str, subprocess.Popen] = {}
         self.clock_offset = 0.0
+        # each process's operations endpoint (/healthz, /readyz, /metrics: common.ops) on a port of its own
+        self.ops_ports = {name: free_port() for name in (*settings.SERVICES, "gateway")}
         log_dir.mkdir(parents=True, exist_ok=True)
 
     def _config(self, name: str) -> str:
@@ -255,8 +257,12 @@ class Suite:
                **{k: str(v) for k, v in extra_env.items()}}
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "nameko", "run", "--config", self._config(name), target],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(settings.REPO_ROOT),
-            start_new_session=True)
+            env={**env, "STAGES_OPS_ADDRESS": f"127.0.0.1:{self.ops_ports[name]}"}, stdout=log,
+            stderr=subprocess.STDOUT, cwd=str(settings.REPO_ROOT), start_new_session=True)
+
+    def ops_url(self, name: str) -> str:
+        """The base URL of ``name``'s operations endpoint (``/healthz``, ``/readyz``, ``/metrics``)."""
+        return f"http://127.0.0.1:{self.ops_ports[name]}"
 
     def stop(self, name: str, sig=signal.SIGTERM) -> None:
         proc = self.processes.pop(name, None)

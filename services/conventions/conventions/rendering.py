@@ -1,7 +1,7 @@
 """Rendering outside the service's event loop.
 
-``RenderPool`` keeps ``CONVENTIONS_RENDER_PROCESSES`` worker processes (default: CPUs - 1, at least 1) running
-``conventions.documents.worker``; a green thread borrows one, sends the request and waits on the pipe
+``RenderPool`` keeps ``CONVENTIONS_RENDER_PROCESSES`` worker processes (default: the container's CPU limit - 1,
+at least 1) running ``conventions.documents.worker``; a green thread borrows one, sends the request and waits on the pipe
 cooperatively (eventlet's green pipes), so the hub keeps answering (health, other RPCs) while documents render,
 and rendering never competes for the service's GIL. With ``CONVENTIONS_RENDER_PROCESSES=0`` documents render
 in ``eventlet.tpool`` threads of the service process instead (simpler, but 10 concurrent renders then slow the
@@ -20,6 +20,8 @@ import eventlet
 from eventlet import tpool
 from eventlet.green import subprocess
 from eventlet.queue import LightQueue
+
+from common.ops import RENDER_DURATION, cpu_count
 
 log = logging.getLogger("conventions.rendering")
 
@@ -79,7 +81,8 @@ class RenderPool:
     def __init__(self, processes: int | None = None, env: dict | None = None, sealer_factory=None):
         if processes is None:
             # one CPU is left to the service's event loop, the database and the broker on a shared host
-            processes = int(os.environ.get("CONVENTIONS_RENDER_PROCESSES", max(1, (os.cpu_count() or 1) - 1)))
+            # sized from the container's CPU limit (cgroup cpu.max), not the host's CPU count
+            processes = int(os.environ.get("CONVENTIONS_RENDER_PROCESSES", max(1, cpu_count() - 1)))
         self.processes = max(0, processes)
         self.env = dict(env or os.environ)
         self.sealer_factory = sealer_factory
@@ -103,6 +106,10 @@ class RenderPool:
 
     def render(self, req: dict) -> bytes:
         """The sealed PDF for a request {content, signatures, document_hash, draft, school_signature}."""
+        with RENDER_DURATION.time():
+            return self._render(req)
+
+    def _render(self, req: dict) -> bytes:
         if self.processes == 0:
             return tpool.execute(_render_in_thread, req, self.sealer_factory())
         payload = json.dumps(req, ensure_ascii=False, default=str).encode("utf-8")

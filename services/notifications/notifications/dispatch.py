@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert
 from nameko.exceptions import MethodNotFound
 
 from common.errors import NotFound
+from common.ops import observe_message
 
 from .channels.email import DeliveryError, PermanentFailure, SmtpSender, Unreachable
 from .domain import circuit as circuits_domain, records, reminders as reminders_domain
@@ -468,6 +469,8 @@ class Dispatcher:
         if d.status == records.SENT:
             values["context"] = _without_secrets(row["context"] or {})
         session.execute(update(messages).where(messages.c.id == row["id"]).values(**values))
+        observe_message(row["channel"], "sent" if d.status == records.SENT else
+                        "failed" if d.status == records.FAILED else "retry")
         if d.status == records.SENT:
             log.info("message %s %s to %s sent", row["template"], row["channel"], row["recipient"])
         else:

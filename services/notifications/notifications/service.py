@@ -126,6 +126,10 @@ class NotificationsService(PlatformService):
     name = "notifications"
     # 8 kept + 8 overflow at most: the platform runs five services on one PostgreSQL (max_connections 100)
     db = Database("notifications", metadata, pool_size=8)
+    # the dispatch timer's lag (intents to resolve, messages to send), exported as stages_timer_lag_seconds
+    ops_timers = {"dispatch": "SELECT least((SELECT min(next_attempt_at) FROM intents WHERE status = 'pending' "
+                              "AND next_attempt_at <= :now), (SELECT min(next_attempt_at) FROM messages "
+                              "WHERE status = 'pending' AND next_attempt_at <= :now))"}
     identity = Rpc("identity", timeout=SETTINGS.rpc_timeout)
     applications = Rpc("applications", timeout=SETTINGS.rpc_timeout)
     offers = Rpc("offers", timeout=SETTINGS.rpc_timeout)
