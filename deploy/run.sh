@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts or stops the platform's processes in the background.
-#   deploy/run.sh start    five services, the gateway and the SMTP catcher; logs in var/log/
+#   deploy/run.sh start    five services, the gateway, the web front end and the SMTP catcher; logs in var/log/
 #   deploy/run.sh stop     stops what start started
 #   deploy/run.sh status
 set -euo pipefail
@@ -14,6 +14,11 @@ export STAGES_DEMO=${STAGES_DEMO:-1}  # lets deploy/demo.py seed demo accounts (
 export GATEWAY_ADDRESS=${GATEWAY_ADDRESS:-127.0.0.1:8000}
 export SMTP_HOST=${SMTP_HOST:-127.0.0.1} SMTP_PORT=${SMTP_PORT:-1025}
 export SMTP_CATCHER_DIR=${SMTP_CATCHER_DIR:-$ROOT/var/mail}
+export WEB_ADDRESS=${WEB_ADDRESS:-127.0.0.1:8080}
+# Links in e-mails, SMS and printed sheets point at the web front end.
+export STAGES_PUBLIC_URL=${STAGES_PUBLIC_URL:-http://$WEB_ADDRESS}
+export STAGES_GATEWAY_URL=${STAGES_GATEWAY_URL:-http://$GATEWAY_ADDRESS}
+export STAGES_WEB_ENV=${STAGES_WEB_ENV:-development}  # plain-HTTP cookies on this machine
 
 start_one() {  # name, then the command
   local name=$1; shift
@@ -49,12 +54,14 @@ case "${1:-}" in
       start_one "$s" .venv/bin/nameko run --config "services/$s/config.yml" "$s.service:$cls"
     done
     start_one gateway .venv/bin/nameko run --config gateway/config.yml gateway.service:GatewayService
+    start_one web .venv/bin/gunicorn --chdir web --bind "$WEB_ADDRESS" --workers 2 --threads 4 \
+      --access-logfile - stages_web.wsgi
     ;;
   stop)
-    for s in gateway $SERVICES smtp-catcher; do stop_one "$s"; done
+    for s in web gateway $SERVICES smtp-catcher; do stop_one "$s"; done
     ;;
   status)
-    for s in $SERVICES gateway smtp-catcher; do
+    for s in $SERVICES gateway web smtp-catcher; do
       if [ -f "$RUN/$s.pid" ] && kill -0 "$(cat "$RUN/$s.pid")" 2>/dev/null; then echo "$s: running"; else echo "$s: stopped"; fi
     done
     ;;

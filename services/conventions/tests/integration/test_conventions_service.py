@@ -42,7 +42,7 @@ def env(service_db, start_service, amqp_uri, smtp, monkeypatch):
     url = service_db("conventions")
     service_db("notifications")
     start_service(NotificationsService, SMTP_HOST=smtp.host, SMTP_PORT=smtp.port, SMTP_TIMEOUT=3,
-                  NOTIFICATIONS_BASE_URL="https://stages.test")
+                  STAGES_PUBLIC_URL="https://stages.test")
     start_service(ConventionsService)
     # the employer's code is random: make it known to the test (the code path itself is unchanged)
     monkeypatch.setattr(codes_module.secrets, "randbelow", lambda n: CODE)
