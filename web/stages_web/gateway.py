@@ -42,6 +42,7 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "sectors": ("GET", "/api/v1/sectors"),
     "calendar": ("GET", "/api/v1/offers/calendar"),
     "search_offers": ("GET", "/api/v1/offers"),
+    "places": ("GET", "/api/v1/places"),
     "offer": ("GET", "/api/v1/offers/{offer_id}"),
     "schools": ("GET", "/api/v1/schools"),
     "school": ("GET", "/api/v1/schools/{uai}"),

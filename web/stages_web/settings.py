@@ -45,9 +45,6 @@ FORWARD_CLIENT_IP = _flag("STAGES_WEB_FORWARD_CLIENT_IP", False)
 TRUST_PROXY = _flag("STAGES_WEB_TRUST_PROXY", False)
 # This front end's own public address (links in e-mails point here; shown on some pages).
 PUBLIC_URL = (_env("STAGES_PUBLIC_URL", "http://127.0.0.1:8080") or "").rstrip("/")
-# Map tiles for the optional map of search results (a JavaScript enhancement; empty: no map).
-MAP_TILES_URL = _env("STAGES_WEB_MAP_TILES_URL", "")
-MAP_TILES_ATTRIBUTION = _env("STAGES_WEB_MAP_TILES_ATTRIBUTION", "")
 
 ALLOWED_HOSTS = [h.strip() for h in (_env("STAGES_WEB_ALLOWED_HOSTS", "127.0.0.1,localhost") or "").split(",")
                  if h.strip()]

@@ -42,6 +42,7 @@ pupil_urls = ([
     path("offres/<uuid:offer_id>/candidater", pupil.apply, name="apply"),
     path("eleve/candidatures", pupil.applications, name="applications"),
     path("eleve/candidatures/<uuid:application_id>", pupil.application, name="application"),  # e-mails
+    path("eleve/candidatures/<uuid:application_id>/<str:action>", pupil.act, name="act"),
 ], "pupil")
 
 # -- employers (employer journeys: replace the placeholders with their pages) -------------

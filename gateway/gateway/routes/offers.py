@@ -128,6 +128,22 @@ def list_sectors(req):
     return _offers(req).list_sectors()
 
 
+PLACE = obj({"insee_code": TEXT, "name": TEXT, "kind": TEXT, "dep_code": TEXT, "postal_codes": array(TEXT),
+             "population": {"type": "integer"}, "lat": NNUM, "lon": NNUM}, ["insee_code", "name"], additional=True)
+
+
+@route("GET", "/api/v1/places", summary="Trouver une commune (nom, code postal ou adresse)", tags=TAGS,
+       auth="none",
+       description="Pour choisir le lieu d'une recherche : les communes qui correspondent au texte saisi (nom sans "
+                   "accents requis, code postal, code INSEE, ou adresse contenant un code postal), les plus "
+                   "proches du texte puis les plus peuplées d'abord.",
+       query=obj({"q": {"type": "string", "minLength": 1, "maxLength": 200},
+                  "limit": {"type": "integer", "minimum": 1, "maximum": 20, "default": 10}}, ["q"]),
+       response=obj({"items": array(PLACE)}, ["items"]))
+def find_places(req):
+    return _offers(req).find_places(q=req.query["q"], limit=req.query.get("limit", 10))
+
+
 @route("GET", "/api/v1/offers/calendar", summary="Calendrier des stages d'une année scolaire", tags=TAGS,
        auth="none", query=obj({"school_year": {"type": "string", "pattern": r"^\d{4}-\d{4}$"}}), response=CALENDAR)
 def get_calendar(req):
