@@ -55,6 +55,28 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "application_restore": ("POST", "/api/v1/applications/{application_id}/restore"),
     "application_nudge": ("POST", "/api/v1/applications/{application_id}/nudge"),
     # -- employers (added by the employer journeys) ----------------------------------------
+    "register": ("POST", "/api/v1/auth/register"),
+    "my_offers": ("GET", "/api/v1/me/offers"),
+    "offer_create": ("POST", "/api/v1/offers"),
+    "offer_update": ("PATCH", "/api/v1/offers/{offer_id}"),
+    "offer_publish": ("POST", "/api/v1/offers/{offer_id}/publish"),
+    "offer_unpublish": ("POST", "/api/v1/offers/{offer_id}/unpublish"),
+    "offer_duplicate": ("POST", "/api/v1/offers/{offer_id}/duplicate"),
+    "offer_remove": ("DELETE", "/api/v1/offers/{offer_id}"),
+    "applications_export": ("GET", "/api/v1/applications/export.csv"),
+    "applications_bulk": ("POST", "/api/v1/applications/bulk"),
+    "application_read": ("POST", "/api/v1/applications/{application_id}/read"),
+    "application_accept": ("POST", "/api/v1/applications/{application_id}/accept"),
+    "application_reject": ("POST", "/api/v1/applications/{application_id}/reject"),
+    "application_transfer": ("POST", "/api/v1/applications/{application_id}/transfer"),
+    "transfer": ("GET", "/api/v1/public/transfers/{token}"),
+    "transfer_decision": ("POST", "/api/v1/public/transfers/{token}/decision"),
+    "conventions": ("GET", "/api/v1/conventions"),
+    "convention": ("GET", "/api/v1/conventions/{convention_id}"),
+    "convention_update": ("PATCH", "/api/v1/conventions/{convention_id}"),
+    "convention_complete": ("POST", "/api/v1/conventions/{convention_id}/complete"),
+    "convention_signature_code": ("POST", "/api/v1/conventions/signature-code"),
+    "convention_sign": ("POST", "/api/v1/conventions/{convention_id}/sign"),
 }
 
 

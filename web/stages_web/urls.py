@@ -3,8 +3,9 @@
 Each e-mail, SMS, in-app notification and printed sheet names a route here (checked by
 web/tests/test_links.py): keep those paths stable."""
 from django.urls import include, path
+from django.views.generic import RedirectView
 
-from .views import auth, errors, placeholders, public, pupil
+from .views import auth, employer, errors, placeholders, public, pupil
 
 handler404 = errors.not_found
 handler403 = errors.forbidden
@@ -45,24 +46,35 @@ pupil_urls = ([
     path("eleve/candidatures/<uuid:application_id>/<str:action>", pupil.act, name="act"),
 ], "pupil")
 
-# -- employers (employer journeys: replace the placeholders with their pages) -------------
+# -- employers ---------------------------------------------------------------------------------------
 employer_urls = ([
-    path("entreprise", placeholders.coming_soon, name="home"),
-    path("entreprise/offres/<uuid:offer_id>", placeholders.coming_soon, name="offer"),  # e-mails
-    path("entreprise/candidatures/<uuid:application_id>", placeholders.coming_soon, name="application"),  # e-mails
+    path("entreprise/offres", employer.home, name="home"),
+    path("entreprise/offres/nouvelle", employer.offer_new, name="offer_new"),
+    path("entreprise/offres/<uuid:offer_id>", employer.offer, name="offer"),  # e-mails
+    path("entreprise/offres/<uuid:offer_id>/etapes/<str:step>", employer.offer_step, name="offer_step"),
+    path("entreprise/offres/<uuid:offer_id>/<str:action>", employer.offer_action, name="offer_action"),
+    path("entreprise/candidatures", employer.applications, name="applications"),
+    path("entreprise/candidatures/export.csv", employer.applications_export, name="applications_export"),
+    path("entreprise/candidatures/traitement-groupe", employer.applications_bulk, name="applications_bulk"),
+    path("entreprise/candidatures/<uuid:application_id>", employer.application, name="application"),  # e-mails
+    path("entreprise/candidatures/<uuid:application_id>/<str:action>", employer.application,
+         name="application_action"),
 ], "employer")
 employer_public_urls = [
-    path("entreprise/inscription", placeholders.coming_soon, name="employer_register"),
-    path("transferts/<str:token>", placeholders.coming_soon, name="transfer"),  # e-mail: transfer_link
+    path("entreprise", RedirectView.as_view(pattern_name="employer:home"), name="employer_root"),
+    path("entreprise/inscription", employer.register, name="employer_register"),
+    path("entreprise/inscription/envoyee", employer.registered, name="employer_registered"),
+    path("transferts/<str:token>", employer.transfer, name="transfer"),  # e-mail: transfer_link
 ]
 
 # -- school staff, agreements, legal representatives (issue 17: placeholders for now) ------
 later_urls = [
     path("invitation", placeholders.coming_soon, name="invitation"),  # e-mail: colleague_invitation
-    path("conventions", placeholders.coming_soon, name="conventions"),
+    path("conventions", employer.conventions, name="conventions"),  # employers (other roles: issue 17)
     path("conventions/signature/<str:token>", placeholders.coming_soon, name="convention_sign_link"),
-    path("conventions/<uuid:convention_id>", placeholders.coming_soon, name="convention"),
+    path("conventions/<uuid:convention_id>", employer.convention, name="convention"),
     path("conventions/<uuid:convention_id>/document", placeholders.coming_soon, name="convention_document"),
+    path("conventions/<uuid:convention_id>/<str:action>", employer.convention, name="convention_action"),
     path("etablissements/<str:uai>/eleves", placeholders.coming_soon, name="school_pupils"),
     path("etablissements/<str:uai>/candidatures/<uuid:application_id>", placeholders.coming_soon,
          name="school_application"),
