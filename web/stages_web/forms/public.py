@@ -25,7 +25,7 @@ class SearchForm(ApiForm):
     period = forms.ChoiceField(label="Période (2nde)", choices=PERIODS, required=False)
     sector = forms.ChoiceField(label="Secteur d'activité", required=False, choices=[("", "Tous les secteurs")])
     q = forms.CharField(label="Mot-clé", max_length=200, required=False,
-                        help_text="Un métier, une entreprise… (facultatif)")
+                        help_text="Un métier, une entreprise…")
 
     def __init__(self, *args, sectors=(), weeks=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -49,7 +49,7 @@ def search(request):
     submitted = bool(request.GET)
     form = _search_form(request, request.GET if submitted else None)
     if not submitted and school:
-        form.initial["place"] = school.get("commune_name", "")
+        form.initial["place"] = " ".join((school.get("commune_name") or "").split())
     result = place = None
     alternatives: list = []
     if submitted and form.is_valid():
@@ -75,11 +75,13 @@ def search(request):
             except ApiError as exc:
                 form.apply_api_error(exc)
     return page(request, "public/search.html", "Rechercher un stage", form=form, result=result, place=place,
-                alternatives=alternatives, school=school, query=_query_without_page(request))
+                alternatives=alternatives, school=school, query=_query_without(request, "page"),
+                query_without_place=_query_without(request, "page", "place"))
 
-def _query_without_page(request) -> str:
+def _query_without(request, *keys: str) -> str:
     q = request.GET.copy()
-    q.pop("page", None)
+    for k in keys:
+        q.pop(k, None)
     return q.urlencode()
 
 DAY_LABELS = {"monday": "Lundi", "tuesday": "Mardi", "wednesday": "Mercredi", "thursday": "Jeudi",
