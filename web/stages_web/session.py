@@ -197,7 +197,9 @@ class SessionEndedMiddleware:
             return redirect(login_url(request.get_full_path() if request.method == "GET" else None))
         if isinstance(exception, ApiUnavailable):
             return import_string("stages_web.views.errors.unavailable")(request)
-        if isinstance(exception, ApiError) and exception.status in (403, 404):
+        if isinstance(exception, ApiError):
             from .views import errors
-            return (errors.forbidden if exception.status == 403 else errors.not_found)(request, exception.detail)
+            if exception.status in (403, 404):
+                return (errors.forbidden if exception.status == 403 else errors.not_found)(request, exception.detail)
+            return errors.refused(request, exception)  # any other refusal: its French detail, never a 500
         return None

@@ -54,3 +54,20 @@ def test_dates_weeks_and_links_in_french():
     assert iso_week_label("2027-W24") == "semaine du 14 au 18 juin 2027"
     assert iso_week_label("2027-W05") == "semaine du 1 au 5 février 2027"
     assert local_link("https://stages.example.fr/eleve/candidatures/abc?x=1") == "/eleve/candidatures/abc?x=1"
+
+
+def test_a_refusal_no_view_handles_is_a_french_page_never_a_500():
+    from django.test import RequestFactory
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.cache import SessionStore
+
+    from stages_web.session import SessionEndedMiddleware
+
+    req = RequestFactory().get("/eleve/candidatures")
+    req.session = SessionStore()
+    req._messages = FallbackStorage(req)
+    mw = SessionEndedMiddleware(lambda r: None)
+    resp = mw.process_exception(req, ApiError(409, {"detail": "Action impossible dans l'état actuel."}))
+    assert resp.status_code == 409 and "Action impossible dans l&#x27;état actuel." in resp.content.decode()
+    resp = mw.process_exception(req, ApiError(500, {"detail": "Erreur interne"}))
+    assert resp.status_code == 502

@@ -15,6 +15,12 @@ def forbidden(request, detail: str | None = None, exception=None):
                 detail=detail if isinstance(detail, str) else "Vous n'avez pas accès à cette page.")
 
 
+def refused(request, exc):
+    """A refusal of the platform that the view did not handle itself (its French detail)."""
+    status = exc.status if 400 <= exc.status < 500 else 502
+    return page(request, "errors/error.html", "La demande n'a pas abouti", status=status, detail=exc.detail)
+
+
 def unavailable(request):
     return page(request, "errors/error.html", "Service momentanément indisponible", status=503,
                 detail="La plateforme ne répond pas pour le moment. Réessayez dans quelques minutes.")
