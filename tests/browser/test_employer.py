@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -131,7 +132,7 @@ def test_newcomer_registers_publishes_an_offer_and_accepts_a_pupil(browser, page
     assert "SIRET" in page.locator("#form-errors").inner_text()
     page.get_by_label("Raison sociale").fill("Boulangerie du Marché")
     page.get_by_label("Numéro SIRET").fill(SIRET)
-    page.get_by_label("Privé").check()
+    page.get_by_label("Privé").check(force=True)
     page.get_by_label("Secteur d'activité").select_option(index=1)
     page.get_by_label("Adresse du siège (numéro et voie)").fill("12 boulevard National")
     page.get_by_label("Code postal du siège").fill("13003")
@@ -142,8 +143,8 @@ def test_newcomer_registers_publishes_an_offer_and_accepts_a_pupil(browser, page
     visit(page, "offre-etape-3")
 
     # step 3: planning (a collège week, seats, hours, lunch break)
-    page.get_by_label("3e", exact=True).check()
-    page.locator("input[name=weeks]").nth(1).check()
+    page.get_by_label("3e", exact=True).check(force=True)
+    page.locator("input[name=weeks]").nth(1).check(force=True)
     page.get_by_label("Nombre de places").fill("2")
     page.get_by_label("Début de journée").fill("09:00")
     page.get_by_label("Fin de journée").fill("16:30")
@@ -185,6 +186,16 @@ def test_newcomer_registers_publishes_an_offer_and_accepts_a_pupil(browser, page
     page.get_by_role("link", name=re.compile(r"^Acceptées")).click()
     visit(page, "candidatures-acceptees")
     assert "Boulanger pâtissier" in page.locator("tbody").inner_text()
+
+    # the employer's notifications and personal data
+    page.get_by_role("link", name="Notifications").first.click()
+    visit(page, "notifications-entreprise")
+    assert page.locator(".fr-card").count() >= 1
+    page.goto("/compte")
+    visit(page, "compte-entreprise")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger mes données").click()
+    assert json.loads(open(download.value.path(), encoding="utf-8").read())["account"]["email"] == email
 
     # the pupil's e-mail link opens their application
     mail = platform.mail.wait_for(pupil_email, "acceptée")
@@ -274,14 +285,14 @@ def test_applications_tabs_bulk_export_transfer_and_offer_actions(browser, page,
     assert "Fleuriste" in csv.text()
 
     # bulk refusal without a reason: refused, nothing done; with a reason: two refused at once
-    page.locator(f"#sel-{ids[0]}").check()
-    page.locator(f"#sel-{ids[1]}").check()
+    page.locator(f"#sel-{ids[0]}").check(force=True)
+    page.locator(f"#sel-{ids[1]}").check(force=True)
     page.get_by_label("Action sur les candidatures cochées").select_option("reject")
     page.get_by_role("button", name="Appliquer aux candidatures cochées").click()
     visit(page, "traitement-groupe-sans-motif")
     assert "motif" in page.locator(".fr-alert--error").inner_text()
-    page.locator(f"#sel-{ids[0]}").check()
-    page.locator(f"#sel-{ids[1]}").check()
+    page.locator(f"#sel-{ids[0]}").check(force=True)
+    page.locator(f"#sel-{ids[1]}").check(force=True)
     page.get_by_label("Action sur les candidatures cochées").select_option("reject")
     page.get_by_label("Motif (pour un refus)").fill("Nous avons déjà accueilli un stagiaire cette semaine-là.")
     page.get_by_role("button", name="Appliquer aux candidatures cochées").click()
@@ -304,11 +315,11 @@ def test_applications_tabs_bulk_export_transfer_and_offer_actions(browser, page,
     tpage = other.new_page()
     tpage.goto(link)
     visit(tpage, "transfert")
-    tpage.get_by_label("Refuser la candidature").check()
+    tpage.get_by_label("Refuser la candidature").check(force=True)
     tpage.get_by_role("button", name="Envoyer ma réponse").click()
     visit(tpage, "transfert-sans-motif")
     assert "motif" in tpage.locator("#form-errors").inner_text()
-    tpage.get_by_label("Accepter la candidature").check()
+    tpage.get_by_label("Accepter la candidature").check(force=True)
     tpage.get_by_role("button", name="Envoyer ma réponse").click()
     visit(tpage, "transfert-accepte")
     assert "réponse est enregistrée" in tpage.locator(".fr-alert--success").inner_text()

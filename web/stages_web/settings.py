@@ -56,6 +56,7 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in (_env("STAGES_WEB_CSRF_TRUSTED_ORIGIN
 INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "widget_tweaks",  # django-dsfr's radio and checkbox templates use it
     "dsfr",
     "stages_web",
 ]

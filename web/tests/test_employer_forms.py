@@ -81,3 +81,16 @@ def test_a_refusal_from_the_transfer_link_needs_a_reason():
     assert not form.is_valid()
     assert form.errors["reason"] == ["Indiquez le motif du refus."]
     assert TransferDecisionForm({"decision": "accept"}).is_valid()
+
+
+def test_every_employer_form_renders_with_the_dsfr_templates():
+    """Radios and checkboxes of django-dsfr need widget_tweaks installed (they answered 500 without it)."""
+    from stages_web.forms.employer import (AcceptForm, BulkForm, ConventionEmployerForm, RejectForm,
+                                           SignatureCodeForm, TransferForm)
+    forms = [RegisterForm(), PlaceForm(), OrganisationForm(sectors=SECTORS, public_types=TYPES), _planning(None),
+             AcceptForm(), RejectForm(), TransferForm(), BulkForm(), TransferDecisionForm(), ConventionEmployerForm(),
+             SignatureCodeForm()]
+    for form in forms:
+        for field in form:
+            html = field.as_field_group()
+            assert f'id="{field.auto_id}' in html, (type(form).__name__, field.name)

@@ -95,6 +95,8 @@ def _offer_row(o: dict) -> dict:
 def offer(request, offer_id):
     """The owner's page of one offer (e-mails: offer_published, offer_full, offer_unpublished)."""
     o = _offer_row(session.api(request).call("offer", offer_id=str(offer_id)))
+    if o.get("employer_id") != session.user(request)["id"]:  # another employer's offer: its public page
+        return redirect("offer", offer_id=offer_id)
     steps = [{"key": s, "label": label, "done": s in (o.get("completed_steps") or []),
               "url": reverse("employer:offer_step", args=[offer_id, s])} for s, label in STEPS]
     return page(request, "employer/offer.html", o.get("title") or "Offre sans titre", crumbs=_home_crumbs(),
@@ -161,6 +163,8 @@ def offer_step(request, offer_id, step):
         raise Http404()
     api = session.api(request)
     o = api.call("offer", offer_id=str(offer_id))
+    if o.get("employer_id") != session.user(request)["id"]:
+        return redirect("offer", offer_id=offer_id)
     if step == "place":
         form = PlaceForm(request.POST or None, initial=PlaceForm.initial_from(o))
     elif step == "organisation":
