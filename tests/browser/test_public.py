@@ -78,3 +78,22 @@ def test_keyboard_alone_reaches_the_skip_link_and_submits_the_search(page, visit
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/offres\?"))
     visit(page, "recherche-clavier")
+
+
+def test_without_javascript_the_search_and_the_login_work(browser, platform, visit):
+    employer_with_offers(platform.suite, plain={"title": "Libraire"})
+    context = browser.new_context(locale="fr-FR", base_url=platform.web_url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/offres")
+        page.get_by_label("Commune, code postal ou adresse").fill("Marseille")
+        page.get_by_label("Mot-clé").fill("libraire")
+        page.get_by_role("button", name="Rechercher").click()
+        visit(page, "sans-javascript-resultats", axe=False)  # axe-core itself needs JavaScript
+        page.get_by_role("link", name="Libraire").first.click()
+        page.get_by_role("link", name="Postuler").click()
+        page.get_by_role("button", name="Se connecter").click()
+        visit(page, "sans-javascript-connexion-erreurs", axe=False)
+        assert page.locator(".fr-input-group--error").count() == 2
+    finally:
+        context.close()

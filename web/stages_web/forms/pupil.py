@@ -50,5 +50,5 @@ class ApplyForm(ApiForm):
 
 
 class CancelForm(ApiForm):
-    reason = forms.CharField(label="Motif (facultatif)", max_length=1000, required=False,
+    reason = forms.CharField(label="Motif", max_length=1000, required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))
