@@ -12,3 +12,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stages_web.settings")
 import django  # noqa: E402
 
 django.setup()
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def settings():
+    """Django settings, put back after the test."""
+    from django.conf import settings as s
+    from django.test import override_settings
+    with override_settings():
+        yield s

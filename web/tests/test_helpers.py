@@ -71,3 +71,14 @@ def test_a_refusal_no_view_handles_is_a_french_page_never_a_500():
     assert resp.status_code == 409 and "Action impossible dans l&#x27;état actuel." in resp.content.decode()
     resp = mw.process_exception(req, ApiError(500, {"detail": "Erreur interne"}))
     assert resp.status_code == 502
+
+
+def test_the_user_agent_is_forwarded_and_the_address_only_when_configured(settings):
+    from stages_web.gateway import ClientInfo, Gateway
+    g = Gateway(token="t", client=ClientInfo(ip="203.0.113.9", user_agent="Firefox/140"))
+    settings.FORWARD_CLIENT_IP = False
+    h = g.headers(idempotency_key="k")
+    assert h["User-Agent"] == "Firefox/140" and h["Authorization"] == "Bearer t" and h["Idempotency-Key"] == "k"
+    assert "X-Forwarded-For" not in h
+    settings.FORWARD_CLIENT_IP = True
+    assert g.headers()["X-Forwarded-For"] == "203.0.113.9"
