@@ -30,6 +30,8 @@ CHROMIUM = os.environ.get("STAGES_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa"]
+BLANK_TILE = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/"
+              "PchI7wAAAABJRU5ErkJggg==")
 
 
 class Mailbox:
@@ -120,7 +122,9 @@ def platform(tmp_path_factory):
         })
         suite.start_all()
         env = dict(os.environ, STAGES_GATEWAY_URL=suite.url, STAGES_PUBLIC_URL=web_url, STAGES_WEB_ENV="development",
-                   STAGES_WEB_CACHE_PREFIX=f"t{backends.run_id}-web", PYTHONUNBUFFERED="1")
+                   STAGES_WEB_CACHE_PREFIX=f"t{backends.run_id}-web", PYTHONUNBUFFERED="1",
+                   # the optional map, with a blank tile (no tile server: the tests stay offline)
+                   STAGES_WEB_MAP_TILES_URL=BLANK_TILE, STAGES_WEB_MAP_TILES_ATTRIBUTION="Fond de carte de test")
         web_log = log_dir / "web.log"
         web = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "--chdir", str(ROOT / "web"), "--bind",

@@ -45,6 +45,10 @@ FORWARD_CLIENT_IP = _flag("STAGES_WEB_FORWARD_CLIENT_IP", False)
 TRUST_PROXY = _flag("STAGES_WEB_TRUST_PROXY", False)
 # This front end's own public address (links in e-mails point here; shown on some pages).
 PUBLIC_URL = (_env("STAGES_PUBLIC_URL", "http://127.0.0.1:8080") or "").rstrip("/")
+# Optional map of the search results (JavaScript enhancement; the list alone works): a tile URL template such as
+# https://tile.example.org/{z}/{x}/{y}.png and its attribution. Empty: no map (nothing leaves for a tile server).
+MAP_TILES_URL = _env("STAGES_WEB_MAP_TILES_URL", "")
+MAP_TILES_ATTRIBUTION = _env("STAGES_WEB_MAP_TILES_ATTRIBUTION", "")
 
 ALLOWED_HOSTS = [h.strip() for h in (_env("STAGES_WEB_ALLOWED_HOSTS", "127.0.0.1,localhost") or "").split(",")
                  if h.strip()]

@@ -94,3 +94,20 @@ def test_every_employer_form_renders_with_the_dsfr_templates():
         for field in form:
             html = field.as_field_group()
             assert f'id="{field.auto_id}' in html, (type(form).__name__, field.name)
+
+
+def test_the_agreement_form_needs_every_field_to_complete_but_not_for_a_draft():
+    from stages_web.forms.employer import ConventionEmployerForm
+    assert ConventionEmployerForm({"tutor_name": "Karim Haddad"}, draft=True).is_valid()
+    form = ConventionEmployerForm({"tutor_name": "Karim Haddad"})
+    assert not form.is_valid()
+    assert {"representative_name", "tutor_email", "start", "end", "lunch_break"} <= set(form.errors)
+    form = ConventionEmployerForm({"tutor_name": "K", "start": "09:00", "end": "16:00", "weekdays": ["monday"]},
+                                  draft=True)
+    assert form.is_valid()
+    assert form.body()["hours"] == {"mode": "same", "weekdays": ["monday"], "same": {
+        "start": "09:00", "end": "16:00", "break_start": None, "break_end": None}}
+    form.apply_api_error(ApiError(422, {"errors": {"hours.same": ["Une pause est obligatoire."],
+                                                   "tutor.phone": ["Numéro invalide."]}}))
+    assert form.errors["start"] == ["Une pause est obligatoire."]
+    assert form.errors["tutor_phone"] == ["Numéro invalide."]

@@ -339,6 +339,16 @@ class ConventionEmployerForm(ApiForm):
                                 widget=forms.TimeInput(attrs=TIME_ATTRS | {"min": "06:00"}))
     lunch_break = _text("Pause déjeuner", 500, required=False, rows=2)
 
+    # needed to declare the part complete; a draft may leave any of them empty
+    REQUIRED = ("representative_name", "representative_function", "tutor_name", "tutor_function", "tutor_email",
+                "tutor_phone", "activities", "weekdays", "start", "end", "lunch_break")
+
+    def __init__(self, *args, draft: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.REQUIRED:
+            self.fields[name].required = not draft
+            self.fields[name].error_messages["required"] = "Ce champ est obligatoire."
+
     @classmethod
     def initial_from(cls, employer: dict) -> dict:
         rep, tutor = employer.get("representative") or {}, employer.get("tutor") or {}

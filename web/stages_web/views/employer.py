@@ -404,7 +404,7 @@ def convention(request, convention_id, action=None):
     code_form = SignatureCodeForm()
     if request.method == "POST":
         if action in ("save", "complete"):
-            form = ConventionEmployerForm(request.POST)
+            form = ConventionEmployerForm(request.POST, draft=action == "save")
             if form.is_valid():
                 try:
                     api.call("convention_update", convention_id=cid, json=form.body())
@@ -447,7 +447,9 @@ def convention(request, convention_id, action=None):
                 can_complete="complete" in (c.get("allowed_actions") or []),
                 can_sign="sign" in (c.get("allowed_actions") or []) and "employer" in (c.get("missing_signatures") or []),
                 prefill_rows=_prefill_rows(prefill),
-                school_rows=[(label, _plain(school.get(k))) for k, label in SCHOOL_FIELD_LABELS],
+                school_rows=[(label, date_fr(school.get(k)) if k == "board_deliberation_date" and school.get(k)
+                              else _plain(school.get(k))) for k, label in SCHOOL_FIELD_LABELS],
+                employer_rows=_employer_rows(form),
                 missing=[SIGNER_LABELS.get(r, r) for r in c.get("missing_signatures") or []])
 
 
@@ -459,3 +461,16 @@ def _prefill_rows(p: dict) -> list[tuple[str, str]]:
             ("Structure d'accueil", _plain({k: org.get(k) for k in ("name", "siret")})),
             ("Stage", _plain({k: offer.get(k) for k in ("title", "internship_address")})),
             ("Dates", f"du {date_fr(period.get('start'))} au {date_fr(period.get('end'))}" if period else "non renseigné")]
+
+
+def _employer_rows(form) -> list[tuple[str, str]]:
+    """The employer's part, read-only (once completed and taken over by the school, or validated)."""
+    from ..forms.employer import DAYS
+    days = dict(DAYS)
+    rows = []
+    for field in form:
+        value = field.value()
+        if field.name == "weekdays":
+            value = ", ".join(days.get(d, d).lower() for d in value or [])
+        rows.append((str(field.label), _plain(value)))
+    return rows

@@ -1,6 +1,7 @@
 """Visitors: the home page, the offer search and the offer page."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -76,7 +77,10 @@ def search(request):
                 form.apply_api_error(exc)
     return page(request, "public/search.html", "Rechercher un stage", form=form, result=result, place=place,
                 alternatives=alternatives, school=school, query=_query_without(request, "page"),
-                query_without_place=_query_without(request, "page", "place"))
+                query_without_place=_query_without(request, "page", "place"),
+                map_tiles=settings.MAP_TILES_URL, map_attribution=settings.MAP_TILES_ATTRIBUTION,
+                map_offers=[{"title": o["title"], "lat": o.get("lat"), "lon": o.get("lon"),
+                             "url": reverse("offer", args=[o["id"]])} for o in (result or {}).get("items", [])])
 
 def _query_without(request, *keys: str) -> str:
     q = request.GET.copy()
