@@ -30,8 +30,10 @@ def test_visitor_searches_by_postal_code_reads_an_offer_and_postuler_leads_to_lo
     page.get_by_label("Commune, code postal ou adresse").fill("13001")
     page.get_by_label("Rayon").select_option("10")
     page.get_by_role("button", name="Rechercher").click()
+    page.locator("#carte .leaflet-marker-icon").first.wait_for()  # the optional map, over the same offers
     visit(page, "recherche-code-postal")
     assert "autour de Marseille" in page.locator("#resultats h2").inner_text()
+    assert page.locator("#carte .leaflet-marker-icon").count() == page.locator("#resultats .fr-card").count()
     # a place that does not exist: the error is next to the field
     page.get_by_label("Commune, code postal ou adresse").fill("Nullepart-sur-Rien")
     page.get_by_role("button", name="Rechercher").click()
@@ -97,3 +99,19 @@ def test_without_javascript_the_search_and_the_login_work(browser, platform, vis
         assert page.locator(".fr-input-group--error").count() == 2
     finally:
         context.close()
+
+
+def test_information_and_error_pages(page, visit, platform):
+    for path, name in [("/accessibilite", "accessibilite"), ("/mentions-legales", "mentions-legales"),
+                       ("/donnees-personnelles", "donnees-personnelles"), ("/activation/nouveau-lien", "nouveau-lien"),
+                       ("/activation", "activation-sans-jeton"), ("/transferts-inconnus", "page-introuvable"),
+                       ("/offres/00000000-0000-4000-8000-000000000000", "offre-introuvable"),
+                       ("/conventions/signature/jeton", "bientot-disponible")]:
+        response = page.goto(path)
+        visit(page, name)
+        assert response.status in (200, 404), (path, response.status)
+    page.goto("/activation/nouveau-lien")
+    page.get_by_label("Adresse e-mail").fill("pas-une-adresse")
+    page.get_by_role("button", name="Recevoir un nouveau lien").click()
+    visit(page, "nouveau-lien-erreur")
+    assert page.locator(".fr-input-group--error").count() == 1
