@@ -347,6 +347,17 @@ def test_applications_tabs_bulk_export_transfer_and_offer_actions(browser, page,
     page.goto("/entreprise/offres?onglet=draft")
     assert "Fleuriste" in page.locator("tbody").inner_text()
 
+    # a draft left after its first step is resumed where it stopped
+    r = platform.api.post("/api/v1/offers", token=token, json={
+        "step": "place", "title": "Pâtissier", "description": "Préparer les entremets avec le chef.",
+        "address": {"street": "10 boulevard National", "postal_code": "13003"}})
+    assert r.status_code == 201, r.text
+    page.goto("/entreprise/offres?onglet=draft")
+    visit(page, "mes-brouillons")
+    page.get_by_role("link", name="Reprendre le brouillon : Pâtissier").click()
+    page.wait_for_url(re.compile(rf"/entreprise/offres/{r.json()['id']}/etapes/organisation$"))
+    visit(page, "brouillon-repris")
+
 
 def _wait_convention(platform, token: str, application_id: str, timeout: float = 60) -> dict:
     import time
