@@ -22,7 +22,8 @@ def test_register_body_is_an_employer_registration():
 
 
 def test_place_errors_of_the_address_go_next_to_the_fields():
-    form = PlaceForm({"title": "Boulanger", "description": "Pétrir le pain.", "street": "1 rue", "postal_code": "99999"})
+    form = PlaceForm({"title": "Boulanger", "description": "Pétrir le pain.", "street": "1 rue",
+                      "postal_code": "99999"})
     assert form.is_valid()
     assert form.body()["address"] == {"street": "1 rue", "postal_code": "99999", "city": None}
     form.apply_api_error(ApiError(422, {"detail": "Données invalides", "errors": {

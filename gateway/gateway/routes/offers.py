@@ -66,7 +66,8 @@ STEP_BODY = obj({
     "work_environment": _d(NTEXT, ORG + "Facultatif, 10 à 1000 caractères."),
     "accessibility": _d(NTEXT, ORG + "Facultatif, 10 à 1000 caractères."),
     # step 3
-    "grades": _d(array(GRADE), PLAN + "Niveaux ; collège et lycée ensemble donnent deux offres liées à la publication."),
+    "grades": _d(array(GRADE), PLAN + "Niveaux ; collège et lycée ensemble donnent deux offres liées à la "
+                                      "publication."),
     "school_year": _d({"type": "string", "pattern": r"^\d{4}-\d{4}$"}, PLAN + "L'année en cours ou la suivante."),
     "weeks": _d(array(ISO_WEEK), PLAN + "4e/3e : semaines du calendrier collège (GET /offers/calendar)."),
     "all_year": _d({"type": "boolean"}, PLAN + "4e/3e : toute l'année au lieu de semaines."),

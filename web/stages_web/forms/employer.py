@@ -120,7 +120,8 @@ class OrganisationForm(ApiForm):
                                   error_messages={"required": "Indiquez si l'employeur est public ou privé."})
     public_employer_type = forms.ChoiceField(label="Type d'employeur public", required=False,
                                              help_text="Seulement pour un employeur public.")
-    sector = forms.ChoiceField(label="Secteur d'activité", error_messages={"required": "Choisissez un secteur d'activité."})
+    sector = forms.ChoiceField(label="Secteur d'activité",
+                               error_messages={"required": "Choisissez un secteur d'activité."})
     head_office_street = _text("Adresse du siège (numéro et voie)", 200)
     head_office_postal_code = _text("Code postal du siège", 5, inputmode="numeric")
     head_office_city = _text("Commune du siège", 100)
@@ -178,7 +179,8 @@ class PlanningForm(ApiForm):
                   **{f"hours.days.{d}.end": f"{d}_end" for d, _ in DAYS},
                   **{f"hours.days.{d}": f"{d}_start" for d, _ in DAYS}}
     grades = forms.MultipleChoiceField(label="Niveaux accueillis", choices=GRADES, widget=forms.CheckboxSelectMultiple,
-                                       error_messages={"required": "Choisissez au moins un niveau parmi 4e, 3e et 2nde."})
+                                       error_messages={"required": "Choisissez au moins un niveau parmi 4e, 3e "
+                                                                   "et 2nde."})
     school_year = forms.ChoiceField(label="Année scolaire", error_messages={"required": "Ce champ est obligatoire."})
     weeks = forms.MultipleChoiceField(label="Semaines proposées (4e et 3e)", required=False,
                                       widget=forms.CheckboxSelectMultiple,
@@ -215,8 +217,6 @@ class PlanningForm(ApiForm):
         self.fields["school_year"].choices = [(y, y) for y in school_years]
         self.fields["weeks"].choices = list(weeks)
         self.fields["seconde_period"].choices = list(periods)
-
-    DAY_FIELDS = [(d, label) for d, label in DAYS]
 
     def day_rows(self):
         return [(label, self[f"{d}_start"], self[f"{d}_end"]) for d, label in DAYS]

@@ -131,7 +131,8 @@ def offer_new(request):
         except ApiError as exc:
             form.apply_api_error(exc)
         else:
-            messages.success(request, "Brouillon enregistré. Vous pourrez le reprendre à tout moment depuis « Mes offres ».")
+            messages.success(request, "Brouillon enregistré. Vous pourrez le reprendre à tout moment depuis "
+                                      "« Mes offres ».")
             return redirect("employer:offer_step", offer_id=created["id"], step="organisation")
     return page(request, "employer/wizard.html", "Déposer une offre", crumbs=_home_crumbs(), form=form,
                 **_wizard_context("place", None))
@@ -187,8 +188,8 @@ def offer_step(request, offer_id, step):
                 return redirect("employer:offer", offer_id=offer_id)
             return redirect("employer:offer_step", offer_id=offer_id, step=STEP_NAMES[index + 1])
     crumbs = _home_crumbs() + [(o.get("title") or "Offre", reverse("employer:offer", args=[offer_id]))]
-    return page(request, "employer/wizard.html", "Modifier l'offre" if o.get("state") != "draft" else "Déposer une offre",
-                crumbs=crumbs, form=form, **_wizard_context(step, o))
+    title = "Modifier l'offre" if o.get("state") != "draft" else "Déposer une offre"
+    return page(request, "employer/wizard.html", title, crumbs=crumbs, form=form, **_wizard_context(step, o))
 
 
 OFFER_ACTIONS = {
@@ -293,7 +294,8 @@ def applications_bulk(request):
 APPLICATION_ACTIONS = {
     "accept": ("application_accept", AcceptForm, "Candidature acceptée : l'élève a 15 jours pour confirmer."),
     "reject": ("application_reject", RejectForm, "Candidature refusée : l'élève en est informé."),
-    "transfer": ("application_transfer", TransferForm, "Candidature transférée : votre collègue a reçu un lien par e-mail."),
+    "transfer": ("application_transfer", TransferForm,
+                 "Candidature transférée : votre collègue a reçu un lien par e-mail."),
     "cancel": ("application_cancel", CancelForm, "Candidature annulée : l'élève en est informé."),
 }
 
@@ -445,7 +447,8 @@ def convention(request, convention_id, action=None):
                 crumbs=[("Mes conventions de stage", reverse("conventions"))], c=c, form=form, code_form=code_form,
                 editable="update" in (c.get("allowed_actions") or []),
                 can_complete="complete" in (c.get("allowed_actions") or []),
-                can_sign="sign" in (c.get("allowed_actions") or []) and "employer" in (c.get("missing_signatures") or []),
+                can_sign="sign" in (c.get("allowed_actions") or [])
+                and "employer" in (c.get("missing_signatures") or []),
                 prefill_rows=_prefill_rows(prefill),
                 school_rows=[(label, date_fr(school.get(k)) if k == "board_deliberation_date" and school.get(k)
                               else _plain(school.get(k))) for k, label in SCHOOL_FIELD_LABELS],
@@ -460,7 +463,8 @@ def _prefill_rows(p: dict) -> list[tuple[str, str]]:
             ("Établissement", _plain({k: school.get(k) for k in ("name", "city")})),
             ("Structure d'accueil", _plain({k: org.get(k) for k in ("name", "siret")})),
             ("Stage", _plain({k: offer.get(k) for k in ("title", "internship_address")})),
-            ("Dates", f"du {date_fr(period.get('start'))} au {date_fr(period.get('end'))}" if period else "non renseigné")]
+            ("Dates", f"du {date_fr(period.get('start'))} au {date_fr(period.get('end'))}" if period
+             else "non renseigné")]
 
 
 def _employer_rows(form) -> list[tuple[str, str]]:
