@@ -1,12 +1,13 @@
 # The two commands that matter:
-#   make up     set up a Debian machine and run the whole platform (prints the gateway URL)
+#   make up     set up a Debian machine and run the whole platform (prints the web and gateway URLs)
 #   make test   run every test (unit, integration, cross-service) against real PostgreSQL and RabbitMQ
 SHELL := /bin/bash
 PY := .venv/bin/python
 GATEWAY_URL ?= http://127.0.0.1:8000
+WEB_URL ?= http://127.0.0.1:8080
 export PYTHONWARNINGS := ignore
 
-.PHONY: up down setup services data demo test test-unit bench status logs clean-test-data
+.PHONY: up down setup services data demo test test-browser test-unit bench status logs clean-test-data
 
 setup:
 	deploy/setup.sh
@@ -21,8 +22,10 @@ up: data
 	deploy/run.sh start
 	@for i in $$(seq 1 120); do curl -fs $(GATEWAY_URL)/readyz >/dev/null && break; sleep 1; done
 	@curl -fs $(GATEWAY_URL)/readyz >/dev/null || { echo "the platform did not become ready: see var/log/"; exit 1; }
+	@for i in $$(seq 1 60); do curl -fs $(WEB_URL)/ >/dev/null && break; sleep 1; done
 	$(PY) deploy/demo.py --gateway $(GATEWAY_URL)
 	@echo
+	@echo "Web site: $(WEB_URL)   (open it in a browser)"
 	@echo "Platform ready: $(GATEWAY_URL)   (API under $(GATEWAY_URL)/api/v1, OpenAPI at $(GATEWAY_URL)/openapi.json)"
 	@echo "Logs: var/log/   Mails caught in development: var/mail/   Stop with: make down"
 
@@ -36,11 +39,19 @@ logs:
 	tail -f var/log/*.log
 
 # Tests create their own databases (t<run>_*) and vhosts and remove them afterwards.
+# The browser tests (tests/browser, real Chromium) run in their own pytest invocation: they must not load the
+# root conftest, whose eventlet patching hangs Playwright (see tests/browser/README.md).
 test: setup
 	STAGES_TEST_PG=$${STAGES_TEST_PG:-postgresql://stages:stages@127.0.0.1:5432/postgres} \
 	STAGES_TEST_AMQP=$${STAGES_TEST_AMQP:-amqp://guest:guest@127.0.0.1:5672/} \
 	STAGES_TEST_REDIS=$${STAGES_TEST_REDIS:-redis://127.0.0.1:6379/0} \
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) test-browser
+
+test-browser: setup
+	STAGES_TEST_PG=$${STAGES_TEST_PG:-postgresql://stages:stages@127.0.0.1:5432/postgres} \
+	STAGES_TEST_AMQP=$${STAGES_TEST_AMQP:-amqp://guest:guest@127.0.0.1:5672/} \
+	$(PY) -m pytest -c tests/browser/pytest.ini tests/browser $(BROWSER_PYTEST_ARGS)
 
 test-unit: setup
 	$(PY) -m pytest -q services/*/tests/unit

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the platform's processes under supervisord, which restarts any that dies.
-#   deploy/run.sh start    five services, the gateway and the SMTP catcher; logs in var/log/
+#   deploy/run.sh start    five services, the gateway, the web front end and the SMTP catcher; logs in var/log/
 #   deploy/run.sh stop     stops them all, and supervisord
 #   deploy/run.sh status   the state of each process (running, restarting, backoff, fatal), with its pid and uptime
 #   deploy/run.sh restart NAME
@@ -19,6 +19,11 @@ export SMTP_HOST=${SMTP_HOST:-127.0.0.1} SMTP_PORT=${SMTP_PORT:-1025}
 export SMTP_CATCHER_DIR=${SMTP_CATCHER_DIR:-$VAR/mail}
 CONF=$RUN/supervisord.conf
 CTL=(.venv/bin/supervisorctl -c "$CONF")
+export WEB_ADDRESS=${WEB_ADDRESS:-127.0.0.1:8080}
+# Links in e-mails, SMS and printed sheets point at the web front end.
+export STAGES_PUBLIC_URL=${STAGES_PUBLIC_URL:-http://$WEB_ADDRESS}
+export STAGES_GATEWAY_URL=${STAGES_GATEWAY_URL:-http://$GATEWAY_ADDRESS}
+export STAGES_WEB_ENV=${STAGES_WEB_ENV:-development}  # plain-HTTP cookies on this machine
 
 # The processes, one per line: name, then its command. The only list of them.
 # (STAGES_PROCESSES_FILE replaces it with a file of such lines: the supervision test uses it.)
@@ -29,6 +34,7 @@ processes() {
     echo "$s $ROOT/.venv/bin/nameko run --config services/$s/config.yml $s.service:$(echo "${s:0:1}" | tr a-z A-Z)${s:1}Service"
   done
   echo "gateway $ROOT/.venv/bin/nameko run --config gateway/config.yml gateway.service:GatewayService"
+  echo "web $ROOT/.venv/bin/gunicorn --chdir web --bind $WEB_ADDRESS --workers 2 --threads 4 --access-logfile - stages_web.wsgi"
 }
 
 write_config() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a Debian machine for the platform, idempotently:
-#   system packages (PostgreSQL, RabbitMQ, Redis, the libraries weasyprint needs),
-#   PostgreSQL, RabbitMQ and Redis started, the `stages` database role,
+#   system packages (PostgreSQL, RabbitMQ, Redis, the libraries weasyprint needs, Chromium for the
+#   browser tests), PostgreSQL, RabbitMQ and Redis started, the `stages` database role,
 #   the Python virtual environment with every service installed.
 # Usage: deploy/setup.sh [--services-only]
 set -euo pipefail
@@ -15,7 +15,9 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 need=()
 command -v psql >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql postgresql-contrib)
 command -v rabbitmqctl >/dev/null 2>&1 || need+=(rabbitmq-server)
-command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)  # the web front end's sessions
+command -v chromium >/dev/null 2>&1 || need+=(chromium)  # browser tests (tests/browser)
+dpkg -s chromium-l10n >/dev/null 2>&1 || need+=(chromium-l10n)  # French date inputs in the browser tests
 dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || need+=(libharfbuzz-subset0)
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
@@ -24,6 +26,13 @@ if [ ${#need[@]} -gt 0 ]; then
   say "installing ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# -- Redis (sessions of the web front end) --------------------------------------------
+if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  say "starting Redis"
+  $SUDO service redis-server start >/dev/null 2>&1 || \
+    $SUDO redis-server --bind 127.0.0.1 --port 6379 --daemonize yes >/dev/null
 fi
 
 # -- PostgreSQL ----------------------------------------------------------------
@@ -73,12 +82,12 @@ if [ ! -x .venv/bin/python ]; then
   $PY -m venv .venv
 fi
 stamp=.venv/.stages-installed
-if [ ! -f "$stamp" ] || [ -n "$(find services gateway requirements-dev.txt -name 'pyproject.toml' -newer "$stamp" -o -name 'requirements-dev.txt' -newer "$stamp" 2>/dev/null)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find services gateway web requirements-dev.txt -name 'pyproject.toml' -newer "$stamp" -o -name 'requirements-dev.txt' -newer "$stamp" 2>/dev/null)" ]; then
   say "installing the services and their dependencies"
   .venv/bin/pip install -q --upgrade 'pip' 'setuptools<82' wheel
   .venv/bin/pip install -q -c constraints.txt -r requirements-dev.txt \
     -e services/common -e services/identity -e services/offers -e services/applications \
-    -e services/conventions -e services/notifications -e gateway
+    -e services/conventions -e services/notifications -e gateway -e web
   touch "$stamp"
 fi
 say "ready"

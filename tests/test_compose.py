@@ -19,7 +19,8 @@ def test_every_service_and_the_gateway_are_in_compose_with_their_dockerfile():
         assert name in services, name
         dockerfile = services[name]["build"]["dockerfile"]
         assert (ROOT / dockerfile).is_file(), dockerfile
-    assert {"postgres", "rabbitmq", "smtp"} <= set(services)
+    assert {"postgres", "rabbitmq", "smtp", "redis"} <= set(services)
+    assert (ROOT / services["web"]["build"]["dockerfile"]).is_file()
 
 
 def test_compose_sets_the_env_vars_the_code_reads():
@@ -32,6 +33,7 @@ def test_compose_sets_the_env_vars_the_code_reads():
     # every env var the compose file sets is read somewhere in the code or the configs
     code = "\n".join(p.read_text() for p in ROOT.glob("services/*/*/**/*.py")) + \
         "\n".join(p.read_text() for p in ROOT.glob("gateway/gateway/**/*.py")) + \
+        "\n".join(p.read_text() for p in ROOT.glob("web/stages_web/**/*.py")) + \
         "\n".join(p.read_text() for p in ROOT.glob("*/*/config.yml")) + (ROOT / "gateway/config.yml").read_text()
     for name, spec in services.items():
         if name in ("postgres", "rabbitmq", "smtp", "redis", "web"):

@@ -253,7 +253,7 @@ def test_every_setting_the_code_reads_is_provided_or_has_a_safe_default(process)
     read = _settings_read_by(process)
     assert "AMQP_URI" in read and "STAGES_OPS_ADDRESS" in read  # the scan finds what it should
     if process == "notifications":
-        assert {"SMTP_HOST", "SMS_PROVIDER", "NOTIFICATIONS_BASE_URL"} <= read
+        assert {"SMTP_HOST", "SMS_PROVIDER", "STAGES_PUBLIC_URL"} <= read
     missing = read - provided - SAFE_DEFAULTS - TEST_ONLY
     assert not missing, f"{process} reads {sorted(missing)}: provide them in deploy/kubernetes or list them here"
     assert not (provided & TEST_ONLY), f"{process}: test-only settings in the cluster"

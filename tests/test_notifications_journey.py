@@ -56,7 +56,7 @@ def mail(suite):
             rpc.notifications.configure_for_tests(settings={
                 "SMTP_HOST": "127.0.0.1", "SMTP_PORT": proxy.port, "SMTP_SECURITY": "none", "SMTP_TIMEOUT": 3,
                 "SMS_PROVIDER": "http", "SMS_HTTP_URL": sms.url, "SMS_HTTP_TOKEN": "sms-token",
-                "NOTIFICATIONS_BASE_URL": BASE, "NOTIFICATIONS_API_BASE_URL": BASE,
+                "STAGES_PUBLIC_URL": BASE,
                 "NOTIFICATIONS_RETRY_BASE": 1, "NOTIFICATIONS_RETRY_MAX": 2, "NOTIFICATIONS_MAX_ATTEMPTS": 50,
                 "NOTIFICATIONS_PROBE_INTERVAL": 1})
         box = Mailbox(server)
@@ -205,7 +205,7 @@ def test_each_message_of_a_journey_reaches_the_right_person(api, suite, mail, wo
     # all signed, with the document
     for who in (emp["email"], head["email"], pupil["email"]):
         done = mail.wait(who, "Convention de stage signée par tous")
-        assert f"{BASE}/api/v1/conventions/{cid}/pdf" in done.text
+        assert f"{BASE}/conventions/{cid}/document" in done.text
 
     # the in-app inbox matches what was sent
     inbox = api.get("/api/v1/me/notifications?page_size=100", **auth(emp)).json()

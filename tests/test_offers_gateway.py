@@ -247,6 +247,17 @@ def test_sectors_calendar_and_openapi(gw, key):
     validate(doc)
 
 
+def test_places_from_a_name_a_postal_code_or_an_address(gw):
+    r = requests.get(gw + "/api/v1/places", params={"q": "st etienne"})
+    assert r.status_code == 200, r.text
+    assert r.json()["items"][0]["insee_code"] == "42218" and r.json()["items"][0]["name"] == "Saint-Étienne"
+    r = requests.get(gw + "/api/v1/places", params={"q": "12 rue Carnot, 71000 Mâcon", "limit": 3})
+    assert r.json()["items"][0]["insee_code"] == "71270" and "71000" in r.json()["items"][0]["postal_codes"]
+    assert requests.get(gw + "/api/v1/places", params={"q": "Nullepart-sur-Rien"}).json() == {"items": []}
+    r = requests.get(gw + "/api/v1/places")
+    assert r.status_code == 422 and "q" in r.json()["errors"]
+
+
 def test_unpublish_duplicate_remove_and_double_submitted_duplicate(gw, key):
     emp = token(key, "employer")
     [o] = create_published(gw, emp)

@@ -27,7 +27,9 @@ ADDRESS = obj({
 }, description="Lieu : commune (code INSEE) ou code postal ; coordonnées déduites de la commune si absentes.")
 HEAD_OFFICE = obj({"street": TEXT, "postal_code": TEXT, "city": TEXT})
 ORGANISATION = obj({
-    "name": TEXT, "trade_name": NTEXT, "siret": NTEXT, "manual_entry": NBOOL, "is_public": {"type": "boolean"},
+    "name": TEXT, "trade_name": NTEXT, "siret": NTEXT,
+    "manual_entry": {**NBOOL, "description": "Vrai : structure sans SIRET (employeur public), saisie à la main."},
+    "is_public": {"type": "boolean"},
     "public_employer_type": NTEXT, "sector": {"type": ["string", "null"]}, "naf_code": NTEXT,
     "head_office_address": HEAD_OFFICE, "contact_phone": TEXT,
 }, additional=False, description="Structure d'accueil. Téléphone de contact jamais montré aux élèves.")
@@ -45,17 +47,37 @@ HOURS = {
     "required": ["mode"],
     "additionalProperties": False,
 }
+def _d(schema: dict, text: str) -> dict:
+    return {**schema, "description": text}
+
+
+PLACE, ORG, PLAN = "Étape « place » (métier et lieu). ", "Étape « organisation » (structure). ", \
+    "Étape « planning » (dates, places, horaires). "
 STEP_BODY = obj({
-    "step": {"type": "string", "enum": ["place", "organisation", "planning"]},
+    "step": _d({"type": "string", "enum": ["place", "organisation", "planning"]},
+               "L'étape enregistrée ; sans elle, chaque étape dont un champ est présent."),
     # step 1
-    "title": TEXT, "description": TEXT, "address": ADDRESS,
+    "title": _d(TEXT, PLACE + "Métier(s) observé(s), 150 caractères au plus."),
+    "description": _d(TEXT, PLACE + "Activités proposées à l'élève, 10 à 1500 caractères."),
+    "address": _d(ADDRESS, PLACE + "Lieu du stage : rue, et commune (INSEE) ou code postal."),
     # step 2
-    "organisation": ORGANISATION, "work_environment": NTEXT, "accessibility": NTEXT,
+    "organisation": _d(ORGANISATION, ORG + "SIRET, ou manual_entry=true sans SIRET (employeur public) ; "
+                                           "type d'employeur public si is_public."),
+    "work_environment": _d(NTEXT, ORG + "Facultatif, 10 à 1000 caractères."),
+    "accessibility": _d(NTEXT, ORG + "Facultatif, 10 à 1000 caractères."),
     # step 3
-    "grades": array(GRADE), "school_year": {"type": "string", "pattern": r"^\d{4}-\d{4}$"},
-    "weeks": array(ISO_WEEK), "all_year": {"type": "boolean"}, "seconde_period": {"type": ["string", "null"]},
-    "seats": {"type": "integer", "minimum": 1, "maximum": 6000}, "hours": HOURS, "lunch_break": TEXT,
-    "reserved_school_uais": array(TEXT), "reserved_rep": {"type": "boolean"}, "reserved_qpv": {"type": "boolean"},
+    "grades": _d(array(GRADE), PLAN + "Niveaux ; collège et lycée ensemble donnent deux offres liées à la "
+                                      "publication."),
+    "school_year": _d({"type": "string", "pattern": r"^\d{4}-\d{4}$"}, PLAN + "L'année en cours ou la suivante."),
+    "weeks": _d(array(ISO_WEEK), PLAN + "4e/3e : semaines du calendrier collège (GET /offers/calendar)."),
+    "all_year": _d({"type": "boolean"}, PLAN + "4e/3e : toute l'année au lieu de semaines."),
+    "seconde_period": _d({"type": ["string", "null"]}, PLAN + "2nde : both, week1 ou week2 (juin)."),
+    "seats": _d({"type": "integer", "minimum": 1, "maximum": 6000}, PLAN + "1 à 6000."),
+    "hours": _d(HOURS, PLAN + HOURS["description"]),
+    "lunch_break": _d(TEXT, PLAN + "Pause déjeuner, 8 à 250 caractères."),
+    "reserved_school_uais": _d(array(TEXT), PLAN + "Réservée à ces établissements (UAI)."),
+    "reserved_rep": _d({"type": "boolean"}, PLAN + "Réservée aux élèves d'établissements REP/REP+."),
+    "reserved_qpv": _d({"type": "boolean"}, PLAN + "Réservée aux élèves d'établissements en QPV."),
 }, description="Une étape de création (place : métier et lieu ; organisation ; planning). "
                "Chaque étape est validée en entier et renvoie toutes ses erreurs.")
 
@@ -135,6 +157,22 @@ def _offers(req):
 @route("GET", "/api/v1/sectors", summary="Les 51 secteurs d'activité", tags=TAGS, auth="none", response=SECTORS)
 def list_sectors(req):
     return _offers(req).list_sectors()
+
+
+PLACE = obj({"insee_code": TEXT, "name": TEXT, "kind": TEXT, "dep_code": TEXT, "postal_codes": array(TEXT),
+             "population": {"type": "integer"}, "lat": NNUM, "lon": NNUM}, ["insee_code", "name"], additional=True)
+
+
+@route("GET", "/api/v1/places", summary="Trouver une commune (nom, code postal ou adresse)", tags=TAGS,
+       auth="none",
+       description="Pour choisir le lieu d'une recherche : les communes qui correspondent au texte saisi (nom sans "
+                   "accents requis, code postal, code INSEE, ou adresse contenant un code postal), les plus "
+                   "proches du texte puis les plus peuplées d'abord.",
+       query=obj({"q": {"type": "string", "minLength": 1, "maxLength": 200},
+                  "limit": {"type": "integer", "minimum": 1, "maximum": 20, "default": 10}}, ["q"]),
+       response=obj({"items": array(PLACE)}, ["items"]))
+def find_places(req):
+    return _offers(req).find_places(q=req.query["q"], limit=req.query.get("limit", 10))
 
 
 @route("GET", "/api/v1/offers/calendar", summary="Calendrier des stages d'une année scolaire", tags=TAGS,

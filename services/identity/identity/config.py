@@ -25,7 +25,7 @@ def argon2_params() -> dict:
 
 def public_url() -> str:
     """Where users open the web front (links printed on the pupils' code sheet)."""
-    return os.environ.get("STAGES_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    return os.environ.get("STAGES_PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/")
 
 
 def limit(name: str, default: throttle.Limit) -> throttle.Limit:

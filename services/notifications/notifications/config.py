@@ -2,8 +2,7 @@
 
 | variable | default | meaning |
 | --- | --- | --- |
-| NOTIFICATIONS_BASE_URL | http://127.0.0.1:8000 | the web application, for links in messages |
-| NOTIFICATIONS_API_BASE_URL | NOTIFICATIONS_BASE_URL | the public API (document downloads) |
+| STAGES_PUBLIC_URL | http://127.0.0.1:8080 | the web front end: every link of every message points there |
 | SMTP_HOST / SMTP_PORT | 127.0.0.1 / 1025 | SMTP server (the local catcher in development) |
 | SMTP_SECURITY | none | none, starttls or tls (implicit TLS) |
 | SMTP_USERNAME / SMTP_PASSWORD | – | credentials (optional) |
@@ -36,8 +35,7 @@ def _float(env: dict, name: str, default: float) -> float:
 
 @dataclass(frozen=True)
 class Settings:
-    base_url: str = "http://127.0.0.1:8000"
-    api_base_url: str = "http://127.0.0.1:8000"
+    base_url: str = "http://127.0.0.1:8080"
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     dispatch_interval: float = 1.0
@@ -48,10 +46,9 @@ class Settings:
 
 def load(env: dict | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
-    base = (env.get("NOTIFICATIONS_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
     return Settings(
-        base_url=base,
-        api_base_url=(env.get("NOTIFICATIONS_API_BASE_URL") or base).rstrip("/"),
+        # the same setting as identity's (printed sheets): one public address of the web front end
+        base_url=(env.get("STAGES_PUBLIC_URL") or "http://127.0.0.1:8080").rstrip("/"),
         smtp=SmtpConfig.from_env(env),
         policy=RetryPolicy(max_attempts=int(_float(env, "NOTIFICATIONS_MAX_ATTEMPTS", 10)),
                            base_delay=_float(env, "NOTIFICATIONS_RETRY_BASE", 30),

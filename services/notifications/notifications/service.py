@@ -39,19 +39,20 @@ SETTINGS = config.load()  # timer intervals (read when the class is defined)
 
 class Outbound(DependencyProvider):
     """Settings, renderer, SMTP sender and SMS provider of this container: from the environment,
-    overridden by the container's config keys ``SMTP_*``, ``SMS_*``, ``NOTIFICATIONS_*`` (in-process tests)."""
+    overridden by the container's config keys ``SMTP_*``, ``SMS_*``, ``NOTIFICATIONS_*`` and
+    ``STAGES_PUBLIC_URL`` (in-process tests)."""
 
     def setup(self):
         env = dict(os.environ)
         env.update({k: str(v) for k, v in self.container.config.items()
-                    if isinstance(k, str) and k.startswith(("SMTP_", "SMS_", "NOTIFICATIONS_"))})
+                    if isinstance(k, str) and k.startswith(("SMTP_", "SMS_", "NOTIFICATIONS_", "STAGES_PUBLIC_URL"))})
         self.configure(env)
         # the channels' circuit breakers live as long as the process (see domain/circuit.py)
         self.circuits = {EMAIL: Circuit(), SMS: Circuit()}
 
     def configure(self, env: dict) -> None:
         self.settings = config.load(env)
-        self.renderer = Renderer(self.settings.base_url, self.settings.api_base_url)
+        self.renderer = Renderer(self.settings.base_url)
         self.smtp = SmtpSender(self.settings.smtp)
         self.sms = provider_from_env(env)
         self.env = env
@@ -397,7 +398,7 @@ class NotificationsService(PlatformService):
             raise Forbidden("La configuration de test est désactivée.")
         env = dict(self.outbound.env)
         env.update({k: str(v) for k, v in (settings or {}).items()
-                    if k.startswith(("SMTP_", "SMS_", "NOTIFICATIONS_"))})
+                    if k.startswith(("SMTP_", "SMS_", "NOTIFICATIONS_", "STAGES_PUBLIC_URL"))})
         self.outbound.configure(env)
         return {"smtp": f"{self.outbound.settings.smtp.host}:{self.outbound.settings.smtp.port}"}
 

@@ -235,6 +235,22 @@ def sectors_view() -> list[dict]:
     return sector_list()
 
 
+_COMMUNES: list[dict] = []
+
+
+def find_places(session, q: str, limit: int = 10) -> dict:
+    """Communes matching a name, a postal code or an address (reference data, cached once per process)."""
+    from .domain import places
+    if not _COMMUNES:
+        rows = session.execute(select(communes.c.insee_code, communes.c.name, communes.c.kind, communes.c.dep_code,
+                                      communes.c.postal_codes, communes.c.population, communes.c.lat,
+                                      communes.c.lon)).mappings().all()
+        _COMMUNES.extend({**r, "postal_codes": list(r["postal_codes"] or []), "_key": places.key(r["name"])}
+                         for r in rows)
+    items = places.rank(_COMMUNES, q, limit)
+    return {"items": [{k: v for k, v in c.items() if not k.startswith("_")} for c in items]}
+
+
 def calendar_view(session, school_year: str | None, now: dt.datetime) -> dict:
     year = school_year or cal.school_year_of(paris_date(now))
     if cal.check_school_year(year):

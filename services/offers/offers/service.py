@@ -24,6 +24,11 @@ class OffersService(PlatformService):
         return app.sectors_view()
 
     @rpc
+    def find_places(self, q, limit=10):
+        with self.db.session() as s:
+            return app.find_places(s, q, limit)
+
+    @rpc
     def get_calendar(self, school_year=None):
         with self.db.session() as s:
             return app.calendar_view(s, school_year, self.clock.now())

@@ -47,7 +47,7 @@ def env(service_db, start_service, amqp_uri, smtp, monkeypatch):
     url = service_db("conventions")
     service_db("notifications")
     start_service(NotificationsService, SMTP_HOST=smtp.host, SMTP_PORT=smtp.port, SMTP_TIMEOUT=3,
-                  NOTIFICATIONS_BASE_URL="https://stages.test")
+                  STAGES_PUBLIC_URL="https://stages.test")
     identity_url = service_db("identity")
     from identity.service import IdentityService
     start_service(IdentityService, max_workers=5)

@@ -106,10 +106,8 @@ def _env(autoescape: bool) -> jinja2.Environment:
 
 
 class Renderer:
-    def __init__(self, base_url: str = "http://localhost:8000", api_base_url: str | None = None,
-                 platform_name: str = PLATFORM_NAME):
-        self.base_url = base_url.rstrip("/")
-        self.api_base_url = (api_base_url or base_url).rstrip("/")
+    def __init__(self, base_url: str = "http://127.0.0.1:8080", platform_name: str = PLATFORM_NAME):
+        self.base_url = base_url.rstrip("/")  # the web front end (STAGES_PUBLIC_URL)
         self.platform_name = platform_name
         self._text = _env(False)
         self._html = _env(True)
@@ -147,7 +145,8 @@ class Renderer:
         ctx.setdefault("pupil_label", pupil or default_pupil)
         ctx.setdefault("deadline", ctx.get("accept_expires_at") or ctx.get("expires_at"))
         if ctx.get("convention_id"):
-            ctx.setdefault("document_link", f"{self.api_base_url}/api/v1/conventions/{ctx['convention_id']}/pdf")
+            # a page of the web front end (it asks for a login and serves the PDF), never the API itself
+            ctx.setdefault("document_link", f"{self.base_url}/conventions/{ctx['convention_id']}/document")
         for counted in ("created", "updated", "rejected"):
             if isinstance(ctx.get(counted), list):
                 ctx[counted] = len(ctx[counted])

@@ -31,7 +31,7 @@ def notif(service_db, start_service, amqp_uri, smtp):
     start_service(NotificationsService, SMTP_HOST="127.0.0.1", SMTP_PORT=proxy.port, SMTP_TIMEOUT=3,
                   NOTIFICATIONS_RETRY_BASE=0.2, NOTIFICATIONS_RETRY_MAX=0.5, NOTIFICATIONS_MAX_ATTEMPTS=4,
                   NOTIFICATIONS_PROBE_INTERVAL=0.3,
-                  NOTIFICATIONS_BASE_URL="https://stages.test")
+                  STAGES_PUBLIC_URL="https://stages.test")
     engine = create_engine(url.replace("postgresql+psycopg", "postgresql+psycopg"))
     with cluster_rpc(amqp_uri) as rpc:
         yield {"rpc": rpc.notifications, "smtp": smtp, "proxy": proxy, "engine": engine}

@@ -27,7 +27,7 @@ def env(service_db, start_service, amqp_uri):
     with SmtpTestServer("plain") as smtp:
         start_service(IdentityService)
         start_service(NotificationsService, SMTP_HOST=smtp.host, SMTP_PORT=smtp.port,
-                      NOTIFICATIONS_BASE_URL="https://stages.test")
+                      STAGES_PUBLIC_URL="https://stages.test")
         engine = create_engine(url)
         with cluster_rpc(amqp_uri) as rpc:
             yield {"rpc": rpc, "smtp": smtp, "engine": engine, "amqp": amqp_uri}

@@ -8,7 +8,7 @@ from notifications.domain.messages import MESSAGES
 from notifications.templates.renderer import MissingContext, Renderer, date_fr
 
 BASE = "https://stages.example.fr"
-R = Renderer(BASE, api_base_url="https://api.stages.example.fr")
+R = Renderer(BASE)
 
 FULL = {
     "token": "tok-abc", "code": "482913", "application_id": "app-1", "offer_id": "off-1", "convention_id": "conv-1",
@@ -110,7 +110,7 @@ def test_content_of_some_messages():
     legal = R.render("legal_rep_sign_link", {"token": "t", "convention_id": "c"})
     assert "de votre enfant" in legal.text
     done = R.render("convention_signed_by_all", FULL)
-    assert "https://api.stages.example.fr/api/v1/conventions/conv-1/pdf" in done.text
+    assert "https://stages.example.fr/conventions/conv-1/document" in done.text
     nxt = R.render("next_signature_awaited", FULL)
     assert nxt.summary.startswith("L'organisme d'accueil a signé")
     imp = R.render("pupil_activation_codes_ready", FULL)

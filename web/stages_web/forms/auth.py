@@ -1,0 +1,61 @@
+"""Forms of login, activation, passwords and the account (every audience)."""
+from __future__ import annotations
+
+from django import forms
+
+from .base import ApiForm
+
+PASSWORD_HELP = "12 caractères au moins, avec une minuscule, une majuscule, un chiffre et un caractère spécial."
+
+
+class LoginForm(ApiForm):
+    identifier = forms.CharField(label="Adresse e-mail ou numéro de mobile", max_length=254,
+                                 widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(label="Mot de passe", max_length=1000,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class EmailForm(ApiForm):
+    email = forms.EmailField(label="Adresse e-mail", max_length=254,
+                             error_messages={"invalid": "Saisissez une adresse e-mail valide."},
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class NewPasswordForm(ApiForm):
+    api_fields = {"new_password": "password"}
+    password = forms.CharField(label="Nouveau mot de passe", help_text=PASSWORD_HELP, max_length=1000,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(label="Confirmez le mot de passe", max_length=1000,
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", "Les deux mots de passe ne sont pas identiques.")
+        return data
+
+
+class ChangePasswordForm(NewPasswordForm):
+    api_fields = {"new_password": "password"}
+    current_password = forms.CharField(label="Mot de passe actuel", max_length=1000,
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    field_order = ["current_password", "password", "password_again"]
+
+
+class PupilCodeForm(ApiForm):
+    code = forms.CharField(label="Code d'activation", max_length=20,
+                           help_text="Le code imprimé sur la fiche remise par votre établissement, par exemple K7QM-2XHP.",
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                                         "spellcheck": "false"}))
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip().upper()
+
+
+class PupilAccountForm(NewPasswordForm):
+    email = forms.EmailField(label="Adresse e-mail", max_length=254, required=False,
+                             help_text="Elle vous servira d'identifiant. Laissez vide si votre établissement l'a déjà "
+                                       "renseignée.",
+                             error_messages={"invalid": "Saisissez une adresse e-mail valide."},
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    field_order = ["email", "password", "password_again"]

@@ -1,0 +1,172 @@
+"""A thin client of the gateway's public HTTP API (the only way the front end reaches the platform).
+
+Every call names an entry of ``ENDPOINTS`` (method and path template as in ``/openapi.json``); a test
+checks that each entry exists in the gateway's OpenAPI document. Add the endpoints your pages need to
+the section of your audience.
+
+    api = Gateway(token=access_token, client=ClientInfo(ip, user_agent))
+    offer = api.call("offer", offer_id=oid)
+    api.call("apply", offer_id=oid, json={...}, idempotency_key=key)
+
+Errors come back as ``ApiError`` (status, French ``detail``, per-field ``errors`` of problem+json);
+``ApiUnavailable`` when the gateway does not answer.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import requests
+from django.conf import settings
+
+ENDPOINTS: dict[str, tuple[str, str]] = {
+    # -- authentication and account (every audience) --------------------------------------
+    "login": ("POST", "/api/v1/auth/login"),
+    "refresh": ("POST", "/api/v1/auth/refresh"),
+    "logout": ("POST", "/api/v1/auth/logout"),
+    "activate": ("POST", "/api/v1/auth/activate"),
+    "resend_activation": ("POST", "/api/v1/auth/activate/resend"),
+    "password_reset": ("POST", "/api/v1/auth/password-reset"),
+    "password_reset_confirm": ("POST", "/api/v1/auth/password-reset/confirm"),
+    "change_password": ("POST", "/api/v1/auth/password"),
+    "pupil_activate": ("POST", "/api/v1/auth/pupil-activate"),
+    "me": ("GET", "/api/v1/me"),
+    "my_data": ("GET", "/api/v1/me/data"),
+    "notifications": ("GET", "/api/v1/me/notifications"),
+    "notifications_unread": ("GET", "/api/v1/me/notifications/unread-count"),
+    "notification_read": ("POST", "/api/v1/me/notifications/{notification_id}/read"),
+    "notifications_read_all": ("POST", "/api/v1/me/notifications/read-all"),
+    "notification_preferences": ("GET", "/api/v1/me/notification-preferences"),
+    "set_notification_preferences": ("PUT", "/api/v1/me/notification-preferences"),
+    # -- public: visitors ----------------------------------------------------------------------
+    "sectors": ("GET", "/api/v1/sectors"),
+    "calendar": ("GET", "/api/v1/offers/calendar"),
+    "search_offers": ("GET", "/api/v1/offers"),
+    "places": ("GET", "/api/v1/places"),
+    "offer": ("GET", "/api/v1/offers/{offer_id}"),
+    "schools": ("GET", "/api/v1/schools"),
+    "school": ("GET", "/api/v1/schools/{uai}"),
+    # -- pupils -------------------------------------------------------------------------------------
+    "apply": ("POST", "/api/v1/offers/{offer_id}/applications"),
+    "applications": ("GET", "/api/v1/applications"),
+    "application": ("GET", "/api/v1/applications/{application_id}"),
+    "application_confirm": ("POST", "/api/v1/applications/{application_id}/confirm"),
+    "application_cancel": ("POST", "/api/v1/applications/{application_id}/cancel"),
+    "application_restore": ("POST", "/api/v1/applications/{application_id}/restore"),
+    "application_nudge": ("POST", "/api/v1/applications/{application_id}/nudge"),
+    # -- employers (added by the employer journeys) ----------------------------------------
+    "register": ("POST", "/api/v1/auth/register"),
+    "my_offers": ("GET", "/api/v1/me/offers"),
+    "offer_create": ("POST", "/api/v1/offers"),
+    "offer_update": ("PATCH", "/api/v1/offers/{offer_id}"),
+    "offer_publish": ("POST", "/api/v1/offers/{offer_id}/publish"),
+    "offer_unpublish": ("POST", "/api/v1/offers/{offer_id}/unpublish"),
+    "offer_duplicate": ("POST", "/api/v1/offers/{offer_id}/duplicate"),
+    "offer_remove": ("DELETE", "/api/v1/offers/{offer_id}"),
+    "applications_export": ("GET", "/api/v1/applications/export.csv"),
+    "applications_bulk": ("POST", "/api/v1/applications/bulk"),
+    "application_read": ("POST", "/api/v1/applications/{application_id}/read"),
+    "application_accept": ("POST", "/api/v1/applications/{application_id}/accept"),
+    "application_reject": ("POST", "/api/v1/applications/{application_id}/reject"),
+    "application_transfer": ("POST", "/api/v1/applications/{application_id}/transfer"),
+    "transfer": ("GET", "/api/v1/public/transfers/{token}"),
+    "transfer_decision": ("POST", "/api/v1/public/transfers/{token}/decision"),
+    "conventions": ("GET", "/api/v1/conventions"),
+    "convention": ("GET", "/api/v1/conventions/{convention_id}"),
+    "convention_update": ("PATCH", "/api/v1/conventions/{convention_id}"),
+    "convention_complete": ("POST", "/api/v1/conventions/{convention_id}/complete"),
+    "convention_signature_code": ("POST", "/api/v1/conventions/signature-code"),
+    "convention_sign": ("POST", "/api/v1/conventions/{convention_id}/sign"),
+}
+
+
+class ApiUnavailable(Exception):
+    """The gateway did not answer (down, timeout): pages say so in French."""
+
+
+class ApiError(Exception):
+    """A problem+json answer of the gateway."""
+
+    def __init__(self, status: int, problem: dict | None = None):
+        self.status = status
+        self.problem = problem or {}
+        self.detail = self.problem.get("detail") or "La demande n'a pas pu aboutir."
+        self.code = self.problem.get("code")
+        self.errors: dict[str, list[str]] = self.problem.get("errors") or {}
+        super().__init__(f"{status} {self.detail}")
+
+
+@dataclass
+class ClientInfo:
+    """Who is behind the browser, forwarded to the gateway for its audit trails."""
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass
+class Response:
+    status: int
+    data: object
+    headers: dict = field(default_factory=dict)
+    content: bytes = b""
+
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One pooled HTTP session per thread (gunicorn threads share nothing mutable)."""
+    s = getattr(_local, "session", None)
+    if s is None:
+        s = _local.session = requests.Session()
+    return s
+
+
+class Gateway:
+    def __init__(self, token: str | None = None, client: ClientInfo | None = None, base_url: str | None = None):
+        self.token = token
+        self.client = client or ClientInfo()
+        self.base_url = (base_url or settings.GATEWAY_URL).rstrip("/")
+
+    def headers(self, idempotency_key: str | None = None, accept: str = "application/json") -> dict:
+        h = {"Accept": accept}
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        if self.client.user_agent:
+            h["User-Agent"] = self.client.user_agent[:300]
+        if settings.FORWARD_CLIENT_IP and self.client.ip:
+            h["X-Forwarded-For"] = self.client.ip
+        if idempotency_key:
+            h["Idempotency-Key"] = idempotency_key
+        return h
+
+    def raw(self, name: str, *, json=None, params=None, data=None, content_type: str | None = None,
+            idempotency_key: str | None = None, accept: str = "application/json", **path) -> Response:
+        method, template = ENDPOINTS[name]
+        url = self.base_url + template.format(**path)
+        headers = self.headers(idempotency_key, accept)
+        if content_type:
+            headers["Content-Type"] = content_type
+        if params:
+            params = {k: v for k, v in params.items() if v not in (None, "", [])}
+        try:
+            r = _session().request(method, url, json=json, params=params, data=data, headers=headers,
+                                   timeout=settings.GATEWAY_TIMEOUT)
+        except requests.RequestException as exc:
+            raise ApiUnavailable(str(exc)) from exc
+        if r.status_code >= 400:
+            try:
+                problem = r.json()
+            except ValueError:
+                problem = {}
+            if r.status_code >= 500 or not isinstance(problem, dict):
+                if r.status_code in (502, 503, 504) or not isinstance(problem, dict):
+                    raise ApiUnavailable(f"{r.status_code} from {method} {template}")
+            raise ApiError(r.status_code, problem)
+        ctype = r.headers.get("Content-Type", "")
+        body = r.json() if "json" in ctype and r.content else None
+        return Response(r.status_code, body, dict(r.headers), r.content)
+
+    def call(self, name: str, **kwargs):
+        """The decoded JSON body of a successful call (``ApiError`` otherwise)."""
+        return self.raw(name, **kwargs).data

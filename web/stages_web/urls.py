@@ -1,0 +1,90 @@
+"""Every route of the front end, one section per audience.
+
+Each e-mail, SMS, in-app notification and printed sheet names a route here (checked by
+web/tests/test_links.py): keep those paths stable."""
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from .views import auth, employer, errors, placeholders, public, pupil
+
+handler404 = errors.not_found
+handler403 = errors.forbidden
+handler500 = errors.server_error
+
+# -- visitors ----------------------------------------------------------------------------------
+public_urls = [
+    path("", public.home, name="home"),
+    path("offres", public.search, name="search"),
+    path("offres/<uuid:offer_id>", public.offer, name="offer"),
+    path("accessibilite", public.info, {"name": "accessibility"}, name="accessibility"),
+    path("mentions-legales", public.info, {"name": "legal"}, name="legal"),
+    path("donnees-personnelles", public.info, {"name": "privacy"}, name="privacy"),
+]
+
+# -- authentication and account (every audience) -------------------------------------------
+auth_urls = [
+    path("connexion", auth.login, name="login"),
+    path("deconnexion", auth.logout, name="logout"),
+    path("activation", auth.activation, name="activation"),  # e-mail: account_activation
+    path("activation/nouveau-lien", auth.resend_activation, name="resend_activation"),
+    path("activer-mon-compte", auth.pupil_activate, name="pupil_activate"),  # the school's printed sheet
+    path("activer-mon-compte/identifiants", auth.pupil_activate_account, name="pupil_activate_account"),
+    path("mot-de-passe/oublie", auth.password_reset, name="password_reset"),
+    path("mot-de-passe/nouveau", auth.password_reset_confirm, name="password_reset_confirm"),  # e-mail
+    path("compte", auth.account, name="account"),
+    path("compte/mot-de-passe", auth.change_password, name="change_password"),
+    path("compte/mes-donnees", auth.my_data, name="my_data"),
+    path("notifications", auth.notifications, name="notifications"),
+    path("preferences", auth.preferences, name="preferences"),  # every e-mail's footer
+]
+
+# -- pupils ---------------------------------------------------------------------------------------
+pupil_urls = ([
+    path("offres/<uuid:offer_id>/candidater", pupil.apply, name="apply"),
+    path("eleve/candidatures", pupil.applications, name="applications"),
+    path("eleve/candidatures/<uuid:application_id>", pupil.application, name="application"),  # e-mails
+    path("eleve/candidatures/<uuid:application_id>/<str:action>", pupil.act, name="act"),
+], "pupil")
+
+# -- employers ---------------------------------------------------------------------------------------
+employer_urls = ([
+    path("entreprise/offres", employer.home, name="home"),
+    path("entreprise/offres/nouvelle", employer.offer_new, name="offer_new"),
+    path("entreprise/offres/<uuid:offer_id>", employer.offer, name="offer"),  # e-mails
+    path("entreprise/offres/<uuid:offer_id>/etapes/<str:step>", employer.offer_step, name="offer_step"),
+    path("entreprise/offres/<uuid:offer_id>/<str:action>", employer.offer_action, name="offer_action"),
+    path("entreprise/candidatures", employer.applications, name="applications"),
+    path("entreprise/candidatures/export.csv", employer.applications_export, name="applications_export"),
+    path("entreprise/candidatures/traitement-groupe", employer.applications_bulk, name="applications_bulk"),
+    path("entreprise/candidatures/<uuid:application_id>", employer.application, name="application"),  # e-mails
+    path("entreprise/candidatures/<uuid:application_id>/<str:action>", employer.application,
+         name="application_action"),
+], "employer")
+employer_public_urls = [
+    path("entreprise", RedirectView.as_view(pattern_name="employer:home"), name="employer_root"),
+    path("entreprise/inscription", employer.register, name="employer_register"),
+    path("entreprise/inscription/envoyee", employer.registered, name="employer_registered"),
+    path("transferts/<str:token>", employer.transfer, name="transfer"),  # e-mail: transfer_link
+]
+
+# -- school staff, agreements, legal representatives (issue 17: placeholders for now) ------
+later_urls = [
+    path("invitation", placeholders.coming_soon, name="invitation"),  # e-mail: colleague_invitation
+    path("conventions", employer.conventions, name="conventions"),  # employers (other roles: issue 17)
+    path("conventions/signature/<str:token>", placeholders.coming_soon, name="convention_sign_link"),
+    path("conventions/<uuid:convention_id>", employer.convention, name="convention"),
+    path("conventions/<uuid:convention_id>/document", placeholders.coming_soon, name="convention_document"),
+    path("conventions/<uuid:convention_id>/<str:action>", employer.convention, name="convention_action"),
+    path("etablissements/<str:uai>/eleves", placeholders.coming_soon, name="school_pupils"),
+    path("etablissements/<str:uai>/candidatures/<uuid:application_id>", placeholders.coming_soon,
+         name="school_application"),
+]
+
+urlpatterns = [
+    *public_urls,
+    *auth_urls,
+    path("", include(pupil_urls)),
+    path("", include(employer_urls)),
+    *employer_public_urls,
+    *later_urls,
+]
