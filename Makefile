@@ -51,6 +51,7 @@ test: setup
 test-browser: setup
 	STAGES_TEST_PG=$${STAGES_TEST_PG:-postgresql://stages:stages@127.0.0.1:5432/postgres} \
 	STAGES_TEST_AMQP=$${STAGES_TEST_AMQP:-amqp://guest:guest@127.0.0.1:5672/} \
+	STAGES_TEST_REDIS=$${STAGES_TEST_REDIS:-redis://127.0.0.1:6379/0} \
 	$(PY) -m pytest -c tests/browser/pytest.ini tests/browser $(BROWSER_PYTEST_ARGS)
 
 test-unit: setup
