@@ -217,13 +217,17 @@ SAFE_DEFAULTS = {
     "PGHOST", "PGPORT",                     # only used when <SERVICE>_DATABASE_URL is absent; it is always set
     "STAGES_DATA_DIR",                      # set in the images (ENV) to the reference data they ship
     "OUTBOX_RELAY",                         # on by default; off only in benchmarks
+    "STAGES_AMQP_CONNECT_TIMEOUT", "STAGES_AMQP_RECONNECT_PAUSE",  # broker fail-fast tuning (docs/bus.md)
+    "STAGES_REDIS_PREFIX", "STAGES_REDIS_TIMEOUT",  # key prefix (tests isolate runs with it), client timeout
+    "NOTIFICATIONS_PROBE_INTERVAL",         # the channels' circuit breaker (5 s)
+    "GATEWAY_EXPORT_DEADLINE", "GATEWAY_EXPORT_DOCUMENTS_DEADLINE",  # personal-data export deadlines
     "CONVENTIONS_RENDER_PROCESSES",         # sized from the container's CPU limit (common.ops.cpu_count)
     "CONVENTIONS_SEAL_DEV_DIR",             # development certificate: unused once CONVENTIONS_SEAL_CERT/KEY are set
     "SMTP_CA_FILE",                         # the system's CA bundle
     "DB_POOL_SIZE",                         # nameko config key (not an environment variable): max_workers
 }
 # settings for tests, benchmarks and development only: must never be set in the cluster
-TEST_ONLY = {"STAGES_CLOCK_CONTROL", "STAGES_DEMO"}
+TEST_ONLY = {"STAGES_CLOCK_CONTROL", "STAGES_DEMO", "STAGES_CLOCK_OFFSET"}
 
 
 def _settings_read_by(process):

@@ -77,9 +77,9 @@ def _activate_pupil(suite, http) -> str:
     tag = uuid.uuid4().hex[:8].upper()
     csv = ("Nom;Prénom;Date de naissance;Classe;Niveau\r\n"
            f"FUZZ-{tag};Camille;04/03/2012;3A;3EME\r\n").encode()
-    staff = {"user_id": str(uuid.uuid4()), "role": "school_staff", "function": "head", "school_uai": SCHOOL_UAI}
+    admin = {"user_id": str(uuid.uuid4()), "role": "admin"}  # staff must be real, confirmed accounts
     with suite.rpc() as rpc:
-        imported = rpc.identity.import_pupils(actor=staff, uai=SCHOOL_UAI,
+        imported = rpc.identity.import_pupils(actor=admin, uai=SCHOOL_UAI,
                                               content_base64=base64.b64encode(csv).decode(),
                                               filename="classe.csv", with_pdf=False)
     code = next(c["code"] for c in imported["codes"] if str(c.get("last_name", "")).upper() == f"FUZZ-{tag}")

@@ -22,7 +22,10 @@ def _head(rpc):
     rpc.identity.register(data={"role": "school_staff", "first_name": "Marie", "last_name": "Lambert",
                                 "function": "head", "email": email, "password": PASSWORD,
                                 "school_uai": REP_PLUS_COLLEGE}, client=_client())
-    rpc.identity.activate(rpc.identity.test_last_secret("activation", email))
+    user_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", email))["user_id"]
+    # confirmed by an admin, so that the head may act for the school (docs/school-staff.md)
+    rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"}, school_uai=REP_PLUS_COLLEGE,
+                               user_id=user_id)
     session = rpc.identity.login(identifier=email, password=PASSWORD, client=_client())
     return {"user_id": session["user"]["id"], "token": session["access_token"]}
 

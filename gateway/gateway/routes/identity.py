@@ -459,7 +459,7 @@ def rotate_signing_key(req):
                    "POST /schools/{uai}/staff/{user_id}/confirm.",
        tags=TAG_ADMIN, roles=["admin"],
        query=obj({"school_uai": UAI, "academie": {"type": "string", "maxLength": 50, "examples": ["Aix-Marseille"]},
-                  "function": FUNCTION, "page": {"type": "integer", "minimum": 1, "default": 1},
+                  "function": FUNCTION, "page": PAGE,
                   "page_size": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
        response=obj({"items": array(obj({**STAFF_MEMBER["properties"], "school_name": {"type": "string"},
                                          "academie_name": _NULLABLE_STR,

@@ -62,7 +62,7 @@ class Outbound(DependencyProvider):
 
 
 # Events this service listens to: those that cause messages, reminders or erasure.
-SOURCES = {"user": "identity", "pupil": "identity", "offer": "offers", "application": "applications",
+SOURCES = {"user": "identity", "pupil": "identity", "staff": "identity", "school": "identity", "offer": "offers", "application": "applications",
            "convention": "conventions"}
 LISTENED = sorted(t for t, rules in ROUTES.items()
                   if rules or t.startswith("application.") or t == "user.anonymized")
@@ -400,6 +400,7 @@ class NotificationsService(PlatformService):
         env.update({k: str(v) for k, v in (settings or {}).items()
                     if k.startswith(("SMTP_", "SMS_", "NOTIFICATIONS_", "STAGES_PUBLIC_URL"))})
         self.outbound.configure(env)
+        self.outbound.circuits = {EMAIL: Circuit(), SMS: Circuit()}  # other servers: what was seen no longer holds
         return {"smtp": f"{self.outbound.settings.smtp.host}:{self.outbound.settings.smtp.port}"}
 
     @rpc

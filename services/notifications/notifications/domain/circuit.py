@@ -23,15 +23,20 @@ class Circuit:
     state: str = CLOSED
     opened_at: dt.datetime | None = None     # when the outage was first seen
     probe_after: dt.datetime | None = None   # while open: when one message may try again
+    probe_interval: float = DEFAULT_PROBE_INTERVAL
 
 
 def may_send(circuit: Circuit, now: dt.datetime) -> bool:
-    return circuit.state == CLOSED or (circuit.probe_after is not None and now >= circuit.probe_after)
+    if circuit.state == CLOSED or circuit.probe_after is None:
+        return True
+    # a clock set back (by more than the interval) must not hold the channel shut until it catches up
+    ahead = (circuit.probe_after - now).total_seconds()
+    return ahead <= 0 or ahead > circuit.probe_interval
 
 
 def on_unreachable(circuit: Circuit, now: dt.datetime, probe_interval: float = DEFAULT_PROBE_INTERVAL) -> Circuit:
     """A message met an unreachable server: open (or keep open) the circuit until the next probe."""
-    return Circuit(OPEN, circuit.opened_at or now, now + dt.timedelta(seconds=probe_interval))
+    return Circuit(OPEN, circuit.opened_at or now, now + dt.timedelta(seconds=probe_interval), probe_interval)
 
 
 def on_delivered(circuit: Circuit) -> tuple[Circuit, dt.datetime | None]:

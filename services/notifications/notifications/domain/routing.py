@@ -204,6 +204,8 @@ ROUTES: dict[str, list[Rule]] = {
     # identity
     "user.registered": [],  # the activation link carries a token: identity sends it with send_message
     "user.activated": [_to_user("welcome", "user_id", "role")],
+    "staff.confirmed": [_to_user("staff_confirmed", "user_id", "school_uai")],
+    "school.head_designated": [_to_user("head_designated", "user_id", "school_uai")],
     "pupil.imported": [_when(lambda d: bool(d.get("imported_by")),
                              _to_user("pupil_activation_codes_ready", "imported_by", *IMPORT_KEYS)),
                        _when(lambda d: not d.get("imported_by"),

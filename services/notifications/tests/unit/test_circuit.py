@@ -34,3 +34,8 @@ def test_an_outage_never_makes_a_message_failed():
     # whereas ordinary temporary failures give up after max_attempts
     d = records.mark_failure(records.new_delivery(T0), T0, "451", policy=policy)
     assert records.mark_failure(d, T0, "451", policy=policy).status == records.FAILED
+
+
+def test_a_clock_set_back_does_not_keep_the_channel_shut():
+    c = circuit.on_unreachable(circuit.Circuit(), T0 + dt.timedelta(days=15), probe_interval=5)
+    assert circuit.may_send(c, T0)  # the clock went back 15 days: probe now rather than in 15 days

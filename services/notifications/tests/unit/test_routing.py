@@ -19,6 +19,10 @@ def plan(event_type, data):
 EXPECTED = [
     ("user.registered", {"user_id": "u1"}, []),
     ("user.activated", {"user_id": "u1", "role": "employer"}, [("welcome", USER, "u1", ())]),
+    ("staff.confirmed", {"user_id": "u2", "school_uai": "0131884C", "function": "teacher", "how": "head",
+                         "confirmed_by": "u3"}, [("staff_confirmed", USER, "u2", ())]),
+    ("school.head_designated", {"user_id": "u3", "school_uai": "0131884C", "previous_user_id": None,
+                                "designated_by": "u9"}, [("head_designated", USER, "u3", ())]),
     ("pupil.imported", {"school_uai": "0750001A", "imported_by": "s1", "created": ["p1"]},
      [("pupil_activation_codes_ready", USER, "s1", ())]),
     ("pupil.imported", {"school_uai": "0750001A", "import_id": "i1", "created": ["p1"], "updated": []},
@@ -105,7 +109,8 @@ def test_route(event_type, data, expected):
 
 
 def test_every_platform_event_of_the_issues_has_a_route():
-    issues = ["user.registered", "user.activated", "pupil.imported", "user.anonymized", "offer.published",
+    issues = ["user.registered", "user.activated", "staff.confirmed", "school.head_designated", "pupil.imported",
+              "user.anonymized", "offer.published",
               "offer.updated", "offer.unpublished", "offer.full", "offer.removed"]
     issues += [f"application.{f}" for f in ("submitted", "read", "transferred", "accepted", "confirmed", "rejected",
                                             "cancelled", "restored", "expired", "nudged", "reapply_invited")]
