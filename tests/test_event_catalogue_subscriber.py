@@ -123,6 +123,38 @@ def test_a_failing_handler_does_not_ack_and_the_event_comes_back(broker):
     broker["channel"].queue_delete(queue)
 
 
+def test_an_event_that_keeps_failing_is_dead_lettered_not_retried_for_ever(broker):
+    queue = f"q-{uuid.uuid4().hex[:8]}"
+    calls = []
+
+    def broken(envelope):
+        calls.append(envelope["event_id"])
+        if envelope["type"] == "application.read":
+            raise RuntimeError("this event cannot be handled")
+
+    s = sub.Subscriber(broker["url"], queue, [(broker["exchange"], "#")], broken, max_attempts=3, retry_pause=0.05)
+    t = _run(s)
+    try:
+        assert _wait(lambda: s.connections == 1)
+        bad = broker["publish"]("application.read", {})
+        good = broker["publish"]("application.accepted", {})
+        broker["channel"].basic_publish(broker["exchange"], "application.x", b"not json")
+        assert _wait(lambda: s.dead_lettered == 2)
+        assert calls.count(bad["event_id"]) == 3 and good["event_id"] in calls  # the others went on
+        dead = []
+        assert _wait(lambda: dead.append(broker["channel"].basic_get(s.dead_queue, auto_ack=True)) or
+                     len([m for m in dead if m[0] is not None]) == 2)
+        bodies = [m[2] for m in dead if m[0] is not None]
+        assert b"not json" in bodies and any(bad["event_id"].encode() in b for b in bodies)
+    finally:
+        s.stop()
+        t.join(10)
+    assert broker["channel"].queue_declare(queue, durable=True, passive=True).method.message_count == 0
+    for q in (queue, s.dead_queue):
+        broker["channel"].queue_delete(q)
+    broker["channel"].exchange_delete(s.dead_exchange)
+
+
 def test_survives_the_broker_going_away_and_loses_nothing(broker, tmp_path):
     target = urllib.parse.urlsplit(broker["amqp_uri"])
     proxy = TcpProxy(target.hostname, target.port or 5672).start()

@@ -7,7 +7,9 @@ event is never lost if the subscriber dies while handling it), skips events it
 already handled (idempotent on ``event_id``, remembered in a SQLite file), and
 **survives a broker restart**: on any connection loss it reconnects with
 backoff and resumes from its durable queue, where the broker kept what arrived
-meanwhile.
+meanwhile. An event whose handling keeps failing (``--max-attempts`` times, 5 by default) is
+**dead-lettered** to the queue ``<queue>.dead`` (through the exchange ``<queue>.dlx``) instead of coming back
+for ever, and so is a message that is not an event envelope: look there, fix, and move them back.
 
     python deploy/examples/subscriber.py \\
         --url amqp://guest:guest@127.0.0.1:5672/%2F \\
@@ -61,7 +63,8 @@ class SeenEvents:
 
 class Subscriber:
     def __init__(self, url: str, queue: str, bindings: list[tuple[str, str]], handle, *,
-                 seen: SeenEvents | None = None, prefetch: int = 20, max_backoff: float = 30.0):
+                 seen: SeenEvents | None = None, prefetch: int = 20, max_backoff: float = 30.0,
+                 max_attempts: int = 5, retry_pause: float = 1.0):
         self.params = pika.URLParameters(url)
         self.params.heartbeat = self.params.heartbeat or 30
         self.params.blocked_connection_timeout = 60
@@ -77,6 +80,12 @@ class Subscriber:
         self.connections = 0  # how many times it (re)connected
         self.connection_losses = 0  # how many times the connection was lost
         self.duplicates = 0  # deliveries acknowledged without handling: events already handled
+        self.max_attempts = max_attempts
+        self.retry_pause = retry_pause
+        self.failures: dict[str, int] = {}  # event_id -> failed attempts (this process)
+        self.dead_lettered = 0  # messages sent to the dead-letter queue
+        self.dead_queue = f"{queue}.dead"
+        self.dead_exchange = f"{queue}.dlx"
 
     # -- setup ---------------------------------------------------------------
     def _declare(self, channel) -> None:
@@ -84,7 +93,12 @@ class Subscriber:
             # Same declaration as the producers' (topic, durable): declaring makes binding possible
             # before the first event is ever published.
             channel.exchange_declare(exchange=exchange, exchange_type="topic", durable=True)
-        channel.queue_declare(queue=self.queue, durable=True, arguments={"x-queue-type": "classic"})
+        # Messages rejected without requeue go to the dead-letter queue (declared first).
+        channel.exchange_declare(exchange=self.dead_exchange, exchange_type="fanout", durable=True)
+        channel.queue_declare(queue=self.dead_queue, durable=True)
+        channel.queue_bind(queue=self.dead_queue, exchange=self.dead_exchange)
+        channel.queue_declare(queue=self.queue, durable=True, arguments={
+            "x-queue-type": "classic", "x-dead-letter-exchange": self.dead_exchange})
         for exchange, key in self.bindings:
             channel.queue_bind(queue=self.queue, exchange=exchange, routing_key=key)
         channel.basic_qos(prefetch_count=self.prefetch)
@@ -96,8 +110,9 @@ class Subscriber:
             if not isinstance(envelope, dict) or any(k not in envelope for k in REQUIRED):
                 raise ValueError("not an event envelope")
         except ValueError as exc:
-            log.error("rejecting a malformed message (%s): %r", exc, body[:200])
+            log.error("dead-lettering a malformed message (%s): %r", exc, body[:200])
             channel.basic_reject(delivery_tag=method.delivery_tag, requeue=False)
+            self.dead_lettered += 1
             return
         event_id = envelope["event_id"]
         if self.seen.seen(event_id):
@@ -108,12 +123,24 @@ class Subscriber:
         try:
             self.handle(envelope)
         except Exception:
+            attempts = self.failures[event_id] = self.failures.get(event_id, 0) + 1
+            if attempts >= self.max_attempts:
+                # It keeps failing: set it aside in the dead-letter queue rather than retry it for ever
+                # (and hold up the events behind it).
+                log.exception("handling %s %s failed %s times; dead-lettered to %s", envelope["type"], event_id,
+                              attempts, self.dead_queue)
+                channel.basic_reject(delivery_tag=method.delivery_tag, requeue=False)
+                self.failures.pop(event_id, None)
+                self.dead_lettered += 1
+                return
             # Not acknowledged as done: back to the queue for another try (after a pause, so a
             # failing dependency is not hammered).
-            log.exception("handling %s %s failed; requeued", envelope["type"], event_id)
-            time.sleep(1)
+            log.exception("handling %s %s failed (attempt %s of %s); requeued", envelope["type"], event_id,
+                          attempts, self.max_attempts)
+            time.sleep(self.retry_pause)
             channel.basic_nack(delivery_tag=method.delivery_tag, requeue=True)
             return
+        self.failures.pop(event_id, None)
         self.seen.remember(event_id)
         channel.basic_ack(delivery_tag=method.delivery_tag)  # only after processing
 
@@ -123,10 +150,10 @@ class Subscriber:
         while not self._stop.is_set():
             try:
                 self._connection = pika.BlockingConnection(self.params)
-                self.connections += 1
                 channel = self._connection.channel()
                 self._declare(channel)
                 channel.basic_consume(queue=self.queue, on_message_callback=self._on_message, auto_ack=False)
+                self.connections += 1  # connected, queue bound, consuming
                 log.info("consuming %s (bound to %s)", self.queue,
                          ", ".join(f"{e}:{k}" for e, k in self.bindings))
                 backoff = 0.5
@@ -174,6 +201,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=os.environ.get("SUBSCRIBER_OUT"), help="JSON lines file (default: stdout)")
     ap.add_argument("--state", default=os.environ.get("SUBSCRIBER_STATE"),
                     help="SQLite file remembering handled event ids (default: in memory)")
+    ap.add_argument("--max-attempts", type=int, default=int(os.environ.get("SUBSCRIBER_MAX_ATTEMPTS", "5")),
+                    help="failed handlings of one event before it goes to the dead-letter queue <queue>.dead")
     args = ap.parse_args(argv)
     bindings = parse_bindings(args.bind or [os.environ.get("SUBSCRIBER_BINDINGS",
                                                              "applications.events:#,conventions.events:#")])
@@ -186,7 +215,8 @@ def main(argv=None) -> int:
         out.flush()
         os.fsync(out.fileno()) if args.out else None
 
-    sub = Subscriber(args.url, args.queue, bindings, handle, seen=SeenEvents(args.state))
+    sub = Subscriber(args.url, args.queue, bindings, handle, seen=SeenEvents(args.state),
+                     max_attempts=args.max_attempts)
     signal.signal(signal.SIGTERM, lambda *a: sub.stop())
     signal.signal(signal.SIGINT, lambda *a: sub.stop())
     sub.run()

@@ -16,6 +16,7 @@ handler's effects and returns False if that event was already handled.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 
@@ -199,6 +200,7 @@ class Database(DependencyProvider):
         if self.relay_enabled:
             self._relay = OutboxRelay(self.engine, self.outbox, self.container.config, self.service_name,
                                       stopping=lambda: self._stopping)
+            self._lease = RelayLease(self.engine, self.service_name)
             self._relay_thread = self.container.spawn_managed_thread(self._relay_loop,
                                                                      identifier="outbox_relay")
 
@@ -208,6 +210,7 @@ class Database(DependencyProvider):
         if self._relay_thread is not None:
             self._relay_thread.wait()
             self._relay.publisher.close()
+            self._lease.release()
         if self.engine is not None:
             self.engine.dispose()
 
@@ -215,6 +218,7 @@ class Database(DependencyProvider):
         self._stopping = True
         if self._relay_thread is not None:
             self._relay_thread.kill()
+            self._lease._drop()
         if self.engine is not None:
             self.engine.dispose()
 
@@ -231,7 +235,8 @@ class Database(DependencyProvider):
         next_purge = time.monotonic() + 60  # not while the service starts
         while not self._stopping:
             try:
-                self._relay.publish_pending()
+                if self._lease.holds():  # one active relay per service: events leave in outbox order
+                    self._relay.publish_pending()
                 if time.monotonic() >= next_purge:
                     next_purge = time.monotonic() + 3600
                     purge_plumbing(self.engine, retention)
@@ -244,6 +249,72 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return DatabaseAccess(self, worker_ctx)
+
+
+class RelayLease:
+    """One active outbox relay per service, whatever the number of its replicas.
+
+    With a relay in every replica, each took other rows (SKIP LOCKED) and published them at its own pace, so
+    one entity's events could reach subscribers out of order. A relay now publishes only while it holds a
+    PostgreSQL advisory lock (session level, on a connection kept for it): the other replicas' relays wait,
+    and one of them takes over within ``OUTBOX_POLL_SECONDS`` when that connection ends (the process stopped
+    or died, or its database connection was cut). Events leave in outbox order, which is commit order per
+    entity (an entity's changes take its row lock)."""
+
+    def __init__(self, engine, service_name: str):
+        self.engine = engine
+        digest = hashlib.sha256(f"stages.outbox-relay:{service_name}".encode()).digest()
+        self.key = int.from_bytes(digest[:8], "big", signed=True)
+        self._conn = None
+
+    def holds(self) -> bool:
+        if self._conn is not None:
+            try:  # still connected, so still holding it
+                cur = self._conn.cursor()
+                cur.execute("SELECT 1")
+                self._conn.commit()
+                return True
+            except Exception:
+                log.warning("the outbox relay lost its lease connection; trying to take it again")
+                self._drop()
+        conn = self.engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            cur.execute("SELECT pg_try_advisory_lock(%(key)s)", {"key": self.key})
+            held = cur.fetchone()[0]
+            conn.commit()
+        except BaseException:
+            _rollback(conn)
+            raise
+        if held:
+            self._conn = conn
+            log.info("this process now runs the outbox relay")
+            return True
+        conn.close()
+        return False
+
+    def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            cur = conn.cursor()
+            cur.execute("SELECT pg_advisory_unlock(%(key)s)", {"key": self.key})
+            conn.commit()
+            conn.close()
+        except Exception:
+            self._conn = conn
+            self._drop()
+
+    def _drop(self) -> None:
+        """Forget the lease connection without returning it to the pool (a pooled connection would keep the
+        lock)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.invalidate()
+            except Exception:
+                pass
 
 
 class OutboxRelay:
