@@ -35,6 +35,7 @@ MENUS: dict[str | None, list[tuple[str, str]]] = {
               ("Notifications", "notifications"), ("Mon compte", "account")],
     "employer": [("Mes offres", "employer:home"), ("Candidatures", "employer:applications"),
                  ("Conventions", "conventions"), ("Notifications", "notifications"), ("Mon compte", "account")],
+    "statistician": [("Statistiques", "stats"), ("Notifications", "notifications"), ("Mon compte", "account")],
 }
 
 

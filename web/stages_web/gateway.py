@@ -77,6 +77,8 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "convention_complete": ("POST", "/api/v1/conventions/{convention_id}/complete"),
     "convention_signature_code": ("POST", "/api/v1/conventions/signature-code"),
     "convention_sign": ("POST", "/api/v1/conventions/{convention_id}/sign"),
+    # -- statistics (statisticians, school staff, admins) ----------------------------------------
+    "stats_applications": ("GET", "/api/v1/stats/applications"),
 }
 
 

@@ -160,6 +160,7 @@ def home_for(role: str | None) -> str:
 HOMES = {
     "pupil": "pupil:applications",
     "employer": "employer:home",
+    "statistician": "stats",
 }
 
 

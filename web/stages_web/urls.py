@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from .views import auth, employer, errors, placeholders, public, pupil
+from .views import stats as stats_views
 
 handler404 = errors.not_found
 handler403 = errors.forbidden
@@ -80,6 +81,12 @@ later_urls = [
          name="school_application"),
 ]
 
+# -- statistics: statisticians, school staff, admins ---------------------------------------------
+stats_urls = [
+    path("statistiques", stats_views.stats, name="stats"),
+    path("statistiques/export.csv", stats_views.stats_csv, name="stats_csv"),
+]
+
 urlpatterns = [
     *public_urls,
     *auth_urls,
@@ -87,4 +94,5 @@ urlpatterns = [
     path("", include(employer_urls)),
     *employer_public_urls,
     *later_urls,
+    *stats_urls,
 ]
