@@ -79,6 +79,20 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "convention_sign": ("POST", "/api/v1/conventions/{convention_id}/sign"),
     # -- statistics (statisticians, school staff, admins) ----------------------------------------
     "stats_applications": ("GET", "/api/v1/stats/applications"),
+    # -- school staff (pupils, classes, colleagues) and admin pages ------------------------------
+    "accept_invitation": ("POST", "/api/v1/auth/invitation/accept"),
+    "school_staff": ("GET", "/api/v1/schools/{uai}/staff"),
+    "school_staff_confirm": ("POST", "/api/v1/schools/{uai}/staff/{user_id}/confirm"),
+    "school_invite": ("POST", "/api/v1/schools/{uai}/colleagues"),
+    "school_designate_head": ("PUT", "/api/v1/schools/{uai}/head"),
+    "school_pupils": ("GET", "/api/v1/schools/{uai}/pupils"),
+    "school_pupils_import": ("POST", "/api/v1/schools/{uai}/pupils/import"),
+    "school_pupils_codes": ("POST", "/api/v1/schools/{uai}/pupils/codes"),
+    "school_class_summary": ("GET", "/api/v1/applications/classes"),
+    "admin_school_staff": ("GET", "/api/v1/admin/school-staff"),
+    "admin_notifications": ("GET", "/api/v1/admin/notifications"),
+    "admin_notification_retry": ("POST", "/api/v1/admin/notifications/{message_id}/retry"),
+    "admin_notifications_retry": ("POST", "/api/v1/admin/notifications/retry"),
 }
 
 

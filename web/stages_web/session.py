@@ -161,6 +161,8 @@ HOMES = {
     "pupil": "pupil:applications",
     "employer": "employer:home",
     "statistician": "stats",
+    "school_staff": "school_home",
+    "admin": "admin_staff",
 }
 
 
