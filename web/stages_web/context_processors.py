@@ -32,7 +32,7 @@ SKIPLINKS = [
 MENUS: dict[str | None, list[tuple[str, str]]] = {
     None: [("Accueil", "home"), ("Rechercher un stage", "search")],
     "pupil": [("Rechercher un stage", "search"), ("Mes candidatures", "pupil:applications"),
-              ("Notifications", "notifications"), ("Mon compte", "account")],
+              ("Ma convention", "conventions"), ("Notifications", "notifications"), ("Mon compte", "account")],
     "employer": [("Mes offres", "employer:home"), ("Candidatures", "employer:applications"),
                  ("Conventions", "conventions"), ("Notifications", "notifications"), ("Mon compte", "account")],
     "statistician": [("Statistiques", "stats"), ("Notifications", "notifications"), ("Mon compte", "account")],

@@ -5,7 +5,7 @@ web/tests/test_links.py): keep those paths stable."""
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from .views import auth, employer, errors, placeholders, public, pupil
+from .views import agreements, auth, employer, errors, public, pupil
 from .views import admin as admin_views
 from .views import school
 from .views import stats as stats_views
@@ -72,11 +72,14 @@ employer_public_urls = [
 
 # -- school staff, agreements, legal representatives (issue 17: placeholders for now) ------
 later_urls = [
-    path("conventions", employer.conventions, name="conventions"),  # employers (other roles: issue 17)
-    path("conventions/signature/<str:token>", placeholders.coming_soon, name="convention_sign_link"),
-    path("conventions/<uuid:convention_id>", employer.convention, name="convention"),
-    path("conventions/<uuid:convention_id>/document", placeholders.coming_soon, name="convention_document"),
-    path("conventions/<uuid:convention_id>/<str:action>", employer.convention, name="convention_action"),
+    path("conventions", agreements.conventions, name="conventions"),  # by role
+    path("conventions/image-de-signature", agreements.signature_image, name="school_signature_image"),
+    path("conventions/signature/<str:token>", agreements.sign_link, name="convention_sign_link"),  # e-mail
+    path("conventions/signature/<str:token>/document", agreements.sign_link_document,
+         name="convention_sign_link_document"),
+    path("conventions/<uuid:convention_id>", agreements.convention, name="convention"),
+    path("conventions/<uuid:convention_id>/document", agreements.document, name="convention_document"),
+    path("conventions/<uuid:convention_id>/<str:action>", agreements.convention, name="convention_action"),
 ]
 
 # -- statistics: statisticians, school staff, admins ---------------------------------------------
