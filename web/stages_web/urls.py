@@ -112,6 +112,8 @@ school_urls = [
     path("administration/notifications", admin_views.notifications, name="admin_notifications"),
     path("administration/notifications/<uuid:message_id>/renvoyer", admin_views.notification_retry,
          name="admin_notification_retry"),
+    path("administration/offres", admin_views.offers, name="admin_offers"),
+    path("administration/offres/<uuid:offer_id>/depublier", admin_views.offer_unpublish, name="admin_offer_unpublish"),
 ]
 
 urlpatterns = [

@@ -63,7 +63,7 @@ def test_import_shows_a_preview_then_imports_and_gives_the_sheet(monkeypatch):
                                                                                 "first_name": "Léa",
                                                                                 "class_name": "3A"}}],
                           "updated": [], "unchanged": [],
-                          "rejected": [{"line": 3, "values": {"Nom": "SANSDATE", "Prénom": "Paul"},
+                          "rejected": [{"line": 3, "values": {"last_name": "SANSDATE", "first_name": "Paul"},
                                         "reasons": ["Date de naissance manquante."]}]},
                "codes": [], "sheet_pdf_base64": None}
     done = {**preview, "dry_run": None, "import_id": str(uuid.uuid4()),
@@ -117,3 +117,20 @@ def test_staff_registration_body():
     assert form.body() == {"role": "school_staff", "first_name": "Jeanne", "last_name": "Martin", "function": "head",
                            "email": "jeanne.martin@ac-aix-marseille.fr", "phone": None,
                            "password": "Un-Mot-De-Passe-2026!", "school_uai": "0131884C"}
+
+
+def test_an_admin_sees_the_offers_of_an_employer_and_unpublishes_one(monkeypatch):
+    owner, offer_id = str(uuid.uuid4()), str(uuid.uuid4())
+    fake = FakeGateway(monkeypatch, {
+        "login": _tokens("admin"),
+        "my_offers": {"items": [{"id": offer_id, "title": "Boulanger", "state": "published"}], "total": 1},
+        "offer_unpublish": {"id": offer_id, "state": "unpublished"}})
+    c = Client()
+    c.post("/connexion", {"identifier": "admin@example.com", "password": "x", "totp_code": "123456"})
+    assert c.get("/administration/offres?employeur=pas-un-uuid").status_code == 422
+    html = c.get(f"/administration/offres?employeur={owner}").content.decode()
+    assert "Boulanger" in html and "Publiée" in html and "Dépublier" in html
+    assert fake.named("my_offers")[-1]["params"]["owner_id"] == owner
+    r = c.post(f"/administration/offres/{offer_id}/depublier", {"employeur": owner})
+    assert r.status_code == 302 and r["Location"] == f"/administration/offres?employeur={owner}"
+    assert fake.named("offer_unpublish")[-1]["offer_id"] == uuid.UUID(offer_id)

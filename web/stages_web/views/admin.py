@@ -1,9 +1,13 @@
 """Admin pages (issue 17): school staff waiting for their confirmation, failed notifications (retry one, or
-all of a period). Admins log in with their TOTP code (views/auth.py asks for it when the API says so)."""
+all of a period), an employer's offers (unpublish one). Admins log in with their TOTP code (views/auth.py asks
+for it when the API says so)."""
 from __future__ import annotations
+
+import uuid
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import session
@@ -11,6 +15,7 @@ from ..forms.school import FUNCTION_LABELS, RetryPeriodForm
 from ..gateway import ApiError
 from ..session import login_required
 from .common import page
+from .employer import OFFER_STATE_LABELS
 
 
 
@@ -69,3 +74,35 @@ def notification_retry(request, message_id):
     else:
         messages.success(request, "Le message est remis en envoi.")
     return redirect("admin_notifications")
+
+
+@login_required("admin")
+def offers(request):
+    """An employer's offers (by the employer's account id), each with « Dépublier » when published."""
+    owner = (request.GET.get("employeur") or "").strip()
+    data, error = None, None
+    if owner:
+        try:
+            uuid.UUID(owner)
+        except ValueError:
+            error = "Saisissez l'identifiant du compte employeur (un UUID, par exemple celui d'une notification)."
+        else:
+            data = session.api(request).call("my_offers", params={"owner_id": owner,
+                                                                  "page": request.GET.get("page") or 1})
+            data["items"] = [{**o, "state_label": OFFER_STATE_LABELS.get(o.get("state"), o.get("state"))}
+                             for o in data.get("items", [])]
+    return page(request, "admin/offers.html", "Offres d'un employeur", owner=owner, data=data, error=error,
+                status=422 if error else 200)
+
+
+@login_required("admin")
+@require_POST
+def offer_unpublish(request, offer_id):
+    try:
+        session.api(request).call("offer_unpublish", offer_id=offer_id)
+    except ApiError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "L'offre est dépubliée.")
+    owner = request.POST.get("employeur") or ""
+    return redirect(reverse("admin_offers") + (f"?employeur={owner}" if owner else ""))
