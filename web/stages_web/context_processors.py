@@ -36,10 +36,10 @@ MENUS: dict[str | None, list[tuple[str, str]]] = {
     "employer": [("Mes offres", "employer:home"), ("Candidatures", "employer:applications"),
                  ("Conventions", "conventions"), ("Notifications", "notifications"), ("Mon compte", "account")],
     "statistician": [("Statistiques", "stats"), ("Notifications", "notifications"), ("Mon compte", "account")],
-    "school_staff": [("Élèves", "school_home"), ("Conventions", "conventions"), ("Notifications", "notifications"),
-                     ("Mon compte", "account")],
+    "school_staff": [("Élèves", "school_home"), ("Conventions", "conventions"), ("Statistiques", "stats"),
+                     ("Notifications", "notifications"), ("Mon compte", "account")],
     "admin": [("Personnels à confirmer", "admin_staff"), ("Notifications en échec", "admin_notifications"),
-              ("Mon compte", "account")],
+              ("Statistiques", "stats"), ("Mon compte", "account")],
 }
 
 
