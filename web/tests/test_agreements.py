@@ -25,7 +25,8 @@ def test_school_form_round_trips_the_school_part():
 
 
 def test_school_form_puts_nested_errors_next_to_their_fields():
-    form = ConventionSchoolForm({"rep0_name": "A", "address_street": "2 rue Haute"})
+    assert not ConventionSchoolForm({"rep0_name": "A"}).is_valid()
+    form = ConventionSchoolForm({"rep0_name": "A", "address_street": "2 rue Haute"}, draft=True)
     assert form.is_valid(), form.errors
     body = form.body()
     assert body["legal_representatives"] == [{"name": "A", "email": None, "phone": None}]
@@ -62,6 +63,7 @@ def test_refused_links_say_why_in_french():
         assert response.status_code == status
         assert words in response.content.decode()
     assert "annulée" in _link_page(409, "convention_cancelled").content.decode()
+    assert "expiré" in _link_page(409, "link_expired").content.decode()
 
 
 def test_agreement_routes_dispatch_by_role():

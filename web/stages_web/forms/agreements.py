@@ -66,6 +66,18 @@ class ConventionSchoolForm(ApiForm):
         "school_address": "address_street",
     }
 
+    # needed to validate the agreement; saving may leave any of them empty
+    REQUIRED = ("school_representative_name", "school_representative_function", "school_representative_email",
+                "school_representative_phone", "pupil_address", "pupil_phone", "referent_teacher_name",
+                "referent_teacher_email", "referent_teacher_phone", "rep0_name", "rep0_email", "pai",
+                "board_deliberation_date")
+
+    def __init__(self, *args, draft: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.REQUIRED:
+            self.fields[name].required = not draft
+            self.fields[name].error_messages["required"] = "Ce champ est obligatoire."
+
     @classmethod
     def initial_from(cls, school: dict) -> dict:
         rep, ref = school.get("school_representative") or {}, school.get("referent_teacher") or {}

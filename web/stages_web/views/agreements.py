@@ -154,7 +154,7 @@ def _staff_convention(request, cid: str, action):
     back = redirect("convention", convention_id=cid)
     if request.method == "POST":
         if action in ("save", "validate"):
-            form = ConventionSchoolForm(request.POST)
+            form = ConventionSchoolForm(request.POST, draft=action == "save")
             if form.is_valid():
                 try:
                     api.call("convention_update", convention_id=cid, json=form.body())
@@ -263,7 +263,7 @@ def signature_image(request):
     except ApiError:
         status = {"registered": False}
     return page(request, "agreements/signature_image.html", "Image de signature de l'établissement",
-                crumbs=_list_crumbs(), form=form, status=status, pending=pending,
+                crumbs=_list_crumbs(), form=form, registered=status, pending=pending,
                 can_upload=me.get("function") in MANAGING_FUNCTIONS)
 
 
@@ -318,6 +318,8 @@ LINK_PAGES = {
 
 def _link_refused(request, exc: ApiError):
     status = exc.status if exc.status in LINK_PAGES else (404 if exc.status in (400, 422) else exc.status)
+    if exc.code == "link_expired":  # the agreement was reopened (a 409 of the service)
+        status = 410
     title, text = LINK_PAGES.get(status, ("La demande n'a pas abouti", exc.detail))
     if exc.status == 409 and exc.code == "convention_cancelled":
         title, text = "Convention annulée", "Cette convention a été annulée : il n'y a plus rien à signer."
@@ -344,13 +346,8 @@ def sign_link(request, token):
                 if exc.status in (404, 409, 410, 423):
                     return _link_refused(request, exc)
                 form.apply_api_error(exc)
-                if exc.code == "name_mismatch" or "full_name" not in form.errors:
-                    left = (exc.problem.get("attempts_left") if isinstance(exc.problem, dict) else None)
-                    if "full_name" not in form.errors:
-                        form.add_error("full_name", "Ce nom ne correspond pas à celui enregistré par "
-                                                    "l'établissement.")
-                    if left is not None:
-                        form.add_error("full_name", f"Essais restants : {left}.")
+                if exc.code == "name_mismatch" and "full_name" not in form.errors:
+                    form.add_error("full_name", "Ce nom ne correspond pas à celui enregistré par l'établissement.")
             else:
                 return page(request, "agreements/link_signed.html", "Convention signée", view=view, out=out)
     return page(request, "agreements/link_sign.html", "Signer la convention de stage", view=view, form=form,
