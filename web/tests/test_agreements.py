@@ -72,3 +72,100 @@ def test_agreement_routes_dispatch_by_role():
     assert resolve("/conventions/00000000-0000-4000-8000-000000000000/document").func is agreements.document
     assert resolve("/conventions/signature/abc").func is agreements.sign_link
     assert resolve("/conventions/image-de-signature").func is agreements.signature_image
+
+
+# -- the staff and pupil views against a fake gateway ----------------------------------------------------
+CID = "11111111-1111-4111-8111-111111111111"
+HASH = "a" * 64
+
+
+def _conv(**extra):
+    return {"id": CID, "application_id": CID, "state": "signatures_started", "state_label": "Signatures en cours",
+            "class_name": "3A", "pupil_name": "Inès Haddad", "document_hash": HASH, "signatures": [],
+            "missing_signatures": ["head_of_school", "pupil", "legal_representative"],
+            "allowed_actions": ["sign", "reopen"], "prefill": {}, "employer": {}, "school": SCHOOL, **extra}
+
+
+class FakeGateway:
+    """Records the calls (name, kwargs) and answers canned bodies."""
+
+    def __init__(self, answers):
+        self.answers, self.calls = answers, []
+
+    def __call__(self, gateway, name, **kwargs):
+        from stages_web.gateway import Response
+        self.calls.append((name, kwargs))
+        answer = self.answers.get(name, {})
+        if isinstance(answer, Exception):
+            raise answer
+        if isinstance(answer, bytes):
+            return Response(200, None, {"Content-Type": "application/pdf"}, answer)
+        return Response(200, answer, {}, b"")
+
+
+def _client(role="school_staff", function="head"):
+    import time as _time
+
+    from django.test import Client
+    c = Client()
+    s = c.session
+    s["auth"] = {"access_token": "t", "refresh_token": "r", "expires_at": _time.time() + 3600,
+                 "user": {"id": "u1", "role": role, "function": function, "school_uai": "0131884C",
+                          "first_name": "Marie", "last_name": "Lambert"}}
+    s.save()
+    return c
+
+
+def _with(answers):
+    fake = FakeGateway(answers)
+    return fake, mock.patch("stages_web.gateway.Gateway.raw", autospec=True, side_effect=fake)
+
+
+def test_staff_page_signs_with_a_typed_name_reopens_and_resends_the_link():
+    c = _client()
+    fake, patch = _with({"convention": _conv(), "school_signature": {"registered": False},
+                         "convention_resend_link": {"links_sent": 1}})
+    with patch:
+        r = c.get(f"/conventions/{CID}")
+        assert r.status_code == 200
+        page = r.content.decode()
+        assert "Signer pour l'établissement" in page and "enregistrer l'image de signature" in page
+        assert "Rouvrir la convention" in page and "Renvoyer le lien" in page
+        r = c.post(f"/conventions/{CID}/sign", {"method": "typed_name", "typed_name": "Marie Lambert",
+                                                "document_hash": HASH})
+        assert r.status_code == 302
+        assert ("convention_sign", {"convention_id": CID, "json": {
+            "document_hash": HASH, "method": "typed_name", "typed_name": "Marie Lambert"}}) in fake.calls
+        assert c.post(f"/conventions/{CID}/reopen", {"to": "school"}).status_code == 302
+        assert ("convention_reopen", {"convention_id": CID, "json": {"to": "school"}}) in fake.calls
+        assert c.post(f"/conventions/{CID}/resend").status_code == 302
+        assert any(name == "convention_resend_link" for name, _ in fake.calls)
+
+
+def test_staff_list_groups_by_class_and_signs_the_checked_ones():
+    c = _client()
+    fake, patch = _with({"conventions": {"items": [_conv(), _conv(id="2" * 8 + "-2222-4222-8222-" + "2" * 12,
+                                                                 class_name="3B")], "total": 2},
+                         "conventions_sign_many": {"count": 1, "items": []}})
+    with patch:
+        page = c.get("/conventions?etat=to_sign&classe=3A").content.decode()
+        assert "Classe 3A (1)" in page and "Classe 3B (1)" in page
+        name, kwargs = fake.calls[0]
+        assert kwargs["params"]["missing_signature"] == "head_of_school"
+        r = c.post("/conventions", {"convention": [CID], f"hash-{CID}": HASH}, follow=True)
+        assert "1 convention signée" in r.content.decode()
+        assert ("conventions_sign_many", {"json": {"conventions": [{"convention_id": CID, "document_hash": HASH}],
+                                                   "method": "image"}}) in fake.calls
+
+
+def test_pupil_signs_after_ticking_the_box_and_downloads_the_pdf():
+    c = _client(role="pupil", function=None)
+    fake, patch = _with({"convention": _conv(allowed_actions=["sign"]), "convention_pdf": b"%PDF-1.7 test"})
+    with patch:
+        r = c.post(f"/conventions/{CID}/sign", {"document_hash": HASH})
+        assert r.status_code == 200 and "Cochez la case" in r.content.decode()
+        assert c.post(f"/conventions/{CID}/sign", {"document_hash": HASH, "agree": "on"}).status_code == 302
+        assert ("convention_sign", {"convention_id": CID, "json": {"document_hash": HASH}}) in fake.calls
+        r = c.get(f"/conventions/{CID}/document?telecharger=1")
+        assert r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
+        assert r["Content-Disposition"].startswith("attachment")
