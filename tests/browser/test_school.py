@@ -1,6 +1,7 @@
 """School staff and admin: a head registers with the academic address, an admin (logging in with the TOTP
 code) confirms them, the head imports a class from a CSV (the preview shows the bad line before anything
-is written), downloads the code sheet, and a pupil of the sheet activates their account with the code."""
+is written), downloads the code sheet, and a pupil of the sheet activates their account with the code. The admin also unpublishes an
+offer from an employer's offers."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +11,7 @@ import uuid
 
 import pyotp
 import pypdf
+from world import employer_with_offers
 
 PASSWORD = "Un-Mot-De-Passe-2026!"
 UAI = "0131264D"  # Collège Joséphine Baker, Aix-Marseille: no demo staff
@@ -73,6 +75,14 @@ def test_head_registers_is_confirmed_imports_a_class_and_a_pupil_activates(page,
     assert "est confirmé" in page.content()
     page.get_by_role("link", name="Notifications en échec").first.click()
     visit(page, "admin-notifications-en-echec")
+    emp = employer_with_offers(platform.suite, plain={"title": f"Boulanger {tag}"})
+    page.get_by_role("link", name="Offres d'un employeur").first.click()
+    page.get_by_label("Identifiant du compte employeur").fill(emp["user_id"])
+    page.get_by_role("button", name="Afficher ses offres").click()
+    visit(page, "admin-offres-employeur")
+    page.get_by_role("button", name=f"Dépublier l'offre Boulanger {tag}").click()
+    visit(page, "admin-offre-depubliee")
+    assert "L'offre est dépubliée." in page.content() or "L&#x27;offre est dépubliée." in page.content()
     page.get_by_role("button", name="Se déconnecter").click()
 
     # the head imports a class: one bad line, shown in the preview before anything is written
@@ -100,6 +110,8 @@ def test_head_registers_is_confirmed_imports_a_class_and_a_pupil_activates(page,
     text = "".join(p.extract_text() for p in sheet.pages)
     codes = re.findall(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b", text)
     assert len(codes) >= 2, text
+    page.goto(f"/etablissements/{UAI}/classes")
+    visit(page, "candidatures-par-classe")
     page.goto(f"/etablissements/{UAI}/personnels")
     visit(page, "personnels")
     page.get_by_role("button", name="Se déconnecter").click()
