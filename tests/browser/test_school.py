@@ -1,7 +1,7 @@
 """School staff and admin: a head registers with the academic address, an admin (logging in with the TOTP
 code) confirms them, the head imports a class from a CSV (the preview shows the bad line before anything
-is written), downloads the code sheet, and a pupil of the sheet activates their account with the code. The admin also unpublishes an
-offer from an employer's offers."""
+is written), downloads the code sheet, and a pupil of the sheet activates their account with the code.
+The admin also unpublishes an offer from an employer's offers."""
 from __future__ import annotations
 
 import datetime as dt
