@@ -86,6 +86,8 @@ later_urls = [
 stats_urls = [
     path("statistiques", stats_views.stats, name="stats"),
     path("statistiques/export.csv", stats_views.stats_csv, name="stats_csv"),
+    path("statistiques/inscription", stats_views.register, name="stats_register"),
+    path("statistiques/inscription/envoyee", stats_views.registered, name="stats_registered"),
 ]
 
 # -- school staff (pupils, classes, colleagues) and admin pages ----------------------------------

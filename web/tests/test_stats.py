@@ -111,3 +111,36 @@ def test_unknown_code_is_shown_next_to_its_field(client, as_statistician):
 def test_other_roles_are_refused(client, monkeypatch):
     monkeypatch.setattr(session, "user", lambda request: {"id": "u1", "role": "pupil"})
     assert client.get("/statistiques").status_code == 403
+
+
+def _registration(**extra):
+    from stages_web.forms.stats import StatisticianRegisterForm
+    data = {"first_name": "Ada", "last_name": "Lovelace", "function": "Chargée d'études", "email": "ada@insee.fr",
+            "phone": "", "password": "Un-Mot-De-Passe-2026!", "password_again": "Un-Mot-De-Passe-2026!",
+            "stat_scope": "academie", "stat_scope_code": " 02 ", **extra}
+    return StatisticianRegisterForm(data)
+
+
+def test_statistician_registration_body():
+    form = _registration()
+    assert form.is_valid(), form.errors
+    body = form.body()
+    assert body["role"] == "statistician" and (body["stat_scope"], body["stat_scope_code"]) == ("academie", "02")
+    national = _registration(stat_scope="national", stat_scope_code="")
+    assert national.is_valid() and national.body()["stat_scope_code"] is None
+
+
+def test_statistician_registration_needs_a_code_but_for_national():
+    form = _registration(stat_scope="region", stat_scope_code="")
+    assert not form.is_valid() and "stat_scope_code" in form.errors
+    form = _registration()
+    assert form.is_valid()
+    form.apply_api_error(ApiError(422, {"detail": "Données invalides",
+                                        "errors": {"stat_scope_code": ["Code d'académie inconnu."]}}))
+    assert form.errors["stat_scope_code"] == ["Code d'académie inconnu."]
+
+
+def test_registration_page_renders(client, monkeypatch):
+    monkeypatch.setattr(session, "user", lambda request: None)
+    html = client.get("/statistiques/inscription").content.decode()
+    assert html.count("<h1") == 1 and "Périmètre des statistiques" in html
