@@ -13,6 +13,7 @@ BENCHES = [
     ["applications_bench.py"],
     ["conventions_render.py", "-n", "30"],
     ["conventions_health.py", "--seconds", "20", "--renders", "10"],
+    ["web_pages.py", "--users", "20", "--rounds", "5"],
 ]
 
 
@@ -20,6 +21,7 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("STAGES_TEST_PG", "postgresql://stages:stages@127.0.0.1:5432/postgres")
     env.setdefault("STAGES_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
+    env.setdefault("STAGES_TEST_REDIS", "redis://127.0.0.1:6379/0")
     env.setdefault("PYTHONWARNINGS", "ignore")
     only = set(sys.argv[1:])
     failed = []

@@ -156,6 +156,12 @@ def test_reimport_is_idempotent_and_codes_work_once(api, suite):
     again = r.json()
     assert (again["summary"]["created"], again["summary"]["updated"], again["summary"]["unchanged"]) == (0, 0, 3)
     assert again["codes"] == []
+    preview = api.post(url + "?dry_run=true", data=csv_bytes(tag + "P"), token=head,
+                       headers={"Content-Type": "text/csv"})
+    assert preview.status_code == 200 and preview.json()["dry_run"] is True, preview.text
+    assert preview.json()["summary"]["created"] == 3 and preview.json()["import_id"] is None
+    assert api.get(f"/api/v1/schools/{COLLEGE_A}/pupils", token=head,
+                   params={"q": f"alpha-{tag}P"}).json()["items"] == []
     pdf = api.post(url + "?format=pdf", data=csv_bytes(tag), token=head, headers={"Content-Type": "text/csv"})
     assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
     listed = api.get(f"/api/v1/schools/{COLLEGE_A}/pupils", token=head, params={"q": f"alpha-{tag}"}).json()

@@ -106,7 +106,7 @@ def test_information_and_error_pages(page, visit, platform):
                        ("/donnees-personnelles", "donnees-personnelles"), ("/activation/nouveau-lien", "nouveau-lien"),
                        ("/activation", "activation-sans-jeton"), ("/transferts-inconnus", "page-introuvable"),
                        ("/offres/00000000-0000-4000-8000-000000000000", "offre-introuvable"),
-                       ("/conventions/signature/jeton", "bientot-disponible")]:
+                       ("/conventions/signature/jeton", "lien-de-signature-invalide")]:
         response = page.goto(path)
         visit(page, name)
         assert response.status in (200, 404), (path, response.status)

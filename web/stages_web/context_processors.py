@@ -32,9 +32,14 @@ SKIPLINKS = [
 MENUS: dict[str | None, list[tuple[str, str]]] = {
     None: [("Accueil", "home"), ("Rechercher un stage", "search")],
     "pupil": [("Rechercher un stage", "search"), ("Mes candidatures", "pupil:applications"),
-              ("Notifications", "notifications"), ("Mon compte", "account")],
+              ("Ma convention", "conventions"), ("Notifications", "notifications"), ("Mon compte", "account")],
     "employer": [("Mes offres", "employer:home"), ("Candidatures", "employer:applications"),
                  ("Conventions", "conventions"), ("Notifications", "notifications"), ("Mon compte", "account")],
+    "statistician": [("Statistiques", "stats"), ("Notifications", "notifications"), ("Mon compte", "account")],
+    "school_staff": [("Élèves", "school_home"), ("Conventions", "conventions"), ("Statistiques", "stats"),
+                     ("Notifications", "notifications"), ("Mon compte", "account")],
+    "admin": [("Personnels à confirmer", "admin_staff"), ("Notifications en échec", "admin_notifications"),
+              ("Statistiques", "stats"), ("Mon compte", "account")],
 }
 
 

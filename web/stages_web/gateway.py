@@ -77,6 +77,33 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "convention_complete": ("POST", "/api/v1/conventions/{convention_id}/complete"),
     "convention_signature_code": ("POST", "/api/v1/conventions/signature-code"),
     "convention_sign": ("POST", "/api/v1/conventions/{convention_id}/sign"),
+    # -- agreements: school staff, pupils, legal representatives (issue 17) ------------------
+    "convention_pdf": ("GET", "/api/v1/conventions/{convention_id}/pdf"),
+    "convention_validate": ("POST", "/api/v1/conventions/{convention_id}/validate"),
+    "convention_reopen": ("POST", "/api/v1/conventions/{convention_id}/reopen"),
+    "convention_resend_link": ("POST", "/api/v1/conventions/{convention_id}/resend-link"),
+    "conventions_sign_many": ("POST", "/api/v1/conventions/sign"),
+    "school_signature": ("GET", "/api/v1/schools/{uai}/signature"),
+    "school_signature_set": ("PUT", "/api/v1/schools/{uai}/signature"),
+    "public_convention": ("GET", "/api/v1/public/conventions/{token}"),
+    "public_convention_pdf": ("GET", "/api/v1/public/conventions/{token}/pdf"),
+    "public_convention_sign": ("POST", "/api/v1/public/conventions/{token}"),
+    # -- school staff (pupils, classes, colleagues) and admin pages ------------------------------
+    "accept_invitation": ("POST", "/api/v1/auth/invitation/accept"),
+    "school_staff": ("GET", "/api/v1/schools/{uai}/staff"),
+    "school_staff_confirm": ("POST", "/api/v1/schools/{uai}/staff/{user_id}/confirm"),
+    "school_invite": ("POST", "/api/v1/schools/{uai}/colleagues"),
+    "school_designate_head": ("PUT", "/api/v1/schools/{uai}/head"),
+    "school_pupils": ("GET", "/api/v1/schools/{uai}/pupils"),
+    "school_pupils_import": ("POST", "/api/v1/schools/{uai}/pupils/import"),
+    "school_pupils_codes": ("POST", "/api/v1/schools/{uai}/pupils/codes"),
+    "school_class_summary": ("GET", "/api/v1/applications/classes"),
+    "admin_school_staff": ("GET", "/api/v1/admin/school-staff"),
+    "admin_notifications": ("GET", "/api/v1/admin/notifications"),
+    "admin_notification_retry": ("POST", "/api/v1/admin/notifications/{message_id}/retry"),
+    "admin_notifications_retry": ("POST", "/api/v1/admin/notifications/retry"),
+    # -- statistics (statisticians, school staff, admins) ----------------------------------------
+    "stats_applications": ("GET", "/api/v1/stats/applications"),
 }
 
 

@@ -160,6 +160,9 @@ def home_for(role: str | None) -> str:
 HOMES = {
     "pupil": "pupil:applications",
     "employer": "employer:home",
+    "statistician": "stats",
+    "school_staff": "school_home",
+    "admin": "admin_staff",
 }
 
 

@@ -5,7 +5,10 @@ web/tests/test_links.py): keep those paths stable."""
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from .views import auth, employer, errors, placeholders, public, pupil
+from .views import agreements, auth, employer, errors, public, pupil
+from .views import admin as admin_views
+from .views import school
+from .views import stats as stats_views
 
 handler404 = errors.not_found
 handler403 = errors.forbidden
@@ -69,15 +72,50 @@ employer_public_urls = [
 
 # -- school staff, agreements, legal representatives (issue 17: placeholders for now) ------
 later_urls = [
-    path("invitation", placeholders.coming_soon, name="invitation"),  # e-mail: colleague_invitation
-    path("conventions", employer.conventions, name="conventions"),  # employers (other roles: issue 17)
-    path("conventions/signature/<str:token>", placeholders.coming_soon, name="convention_sign_link"),
-    path("conventions/<uuid:convention_id>", employer.convention, name="convention"),
-    path("conventions/<uuid:convention_id>/document", placeholders.coming_soon, name="convention_document"),
-    path("conventions/<uuid:convention_id>/<str:action>", employer.convention, name="convention_action"),
-    path("etablissements/<str:uai>/eleves", placeholders.coming_soon, name="school_pupils"),
-    path("etablissements/<str:uai>/candidatures/<uuid:application_id>", placeholders.coming_soon,
-         name="school_application"),
+    path("conventions", agreements.conventions, name="conventions"),  # by role
+    path("conventions/image-de-signature", agreements.signature_image, name="school_signature_image"),
+    path("conventions/signature/<str:token>", agreements.sign_link, name="convention_sign_link"),  # e-mail
+    path("conventions/signature/<str:token>/document", agreements.sign_link_document,
+         name="convention_sign_link_document"),
+    path("conventions/<uuid:convention_id>", agreements.convention, name="convention"),
+    path("conventions/<uuid:convention_id>/document", agreements.document, name="convention_document"),
+    path("conventions/<uuid:convention_id>/<str:action>", agreements.convention, name="convention_action"),
+]
+
+# -- statistics: statisticians, school staff, admins ---------------------------------------------
+stats_urls = [
+    path("statistiques", stats_views.stats, name="stats"),
+    path("statistiques/export.csv", stats_views.stats_csv, name="stats_csv"),
+    path("statistiques/inscription", stats_views.register, name="stats_register"),
+    path("statistiques/inscription/envoyee", stats_views.registered, name="stats_registered"),
+]
+
+# -- school staff (pupils, classes, colleagues) and admin pages ----------------------------------
+school_urls = [
+    path("etablissement", school.home, name="school_home"),
+    path("etablissement/inscription", school.register, name="school_register"),
+    path("etablissement/inscription/envoyee", school.registered, name="school_registered"),
+    path("invitation", school.invitation, name="invitation"),  # e-mail: colleague_invitation
+    path("etablissements/<str:uai>/eleves", school.pupils, name="school_pupils"),  # e-mails
+    path("etablissements/<str:uai>/eleves/import", school.pupils_import, name="school_pupils_import"),
+    path("etablissements/<str:uai>/eleves/import/resultat", school.import_done, name="school_import_done"),
+    path("etablissements/<str:uai>/eleves/import/fiche.pdf", school.import_sheet, name="school_import_sheet"),
+    path("etablissements/<str:uai>/eleves/codes", school.codes, name="school_codes"),
+    path("etablissements/<str:uai>/classes", school.classes, name="school_classes"),
+    path("etablissements/<str:uai>/candidatures/<uuid:application_id>", school.application,
+         name="school_application"),  # e-mails
+    path("etablissements/<str:uai>/personnels", school.staff, name="school_staff"),
+    path("etablissements/<str:uai>/personnels/inviter", school.staff, {"action": "inviter"}, name="school_invite"),
+    path("etablissements/<str:uai>/personnels/<uuid:user_id>/<str:action>", school.staff,
+         name="school_staff_action"),
+    path("administration/personnels", admin_views.staff, name="admin_staff"),
+    path("administration/personnels/<str:uai>/<uuid:user_id>/confirmer", admin_views.staff_confirm,
+         name="admin_staff_confirm"),
+    path("administration/notifications", admin_views.notifications, name="admin_notifications"),
+    path("administration/notifications/<uuid:message_id>/renvoyer", admin_views.notification_retry,
+         name="admin_notification_retry"),
+    path("administration/offres", admin_views.offers, name="admin_offers"),
+    path("administration/offres/<uuid:offer_id>/depublier", admin_views.offer_unpublish, name="admin_offer_unpublish"),
 ]
 
 urlpatterns = [
@@ -87,4 +125,6 @@ urlpatterns = [
     path("", include(employer_urls)),
     *employer_public_urls,
     *later_urls,
+    *school_urls,
+    *stats_urls,
 ]

@@ -231,6 +231,13 @@ SCOPE_DESCRIPTION = ("Chaque chiffre est calculé dans le périmètre de l'appel
                   "offer_id": {"type": "string", "maxLength": 36}}),
        response=obj({"scope": {"type": "object"}, "total": BUCKET,
                      "by_category": obj({c: BUCKET for c in ("rep_plus", "rep", "qpv", "other")}),
-                     "priority": {"type": "object"}}, ["total", "by_category"], additional=True))
+                     "priority": {"type": "object"},
+                     "by_month": {"type": "array", "description": "par mois de dépôt (heure de Paris), les "
+                                  "candidatures déposées et combien sont aujourd'hui confirmées (élèves placés)",
+                                  "items": obj({"month": {"type": "string", "example": "2027-01"},
+                                                "applications": {"type": "integer"},
+                                                "placed": {"type": "integer"}},
+                                               ["month", "applications", "placed"])}},
+                    ["total", "by_category"], additional=True))
 def stats(req):
     return req.rpc("applications").stats(actor=req.actor, filters=_filters(req))

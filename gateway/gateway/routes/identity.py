@@ -66,12 +66,17 @@ CODE = obj({"pupil_id": UUID, "last_name": {"type": "string"}, "first_name": {"t
             "class_name": {"type": "string"}, "grade": GRADE, "code": {"type": "string", "examples": ["K7QM-2XHP"]}},
            ["pupil_id", "code"])
 
+_NULLABLE_UUID = {"type": ["string", "null"], "format": "uuid"}
+
 IMPORT_REPORT = obj({
-    "import_id": UUID, "school_uai": {"type": "string"},
+    "import_id": {**_NULLABLE_UUID, "description": "null pour un aperçu (dry_run)."}, "school_uai": {"type": "string"},
+    "dry_run": {"type": "boolean", "description": "true : aperçu, rien n'a été enregistré."},
     "summary": obj({"created": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
                     "rejected": {"type": "integer"}}, ["created", "updated", "unchanged", "rejected"], additional=True),
     "report": obj({
-        "created": array(obj({"line": {"type": "integer"}, "pupil_id": UUID}, additional=True)),
+        "created": array(obj({"line": {"type": "integer"}, "pupil_id": _NULLABLE_UUID,
+                              "values": {"type": "object", "description": "Aperçu : la ligne lue."}},
+                             additional=True)),
         "updated": array(obj({"line": {"type": "integer"}, "pupil_id": UUID,
                               "changes": array({"type": "string"})}, additional=True)),
         "unchanged": array(obj({"line": {"type": "integer"}, "pupil_id": UUID}, additional=True)),
@@ -79,7 +84,7 @@ IMPORT_REPORT = obj({
                                "reasons": array({"type": "string"})}, additional=True)),
     }, ["created", "updated", "unchanged", "rejected"]),
     "codes": array(CODE),
-    "codes_expire_at": {"type": "string"},
+    "codes_expire_at": _NULLABLE_STR,
     "sheet_pdf_base64": {"type": ["string", "null"], "description": "La fiche imprimable des codes (PDF, base64)."},
 }, ["import_id", "summary", "report", "codes"])
 
@@ -381,18 +386,23 @@ def designate_head(req):
        description="Corps : le fichier CSV brut (en-têtes français : Nom, Prénom, Date de naissance, Classe, Niveau, "
                    "INE et Email facultatifs ; séparateur « ; » ou « , » ; UTF-8 ou Latin-1). Réimporter le même "
                    "fichier ne change rien. Réponse : le rapport (créés, mis à jour, inchangés, rejetés avec motifs) "
-                   "et la fiche des codes d'activation ; avec ?format=pdf, directement la fiche PDF.",
+                   "et la fiche des codes d'activation ; avec ?format=pdf, directement la fiche PDF. Avec ?dry_run=true : "
+                   "l'aperçu de l'import (mêmes lignes à créer, mettre à jour, rejeter avec leurs motifs), sans rien "
+                   "enregistrer (ni élève, ni code, ni fiche).",
        tags=TAG_PUPILS, roles=["school_staff", "admin"], confirmed_staff=True,
        request_content_types=["text/csv", "application/csv", "text/plain", "application/octet-stream"],
        max_body=2 * 1024 * 1024,
        query=obj({"filename": {"type": "string", "maxLength": 255},
-                  "format": {"type": "string", "enum": ["json", "pdf"], "default": "json"}}),
+                  "format": {"type": "string", "enum": ["json", "pdf"], "default": "json"},
+                  "dry_run": {"type": "boolean", "default": False,
+                              "description": "Aperçu sans rien enregistrer (toujours en JSON)."}}),
        response=IMPORT_REPORT, status=200)
 def import_pupils(req):
+    dry_run = bool(req.query.get("dry_run"))
     out = _identity(req).import_pupils(actor=req.actor, uai=req.path["uai"],
                                        content_base64=base64.b64encode(req.data or b"").decode("ascii"),
-                                       filename=req.query.get("filename"))
-    if req.query.get("format") == "pdf":
+                                       filename=req.query.get("filename"), with_pdf=not dry_run, dry_run=dry_run)
+    if req.query.get("format") == "pdf" and not dry_run:
         pdf = base64.b64decode(out.get("sheet_pdf_base64") or "")
         return Response(pdf, status=200, mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="codes-{out["school_uai"]}.pdf"',

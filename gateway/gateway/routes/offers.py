@@ -207,10 +207,11 @@ def get_offer(req):
 
 
 @route("GET", "/api/v1/me/offers", summary="Mes offres", tags=TAGS, roles=["employer", "admin"],
-       query=obj({"state": STATE, "page": PAGE}), response=PAGE_OF_OFFERS)
+       description="Administrateur : owner_id donne les offres de cet employeur (refusé aux autres rôles).",
+       query=obj({"state": STATE, "page": PAGE, "owner_id": UUID}), response=PAGE_OF_OFFERS)
 def my_offers(req):
     return _offers(req).list_my_offers(actor=req.actor, state=req.query.get("state"),
-                                       page=req.query.get("page", 1))
+                                       page=req.query.get("page", 1), owner_id=req.query.get("owner_id"))
 
 
 # -- employer commands ---------------------------------------------------------------------

@@ -17,7 +17,7 @@ import secrets
 import time
 import uuid
 
-from sqlalchemy import and_, func, insert, or_, select, text, true, update
+from sqlalchemy import and_, func, insert, literal_column, or_, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from common import scopes, settings
@@ -211,7 +211,12 @@ class Core:
             pupils = s.execute(select(A.c.school_category, func.count(A.c.pupil_id.distinct()),
                                       func.count(A.c.pupil_id.distinct()).filter(A.c.state == S.CONFIRMED))
                                .where(and_(true(), *conds)).group_by(A.c.school_category)).all()
-        out = stats.aggregate([tuple(r) for r in counts], [tuple(r) for r in pupils])
+            # literals, not bound parameters: the same expression in SELECT and GROUP BY
+            month = func.to_char(func.timezone(literal_column("'Europe/Paris'"), A.c.submitted_at),
+                                 literal_column("'YYYY-MM'"))
+            months = s.execute(select(month, func.count(), func.count().filter(A.c.state == S.CONFIRMED))
+                               .where(and_(true(), *conds)).group_by(month)).all()
+        out = stats.aggregate([tuple(r) for r in counts], [tuple(r) for r in pupils], [tuple(r) for r in months])
         out["scope"] = scope
         return out
 

@@ -789,7 +789,7 @@ class Operations:
 
     # -- pupils ------------------------------------------------------------------------------
     def import_pupils(self, actor: dict, uai: str, content_base64: str, filename: str | None = None,
-                      render_pdf=None) -> dict:
+                      render_pdf=None, dry_run: bool = False) -> dict:
         uai = accounts.normalize_uai(uai)
         roles.require_staff_of(actor, uai)
         self._require_confirmed_staff(actor)
@@ -804,17 +804,15 @@ class Operations:
         parsed = parse_pupils_csv(data, self.now.date(), school["kind"])
         if parsed.file_errors:
             raise ValidationError("Le fichier ne peut pas être importé.", errors={"file": parsed.file_errors})
+        if dry_run:
+            return self._preview_import(uai, parsed)
         import_id = str(uuid.uuid4())
         new_codes = []
         with self.db.uow() as uow:
             c = uow.session
             # one import at a time per school (two staff members importing the same file)
             c.execute(select(func.pg_advisory_xact_lock(func.hashtext("pupils:" + uai))))
-            existing = [store.row_dict(r) for r in c.execute(
-                select(users.c.id, users.c.pupil_key.label("key"), users.c.ine, users.c.email, users.c.last_name,
-                       users.c.first_name, users.c.class_name, users.c.grade)
-                .where(users.c.school_uai == uai, users.c.role == roles.PUPIL, users.c.status != "anonymized"))]
-            plan = plan_import(parsed.rows, existing)
+            plan = plan_import(parsed.rows, self._known_pupils(c, uai))
             rejected = [r.to_dict() for r in parsed.rejected] + [r.to_dict() for r in plan.conflicts]
             # INE and e-mail are unique across schools: check the rows to create/update.
             created, updated = [], []
@@ -866,6 +864,42 @@ class Operations:
         return {"import_id": import_id, "school_uai": uai, "summary": summary, "report": report,
                 "codes": new_codes, "codes_expire_at": (self.now + activation_codes.TTL).isoformat(),
                 "sheet_pdf_base64": base64.b64encode(pdf).decode("ascii") if pdf else None}
+
+    @staticmethod
+    def _known_pupils(c, uai: str) -> list[dict]:
+        return [store.row_dict(r) for r in c.execute(
+            select(users.c.id, users.c.pupil_key.label("key"), users.c.ine, users.c.email, users.c.last_name,
+                   users.c.first_name, users.c.class_name, users.c.grade)
+            .where(users.c.school_uai == uai, users.c.role == roles.PUPIL, users.c.status != "anonymized"))]
+
+    def _preview_import(self, uai: str, parsed) -> dict:
+        """What ``import_pupils`` would do with this file, written nowhere (no pupil, code, import or event):
+        the same report, each row with its values, so that the school checks it before importing."""
+        with self.db.session() as c:
+            plan = plan_import(parsed.rows, self._known_pupils(c, uai))
+            rejected = [r.to_dict() for r in parsed.rejected] + [r.to_dict() for r in plan.conflicts]
+            created, updated = [], []
+            for row in plan.create:
+                problem = self._pupil_uniqueness(c, row.ine, row.email, None)
+                if problem:
+                    rejected.append({"line": row.line, "values": row.to_dict(), "reasons": [problem]})
+                else:
+                    created.append({"line": row.line, "pupil_id": None, "values": row.to_dict()})
+            for pid, row, changes in plan.update:
+                problem = self._pupil_uniqueness(c, changes.get("ine"), changes.get("email"), pid)
+                if problem:
+                    rejected.append({"line": row.line, "values": row.to_dict(), "reasons": [problem]})
+                else:
+                    updated.append({"line": row.line, "pupil_id": pid, "changes": sorted(changes),
+                                    "values": row.to_dict()})
+        unchanged = [{"line": row.line, "pupil_id": pid, "values": row.to_dict()} for pid, row in plan.unchanged]
+        rejected.sort(key=lambda r: r["line"])
+        summary = {"created": len(created), "updated": len(updated), "unchanged": len(unchanged),
+                   "rejected": len(rejected), "encoding": parsed.encoding, "delimiter": parsed.delimiter,
+                   "columns": parsed.columns, "ignored_columns": parsed.ignored_columns}
+        return {"import_id": None, "school_uai": uai, "dry_run": True, "summary": summary,
+                "report": {"created": created, "updated": updated, "unchanged": unchanged, "rejected": rejected},
+                "codes": [], "codes_expire_at": None, "sheet_pdf_base64": None}
 
     def _pupil_uniqueness(self, c, ine, email, pupil_id) -> str | None:
         if ine:

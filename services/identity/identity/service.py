@@ -213,9 +213,9 @@ class IdentityService(PlatformService):
 
     # -- pupils --------------------------------------------------------------------------------
     @rpc
-    def import_pupils(self, actor, uai, content_base64, filename=None, with_pdf=True):
+    def import_pupils(self, actor, uai, content_base64, filename=None, with_pdf=True, dry_run=False):
         return self._ops().import_pupils(actor, uai, content_base64, filename=filename,
-                                         render_pdf=render_codes_sheet if with_pdf else None)
+                                         render_pdf=render_codes_sheet if with_pdf else None, dry_run=dry_run)
 
     @rpc
     def regenerate_codes(self, actor, uai, pupil_ids, with_pdf=True):

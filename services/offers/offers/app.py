@@ -580,12 +580,15 @@ def get_offers_internal(session, offer_ids: list) -> list[dict]:
     return [offer_view(r, "internal") for r in rows]
 
 
-def list_my_offers(session, actor, state: str | None, page: int) -> dict:
+def list_my_offers(session, actor, state: str | None, page: int, owner_id: str | None = None) -> dict:
+    """The caller's offers; an administrator may name another owner (``owner_id``: an employer's offers)."""
     a = _actor(actor)
     if not a.get("user_id"):
         raise Forbidden()
+    if owner_id and not _is_admin(actor):
+        raise Forbidden("Seul un administrateur consulte les offres d'un autre compte.")
     page = max(int(page or 1), 1)
-    q = select(offers).where(offers.c.owner_id == a["user_id"])
+    q = select(offers).where(offers.c.owner_id == str(owner_id or a["user_id"]))
     if state:
         if state not in st.STATES:
             raise ValidationError(None, {"state": ["État inconnu (draft, published, unpublished, "

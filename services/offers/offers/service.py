@@ -70,9 +70,9 @@ class OffersService(PlatformService):
             return app.remove_offer(uow, actor, offer_id, self.clock.now())
 
     @rpc
-    def list_my_offers(self, actor, state=None, page=1):
+    def list_my_offers(self, actor, state=None, page=1, owner_id=None):
         with self.db.session() as s:
-            return app.list_my_offers(s, actor, state, page)
+            return app.list_my_offers(s, actor, state, page, owner_id=owner_id)
 
     @rpc
     def export_personal_data(self, actor):

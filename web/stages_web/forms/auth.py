@@ -13,6 +13,24 @@ class LoginForm(ApiForm):
                                  widget=forms.TextInput(attrs={"autocomplete": "username"}))
     password = forms.CharField(label="Mot de passe", max_length=1000,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    # administrators: shown once the API answers totp_required (views.auth.login)
+    totp_code = forms.CharField(label="Code de vérification (TOTP)", max_length=10, required=False,
+                                help_text="Les 6 chiffres de votre application d'authentification.",
+                                widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+    def __init__(self, *args, ask_totp: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if ask_totp:
+            self.fields["password"].widget.render_value = True  # the user typed it a moment ago
+        else:
+            del self.fields["totp_code"]
+
+    def body(self) -> dict:
+        d = self.cleaned_data
+        body = {"identifier": d["identifier"], "password": d["password"]}
+        if d.get("totp_code"):
+            body["totp_code"] = d["totp_code"].replace(" ", "")
+        return body
 
 
 class EmailForm(ApiForm):

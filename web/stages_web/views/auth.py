@@ -27,12 +27,17 @@ def _safe_next(request, default: str) -> str:
 
 
 def login(request):
-    form = LoginForm(request.POST or None)
+    form = LoginForm(request.POST or None, ask_totp="totp_code" in request.POST)
     if request.method == "POST" and form.is_valid():
         try:
-            tokens = Gateway(client=client_info(request)).call("login", json=form.cleaned_data)
+            tokens = Gateway(client=client_info(request)).call("login", json=form.body())
         except ApiError as exc:
-            form.apply_api_error(exc)
+            if exc.code == "totp_required":  # an administrator: the same form, with the TOTP code
+                form = LoginForm(request.POST, ask_totp=True)
+                form.is_valid()
+                form.add_error("totp_code", exc.detail)
+            else:
+                form.apply_api_error(exc)
         else:
             session.start(request, tokens)
             return redirect(_safe_next(request, session.home_for(tokens["user"]["role"])))

@@ -2,7 +2,8 @@
 
 Categories are exclusive so they add up: "rep_plus" (REP+ school), "rep" (REP school), "qpv" (a school in
 a priority neighbourhood that is not REP/REP+), "other". The placement rate of a category is the share of
-its pupils who applied that hold a confirmed internship.
+its pupils who applied that hold a confirmed internship. ``by_month`` follows applications over time: per month
+of submission (Paris time), the applications submitted and how many of them are now confirmed (placed).
 """
 from __future__ import annotations
 
@@ -59,10 +60,12 @@ def scope(actor: dict, params: dict | None = None, table: dict | None = None) ->
     return {**sc.as_dict(), **dict(extra)}, sc.filters() + extra
 
 
-def aggregate(counts: list[tuple[str, str, int]], pupils: list[tuple[str, int, int]] | None = None) -> dict:
+def aggregate(counts: list[tuple[str, str, int]], pupils: list[tuple[str, int, int]] | None = None,
+              months: list[tuple[str, int, int]] | None = None) -> dict:
     """Build the stats body.
 
-    ``counts``: (category, state, applications); ``pupils``: (category, pupils who applied, pupils placed).
+    ``counts``: (category, state, applications); ``pupils``: (category, pupils who applied, pupils placed);
+    ``months``: ("YYYY-MM" of submission, applications, of which confirmed), in any order.
     """
     empty_states = {s: 0 for s in S.STATES}
     by_cat = {c: {"by_state": dict(empty_states), "total": 0, "pupils": 0, "placed_pupils": 0,
@@ -86,6 +89,7 @@ def aggregate(counts: list[tuple[str, str, int]], pupils: list[tuple[str, int, i
     priority = [by_cat[c] for c in ("rep_plus", "rep", "qpv")]
     p_pupils = sum(b["pupils"] for b in priority)
     p_placed = sum(b["placed_pupils"] for b in priority)
-    return {"total": total, "by_category": by_cat,
+    by_month = [{"month": m, "applications": n, "placed": placed} for m, n, placed in sorted(months or ())]
+    return {"total": total, "by_category": by_cat, "by_month": by_month,
             "priority": {"pupils": p_pupils, "placed_pupils": p_placed,
                          "placement_rate": round(p_placed / p_pupils, 4) if p_pupils else None}}

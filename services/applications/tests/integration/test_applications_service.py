@@ -647,6 +647,9 @@ def test_stats_by_school_category(cluster, rpc, emp):
     assert national["by_category"]["rep"]["placement_rate"] == 1.0
     assert national["by_category"]["other"]["placement_rate"] == 0.0
     assert national["priority"]["placement_rate"] == 1.0
+    months = national["by_month"]  # by month of submission (Paris), and how many of them are placed
+    assert sum(m["applications"] for m in months) == 2 and sum(m["placed"] for m in months) == 1
+    assert all(len(m["month"]) == 7 for m in months)
     acad = rpc.stats(actor={"user_id": new_id(), "role": "statistician", "stat_scope": "academie",
                             "stat_scope_code": "02"})
     assert acad["total"]["total"] == 1 and acad["scope"] == {"kind": "academie", "code": "02"}

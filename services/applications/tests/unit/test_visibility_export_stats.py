@@ -239,7 +239,14 @@ def test_aggregate():
     assert set(out["by_category"]) == {"rep_plus", "rep", "qpv", "other"}
 
 
+def test_aggregate_by_month_in_order():
+    out = stats.aggregate([], [], [("2027-01", 4, 1), ("2026-12", 2, 2)])
+    assert out["by_month"] == [{"month": "2026-12", "applications": 2, "placed": 2},
+                               {"month": "2027-01", "applications": 4, "placed": 1}]
+
+
 def test_aggregate_empty():
     out = stats.aggregate([], [])
+    assert out["by_month"] == []
     assert out["total"]["total"] == 0 and out["total"]["placement_rate"] is None
     assert out["priority"]["placement_rate"] is None

@@ -256,3 +256,27 @@ def test_import_reports_are_purged_after_30_days(identity, engine, clock):
     with engine.connect() as c:
         row = c.execute(text("SELECT report, summary FROM pupil_imports WHERE id = :i"), {"i": imp["import_id"]}).one()
     assert set(row.report) == {"purged_at"} and row.summary["created"] == 3
+
+
+def test_import_preview_writes_nothing_and_matches_the_import(identity, engine):
+    rpc, _ = identity
+    tag = uuid.uuid4().hex[:6].upper()
+    actor = staff(COLLEGE)
+    preview = rpc.import_pupils(actor=actor, uai=COLLEGE, content_base64=class_csv(tag), dry_run=True)
+    assert preview["dry_run"] is True and preview["import_id"] is None and preview["codes"] == []
+    assert preview["sheet_pdf_base64"] is None
+    assert (preview["summary"]["created"], preview["summary"]["rejected"]) == (3, 1)
+    assert [r["values"]["last_name"] for r in preview["report"]["created"]] == \
+        [f"DUPONT-{tag}", f"MARTIN-{tag}", f"N'DIAYE-{tag}"]
+    assert preview["report"]["rejected"][0]["line"] == 5
+    assert "Date de naissance manquante." in preview["report"]["rejected"][0]["reasons"]
+    with engine.connect() as c:
+        n = c.execute(text("SELECT count(*) FROM users WHERE last_name LIKE :t"), {"t": f"%-{tag}"}).scalar()
+    assert n == 0
+    done = rpc.import_pupils(actor=actor, uai=COLLEGE, content_base64=class_csv(tag), with_pdf=False)
+    assert done["summary"]["created"] == 3 and [r["line"] for r in done["report"]["created"]] == \
+        [r["line"] for r in preview["report"]["created"]]
+    again = rpc.import_pupils(actor=actor, uai=COLLEGE, content_base64=class_csv(tag), dry_run=True)
+    assert (again["summary"]["created"], again["summary"]["unchanged"]) == (0, 3)
+    with pytest.raises(Forbidden):                      # the same permissions as the import
+        rpc.import_pupils(actor=staff(OTHER_COLLEGE), uai=COLLEGE, content_base64=class_csv(tag), dry_run=True)

@@ -71,6 +71,16 @@ def test_idempotent_creation_under_double_submit(offers_rpc, amqp_uri):
     assert offers_rpc.list_my_offers(actor=actor)["total"] == 1
 
 
+def test_an_admin_reads_the_offers_of_an_employer(offers_rpc):
+    actor = employer()
+    made = offers_rpc.create_offer(actor=actor, data=offer_data(), idempotency_key=str(uuid.uuid4()))
+    admin = {"user_id": str(uuid.uuid4()), "role": "admin"}
+    assert [o["id"] for o in offers_rpc.list_my_offers(actor=admin, owner_id=actor["user_id"])["items"]] == [made["id"]]
+    assert offers_rpc.list_my_offers(actor=admin)["total"] == 0
+    with pytest.raises(Forbidden):                # another employer may not
+        offers_rpc.list_my_offers(actor=employer(), owner_id=actor["user_id"])
+
+
 def test_split_collège_and_lycée(offers_rpc):
     actor, pubs = publish_new(offers_rpc, grades=["quatrieme", "seconde"], seconde_period="week1")
     assert len(pubs) == 2
