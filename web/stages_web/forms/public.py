@@ -27,8 +27,11 @@ class SearchForm(ApiForm):
     q = forms.CharField(label="Mot-clé", max_length=200, required=False,
                         help_text="Un métier, une entreprise…")
 
-    def __init__(self, *args, sectors=(), weeks=(), **kwargs):
+    def __init__(self, *args, sectors=(), weeks=(), place_required=True, **kwargs):
         super().__init__(*args, **kwargs)
+        # a visitor says where; a pupil may leave it empty to search around their school
+        self.fields["place"].required = place_required
+        self.fields["place"].error_messages["required"] = "Indiquez une commune, un code postal ou une adresse."
         self.fields["sector"].choices = [("", "Tous les secteurs")] + [(s["id"], s["name"]) for s in sectors]
         self.fields["week"].choices = [("", "Toutes les semaines")] + list(weeks)
 

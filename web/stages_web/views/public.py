@@ -15,7 +15,8 @@ from .common import page
 SEARCH_KEYS = ("radius_km", "grade", "week", "period", "sector", "q")
 
 def home(request):
-    return page(request, "public/home.html", "Trouver un stage d'observation", form=_search_form(request, None))
+    form = _search_form(request, None, place_required=not _pupil_home(request))
+    return page(request, "public/home.html", "Trouver un stage d'observation", form=form)
 
 def _reference(request) -> tuple[list, list]:
     """Sectors and the coming collège weeks (cached: reference data)."""
@@ -30,9 +31,9 @@ def _reference(request) -> tuple[list, list]:
     weeks = [(w, iso_week_label(w)) for w in data["weeks"] if w >= this_week]
     return data["sectors"], weeks
 
-def _search_form(request, data):
+def _search_form(request, data, place_required=True):
     sectors, weeks = _reference(request)
-    return SearchForm(data, sectors=sectors, weeks=weeks)
+    return SearchForm(data, sectors=sectors, weeks=weeks, place_required=place_required)
 
 def _pupil_home(request) -> dict | None:
     """The pupil's school (its commune prefills the place)."""
@@ -48,7 +49,7 @@ def _pupil_home(request) -> dict | None:
 def search(request):
     school = _pupil_home(request)
     submitted = bool(request.GET)
-    form = _search_form(request, request.GET if submitted else None)
+    form = _search_form(request, request.GET if submitted else None, place_required=not school)
     if not submitted and school:
         form.initial["place"] = " ".join((school.get("commune_name") or "").split())
     result = place = None
