@@ -54,8 +54,9 @@ def test_one_relay_publishes_for_all_replicas_in_outbox_order_and_another_takes_
             assert received == values  # outbox order: a single relay at a time
             # exactly one relay holds the lease
             with engine.connect() as c:
-                holders = c.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
-                                    ).scalar()
+                holders = c.execute(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalar()
             assert holders == 1
             [active] = [r for r in replicas if _lease_of(r)._conn is not None]
             [other] = [r for r in replicas if r is not active]
