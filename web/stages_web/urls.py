@@ -70,8 +70,8 @@ employer_public_urls = [
     path("transferts/<str:token>", employer.transfer, name="transfer"),  # e-mail: transfer_link
 ]
 
-# -- school staff, agreements, legal representatives (issue 17: placeholders for now) ------
-later_urls = [
+# -- agreements, by role (employer, school staff, pupil) and the legal representative's link ---------
+agreement_urls = [
     path("conventions", agreements.conventions, name="conventions"),  # by role
     path("conventions/image-de-signature", agreements.signature_image, name="school_signature_image"),
     path("conventions/signature/<str:token>", agreements.sign_link, name="convention_sign_link"),  # e-mail
@@ -124,7 +124,7 @@ urlpatterns = [
     path("", include(pupil_urls)),
     path("", include(employer_urls)),
     *employer_public_urls,
-    *later_urls,
+    *agreement_urls,
     *school_urls,
     *stats_urls,
 ]
