@@ -14,12 +14,12 @@ from django.views.decorators.http import require_POST
 
 from .. import session
 from ..forms.employer import (AcceptForm, BulkForm, CancelForm, ConventionEmployerForm, OrganisationForm, PlaceForm,
-                              PlanningForm, PASSWORD_RULES, RegisterForm, RejectForm, SignatureCodeForm,
+                              PlanningForm, RegisterForm, RejectForm, SignatureCodeForm,
                               TransferDecisionForm, TransferForm)
 from ..gateway import ApiError, Gateway
 from ..session import client_info, login_required
 from ..templatetags.stages import date_fr, iso_week_label
-from .common import page
+from .common import page, registration, registration_sent
 
 STEPS = [("place", "Métier et lieu"), ("organisation", "Structure d'accueil"), ("planning", "Planning et places")]
 STEP_NAMES = [s for s, _ in STEPS]
@@ -45,24 +45,11 @@ def _home_crumbs():
 # -- registration ------------------------------------------------------------------------------------
 
 def register(request):
-    if session.user(request):
-        return redirect(session.home_for(session.user(request)["role"]))
-    form = RegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            Gateway(client=client_info(request)).call("register", json=form.body())
-        except ApiError as exc:
-            form.apply_api_error(exc)
-        else:
-            request.session["registered_email"] = form.cleaned_data["email"]
-            return redirect("employer_registered")
-    return page(request, "employer/register.html", "Créer un compte entreprise", form=form,
-                password_rules=PASSWORD_RULES)
+    return registration(request, RegisterForm, "employer/register.html", "Créer un compte entreprise", "employer_registered")
 
 
 def registered(request):
-    return page(request, "employer/registered.html", "Vérifiez votre messagerie",
-                email=request.session.get("registered_email"))
+    return registration_sent(request, "employer/registered.html")
 
 
 # -- « Mes offres » --------------------------------------------------------------------------------

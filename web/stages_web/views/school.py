@@ -14,11 +14,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import session
-from ..forms.employer import PASSWORD_RULES
 from ..forms.school import FUNCTION_LABELS, ImportForm, InvitationForm, InviteForm, SchoolRegisterForm
 from ..gateway import ApiError, Gateway
 from ..session import client_info, login_required
-from .common import page
+from .common import page, registration, registration_sent
 
 IMPORT_KEY = "pupil_import"      # the CSV waiting for confirmation after its preview (session)
 SHEET_KEY = "pupil_import_sheet"  # the code sheet of the last import (session)
@@ -41,24 +40,11 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 # -- registration and invitation (visitors) ----------------------------------------------------
 
 def register(request):
-    if session.user(request):
-        return redirect(session.home_for(session.user(request)["role"]))
-    form = SchoolRegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            Gateway(client=client_info(request)).call("register", json=form.body())
-        except ApiError as exc:
-            form.apply_api_error(exc)
-        else:
-            request.session["registered_email"] = form.cleaned_data["email"]
-            return redirect("school_registered")
-    return page(request, "school/register.html", "Créer un compte personnel d'établissement", form=form,
-                password_rules=PASSWORD_RULES)
+    return registration(request, SchoolRegisterForm, "school/register.html", "Créer un compte personnel d'établissement", "school_registered")
 
 
 def registered(request):
-    return page(request, "school/registered.html", "Vérifiez votre messagerie",
-                email=request.session.get("registered_email"))
+    return registration_sent(request, "school/registered.html")
 
 
 def invitation(request):

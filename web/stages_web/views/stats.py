@@ -8,15 +8,13 @@ import csv
 import io
 
 from django.http import HttpResponse
-from django.shortcuts import redirect
 
 from .. import session
 from ..charts import bar_chart
-from ..forms.employer import PASSWORD_RULES
 from ..forms.stats import ScopeForm, StatisticianRegisterForm
-from ..gateway import ApiError, Gateway
-from ..session import client_info, login_required
-from .common import page
+from ..gateway import ApiError
+from ..session import login_required
+from .common import page, registration, registration_sent
 
 ROLES = ("statistician", "school_staff", "admin")
 CATEGORIES = [("rep_plus", "REP+"), ("rep", "REP"), ("qpv", "QPV (hors REP)"), ("other", "Autres")]
@@ -151,21 +149,8 @@ def stats_csv(request):
 
 def register(request):
     """A statistician's account: activated from the e-mail, then validated by an administrator."""
-    if session.user(request):
-        return redirect(session.home_for(session.user(request)["role"]))
-    form = StatisticianRegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            Gateway(client=client_info(request)).call("register", json=form.body())
-        except ApiError as exc:
-            form.apply_api_error(exc)
-        else:
-            request.session["registered_email"] = form.cleaned_data["email"]
-            return redirect("stats_registered")
-    return page(request, "stats/register.html", "Créer un compte statisticien", form=form,
-                password_rules=PASSWORD_RULES)
+    return registration(request, StatisticianRegisterForm, "stats/register.html", "Créer un compte statisticien", "stats_registered")
 
 
 def registered(request):
-    return page(request, "stats/registered.html", "Vérifiez votre messagerie",
-                email=request.session.get("registered_email"))
+    return registration_sent(request, "stats/registered.html")
