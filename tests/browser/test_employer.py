@@ -443,7 +443,10 @@ def test_employer_fills_its_part_of_the_agreement_and_signs_with_the_code(page, 
         rpc.identity.register(data={"role": "school_staff", "first_name": "Marie", "last_name": "Lambert",
                                     "function": "head", "email": head_email, "password": STAFF_PASSWORD,
                                     "school_uai": REP_PLUS_COLLEGE}, client={"ip": "10.9.9.9", "user_agent": "t"})
-        rpc.identity.activate(rpc.identity.test_last_secret("activation", head_email))
+        head_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", head_email))["user_id"]
+        # confirmed by an admin, so that the head may act for the school (docs/school-staff.md)
+        rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"},
+                                   school_uai=REP_PLUS_COLLEGE, user_id=head_id)
     head = _token(platform, head_email, STAFF_PASSWORD)
     r = platform.api.patch(f"/api/v1/conventions/{cid}", json=SUITE_SCHOOL_FIELDS, token=head)
     assert r.status_code == 200, r.text

@@ -14,7 +14,7 @@ NEW_PASSWORD = "Mon-Nouveau-Stage-2027!"
 
 def test_pupil_activates_searches_applies_and_confirms_from_the_email(page, visit, platform):
     emp = employer_with_offers(platform.suite,
-                               plain={"title": "Boulanger pâtissier"},
+                               plain={"title": "Pâtissier chocolatier"},
                                rep={"title": "Mécanicien automobile", "reserved_rep": True})
     pupil = imported_class(platform.suite)[0]
     email = unique_email("eleve")
@@ -57,7 +57,7 @@ def test_pupil_activates_searches_applies_and_confirms_from_the_email(page, visi
     assert "km" in first
 
     # the offer, then apply: every error at once, then sent
-    page.get_by_role("link", name="Boulanger pâtissier").click()
+    page.get_by_role("link", name="Pâtissier chocolatier").click()
     visit(page, "offre")
     page.get_by_role("link", name="Postuler").click()
     visit(page, "candidater")
@@ -87,7 +87,7 @@ def test_pupil_activates_searches_applies_and_confirms_from_the_email(page, visi
     page.get_by_role("link", name="Mes candidatures").first.click()
     visit(page, "mes-candidatures")
     row = page.locator("tbody tr").first.inner_text()
-    assert "Boulanger pâtissier" in row and "jours" in row, row
+    assert "Pâtissier chocolatier" in row and "jours" in row, row
 
     # the employer accepts (the employer's pages are tested elsewhere); the pupil follows the e-mail's link
     r = platform.api.post(f"/api/v1/applications/{application_id}/accept", json={"message": "À bientôt !"},
