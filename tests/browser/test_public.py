@@ -57,7 +57,7 @@ def test_visitor_searches_by_postal_code_reads_an_offer_and_postuler_leads_to_lo
     page.get_by_role("button", name="Activer mon compte").click()
     page.wait_for_url(re.compile(r"/offres"))
     page.get_by_role("button", name="Se déconnecter").click()
-    page.go_back()
+    page.get_by_role("link", name="Se connecter").first.wait_for()  # logged out (a positive sign)
     page.goto("/offres?place=13001&radius_km=10")
     page.get_by_role("link", name="Fleuriste").first.click()
     page.get_by_role("link", name="Postuler").click()
