@@ -3,13 +3,12 @@ to `signed_by_all`, through the gateway, with the sealed PDF checked by pypdf an
 import io
 import re
 import time
-import uuid
 
 import pypdf
 import pytest
 
-from applications.testing import (PASSWORD, REP_PLUS_COLLEGE, _client, application_form, suite_employer,
-                                  suite_offer, suite_pupils)
+from applications.testing import (REP_PLUS_COLLEGE, application_form, suite_employer,
+                                  suite_head, suite_offer, suite_pupils)
 from common import settings
 from conventions.testing import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
 
@@ -18,19 +17,6 @@ pytestmark = pytest.mark.suite
 
 def auth(who):
     return {"token": who["token"]}
-
-
-def suite_head(rpc, uai=REP_PLUS_COLLEGE, first_name="Marie", last_name="Lambert"):
-    email = f"principal.{uuid.uuid4().hex[:10]}@ac-aix-marseille.fr"
-    rpc.identity.register(data={"role": "school_staff", "first_name": first_name, "last_name": last_name,
-                                "function": "head", "email": email, "password": PASSWORD, "school_uai": uai},
-                          client=_client())
-    user_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", email))["user_id"]
-    # confirmed by an admin, so that the head may act for the school (docs/school-staff.md)
-    rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"}, school_uai=uai,
-                               user_id=user_id)
-    session = rpc.identity.login(identifier=email, password=PASSWORD, client=_client())
-    return {"user_id": session["user"]["id"], "token": session["access_token"]}
 
 
 def confirmed_application(api, suite, emp, pupil, offer):

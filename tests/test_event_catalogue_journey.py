@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from applications.testing import (REP_PLUS_COLLEGE, application_form, suite_employer, suite_offer, suite_pupils)
+from applications.testing import (application_form, suite_employer, suite_head, suite_offer, suite_pupils)
 from notifications import catalogue
 from notifications.testing.tcp_proxy import TcpProxy
 from conventions.testing import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
@@ -25,20 +25,6 @@ REPO = Path(__file__).resolve().parents[1]
 
 def auth(who):
     return {"token": who["token"]}
-
-
-def _head(rpc):
-    from applications.testing import PASSWORD, _client
-    email = f"principal.{uuid.uuid4().hex[:10]}@ac-aix-marseille.fr"
-    rpc.identity.register(data={"role": "school_staff", "first_name": "Marie", "last_name": "Lambert",
-                                "function": "head", "email": email, "password": PASSWORD,
-                                "school_uai": REP_PLUS_COLLEGE}, client=_client())
-    user_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", email))["user_id"]
-    # confirmed by an admin, so that the head may act for the school (docs/school-staff.md)
-    rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"}, school_uai=REP_PLUS_COLLEGE,
-                               user_id=user_id)
-    session = rpc.identity.login(identifier=email, password=PASSWORD, client=_client())
-    return {"user_id": session["user"]["id"], "token": session["access_token"]}
 
 
 class SubscriberProcess:
@@ -107,7 +93,7 @@ def _validate(envelope: dict, registries: dict) -> None:
 
 def test_the_example_subscriber_receives_a_whole_journey_in_order(api, suite, subscriber):
     with suite.rpc() as rpc:
-        head = _head(rpc)
+        head = suite_head(rpc)
         emp = suite_employer(rpc)
         [pupil] = suite_pupils(rpc, 1)
         offer = suite_offer(rpc, emp["user_id"], seats=2)

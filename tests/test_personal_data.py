@@ -3,31 +3,17 @@ gathered from every service, in one JSON document and in a ZIP with the PDFs of 
 import io
 import json
 import time
-import uuid
 import zipfile
 
 import pytest
 
-from applications.testing import (PASSWORD, REP_PLUS_COLLEGE, _client, application_form, suite_employer,
-                                  suite_offer, suite_pupils)
+from applications.testing import (application_form, suite_employer,
+                                  suite_head, suite_offer, suite_pupils)
 from conventions.testing import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
 
 pytestmark = pytest.mark.suite
 
 AGENT = "export-test-agent/1.0"
-
-
-def _head(rpc):
-    email = f"principal.{uuid.uuid4().hex[:10]}@ac-aix-marseille.fr"
-    rpc.identity.register(data={"role": "school_staff", "first_name": "Marie", "last_name": "Lambert",
-                                "function": "head", "email": email, "password": PASSWORD,
-                                "school_uai": REP_PLUS_COLLEGE}, client=_client())
-    user_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", email))["user_id"]
-    # confirmed by an admin, so that the head may act for the school (docs/school-staff.md)
-    rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"}, school_uai=REP_PLUS_COLLEGE,
-                               user_id=user_id)
-    session = rpc.identity.login(identifier=email, password=PASSWORD, client=_client())
-    return {"user_id": session["user"]["id"], "token": session["access_token"]}
 
 
 def _wait(fn, timeout=30):
@@ -54,7 +40,7 @@ def world(suite):
     with suite.rpc() as rpc:
         emp = suite_employer(rpc)
         [pupil] = suite_pupils(rpc, 1)
-        head = _head(rpc)
+        head = suite_head(rpc)
         offer = suite_offer(rpc, emp["user_id"], seats=2)
     form = application_form(offer["offer_weeks"][0])
     r = api.post(f"/api/v1/offers/{offer['id']}/applications", json=form, token=pupil["token"])

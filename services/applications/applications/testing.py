@@ -86,6 +86,20 @@ def suite_employer(rpc) -> dict:
     return {"user_id": uid, "token": session["access_token"], "actor": {"user_id": uid, "role": "employer"}}
 
 
+def suite_head(rpc, uai: str = REP_PLUS_COLLEGE, first_name: str = "Marie", last_name: str = "Lambert") -> dict:
+    """A head of ``uai`` registered, activated and confirmed by an admin (so that they may act for the school,
+    docs/school-staff.md), logged in: {"user_id", "token"}."""
+    email = f"principal.{uuid.uuid4().hex[:10]}@ac-aix-marseille.fr"
+    rpc.identity.register(data={"role": "school_staff", "first_name": first_name, "last_name": last_name,
+                                "function": "head", "email": email, "password": PASSWORD, "school_uai": uai},
+                          client=_client())
+    user_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", email))["user_id"]
+    rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"}, school_uai=uai,
+                               user_id=user_id)
+    session = rpc.identity.login(identifier=email, password=PASSWORD, client=_client())
+    return {"user_id": session["user"]["id"], "token": session["access_token"]}
+
+
 def suite_pupils(rpc, n: int, uai: str = REP_PLUS_COLLEGE, level: str = "3EME", class_name: str = "3A",
                  activate: bool = True) -> list[dict]:
     """``n`` fresh pupils of ``uai`` imported by its staff and activated: [{"user_id", "token", "actor"}].
