@@ -8,4 +8,4 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-pytest_plugins = ["common.pytest_plugin"]
+pytest_plugins = ["testkit.pytest_plugin"]

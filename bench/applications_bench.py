@@ -34,11 +34,13 @@ from pathlib import Path  # noqa: E402
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 
-import common  # noqa: E402,F401
+from common.boot import prepare_process  # noqa: E402
+
+prepare_process()
 import cpu  # noqa: E402 (bench/cpu.py)
 from common.db import UnitOfWork, make_engine  # noqa: E402
 from common.errors import Conflict  # noqa: E402
-from common.testing import Backends, Suite  # noqa: E402
+from testkit.harness import Backends, Suite  # noqa: E402
 
 from applications.testing import application_form, suite_employer, suite_offer, suite_pupils  # noqa: E402
 

@@ -26,10 +26,12 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-import common  # noqa: E402,F401
+from common.boot import prepare_process  # noqa: E402
+
+prepare_process()
 from common import migrations  # noqa: E402
 from common.rpc import cluster_rpc  # noqa: E402
-from common.testing import Backends  # noqa: E402
+from testkit.harness import Backends  # noqa: E402
 from sqlalchemy import create_engine  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -18,7 +18,9 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gateway"))
 
-import common  # noqa: E402,F401
+from common.boot import prepare_process  # noqa: E402
+
+prepare_process()
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from gateway import service  # noqa: E402

@@ -161,7 +161,7 @@ def measure(web_url: str, pages: dict[str, tuple[str, str | None]], accounts: di
 # -- its own platform ------------------------------------------------------------------------------
 
 def _own_platform(users: int, rounds: int) -> dict:
-    from common.testing import Backends, Suite, free_port
+    from testkit.harness import Backends, Suite, free_port
 
     from applications.testing import PASSWORD, REP_PLUS_COLLEGE, application_form, suite_employer, suite_offer
 

@@ -86,7 +86,7 @@ if [ ! -f "$stamp" ] || [ -n "$(find services gateway web requirements-dev.txt -
   say "installing the services and their dependencies"
   .venv/bin/pip install -q --upgrade 'pip' 'setuptools<82' wheel
   .venv/bin/pip install -q -c constraints.txt -r requirements-dev.txt \
-    -e services/common -e services/identity -e services/offers -e services/applications \
+    -e services/common -e services/testkit -e services/identity -e services/offers -e services/applications \
     -e services/conventions -e services/notifications -e gateway -e web
   touch "$stamp"
 fi

@@ -46,7 +46,7 @@ def test_compose_sets_the_env_vars_the_code_reads():
 
 
 def test_dockerfiles_start_the_class_the_suite_starts():
-    from common.testing import GATEWAY_CLASS, SERVICE_CLASSES
+    from testkit.harness import GATEWAY_CLASS, SERVICE_CLASSES
     for name, target in {**SERVICE_CLASSES, "gateway": GATEWAY_CLASS}.items():
         path = ROOT / ("gateway/Dockerfile" if name == "gateway" else f"services/{name}/Dockerfile")
         assert target in path.read_text(), f"{path} does not run {target}"

@@ -20,7 +20,7 @@ def _problem(r, status=422):
 
 @pytest.fixture(scope="module")
 def people(suite):
-    from common.pytest_plugin import ApiClient
+    from testkit.pytest_plugin import ApiClient
     api = ApiClient(suite.url)
     with suite.rpc() as rpc:
         demo = rpc.identity.seed_demo()

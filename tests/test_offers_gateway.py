@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from common.clock import PROCESS_CLOCK
 from common.rpc import cluster_rpc
-from common.testing import free_port
+from testkit.harness import free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "offers" / "tests" / "integration"))
 from offers_it_helpers import future_weeks, offer_data  # noqa: E402

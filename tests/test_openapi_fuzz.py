@@ -27,7 +27,7 @@ import pytest
 import requests
 
 from common import settings
-from common.testing import Suite
+from testkit.harness import Suite
 
 pytestmark = pytest.mark.suite
 

@@ -34,7 +34,7 @@ def _wait_notified(api, who, template):
 
 @pytest.fixture(scope="module")
 def world(suite):
-    from common.pytest_plugin import ApiClient
+    from testkit.pytest_plugin import ApiClient
 
     api = ApiClient(suite.url)
     with suite.rpc() as rpc:

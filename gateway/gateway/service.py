@@ -24,7 +24,6 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-import common  # noqa: F401  (green psycopg, typed errors registered)
 from common import settings
 from common.errors import DomainError, Forbidden, Unauthorized, ValidationError
 from common.logs import set_request_id

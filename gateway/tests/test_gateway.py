@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from openapi_spec_validator import validate
 
 from common.errors import Conflict
-from common.testing import free_port
+from testkit.harness import free_port
 from gateway import api, security, service
 from gateway.api import obj, route
 

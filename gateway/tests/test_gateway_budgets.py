@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from common import kv
 from common.errors import NotFound, RateLimited, ServiceUnavailable
-from common.testing import free_port
+from testkit.harness import free_port
 from gateway import api, security, service
 from gateway.api import obj, route
 from gateway.budgets import Budget, Limiter

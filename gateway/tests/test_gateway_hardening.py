@@ -7,7 +7,7 @@ import socket
 import pytest
 import requests
 
-from common.testing import free_port
+from testkit.harness import free_port
 from gateway import api, decoding, service
 from gateway.api import PAGE, obj, route
 

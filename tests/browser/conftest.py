@@ -4,7 +4,7 @@ an SMTP catcher, and a headless Chromium driven by Playwright's sync API.
 Fixtures:
 - ``platform``: the running suite + web (session-wide): ``platform.web_url``, ``platform.api``
   (an HTTP client of the gateway, for setting up data the journey under test does not create),
-  ``platform.mail`` (the caught e-mails), ``platform.suite`` (``common.testing.Suite``).
+  ``platform.mail`` (the caught e-mails), ``platform.suite`` (``testkit.harness.Suite``).
 - ``page``: a new browser context and page per test (French locale).
 - ``visit``: ``visit(page, "name")`` checks the page shown (one h1, a skip link, every field labelled,
   no serious or critical axe-core violation) and keeps a screenshot in var/test-artefacts/browser/.
@@ -71,7 +71,7 @@ class Mailbox:
 
 class Platform:
     def __init__(self, suite, web_url: str, mail: Mailbox):
-        from common.pytest_plugin import ApiClient
+        from testkit.pytest_plugin import ApiClient
         self.suite = suite
         self.web_url = web_url
         self.mail = mail
@@ -79,7 +79,7 @@ class Platform:
 
 
 def _free_port() -> int:
-    from common.testing import free_port
+    from testkit.harness import free_port
     return free_port()
 
 
@@ -99,7 +99,7 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60)
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
     from common import settings
-    from common.testing import Backends, BackendsUnavailable, Suite
+    from testkit.harness import Backends, BackendsUnavailable, Suite
     from notifications import catcher
 
     try:

@@ -5,7 +5,6 @@ import logging
 from nameko.timer import Timer
 from sqlalchemy import update
 
-import common  # noqa: F401  (green psycopg)
 from common import settings
 from common.db import Database
 from common.events import event_handler

@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
 
 from . import settings
+from .boot import prepare_process
 from .clock import PROCESS_CLOCK
 from .events import BatchPublisher, EventMessage, make_envelope
 
@@ -84,7 +85,7 @@ def make_engine(url: str, pool_size: int = 10):
     """An engine that keeps at most 5 idle connections but may open up to
     ``pool_size`` at once (one per concurrent worker): a platform of a dozen
     processes must fit in PostgreSQL's default 100 connections."""
-    # Green psycopg is set up by importing ``common`` (see __init__).
+    prepare_process()   # green psycopg before the first connection
     idle = min(5, pool_size)
     return create_engine(url, pool_size=idle, max_overflow=max(pool_size - idle, 0), pool_pre_ping=True,
                          pool_recycle=1800, future=True)

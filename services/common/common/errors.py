@@ -1,15 +1,35 @@
 """Typed domain errors shared by every service.
 
 They travel over RPC: nameko serialises an exception as its class path and
-``exc_args``; every class here is registered with ``deserialize_to_instance``
-so the caller gets the same typed error back (not a bare ``RemoteError``),
-and the gateway maps it to an ``application/problem+json`` response.
+``exc_args``; every subclass of ``DomainError`` is registered with nameko's
+``deserialize_to_instance`` (by ``common.boot.prepare_process``, or at once when
+nameko is already loaded) so the caller gets the same typed error back (not a
+bare ``RemoteError``), and the gateway maps it to an ``application/problem+json``
+response.
+
+This module imports no library: any domain may use it.
 
 Messages (``detail`` and field ``errors``) are French: end users read them.
 """
 from __future__ import annotations
 
-from nameko.exceptions import deserialize_to_instance
+import sys
+
+
+def _register(cls) -> None:
+    exceptions = sys.modules.get("nameko.exceptions")
+    if exceptions is not None:
+        exceptions.deserialize_to_instance(cls)
+
+
+def register_for_rpc() -> None:
+    """Register every ``DomainError`` class defined so far with nameko (later ones register themselves)."""
+    import nameko.exceptions  # noqa: F401  (loaded: _register now finds it)
+    pending = [DomainError]
+    while pending:
+        cls = pending.pop()
+        _register(cls)
+        pending.extend(cls.__subclasses__())
 
 
 class DomainError(Exception):
@@ -21,7 +41,7 @@ class DomainError(Exception):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        deserialize_to_instance(cls)
+        _register(cls)
 
     status = 400
     code = "bad_request"

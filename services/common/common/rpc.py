@@ -28,6 +28,7 @@ from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from . import settings
+from .boot import prepare_process
 from .errors import ServiceUnavailable
 from .transport import RpcClient
 
@@ -121,5 +122,6 @@ class Rpc(DependencyProvider):
 
 def cluster_rpc(amqp_uri: str | None = None, timeout: float | None = None, context_data=None):
     """A standalone proxy for scripts and tests (nameko's). Do not share one between green threads."""
+    prepare_process()
     config = {"AMQP_URI": amqp_uri or settings.amqp_uri(), "serializer": "json"}
     return ClusterRpcProxy(config, timeout=timeout or settings.RPC_TIMEOUT, context_data=context_data)

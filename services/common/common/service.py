@@ -19,12 +19,15 @@ from nameko.rpc import Rpc as _NamekoRpc
 from nameko.rpc import RpcConsumer
 
 from . import settings
+from .boot import prepare_process
 from .clock import PROCESS_CLOCK
 from .db import check_database
 from .errors import EXPECTED, Forbidden
 from .logs import RequestContext
 from .ops import OpsEndpoint
 from .transport import JSON, QuickQueueConsumer, ReplySender
+
+prepare_process()   # every service's entrypoint module imports this one: the process starts here
 
 log = logging.getLogger(__name__)
 

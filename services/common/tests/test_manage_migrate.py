@@ -6,7 +6,7 @@ import uuid
 import psycopg
 
 from common import manage, settings
-from common.testing import environ
+from testkit.harness import environ
 
 
 def test_a_second_migrator_waits_for_the_first_then_finds_the_schema_at_head(backends):

@@ -1,6 +1,5 @@
 """nameko entrypoints of the conventions service. Keep them thin: rules live in
 ``conventions.domain``, documents in ``conventions.documents``, rows in ``conventions.store``."""
-import common  # noqa: F401  (green psycopg)
 
 import base64
 import hashlib

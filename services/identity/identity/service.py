@@ -2,7 +2,6 @@
 ``identity.domain``, database work in ``identity.operations``.
 
 Every RPC is documented in docs/rpc/identity.md."""
-import common  # noqa: F401  (green psycopg)
 
 import logging
 import threading

@@ -1,6 +1,5 @@
 """nameko entrypoints of the notifications service. Keep them thin: rules live in
 ``notifications.domain``, recording and sending in ``notifications.dispatch``."""
-import common  # noqa: F401  (green psycopg)
 
 import datetime as dt
 import logging

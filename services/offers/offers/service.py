@@ -1,7 +1,6 @@
 """nameko entrypoints of the offers service. Keep them thin: rules live in
 ``offers.domain``, orchestration in ``offers.app``. RPCs are documented in
 docs/rpc/offers.md."""
-import common  # noqa: F401  (green psycopg)
 from nameko.timer import timer
 
 from common import settings

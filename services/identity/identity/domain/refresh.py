@@ -65,7 +65,9 @@ def refresh_decision(token: dict | None, family: dict | None, now: dt.datetime) 
     if family.get("revoked_at") is not None or token.get("revoked_at") is not None:
         return REVOKED
     if token.get("used_at") is not None:
-        if token.get("successor") and token["used_at"] <= now < token["used_at"] + REUSE_GRACE:
+        # ``now`` may precede ``used_at``: the second tab read its clock, then waited on the row lock
+        # while the first rotated. Both are the same moment.
+        if token.get("successor") and now < token["used_at"] + REUSE_GRACE:
             return GRACE
         return REUSE
     if now >= token["expires_at"] or now >= family["started_at"] + FAMILY_MAX_AGE:

@@ -140,6 +140,8 @@ def test_a_second_use_within_the_grace_window_gets_the_same_pair():
     used = {"used_at": NOW, "revoked_at": None, "expires_at": first.expires_at, "successor": sealed}
     assert refresh.refresh_decision(used, fam, NOW + dt.timedelta(seconds=9)) == refresh.GRACE
     assert refresh.refresh_decision(used, fam, NOW + refresh.REUSE_GRACE) == refresh.REUSE
+    # a tab that read the clock before the first one's rotation, then waited for the row lock
+    assert refresh.refresh_decision(used, fam, NOW - dt.timedelta(milliseconds=40)) == refresh.GRACE
     assert refresh.refresh_decision({**used, "successor": None}, fam, NOW) == refresh.REUSE
     assert refresh.refresh_decision(used, {**fam, "revoked_at": NOW}, NOW) == refresh.REVOKED
     assert refresh.open_successor(first.raw, sealed) == answer

@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 from sqlalchemy import create_engine
 from sqlalchemy.dialects.postgresql import insert
 
-from common.testing import free_port
+from testkit.harness import free_port
 from gateway import security, service
 from notifications.models import inbox_items, messages
 from notifications.service import NotificationsService

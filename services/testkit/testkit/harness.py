@@ -34,7 +34,7 @@ from pathlib import Path
 
 import psycopg
 
-from . import settings
+from common import settings
 
 SERVICE_CLASSES = {s: f"{s}.service:{s.capitalize()}Service" for s in settings.SERVICES}
 GATEWAY_CLASS = "gateway.service:GatewayService"
@@ -172,7 +172,7 @@ class Backends:
 
     def clear_redis(self) -> None:
         try:
-            from . import kv
+            from common import kv
             for prefix in (self.redis_prefix, f"{self.redis_prefix}_suite"):
                 kv.delete_prefix(prefix, self.redis_url)
         except Exception:  # Redis absent: nothing was written there
@@ -190,7 +190,7 @@ class Backends:
 
 def prepare_service_database(backends: Backends, service: str, prefix: str, reference: bool = False) -> str:
     """Create ``<prefix>_<service>``, migrate it, optionally load reference data."""
-    from . import manage, migrations
+    from common import manage, migrations
 
     url = backends.create_database(f"{prefix}_{service}")
     migrations.upgrade(service, url)

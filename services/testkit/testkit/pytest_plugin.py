@@ -1,6 +1,6 @@
 """pytest fixtures of the platform (loaded by the root conftest).
 
-- ``backends``: this run's PostgreSQL and RabbitMQ (see ``common.testing``).
+- ``backends``: this run's PostgreSQL and RabbitMQ (see ``testkit.harness``).
 - ``amqp_uri``: a vhost of this run and test module for in-process service tests.
 - ``service_db(name)``: a migrated database (reference data loaded) of this
   run and test module for a service; also exported as ``<NAME>_DATABASE_URL``
@@ -19,13 +19,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from . import settings
-from .testing import Backends, BackendsUnavailable, Suite, prepare_service_database
+from common import settings
+from common.boot import prepare_process
+from .harness import Backends, BackendsUnavailable, Suite, prepare_service_database
 
 
 # in-process service containers of tests do not open operations endpoints (common.ops): parallel runs
 # would fight for the default ports; the suite gives each process a free port of its own
 os.environ.setdefault("STAGES_OPS_ADDRESS", "off")
+prepare_process()   # a test run is a process that talks to the bus and the databases
 
 _vhost_numbers = itertools.count(1)
 _db_numbers = itertools.count(1)
