@@ -132,3 +132,12 @@ def test_zone_of_academie_by_code_or_name():
     assert H.zone_of_academie("10") == "A"
     assert H.zone_of_academie("Corse") is None and H.zone_of_academie("La Réunion") is None
     assert H.zone_of_academie(None) is None and H.zone_of_academie("Atlantide") is None
+
+
+def test_one_syntax_and_one_legal_window_for_times_of_day():
+    from common import daytime
+    assert daytime.parse_time("09:30") == 570 and daytime.parse_time(" 8:05 ") == 485
+    assert daytime.parse_time("24:00") is None and daytime.parse_time("9h30") is None and daytime.parse_time(930) is None
+    assert daytime.within_legal_day(6 * 60) and daytime.within_legal_day(20 * 60)
+    assert not daytime.within_legal_day(5 * 60 + 59) and not daytime.within_legal_day(20 * 60 + 1)
+    assert daytime.fmt_minutes(570) == "9 h 30" and daytime.fmt_minutes(540) == "9 h"
