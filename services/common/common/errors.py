@@ -24,7 +24,8 @@ def _register(cls) -> None:
 
 def register_for_rpc() -> None:
     """Register every ``DomainError`` class defined so far with nameko (later ones register themselves)."""
-    import nameko.exceptions  # noqa: F401  (loaded: _register now finds it)
+    import importlib
+    importlib.import_module("nameko.exceptions")   # loaded: _register now finds it
     pending = [DomainError]
     while pending:
         cls = pending.pop()

@@ -22,7 +22,7 @@ from . import settings
 from .boot import prepare_process
 from .clock import PROCESS_CLOCK
 from .db import check_database
-from .errors import EXPECTED, Forbidden
+from .errors import EXPECTED
 from .logs import RequestContext
 from .ops import OpsEndpoint
 from .transport import JSON, QuickQueueConsumer, ReplySender
@@ -139,11 +139,3 @@ class PlatformService:
     def echo(self, payload=None):
         """A no-op round trip, the baseline of the benchmarks."""
         return payload
-
-    @rpc
-    def set_clock_offset(self, seconds: float):
-        """Move this process's clock (cross-service tests of time rules only)."""
-        if not settings.env_flag("STAGES_CLOCK_CONTROL"):
-            raise Forbidden("Le contrôle de l'horloge est désactivé.")
-        PROCESS_CLOCK.set_offset(float(seconds))
-        return PROCESS_CLOCK.now().isoformat()

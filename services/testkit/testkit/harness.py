@@ -38,6 +38,8 @@ from common import settings
 
 SERVICE_CLASSES = {s: f"{s}.service:{s.capitalize()}Service" for s in settings.SERVICES}
 GATEWAY_CLASS = "gateway.service:GatewayService"
+HOOKS = {  # the test-only service run beside each process (testkit.hooks), never in production
+    name: f"testkit.hooks:{name.capitalize()}TestHooks" for name in (*settings.SERVICES, "gateway")}
 
 
 class BackendsUnavailable(RuntimeError):
@@ -256,7 +258,7 @@ class Suite:
         env = {**self.env, "STAGES_CLOCK_OFFSET": str(self.clock_offset),
                **{k: str(v) for k, v in extra_env.items()}}
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "nameko", "run", "--config", self._config(name), target],
+            [sys.executable, "-m", "nameko", "run", "--config", self._config(name), target, HOOKS[name]],
             env={**env, "STAGES_OPS_ADDRESS": f"127.0.0.1:{self.ops_ports[name]}"}, stdout=log,
             stderr=subprocess.STDOUT, cwd=str(settings.REPO_ROOT), start_new_session=True)
 
@@ -299,7 +301,7 @@ class Suite:
             self.stop(name)
 
     def rpc(self, timeout: float = 30):
-        from .rpc import cluster_rpc
+        from common.rpc import cluster_rpc
         return cluster_rpc(self.amqp_uri, timeout=timeout)
 
     def set_clock_offset(self, seconds: float) -> None:
@@ -307,9 +309,9 @@ class Suite:
         later starts on this clock too."""
         self.clock_offset = float(seconds)
         with self.rpc() as rpc:
-            for service in settings.SERVICES:
+            for service in settings.SERVICES:   # the gateway keeps the real clock
                 if service in self.processes:
-                    getattr(rpc, service).set_clock_offset(seconds)
+                    getattr(rpc, f"{service}_test_hooks").set_clock_offset(seconds)
 
 
 @contextmanager
