@@ -220,11 +220,14 @@ class Suite:
     on this run's own databases and vhost. Used by the cross-service tests."""
 
     def __init__(self, backends: Backends, log_dir: Path, extra_env: dict | None = None, name: str = "suite",
-                 databases: dict | None = None):
+                 databases: dict | None = None, replicas: int = 1):
         self.backends = backends
         self.log_dir = log_dir
-        self.port = free_port()
+        self.replicas = replicas  # processes per service and gateways (competing consumers on the same queues)
+        self.gateway_ports = [free_port() for _ in range(replicas)]
+        self.port = self.gateway_ports[0]
         self.url = f"http://127.0.0.1:{self.port}"
+        self.urls = [f"http://127.0.0.1:{p}" for p in self.gateway_ports]
         prefix = f"t{backends.run_id}_{name}"  # another name: a second suite in the same run (fuzzing)
         self.amqp_uri = backends.create_vhost(prefix)
         self.env = dict(os.environ)
@@ -244,22 +247,31 @@ class Suite:
         self.processes: dict[str, subprocess.Popen] = {}
         self.clock_offset = 0.0
         # each process's operations endpoint (/healthz, /readyz, /metrics: common.ops) on a port of its own
-        self.ops_ports = {name: free_port() for name in (*settings.SERVICES, "gateway")}
+        self.ops_ports = {self.key(name, i): free_port() for name in (*settings.SERVICES, "gateway")
+                          for i in range(1, replicas + 1)}
         log_dir.mkdir(parents=True, exist_ok=True)
 
     def _config(self, name: str) -> str:
         root = settings.REPO_ROOT
         return str(root / "gateway" / "config.yml" if name == "gateway" else root / "services" / name / "config.yml")
 
-    def start(self, name: str, **extra_env) -> None:
+    @staticmethod
+    def key(name: str, replica: int = 1) -> str:
+        """The process's key in ``processes``: ``identity``, then ``identity.2``, ``identity.3``..."""
+        return name if replica == 1 else f"{name}.{replica}"
+
+    def start(self, name: str, replica: int = 1, **extra_env) -> None:
         """Start one process; it starts on the suite's clock (``set_clock_offset``), with ``extra_env``."""
         target = GATEWAY_CLASS if name == "gateway" else SERVICE_CLASSES[name]
-        log = open(self.log_dir / f"{name}.log", "ab")
+        key = self.key(name, replica)
+        log = open(self.log_dir / f"{key}.log", "ab")
         env = {**self.env, "STAGES_CLOCK_OFFSET": str(self.clock_offset),
                **{k: str(v) for k, v in extra_env.items()}}
-        self.processes[name] = subprocess.Popen(
+        if name == "gateway":
+            env["GATEWAY_ADDRESS"] = f"127.0.0.1:{self.gateway_ports[replica - 1]}"
+        self.processes[key] = subprocess.Popen(
             [sys.executable, "-m", "nameko", "run", "--config", self._config(name), target, HOOKS[name]],
-            env={**env, "STAGES_OPS_ADDRESS": f"127.0.0.1:{self.ops_ports[name]}"}, stdout=log,
+            env={**env, "STAGES_OPS_ADDRESS": f"127.0.0.1:{self.ops_ports[key]}"}, stdout=log,
             stderr=subprocess.STDOUT, cwd=str(settings.REPO_ROOT), start_new_session=True)
 
     def ops_url(self, name: str) -> str:
@@ -278,7 +290,8 @@ class Suite:
 
     def start_all(self, timeout: float = 90) -> None:
         for name in (*settings.SERVICES, "gateway"):
-            self.start(name)
+            for replica in range(1, self.replicas + 1):
+                self.start(name, replica)
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float = 90) -> dict:
@@ -289,8 +302,12 @@ class Suite:
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.log_dir / (name + '.log')}")
             try:
-                with urllib.request.urlopen(self.url + "/readyz", timeout=5) as resp:
-                    return json.loads(resp.read())
+                answers = []
+                running = [url for i, url in enumerate(self.urls, 1) if self.key("gateway", i) in self.processes]
+                for url in running:   # every running gateway replica (each sees every service)
+                    with urllib.request.urlopen(url + "/readyz", timeout=5) as resp:
+                        answers.append(json.loads(resp.read()))
+                return answers[0]
             except Exception as exc:  # 503 while services start
                 last = exc
                 time.sleep(0.5)
@@ -306,7 +323,10 @@ class Suite:
 
     def set_clock_offset(self, seconds: float) -> None:
         """Move the clock of every running service process (time rules, without waiting); a process started
-        later starts on this clock too."""
+        later starts on this clock too. With replicas, a hook call reaches one replica of each service only
+        (competing consumers): move the clock while one runs, or start replicas after moving it."""
+        if self.replicas > 1:
+            raise RuntimeError("set_clock_offset needs one process per service: restart replicas instead")
         self.clock_offset = float(seconds)
         with self.rpc() as rpc:
             for service in settings.SERVICES:   # the gateway keeps the real clock
