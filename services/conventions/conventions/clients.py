@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from common.errors import NotFound, ServiceUnavailable
+from common.rpc import RpcTimeout
 
 log = logging.getLogger("conventions")
 
@@ -49,7 +50,6 @@ class Clients:
 
     # -- enrichment of a new convention --------------------------------------------------------------------
     def _fetch(self, proxy, name: str, method: str, **kwargs):
-        from common.rpc import RpcTimeout
         try:
             return getattr(proxy, method)(**kwargs)
         except RpcTimeout:

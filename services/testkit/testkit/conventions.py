@@ -122,9 +122,8 @@ SUITE_SCHOOL_FIELDS = {
 class FakeRepository:
     """In-memory twin of ``conventions.repository.Repository`` (same methods, same answers)."""
 
-    def __init__(self, state: dict, *, writable: bool = True):
+    def __init__(self, state: dict):
         self.state = state
-        self.writable = writable
 
     def emit(self, events) -> None:
         self.state["outbox"].extend((t, copy.deepcopy(d)) for t, d in events)
@@ -242,7 +241,7 @@ class FakeUnitOfWork:
 
     @contextmanager
     def read(self):
-        yield FakeRepository(copy.deepcopy(self.state), writable=False)
+        yield FakeRepository(copy.deepcopy(self.state))
 
     @contextmanager
     def queries(self):
