@@ -48,14 +48,15 @@ def summary(ms):
 
 
 def seed(url, n):
-    from conventions import store
+    from conventions.repository import Repository
     from conventions.domain import convention as C
-    from conventions.testing import NOW, actors, sample_convention
+    from testkit.conventions import NOW, actors, sample_convention
 
     engine = create_engine(url)
     with engine.begin() as conn:
         from sqlalchemy.orm import Session
         s = Session(bind=conn)
+        repo = Repository(s)
         ids = []
         for _ in range(n):
             conv = sample_convention()
@@ -66,8 +67,8 @@ def seed(url, n):
             for role, who in ((C.EMPLOYER_ROLE, "employer"), (C.PUPIL_ROLE, "pupil")):
                 C.sign(conv, role=role, signer=C.signer_for_actor(conv, a[who], role),
                        document_hash=conv.document_hash, now=NOW, method="session")
-            store.insert_convention(s, conv, NOW)
-            store.save(s, conv, NOW, before=[])
+            repo.add(conv, NOW)
+            repo.save(conv, NOW, before=[])
             ids.append((conv.id, a["employer"]))
         s.flush()
     engine.dispose()

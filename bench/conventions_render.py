@@ -21,7 +21,7 @@ import time
 
 from conventions.documents import Sealer, build_context, generate_self_signed, render_html, render_pdf
 from conventions.domain import convention as C
-from conventions.testing import NOW, account, actors, sample_convention
+from testkit.conventions import NOW, account, actors, sample_convention
 
 
 def signed_convention():

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from applications.testing import (application_form, suite_employer, suite_head, suite_offer, suite_pupils)
 from notifications import catalogue
 from notifications.testing.tcp_proxy import TcpProxy
-from conventions.testing import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
+from testkit.conventions import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
 
 pytestmark = pytest.mark.suite
 
@@ -128,8 +128,8 @@ def test_the_example_subscriber_receives_a_whole_journey_in_order(api, suite, su
     assert api.post("/api/v1/conventions/signature-code", json={"convention_ids": [cid]},
                     **auth(emp)).status_code == 200
     with suite.rpc() as rpc:
-        code = rpc.conventions.test_last_secrets(user_id=emp["user_id"])["code"]
-        token = rpc.conventions.test_last_secrets(convention_id=cid)["links"]["0"]
+        code = rpc.conventions_test_hooks.last_secret("code", emp["user_id"])
+        token = rpc.conventions_test_hooks.last_secret("link", f"{cid}:0")
     assert api.post(f"/api/v1/conventions/{cid}/sign", json={"document_hash": h, "code": code},
                     **auth(emp)).status_code == 200
     assert api.post(f"/api/v1/conventions/{cid}/sign", json={"document_hash": h}, **auth(pupil)).status_code == 200

@@ -16,7 +16,7 @@ from notifications.domain.messages import IN_APP, MESSAGES
 from notifications.testing.sms_server import FakeSmsApi
 from notifications.testing.smtp_server import SmtpTestServer
 from notifications.testing.tcp_proxy import TcpProxy
-from conventions.testing import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
+from testkit.conventions import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
 
 pytestmark = pytest.mark.suite
 
@@ -187,7 +187,7 @@ def test_each_message_of_a_journey_reaches_the_right_person(api, suite, mail, wo
     code = re.search(r"code de signature 1 élève, 1 stage est (\d{6})", sms["json"]["text"]).group(1)
     assert sms["headers"]["Authorization"] == "Bearer sms-token"
     with suite.rpc() as rpc:
-        assert rpc.conventions.test_last_secrets(user_id=emp["user_id"])["code"] == code
+        assert rpc.conventions_test_hooks.last_secret("code", emp["user_id"]) == code
     assert not [m for m in mail.to(emp["email"]) if m.subject.startswith("Votre code de signature")]
     assert api.post(f"/api/v1/conventions/{cid}/sign", json={"document_hash": h, "code": code},
                     **auth(emp)).status_code == 200

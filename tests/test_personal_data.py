@@ -9,7 +9,7 @@ import pytest
 
 from applications.testing import (application_form, suite_employer,
                                   suite_head, suite_offer, suite_pupils)
-from conventions.testing import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
+from testkit.conventions import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
 
 pytestmark = pytest.mark.suite
 

@@ -13,7 +13,7 @@ import pytest
 from applications.testing import (PASSWORD, REP_PLUS_COLLEGE, application_form, suite_employer,
                                   suite_offer, suite_pupils)
 from common.errors import Forbidden
-from conventions.testing import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
+from testkit.conventions import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
 
 pytestmark = pytest.mark.suite
 

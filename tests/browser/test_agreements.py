@@ -105,7 +105,7 @@ def _confirmed_application(platform) -> dict:
 
 
 def test_agreement_filled_validated_and_signed_by_all_four_parties(browser, page, visit, platform):
-    from conventions.testing import SUITE_EMPLOYER_FIELDS
+    from testkit.conventions import SUITE_EMPLOYER_FIELDS
     w = _confirmed_application(platform)
     cid, api = w["cid"], platform.api
 
@@ -161,7 +161,7 @@ def test_agreement_filled_validated_and_signed_by_all_four_parties(browser, page
     assert api.post("/api/v1/conventions/signature-code", json={"convention_ids": [cid]},
                     token=w["emp"]).status_code == 200
     with platform.suite.rpc() as rpc:
-        code = rpc.conventions.test_last_secrets(user_id=w["emp_id"])["code"]
+        code = rpc.conventions_test_hooks.last_secret("code", w["emp_id"])
     doc_hash = api.get(f"/api/v1/conventions/{cid}", token=w["emp"]).json()["document_hash"]
     r = api.post(f"/api/v1/conventions/{cid}/sign", json={"document_hash": doc_hash, "code": code}, token=w["emp"])
     assert r.status_code == 200, r.text

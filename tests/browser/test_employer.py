@@ -374,7 +374,7 @@ def _wait_convention(platform, token: str, application_id: str, timeout: float =
 def test_employer_fills_its_part_of_the_agreement_and_signs_with_the_code(page, visit, platform):
     from applications.testing import PASSWORD as STAFF_PASSWORD
     from applications.testing import REP_PLUS_COLLEGE, future_college_weeks
-    from conventions.testing import SUITE_SCHOOL_FIELDS
+    from testkit.conventions import SUITE_SCHOOL_FIELDS
 
     email, token = _employer_account(platform)
     year, weeks = future_college_weeks(1)
@@ -460,7 +460,7 @@ def test_employer_fills_its_part_of_the_agreement_and_signs_with_the_code(page, 
     visit(page, "convention-code-envoye")
     with platform.suite.rpc() as rpc:
         employer_id = platform.api.get("/api/v1/me", token=token).json()["id"]
-        code = rpc.conventions.test_last_secrets(user_id=employer_id)["code"]
+        code = rpc.conventions_test_hooks.last_secret("code", employer_id)
     page.get_by_label("Code de signature").fill(f"{(int(code) + 1) % 1000000:06d}")
     page.get_by_role("button", name="Signer", exact=True).click()
     visit(page, "convention-code-faux")

@@ -5,7 +5,6 @@ import base64
 
 from werkzeug.wrappers import Response
 
-from common.errors import Forbidden
 from gateway.api import GRADE, ISO_WEEK, PAGE, UUID, array, obj, route
 from gateway.budgets import LINK_ACTION_BUDGETS, LINK_VIEW_BUDGETS
 from gateway.routes.applications import SCOPE_DESCRIPTION, SCOPE_QUERY
@@ -19,11 +18,6 @@ TEXT = {"type": ["string", "null"]}
 DT = {"type": ["string", "null"], "format": "date-time"}
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 NULL_SHA256 = {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"}
-
-# Fields each party fills (checked here, and again by the service, which owns the rule).
-EMPLOYER_FIELDS = ["representative", "tutor", "activities", "hours", "lunch_break"]
-SCHOOL_FIELDS = ["school_representative", "pupil_address", "pupil_phone", "referent_teacher",
-                 "legal_representatives", "pai", "emergency_kit_by", "board_deliberation_date", "school_address"]
 
 S = {"type": ["string", "null"], "maxLength": 1600}
 SLOT = obj({"start": S, "end": S, "break_start": S, "break_end": S})
@@ -161,15 +155,10 @@ def conventions_get_convention(req):
 
 @route("PATCH", "/api/v1/conventions/<convention_id>", summary="Enregistrer ses champs (brouillon)", tags=TAGS,
        confirmed_staff=True, roles=["employer", "school_staff"], body=FIELDS, response=CONVENTION,
-       description="L'organisme d'accueil remplit : " + ", ".join(EMPLOYER_FIELDS) + ". L'établissement : "
-                   + ", ".join(SCHOOL_FIELDS) + ". Écrire un champ de l'autre partie est refusé (403).")
+       description="Chaque partie remplit ses champs (le service des conventions dit lesquels : "
+                   "`editable_fields` de la convention). Convention inconnue ou d'un autre : 404 ; écrire un champ "
+                   "de l'autre partie : 403 (`field_not_owned`, les champs en cause dans `errors`).")
 def conventions_update_convention(req):
-    foreign = SCHOOL_FIELDS if req.actor.get("role") == "employer" else EMPLOYER_FIELDS
-    bad = {k: ["Ce champ est rempli par l'autre partie : vous ne pouvez pas le modifier."]
-           for k in req.body if k in foreign}
-    if bad:
-        raise Forbidden("Certains champs ne peuvent être remplis que par l'autre partie.", errors=bad,
-                        code="field_not_owned")
     return req.rpc("conventions").update(actor=req.actor, convention_id=req.path["convention_id"], fields=req.body)
 
 

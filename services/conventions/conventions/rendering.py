@@ -15,13 +15,17 @@ import logging
 import os
 import struct
 import sys
+import threading
 
 import eventlet
 from eventlet import tpool
 from eventlet.green import subprocess
 from eventlet.queue import LightQueue
+from nameko.extensions import DependencyProvider
 
 from common.ops import RENDER_DURATION, cpu_count
+
+from . import settings
 
 log = logging.getLogger("conventions.rendering")
 
@@ -152,3 +156,43 @@ class RenderPool:
         while self._idle.qsize():
             self._idle.get().close()
         self._started = 0
+
+
+_sealer = None
+_sealer_lock = threading.Lock()
+_pool = None
+
+
+def get_sealer():
+    """The platform's sealing certificate: CONVENTIONS_SEAL_CERT/KEY in production, a self-signed one
+    (created once under var/conventions, or CONVENTIONS_SEAL_DEV_DIR) in development and tests."""
+    global _sealer
+    if _sealer is None:
+        with _sealer_lock:
+            if _sealer is None:
+                from .documents import Sealer
+                _sealer = Sealer.from_env(settings.seal_dev_dir())
+    return _sealer
+
+
+def get_render_pool() -> RenderPool:
+    """The process's worker processes that render and seal."""
+    global _pool
+    if _pool is None:
+        sealer = get_sealer()  # creates the development certificate once, before any worker reads it
+        env = dict(os.environ)
+        if not (env.get("CONVENTIONS_SEAL_CERT") and env.get("CONVENTIONS_SEAL_KEY")):
+            env["CONVENTIONS_SEAL_DEV_DIR"] = settings.seal_dev_dir()
+        _pool = RenderPool(env=env, sealer_factory=lambda: sealer)
+    return _pool
+
+
+class RenderWorkers(DependencyProvider):
+    """Starts the rendering worker processes with the service (CONVENTIONS_RENDER_PRESTART=0: on first use)."""
+
+    def start(self):
+        if settings.render_prestart():
+            get_render_pool().prestart()
+
+    def get_dependency(self, worker_ctx):
+        return get_render_pool()

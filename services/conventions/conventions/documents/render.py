@@ -16,12 +16,13 @@ import jinja2
 import markupsafe
 
 from common.clock import paris_date, to_paris
+from common.daytime import fmt_minutes
 from common.weeks import parse_week, period_of_weeks
 
 from ..domain.convention import ROLE_LABELS, SIGNATURE_ROLES
 from ..domain import printed
 from ..domain.fields import EMERGENCY_KIT_BY
-from ..domain.hours import check_schedule, fmt_minutes, schedule_rows
+from ..domain.hours import check_schedule, schedule_rows
 
 for _name in ("weasyprint", "weasyprint.progress", "fontTools", "fontTools.subset", "fontTools.ttLib",
               "fontTools.ttLib.ttFont", "fontTools.subset.cff", "fontTools.varLib"):

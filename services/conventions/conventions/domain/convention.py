@@ -17,6 +17,7 @@ from . import printed
 from . import states as S
 from .fields import EMPLOYER, SCHOOL, check_ownership, normalize, validate_party
 from .hashing import content_hash
+from .representative import full_name, is_account_of
 
 # Signature roles: the four parties. Either legal representative fills the last one.
 EMPLOYER_ROLE = "employer"
@@ -120,6 +121,32 @@ def party_of(conv: Convention, actor: dict | None) -> str | None:
     return None
 
 
+def visible_filter(actor: dict) -> tuple[str, str] | None:
+    """The conventions an actor sees, as one (attribute, value) equality on the convention (the list's SQL
+    builds its WHERE from it; ``party_of`` agrees: a test checks both): None for admins (all), Forbidden for
+    roles that see none."""
+    role = actor.get("role")
+    if role == "employer":
+        return "employer_user_id", actor["user_id"]
+    if role == "school_staff":
+        if not actor.get("school_uai"):
+            raise Forbidden("Votre compte n'est rattaché à aucun établissement.")
+        return "school_uai", actor["school_uai"]
+    if role == "pupil":
+        return "pupil_user_id", actor["user_id"]
+    if role == "admin":
+        return None
+    raise Forbidden("Vous n'avez pas accès aux conventions.")
+
+
+def signature_role_of(actor: dict) -> str:
+    """The signature role a logged-in actor signs as (the legal representative signs through a link)."""
+    role = {"employer": EMPLOYER_ROLE, "school_staff": HEAD_ROLE, "pupil": PUPIL_ROLE}.get(actor.get("role"))
+    if role is None:
+        raise Forbidden("Vous ne pouvez pas signer de convention.")
+    return role
+
+
 def check_can_view(conv: Convention, actor: dict) -> str:
     party = party_of(conv, actor)
     if party is None:
@@ -220,41 +247,6 @@ def _require_validator(conv: Convention, actor: dict):
     if actor.get("function") not in VALIDATING_FUNCTIONS:
         raise Forbidden("Seuls le chef d'établissement et le personnel administratif peuvent valider ou rouvrir "
                         "une convention.")
-
-
-def full_name(person: dict | None) -> str | None:
-    """"Prénom Nom" of an identity user/staff dict (or its ``name``), or None."""
-    if not isinstance(person, dict):
-        return None
-    name = " ".join(x.strip() for x in (person.get("first_name"), person.get("last_name")) if x and x.strip())
-    return name or (person.get("name") or "").strip() or None
-
-
-def is_account_of(account: dict | None, actor: dict) -> bool:
-    """``account`` (identity's user record) is the actor's own, still an active head of the actor's school."""
-    if not isinstance(account, dict) or not full_name(account):
-        return False
-    return (str(account.get("id") or account.get("user_id")) == str(actor.get("user_id"))
-            and account.get("status", "active") == "active"
-            and account.get("function", "head") == "head"
-            and account.get("school_uai", actor.get("school_uai")) == actor.get("school_uai"))
-
-
-def choose_representative(actor: dict | None, account: dict | None, heads: list | None,
-                          designated: dict | None = None) -> dict | None:
-    """The head of school printed as the school's representative: the validating account when it is a head
-    (``account``: that account as identity knows it); otherwise the school's designated head, or its only head.
-    With several heads and none designated, nobody is guessed (None: validation then asks for a head)."""
-    if actor and actor.get("function") == "head":
-        if is_account_of(account, actor):
-            return {"user_id": str(actor["user_id"]), "name": full_name(account)}
-        return None
-    if designated and full_name(designated):
-        return {"user_id": designated.get("user_id") or designated.get("id"), "name": full_name(designated)}
-    heads = [h for h in (heads or []) if isinstance(h, dict) and full_name(h)]
-    if len(heads) == 1:
-        return {"user_id": heads[0].get("user_id") or heads[0].get("id"), "name": full_name(heads[0])}
-    return None
 
 
 _KEEP = object()

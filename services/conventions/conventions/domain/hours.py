@@ -13,11 +13,12 @@ A schedule is a JSON object::
 Rules (code du travail, young workers, as applied to observation internships):
 at least 4 complete days; at most 7 h of presence a day (breaks excluded) and
 35 h a week; no uninterrupted period above 4 h 30 and a break of at least 30
-consecutive minutes once the day exceeds 4 h 30; no work between 20:00 and 6:00.
+consecutive minutes once the day exceeds 4 h 30; no work between 20:00 and 6:00 (the legal window and the
+HH:MM syntax are the platform's: ``common.daytime``, shared with offers' hours).
 """
 from __future__ import annotations
 
-import re
+from common.daytime import fmt_minutes, parse_time, within_legal_day
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 WEEKDAY_LABELS = {"monday": "Lundi", "tuesday": "Mardi", "wednesday": "Mercredi", "thursday": "Jeudi",
@@ -29,25 +30,6 @@ MAX_DAY_MINUTES = 7 * 60
 MAX_WEEK_MINUTES = 35 * 60
 MAX_STRETCH_MINUTES = 4 * 60 + 30
 MIN_BREAK_MINUTES = 30
-EARLIEST = 6 * 60
-LATEST = 20 * 60
-
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-def parse_time(value) -> int | None:
-    """'09:30' -> 570 minutes, or None if the value is not a valid HH:MM time."""
-    if not isinstance(value, str):
-        return None
-    m = _TIME.match(value.strip())
-    if not m:
-        return None
-    return int(m.group(1)) * 60 + int(m.group(2))
-
-
-def fmt_minutes(minutes: int) -> str:
-    h, m = divmod(int(minutes), 60)
-    return f"{h} h {m:02d}" if m else f"{h} h"
 
 
 def _blank(v) -> bool:
@@ -100,7 +82,7 @@ def check_day(day, path: str, errors, *, required: bool = True) -> int | None:
     if end <= start:
         errors.add(f"{path}.end", "L'heure de départ doit être postérieure à l'heure d'arrivée.")
         return None
-    if start < EARLIEST or end > LATEST:
+    if not (within_legal_day(start) and within_legal_day(end)):
         errors.add(path, "Le travail d'un élève mineur est interdit entre 20 h et 6 h.")
     stretches = [end - start]
     pause = 0

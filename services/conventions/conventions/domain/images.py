@@ -1,7 +1,9 @@
-"""The school's signature image: PNG or JPEG, recognised by its content, at most 2 MB."""
+"""The school's signature image: PNG or JPEG, recognised by its content, at most 2 MB; who reads and registers it."""
 from __future__ import annotations
 
-from common.errors import ValidationError
+from common.errors import Forbidden, ValidationError
+
+from .convention import require_confirmed_staff
 
 MAX_BYTES = 2 * 1024 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -41,3 +43,18 @@ def check_signature_image(data) -> str:
     if width > 4000 or height > 4000 or width < 10 or height < 5:
         raise ValidationError(errors={"image": ["Dimensions de l'image invalides (de 10 à 4000 pixels)."]})
     return mime
+
+
+SCHOOL_SIGNATURE_FUNCTIONS = {"head", "admin_staff"}
+
+
+def check_school_signature_access(actor: dict, school_uai: str, *, write: bool) -> None:
+    """The school's signature image: its own staff read it; the head and administration register it, once
+    their account is confirmed."""
+    if actor.get("role") != "school_staff" or actor.get("school_uai") != school_uai:
+        raise Forbidden("Seul le personnel de l'établissement peut enregistrer sa signature." if write else None)
+    if write:
+        if actor.get("function") not in SCHOOL_SIGNATURE_FUNCTIONS:
+            raise Forbidden("Seuls le chef d'établissement et le personnel administratif peuvent enregistrer la "
+                            "signature de l'établissement.")
+        require_confirmed_staff(actor)

@@ -26,12 +26,14 @@ from common.rpc import cluster_rpc
 from conventions.documents import validate_seal
 from conventions.domain import codes as codes_module
 from conventions.models import conventions, inbox, legal_rep_links, outbox, signature_codes, signatures
-from conventions.service import TEST_SECRETS, ConventionsService, get_sealer
-from conventions.testing import EMPLOYER_FIELDS, SCHOOL_FIELDS
-from conventions.testing import prefill as prefill_sample
+from conventions.rendering import get_sealer
+from conventions.service import ConventionsService
+from testkit.conventions import EMPLOYER_FIELDS, SCHOOL_FIELDS
+from testkit.conventions import prefill as prefill_sample
 from identity.models import schools as id_schools, users as id_users
 from notifications.service import NotificationsService
 from notifications.testing.smtp_server import SmtpTestServer
+from testkit.hooks import last_secret  # registers the listener of common.seams in this process
 
 CODE = 424242
 
@@ -55,7 +57,6 @@ def env(service_db, start_service, amqp_uri, smtp, monkeypatch):
     identity_engine = create_engine(identity_url)
     # the employer's code is random: make it known to the test (the code path itself is unchanged)
     monkeypatch.setattr(codes_module.secrets, "randbelow", lambda n: CODE)
-    monkeypatch.setenv("STAGES_CLOCK_CONTROL", "1")  # the service records the link tokens it sends
     engine = create_engine(url)
     with cluster_rpc(amqp_uri) as rpc:
         yield {"rpc": rpc.conventions, "engine": engine, "amqp": amqp_uri, "smtp": smtp,
@@ -69,7 +70,7 @@ def seed_staff(env_, actor, name, uai="0751234A"):
     first, _, last = name.partition(" ")
     now = dt.datetime.now(dt.timezone.utc)
     with env_["identity_engine"].begin() as c:
-        # the sample schools of conventions.testing, beside the directory's
+        # the sample schools of testkit.conventions, beside the directory's
         c.execute(pg_insert(id_schools).values(
             uai=uai, kind="college", name="Collège Jean Jaurès", sector="public", status="OUVERT",
             postal_code="75020", commune_name="Paris", academie_code="01", academie_name="Paris",
@@ -162,11 +163,10 @@ def validated(env_):
 
 def link_tokens(env_, convention_id, n=2):
     """The tokens of the links sent for this convention, as the legal representatives received them by e-mail
-    (the test-mode record tells which e-mails are this convention's: the notifications database is shared by
-    the tests of this run, so an earlier test's message may arrive too)."""
-    from conventions.service import TEST_SECRETS
-    tokens = wait_for(lambda: (lambda d: [d[i] for i in sorted(d)] if len(d) >= n else None)(
-        TEST_SECRETS["links"].get(convention_id, {})))
+    (the secrets the service handed out, testkit.hooks, tell which e-mails are this convention's: the notifications
+    database is shared by the tests of this run, so an earlier test's message may arrive too)."""
+    tokens = wait_for(lambda: (lambda t: t if all(t) else None)(
+        [last_secret("link", f"{convention_id}:{i}") for i in range(n)]))
 
     def received():
         texts = " ".join(m.text for m in env_["smtp"].handler.received)
@@ -398,8 +398,7 @@ def test_wrong_names_are_counted_then_the_link_locks_until_the_school_resends_it
             call()
     assert rpc.public_view(token=tokens[1])["representative_name"] == "Youssef Haddad"  # the other link works
     rpc.resend_link(actor=a["teacher"], convention_id=cid, rep_index=0)  # the school sends a new link
-    new = wait_for(lambda: (lambda d: d.get(0) if d.get(0) != tokens[0] else None)(
-        TEST_SECRETS["links"].get(cid, {})))
+    new = wait_for(lambda: (lambda t: t if t != tokens[0] else None)(last_secret("link", f"{cid}:0")))
     done = rpc.public_sign(token=new, full_name="nadia haddad", document_hash=h)
     assert done["state"] == "signatures_started"
 
@@ -538,6 +537,11 @@ def test_who_sees_what_and_stats(env):
         rpc.get(actor=a["teacher"], convention_id=other["id"])
     with pytest.raises(Forbidden):
         rpc.list(actor=a["statistician"])
+    # the list's SQL (queries.visible_where, from domain.convention.visible_filter) and who may read a convention
+    # (domain.convention.party_of) agree: whatever is listed can be read
+    for who in ("employer", "pupil", "teacher"):
+        for item in rpc.list(actor=a[who])["items"]:
+            assert rpc.get(actor=a[who], convention_id=item["id"])["id"] == item["id"]
     stats = rpc.stats(actor=a["statistician"])
     assert stats["counts"]["draft"] >= 2 and set(stats["counts"]) >= {"draft", "validated", "signed_by_all"}
     school = rpc.stats(actor=a["teacher"])

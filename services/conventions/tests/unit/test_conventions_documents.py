@@ -9,7 +9,7 @@ from conventions.documents import (Sealer, build_context, generate_self_signed, 
                                    validate_seal)
 from conventions.documents.render import css_string
 from conventions.domain import convention as C
-from conventions.testing import NOW, account, actors, sample_convention
+from testkit.conventions import NOW, account, actors, sample_convention
 
 
 @pytest.fixture(scope="module")

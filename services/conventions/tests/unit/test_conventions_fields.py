@@ -1,7 +1,7 @@
 import copy
 
 from conventions.domain.fields import check_ownership, normalize_any_phone, owner_of, validate_party
-from conventions.testing import EMPLOYER_FIELDS, NOW, SCHOOL_FIELDS
+from testkit.conventions import EMPLOYER_FIELDS, NOW, SCHOOL_FIELDS
 
 
 def test_complete_sample_fields_are_valid():

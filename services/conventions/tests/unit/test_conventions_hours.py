@@ -1,6 +1,7 @@
 from common.errors import FieldErrors
 
-from conventions.domain.hours import check_schedule, parse_time, schedule_rows
+from common.daytime import parse_time
+from conventions.domain.hours import check_schedule, schedule_rows
 
 
 def check(schedule):

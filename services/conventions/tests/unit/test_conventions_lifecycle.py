@@ -4,8 +4,9 @@ import pytest
 from common.errors import Conflict, Forbidden, NotFound, ValidationError
 
 from conventions.domain import convention as C
+from conventions.domain import representative as R
 from conventions.domain import states as S
-from conventions.testing import EMPLOYER_FIELDS, NOW, SCHOOL_FIELDS, actors, sample_convention
+from testkit.conventions import EMPLOYER_FIELDS, NOW, SCHOOL_FIELDS, actors, sample_convention
 
 
 def fresh():
@@ -200,10 +201,10 @@ def ready():
 
 
 def test_the_validating_head_is_printed_as_the_school_representative():
-    from conventions.testing import account
+    from testkit.conventions import account
     conv, a = ready()
     assert conv.prefill["school"]["head_name"] == "Marie Lambert"  # pre-filled: another head of the school
-    rep = C.choose_representative(a["head"], account(a["head"], "Luc Martin"), None)
+    rep = R.choose_representative(a["head"], account(a["head"], "Luc Martin"), None)
     assert rep == {"user_id": a["head"]["user_id"], "name": "Luc Martin"}
     C.validate(conv, a["head"], NOW, representative=rep)
     assert conv.frozen["prefill"]["school"]["head_name"] == "Luc Martin"
@@ -214,12 +215,12 @@ def test_representative_when_administration_validates():
     admin_staff = {"user_id": "u-admin", "role": "school_staff", "function": "admin_staff", "school_uai": "0751234A"}
     h1 = {"user_id": "u1", "function": "head", "first_name": "Marie", "last_name": "Lambert"}
     h2 = {"user_id": "u2", "function": "head", "first_name": "Luc", "last_name": "Martin"}
-    assert C.choose_representative(admin_staff, None, [h1]) == {"user_id": "u1", "name": "Marie Lambert"}
-    assert C.choose_representative(admin_staff, None, [h1, h2]) is None  # nobody guessed
-    assert C.choose_representative(admin_staff, None, [h1, h2], designated=h2) == {"user_id": "u2",
+    assert R.choose_representative(admin_staff, None, [h1]) == {"user_id": "u1", "name": "Marie Lambert"}
+    assert R.choose_representative(admin_staff, None, [h1, h2]) is None  # nobody guessed
+    assert R.choose_representative(admin_staff, None, [h1, h2], designated=h2) == {"user_id": "u2",
                                                                                    "name": "Luc Martin"}
     # a head whose account identity does not know: not printed
-    assert C.choose_representative({**admin_staff, "function": "head"}, None, [h1]) is None
+    assert R.choose_representative({**admin_staff, "function": "head"}, None, [h1]) is None
     conv, a = ready()
     with pytest.raises(ValidationError) as e:
         C.validate(conv, {**a["head"], "function": "admin_staff"}, NOW, representative=None)

@@ -1,4 +1,4 @@
-from conventions.prefill import build, hours_from_offer
+from conventions.domain.prefill import build, hours_from_offer
 
 
 def test_build_from_the_documented_records():

@@ -9,7 +9,7 @@ import pytest
 
 from conventions.documents import validate_seal
 from conventions.rendering import RenderError, RenderPool
-from conventions.testing import sample_convention
+from testkit.conventions import sample_convention
 
 
 @pytest.fixture(scope="module")

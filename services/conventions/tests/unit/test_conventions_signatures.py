@@ -6,7 +6,7 @@ from common.errors import Conflict, Forbidden, Locked, NotFound, RateLimited, Va
 from conventions.domain import codes, images, links
 from conventions.domain import convention as C
 from conventions.domain import states as S
-from conventions.testing import NOW, account, actors, sample_convention
+from testkit.conventions import NOW, account, actors, sample_convention
 
 
 def validated():

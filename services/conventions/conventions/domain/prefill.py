@@ -1,6 +1,6 @@
-"""Pre-filling a new convention from the application, the pupil and school (identity) and the offer.
+"""Pre-filling a new convention from the application, the pupil and school (identity) and the offer (pure).
 
-Pure mapping functions (``build``) are separate from the RPC calls (``fetch`` in the service),
+Pure mapping functions (``build``) are separate from the RPC calls (``clients``, use_cases.creation),
 and tolerant: a key another service does not (yet) return leaves the field empty, for the
 parties to complete.
 """
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 
+from common import scopes
 from common.weeks import period_of_weeks
 
-from .domain.convention import Convention
+from .convention import Convention
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 
@@ -122,3 +123,11 @@ def build(data: dict, application: dict | None, pupil: dict | None, school: dict
                                                                                              "organisation_id"),
         weeks=weeks, prefill=prefill, employer=employer, school=school_fields,
     )
+
+
+def location(school: dict | None, application: dict | None) -> dict:
+    """The school's location codes (common.scopes), set once when the convention is created: from identity's
+    school, else from the application (which stores them too)."""
+    loc = scopes.location(school) if school else {}
+    app = application or {}
+    return {k: loc.get(k) or app.get(k) for k in ("academie_code", "departement_code", "region_code")}
