@@ -8,6 +8,7 @@ timestamp, and after a restart from where it stopped. The same user is refused p
 exchanges and reading its RPC and event queues (403 ACCESS_REFUSED)."""
 import datetime as dt
 import importlib.util
+import json
 import re
 import subprocess
 import threading
@@ -25,7 +26,7 @@ from common.envelope import make_envelope
 from common.events import publish_envelopes
 
 REPO = Path(__file__).resolve().parents[1]
-SERVICES = ("offers", "applications", "conventions")
+SERVICES = ("identity", "offers", "applications", "conventions")
 
 
 def _load(name, path):
@@ -63,6 +64,7 @@ def bus(backends):
     assert subscribers.declare_event_streams(SERVICES, uri)  # idempotent
     if backends.amqp_admin == "rabbitmqctl":
         perms = deploy.grant(user, vhost, password)  # what deploy/setup.sh and an operator run
+        assert '"max-connections":10' in deploy.rabbitmqctl("list_user_limits", "--user", user).stdout
     else:  # a management API (containers): the same permissions
         perms = subscribers.permissions(user)
         backends._mgmt("PUT", f"/api/users/{user}", {"password": password, "tags": ""})
@@ -149,6 +151,36 @@ def test_a_subscriber_replays_from_a_timestamp(bus):
         assert not {e["event_id"] for e in before} & set(run.ids())
     finally:
         run.stop()
+
+
+def test_an_event_that_keeps_failing_during_a_replay_is_set_aside_and_the_replay_goes_on(bus):
+    failing = _publish(bus["uri"], "identity", "user.anonymized")
+    fine = _publish(bus["uri"], "identity", "user.registered")
+    handled = []
+
+    def handle(envelope):
+        if envelope["type"] == "user.anonymized":
+            raise RuntimeError("the warehouse is down")
+        handled.append(envelope["event_id"])
+
+    queue = f"{bus['user']}.{uuid.uuid4().hex[:6]}"
+    sub = example.Subscriber(bus["url"], queue, [("identity.events", "#")], handle, replay_from="first",
+                             max_attempts=2, retry_pause=0.01)
+    thread = threading.Thread(target=sub.run, daemon=True)
+    thread.start()
+    try:
+        assert _wait(lambda: handled == [fine[0]["event_id"]])
+        assert sub.dead_lettered == 1
+    finally:
+        sub.stop()
+        thread.join(10)
+    connection = pika.BlockingConnection(pika.URLParameters(bus["url"]))  # the subscriber's user reads its own
+    try:
+        method, properties, body = connection.channel().basic_get(f"{queue}.dead", auto_ack=True)
+        assert json.loads(body)["event_id"] == failing[0]["event_id"]
+        assert properties.headers["x-original-exchange"] == "identity.events"
+    finally:
+        connection.close()
 
 
 def test_the_read_only_user_follows_live_events_on_a_queue_of_its_own(bus):

@@ -74,14 +74,18 @@ class SeenEvents:
     def seen(self, event_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM handled WHERE event_id = ?", (event_id,)).fetchone() is not None
 
-    def remember(self, event_id: str | None, stream: str | None = None, offset: int | None = None) -> None:
-        """Remember a handled event and, reading a stream, the offset after it (one transaction)."""
+    def remember(self, event_id: str | None, stream: str | None = None, offset: int | None = None,
+                 commit: bool = True) -> None:
+        """Remember a handled event and, reading a stream, the offset after it (one transaction). ``commit=False``
+        leaves the offset of a message skipped (filtered out, duplicate) to the next commit: at worst a few are
+        read again after a crash, and a replay of millions is not slowed down by a commit per message."""
         if event_id is not None:
             self.db.execute("INSERT OR IGNORE INTO handled (event_id, at) VALUES (?, ?)", (event_id, time.time()))
         if stream is not None and offset is not None:
             self.db.execute("INSERT INTO stream_offsets (stream, next) VALUES (?, ?) "
                             "ON CONFLICT (stream) DO UPDATE SET next = excluded.next", (stream, offset + 1))
-        self.db.commit()
+        if commit:
+            self.db.commit()
 
     def next_offset(self, stream: str) -> int | None:
         row = self.db.execute("SELECT next FROM stream_offsets WHERE stream = ?", (stream,)).fetchone()
@@ -139,6 +143,7 @@ class Subscriber:
         self.failures: dict[str, int] = {}  # event_id -> failed attempts (this process)
         self.dead_lettered = 0  # messages sent to the dead-letter queue
         self.replayed = 0  # stream messages read (handled, duplicate, filtered out or set aside)
+        self._committed_at = 0.0
         self.dead_queue = f"{queue}.dead"
         self.dead_exchange = f"{queue}.dlx"
         self.replay_from = replay_from  # None: its own queue; else read the streams from there (see --from)
@@ -229,6 +234,7 @@ class Subscriber:
         offset = (properties.headers or {}).get("x-stream-offset")
         wanted = any(e == method.exchange and topic_matches(k, method.routing_key) for e, k in self.bindings)
         handled_id = None  # remembered as handled (never an event set aside: it may be replayed once fixed)
+        set_aside = self.dead_lettered
         if wanted:
             try:
                 envelope = json.loads(body)
@@ -243,7 +249,11 @@ class Subscriber:
                 elif self._handle_in_place(channel, method, properties, body, envelope):
                     handled_id = envelope["event_id"]
         # A stream is not requeued: the position moves on once the event is handled or set aside.
-        self.seen.remember(handled_id, stream, offset)
+        now = time.monotonic()
+        commit = handled_id is not None or set_aside != self.dead_lettered or now - self._committed_at > 1.0
+        self.seen.remember(handled_id, stream, offset, commit=commit)
+        if commit:
+            self._committed_at = now
         channel.basic_ack(delivery_tag=method.delivery_tag)
         self.replayed += 1
 
@@ -302,6 +312,7 @@ class Subscriber:
                 backoff = min(self.max_backoff, backoff * 2)
             finally:
                 self._connection = None
+                self.seen.db.commit()  # the stream positions not yet committed
 
     def stop(self) -> None:
         self._stop.set()
