@@ -25,7 +25,8 @@ import urllib.parse
 from common import settings, subscribers
 
 # Each subscriber's connections and channels are bounded: a faulty outside system cannot exhaust the broker.
-USER_LIMITS = '{"max-connections": 10, "max-channels": 100}'
+USER_LIMITS = (f'{{"max-connections": {subscribers.USER_MAX_CONNECTIONS}, '
+               f'"max-channels": {subscribers.USER_MAX_CHANNELS}}}')
 
 
 def vhost_of(uri: str) -> str:

@@ -51,13 +51,15 @@ def test_each_service_exchange_is_bound_to_a_stream_kept_as_the_catalogue_says(d
         assert declared == expected and spec["durable"] is True
         assert bindings[(exchange, stream)]["routingKey"] == "#"
         assert bindings[(exchange, stream)]["destinationType"] == "queue"
-        for s in (exchanges[exchange], spec):
-            assert s["vhost"] == "stages" and s["deletionPolicy"] == "retain"
+        assert exchanges[exchange]["vhost"] == spec["vhost"] == "stages"
+        assert spec["deletionPolicy"] == "retain"
 
 
 def test_the_subscriber_user_reads_and_publishes_nothing(docs):
     users, permissions = by_kind(docs, "User"), by_kind(docs, "Permission")
     assert set(users) == {"subscriber"} and users["subscriber"]["spec"]["tags"] == []
+    assert users["subscriber"]["spec"]["limits"] == {"connections": subscribers.USER_MAX_CONNECTIONS,
+                                                     "channels": subscribers.USER_MAX_CHANNELS}
     secret = users["subscriber"]["spec"]["importCredentialsSecret"]["name"]
     assert secret in (ROOT / "docs" / "operations.md").read_text(), f"Secret {secret} not in docs/operations.md"
     spec = permissions["subscriber"]["spec"]

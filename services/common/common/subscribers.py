@@ -38,6 +38,10 @@ STREAM_MAX_LENGTH_BYTES = 20_000_000_000
 # the 400 days.
 STREAM_MAX_SEGMENT_SIZE_BYTES = 100_000_000
 
+# Each subscriber user's connections and channels are bounded: a faulty outside system cannot exhaust the broker.
+USER_MAX_CONNECTIONS = 10
+USER_MAX_CHANNELS = 100
+
 # A subscriber's user name: its queues and exchanges are named "<user>.<anything>", so no dot in the name.
 USER_NAME = re.compile(r"^[a-z][a-z0-9_-]{2,62}$")
 # Event exchanges and streams of every service, present and future (anchored: RabbitMQ searches the pattern).
@@ -104,7 +108,8 @@ def declare_event_streams(services, amqp_uri: str) -> list[str]:
     return names
 
 
-# The « Retention » section of docs/events.md (the catalogue generator, notifications.catalogue, appends it).
+# The « Replay and retention » section of docs/events.md: notifications.catalogue.render_markdown places it after
+# the versioning rules.
 CATALOGUE_SECTION = f"""\
 ## Replay and retention
 
@@ -115,5 +120,6 @@ and a bit, longer than the deprecation period of a version), within
 A new or recovering subscriber reads them back with `x-stream-offset` (`first`, a timestamp or an offset): see
 `docs/bus.md` « Events for other systems » and `deploy/examples/subscriber.py --from`. Outside systems read with a
 user of their own, which may read the exchanges and streams and publish nothing (`docs/operations.md`).
-The services' outbox keeps published events only `OUTBOX_RETENTION_DAYS` (7) days: the streams are the archive.
+The services' outboxes keep published events only `OUTBOX_RETENTION_DAYS` (7) days: past events are read again
+from the streams (a replay window, not a record: the services' databases are).
 """
