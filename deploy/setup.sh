@@ -90,4 +90,9 @@ if [ ! -f "$stamp" ] || [ -n "$(find services gateway web requirements-dev.txt -
     -e services/conventions -e services/notifications -e gateway -e web
   touch "$stamp"
 fi
+
+# -- Events for other systems (docs/bus.md): the replay streams and a read-only development user -----------
+say "declaring the event streams and the read-only user 'subscriber' (development password: subscriber)"
+.venv/bin/python deploy/subscribers.py streams
+.venv/bin/python deploy/subscribers.py grant subscriber --password "${SUBSCRIBER_PASSWORD:-subscriber}"
 say "ready"

@@ -26,7 +26,9 @@ BUILTIN_KINDS = {"ConfigMap", "Service", "Deployment", "Job", "PodDisruptionBudg
                  "HorizontalPodAutoscaler"}
 CUSTOM_KINDS = {("keda.sh/v1alpha1", "ScaledObject"), ("keda.sh/v1alpha1", "TriggerAuthentication"),
                 ("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("postgresql.cnpg.io/v1", "Cluster"),
-                ("postgresql.cnpg.io/v1", "ScheduledBackup")}
+                ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+                # messaging-topology operator: events for other systems (tests/test_kubernetes_subscribers.py)
+                *(("rabbitmq.com/v1beta1", k) for k in ("Vhost", "Exchange", "Queue", "Binding", "User", "Permission"))}
 PROCESSES = (*settings.SERVICES, "gateway")
 
 
