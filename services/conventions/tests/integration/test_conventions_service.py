@@ -31,7 +31,7 @@ from conventions.testing import EMPLOYER_FIELDS, SCHOOL_FIELDS
 from conventions.testing import prefill as prefill_sample
 from identity.models import schools as id_schools, users as id_users
 from notifications.service import NotificationsService
-from notifications.testing.smtp_server import SmtpTestServer
+from testkit.smtp import SmtpTestServer
 
 CODE = 424242
 
