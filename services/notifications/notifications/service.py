@@ -17,7 +17,6 @@ from .models import metadata
 from .repository import units
 from .use_cases import admin, delivery, direct, inbox, intake, personal_data, reminders
 from .use_cases import preferences as user_preferences
-from .use_cases.recipients import Directory
 
 log = logging.getLogger("notifications")
 
@@ -44,8 +43,9 @@ class NotificationsService(PlatformService):
     def _clients(self) -> Clients:
         return Clients(self.identity, self.applications, self.offers)
 
-    def _dispatch(self, event_id: str | None = None, limit: int = 50) -> dict:
-        return delivery.dispatch(units(self.db), self._clients(), self.outbound, self.clock.now(), event_id, limit)
+    def _dispatch(self, event_id: str | None = None, limit: int = 50, send_limit: int = 100) -> dict:
+        return delivery.dispatch(units(self.db), self._clients(), self.outbound, self.clock.now(), event_id, limit,
+                                 send_limit)
 
     # -- platform events: one handler per event type, all doing the same use case ------------------------
     def _on_event(self, envelope: dict) -> None:
@@ -167,7 +167,7 @@ class NotificationsService(PlatformService):
     @timer(interval=SETTINGS.dispatch_interval)
     def retry_due(self):
         """Resolve and send what is due: new rows missed by an immediate dispatch, and retries."""
-        self._dispatch(limit=200)
+        self._dispatch(limit=200, send_limit=200)
 
     @timer(interval=SETTINGS.reminder_interval)
     def fire_reminders(self):
@@ -239,9 +239,4 @@ class NotificationsService(PlatformService):
     @rpc
     def dispatch_pending(self):
         """Run one pass of the timers now (operations; tests)."""
-        now, uows, o = self.clock.now(), units(self.db), self.outbound
-        resolved = delivery.resolve_due(uows, Directory(self._clients()), o.settings.policy, now, limit=1000)
-        sent = delivery.send_due(uows, o, now, limit=1000)
-        with uows() as repo:
-            fired = reminders.fire_due(repo, now)
-        return {"resolved": resolved, "sent": sent, "reminders": fired}
+        return delivery.run_all_due(units(self.db), self._clients(), self.outbound, self.clock.now())

@@ -4,12 +4,10 @@ from __future__ import annotations
 import datetime as dt
 
 from .domain.messages import CATEGORIES, MESSAGES
-from .domain.policy import normalize_preferences
+from .domain.policy import masked_for_export, normalize_preferences
 
 # what a message was about, shown to admins (identifiers only)
 REF_KEYS = ("application_id", "offer_id", "convention_id", "school_uai", "import_id")
-# single-use secrets: not repeated in a personal-data export
-SECRET_CONTEXT_KEYS = ("token", "code", "password", "secret")
 
 
 def iso(value):
@@ -32,8 +30,7 @@ def message(row: dict) -> dict:
 def exported_message(row: dict) -> dict:
     out = {k: iso(row[k]) for k in ("id", "event_id", "event_type", "template", "channel", "address",
                                     "recipient_name", "subject", "status", "attempts", "created_at", "sent_at")}
-    out["context"] = {k: ("(masqué)" if any(s in k.lower() for s in SECRET_CONTEXT_KEYS) else v)
-                      for k, v in (row["context"] or {}).items()}
+    out["context"] = masked_for_export(row["context"])
     return out
 
 

@@ -26,26 +26,30 @@ from common.ops import observe_message
 from ..channels.email import DeliveryError, PermanentFailure, Unreachable
 from ..domain import circuit as circuits, records
 from ..domain.messages import EMAIL, IN_APP, MESSAGES, SMS
-from ..domain.policy import apply_privacy, choose_channels, normalize_preferences
+from ..domain.policy import apply_privacy, choose_channels, normalize_preferences, without_secrets
 from ..templates.renderer import MissingContext
+from . import reminders
 from .recipients import Directory, RecipientUnknown
 
 log = logging.getLogger("notifications.delivery")
 
-SECRET_KEYS = ("token", "code")
 RESOLVED = "resolved"
 BATCH = 20
 
 
-def without_secrets(context: dict) -> dict:
-    return {k: v for k, v in (context or {}).items() if k not in SECRET_KEYS}
-
-
 def dispatch(uows, clients, outbound, now: dt.datetime, event_id: str | None = None, limit: int = 50,
-             rng=None) -> dict:
+             send_limit: int = 100, rng=None) -> dict:
     """One pass: resolve then send what is due (only what ``event_id`` caused, when given)."""
     return {"resolved": resolve_due(uows, Directory(clients), outbound.settings.policy, now, event_id, limit, rng),
-            "sent": send_due(uows, outbound, now, event_id, limit, rng)}
+            "sent": send_due(uows, outbound, now, event_id, send_limit, rng)}
+
+
+def run_all_due(uows, clients, outbound, now: dt.datetime, limit: int = 1000) -> dict:
+    """One pass of every timer now (``dispatch_pending``: operations, tests): resolve, send, fire reminders."""
+    out = dispatch(uows, clients, outbound, now, limit=limit, send_limit=limit)
+    with uows() as repo:
+        out["reminders"] = reminders.fire_due(repo, now)
+    return out
 
 
 # ------------------------------------------------------------------ stage 2

@@ -295,3 +295,12 @@ def test_anonymisation_erases_what_the_service_holds(world):
     assert summary["anonymized"] == {"inbox_deleted": 1, "messages_cancelled": 0}
     assert repo.inbox_items == [] and all(m["address"] is None for m in repo.messages if m["user_id"] == EMPLOYER)
     assert [r["status"] for r in repo.reminders] == ["cancelled"]
+
+
+def test_one_pass_of_every_timer(world):
+    repo, uows, clients, outbound = world
+    _handle(uows, _submitted("a1", expires_in=2))
+    assert delivery.run_all_due(uows, clients, outbound, NOW) == {"resolved": 1, "sent": 2, "reminders": 1}
+    assert delivery.run_all_due(uows, clients, outbound, NOW) == {"resolved": 1, "sent": 2, "reminders": 0}
+    assert sorted(m["template"] for m in repo.messages if m["channel"] == EMAIL) == \
+        ["employer_expiry_reminder", "new_application"]
