@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import false, func, or_, select
 
+from .domain.records import PENDING
 from .models import inbox_items, messages, preferences, reminders
+
+# The dispatch timer's lag (``ops_timers``, stages_timer_lag_seconds): the oldest due intent or message, "due"
+# as ``records.is_due`` says (pending, next attempt reached).
+_DUE = f"status = '{PENDING}' AND next_attempt_at <= :now"
+DISPATCH_LAG_SQL = (f"SELECT least((SELECT min(next_attempt_at) FROM intents WHERE {_DUE}), "
+                    f"(SELECT min(next_attempt_at) FROM messages WHERE {_DUE}))")
 
 
 def _count(session, table, *cond) -> int:

@@ -10,7 +10,7 @@ from common.events import event_handler
 from common.rpc import Rpc
 from common.service import PlatformService, rpc
 
-from . import settings
+from . import queries, settings
 from .channels.outbound import OutboundProvider
 from .clients import Clients
 from .models import metadata
@@ -28,9 +28,7 @@ class NotificationsService(PlatformService):
     # 8 kept + 8 overflow at most: the platform runs five services on one PostgreSQL (max_connections 100)
     db = Database("notifications", metadata, pool_size=8)
     # the dispatch timer's lag (intents to resolve, messages to send), exported as stages_timer_lag_seconds
-    ops_timers = {"dispatch": "SELECT least((SELECT min(next_attempt_at) FROM intents WHERE status = 'pending' "
-                              "AND next_attempt_at <= :now), (SELECT min(next_attempt_at) FROM messages "
-                              "WHERE status = 'pending' AND next_attempt_at <= :now))"}
+    ops_timers = {"dispatch": queries.DISPATCH_LAG_SQL}
     identity = Rpc("identity", timeout=SETTINGS.rpc_timeout)
     applications = Rpc("applications", timeout=SETTINGS.rpc_timeout)
     offers = Rpc("offers", timeout=SETTINGS.rpc_timeout)

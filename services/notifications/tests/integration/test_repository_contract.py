@@ -140,3 +140,17 @@ def test_signers_and_a_rolled_back_unit(uows):
         assert sorted(r.signer_roles(conv)) == ["employer", "pupil"]
         r.forget_signers(conv)
         assert r.signer_roles(conv) == []
+
+
+def test_the_dispatch_lag_metric_counts_what_the_domain_calls_due(engine):
+    from sqlalchemy import select, text
+    from notifications.models import intents, messages
+    from notifications.queries import DISPATCH_LAG_SQL
+    later = NOW + dt.timedelta(days=365)
+    with Session(engine) as s, s.begin():
+        Repository(SimpleNamespace(session=s, claim=None)).add_intent(f"ev-{uuid.uuid4()}", "t", "welcome", _ref(), {}, NOW - dt.timedelta(days=400))
+        rows = [r for t in (intents, messages) for r in s.execute(select(t.c.status, t.c.attempts,
+                                                                          t.c.next_attempt_at)).all()]
+        due = [r.next_attempt_at for r in rows if r.next_attempt_at is not None
+               and records.is_due(records.Delivery(r.status, r.attempts, r.next_attempt_at), later)]
+        assert s.execute(text(DISPATCH_LAG_SQL), {"now": later}).scalar() == min(due) == NOW - dt.timedelta(days=400)
