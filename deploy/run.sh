@@ -29,7 +29,7 @@ export STAGES_WEB_ENV=${STAGES_WEB_ENV:-development}  # plain-HTTP cookies on th
 # (STAGES_PROCESSES_FILE replaces it with a file of such lines: the supervision test uses it.)
 processes() {
   if [ -n "${STAGES_PROCESSES_FILE:-}" ]; then cat "$STAGES_PROCESSES_FILE"; return; fi
-  echo "smtp-catcher $ROOT/.venv/bin/python -m notifications.catcher --host $SMTP_HOST --port $SMTP_PORT --dir $SMTP_CATCHER_DIR"
+  echo "smtp-catcher $ROOT/.venv/bin/python -m testkit.catcher --host $SMTP_HOST --port $SMTP_PORT --dir $SMTP_CATCHER_DIR"
   for s in $SERVICES; do
     echo "$s $ROOT/.venv/bin/nameko run --config services/$s/config.yml $s.service:$(echo "${s:0:1}" | tr a-z A-Z)${s:1}Service"
   done

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from notifications import catalogue
+from testkit import catalogue
 
 REPO = Path(__file__).resolve().parents[1]
 ASYNCAPI_SCHEMA = REPO / "services" / "notifications" / "tests" / "data" / "asyncapi-3.0.0.schema.json"
@@ -33,9 +33,9 @@ def test_registries_are_found():
 
 def test_documents_are_up_to_date():
     for path, text in catalogue.generate().items():
-        assert path.exists(), f"{path} missing: run python -m notifications.catalogue"
+        assert path.exists(), f"{path} missing: run python -m testkit.catalogue"
         assert path.read_text(encoding="utf-8") == text, \
-            f"{path.relative_to(REPO)} is out of date: run `.venv/bin/python -m notifications.catalogue`"
+            f"{path.relative_to(REPO)} is out of date: run `.venv/bin/python -m testkit.catalogue`"
 
 
 def test_envelope_schema_is_the_one_the_plumbing_uses():

@@ -12,7 +12,7 @@ from pathlib import Path
 import pika
 import pytest
 
-from notifications.testing.tcp_proxy import TcpProxy
+from testkit.tcp_proxy import TcpProxy
 
 REPO = Path(__file__).resolve().parents[1]
 

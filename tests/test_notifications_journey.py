@@ -2,8 +2,8 @@
 pupil's journey reaches the right person with the right content, a duplicated event sends nothing twice,
 an SMTP outage delays messages without losing any, and the in-app inbox matches what was sent.
 
-The suite's notifications process is pointed at this module's SMTP server with its test-only RPC
-``configure_for_tests`` (refused unless STAGES_CLOCK_CONTROL=1, as ``set_clock_offset``)."""
+The suite's notifications process is pointed at this module's SMTP server through the test-only service run
+beside it by the harness (``testkit.hooks.NotificationsTestHooks.configure_outbound``), never in production."""
 import re
 import time
 import uuid
@@ -13,9 +13,9 @@ import pytest
 from applications.testing import (PASSWORD, REP_PLUS_COLLEGE, _client, application_form, suite_offer, suite_pupils)
 from common.events import make_envelope, publish_envelopes
 from notifications.domain.messages import IN_APP, MESSAGES
-from notifications.testing.sms_server import FakeSmsApi
-from notifications.testing.smtp_server import SmtpTestServer
-from notifications.testing.tcp_proxy import TcpProxy
+from testkit.sms import FakeSmsApi
+from testkit.smtp import SmtpTestServer
+from testkit.tcp_proxy import TcpProxy
 from testkit.conventions import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
 
 pytestmark = pytest.mark.suite
@@ -53,12 +53,13 @@ def mail(suite):
     with SmtpTestServer("plain") as server, FakeSmsApi() as sms:
         proxy = TcpProxy(server.host, server.port).start()
         with suite.rpc() as rpc:
-            rpc.notifications.configure_for_tests(settings={
+            configured = rpc.notifications_test_hooks.configure_outbound(settings={
                 "SMTP_HOST": "127.0.0.1", "SMTP_PORT": proxy.port, "SMTP_SECURITY": "none", "SMTP_TIMEOUT": 3,
                 "SMS_PROVIDER": "http", "SMS_HTTP_URL": sms.url, "SMS_HTTP_TOKEN": "sms-token",
                 "STAGES_PUBLIC_URL": BASE,
                 "NOTIFICATIONS_RETRY_BASE": 1, "NOTIFICATIONS_RETRY_MAX": 2, "NOTIFICATIONS_MAX_ATTEMPTS": 50,
                 "NOTIFICATIONS_PROBE_INTERVAL": 1})
+        assert configured == {"containers": 1, "smtp": [f"127.0.0.1:{proxy.port}"]}
         box = Mailbox(server)
         box.proxy = proxy
         box.sms = sms

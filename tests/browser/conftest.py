@@ -35,7 +35,7 @@ BLANK_TILE = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcS
 
 
 class Mailbox:
-    """The e-mails caught by this run's SMTP catcher (notifications.catcher writes one file each)."""
+    """The e-mails caught by this run's SMTP catcher (testkit.catcher writes one file each)."""
 
     def __init__(self, directory: Path):
         self.dir = directory
@@ -100,7 +100,7 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60)
 def platform(tmp_path_factory):
     from common import settings
     from testkit.harness import Backends, BackendsUnavailable, Suite
-    from notifications import catcher
+    from testkit import catcher
 
     try:
         backends = Backends()

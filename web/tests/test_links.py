@@ -65,8 +65,8 @@ def test_the_activation_code_sheet_sends_pupils_to_an_existing_page(monkeypatch)
 def test_links_come_from_the_one_public_url_setting(monkeypatch, service_config):
     monkeypatch.setenv("STAGES_PUBLIC_URL", "https://un-autre.example.fr/")
     if service_config == "notifications":
-        from notifications import config
-        assert config.load().base_url == "https://un-autre.example.fr"
+        from notifications import settings
+        assert settings.load().base_url == "https://un-autre.example.fr"
     else:
         from identity import config
         assert config.public_url() == "https://un-autre.example.fr"

@@ -5,6 +5,9 @@ from gateway.api import PAGE, UUID, array, obj, route
 ALL_ROLES = ["employer", "operator", "school_staff", "pupil", "statistician", "admin"]
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+# the notifications domain's channels and message statuses (a unit test of the service checks they agree)
+CHANNEL = {"type": "string", "enum": ["email", "sms", "in_app"]}
+STATUSES = ["pending", "sent", "failed", "skipped", "cancelled"]
 
 NOTIFICATION = obj({
     "id": UUID,
@@ -38,8 +41,8 @@ PREFERENCES = obj({"email": CATEGORY_SWITCHES, "sms": CATEGORY_SWITCHES,
 MESSAGE = obj({
     "id": UUID, "event_id": {"type": "string"}, "event_type": {"type": "string"},
     "template": {"type": "string"}, "recipient": {"type": "string"},
-    "channel": {"type": "string", "enum": ["email", "sms", "in_app"]},
-    "status": {"type": "string", "enum": ["pending", "sent", "failed", "skipped", "cancelled"]},
+    "channel": CHANNEL,
+    "status": {"type": "string", "enum": STATUSES},
     "attempts": {"type": "integer"}, "last_error": {"type": ["string", "null"]},
     "subject": {"type": ["string", "null"]},
     "created_at": DATETIME, "next_attempt_at": NULLABLE_DATETIME, "sent_at": NULLABLE_DATETIME,
@@ -98,8 +101,7 @@ def set_preferences(req):
 @route("GET", "/api/v1/admin/notifications", summary="Messages envoyés ou en échec (administration)",
        description="Par défaut les messages en échec (`failed`) : tentatives épuisées ou refus définitif.",
        tags=["notifications", "admin"], roles=["admin"],
-       query=obj({"status": {"type": "string", "enum": ["pending", "sent", "failed", "skipped", "cancelled"],
-                             "default": "failed"},
+       query=obj({"status": {"type": "string", "enum": STATUSES, "default": "failed"},
                   "event_id": {"type": "string"}, "user_id": UUID,
                   "page": PAGE,
                   "page_size": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
@@ -123,7 +125,7 @@ def admin_retry_message(req):
                    "ou du fournisseur de SMS sont déjà renvoyés d'eux-mêmes à son retour.",
        tags=["notifications", "admin"], roles=["admin"],
        body=obj({"from": DATETIME, "to": DATETIME,
-                 "channel": {"type": "string", "enum": ["email", "sms", "in_app"]}}, ["from", "to"]),
+                 "channel": CHANNEL}, ["from", "to"]),
        response=obj({"retried": {"type": "integer", "minimum": 0}}, ["retried"]))
 def admin_retry_failed_messages(req):
     body = req.body

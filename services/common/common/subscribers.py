@@ -108,7 +108,7 @@ def declare_event_streams(services, amqp_uri: str) -> list[str]:
     return names
 
 
-# The « Replay and retention » section of docs/events.md: notifications.catalogue.render_markdown places it after
+# The « Replay and retention » section of docs/events.md: testkit.catalogue.render_markdown places it after
 # the versioning rules.
 CATALOGUE_SECTION = f"""\
 ## Replay and retention

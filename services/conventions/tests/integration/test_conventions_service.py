@@ -32,7 +32,7 @@ from testkit.conventions import EMPLOYER_FIELDS, SCHOOL_FIELDS
 from testkit.conventions import prefill as prefill_sample
 from identity.models import schools as id_schools, users as id_users
 from notifications.service import NotificationsService
-from notifications.testing.smtp_server import SmtpTestServer
+from testkit.smtp import SmtpTestServer
 from testkit.hooks import last_secret  # registers the listener of common.seams in this process
 
 CODE = 424242

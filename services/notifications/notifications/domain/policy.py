@@ -8,6 +8,9 @@
 - Privacy: an employer (or a transfer recipient, who acts for the employer)
   never receives a pupil's phone, email, postal address or legal
   representatives before accepting the application.
+- Secrets: the single-use secrets a message carries (a link's token, a code)
+  are not kept once it is sent (nor on a message that will not be sent); a
+  personal-data export masks every value whose key names a secret.
 """
 from __future__ import annotations
 
@@ -100,3 +103,20 @@ def apply_privacy(context: dict, audience: str, application_state: str | None) -
     if may_see_pupil_contact(audience, application_state):
         return dict(context)
     return {k: v for k, v in context.items() if k not in PUPIL_PRIVATE_KEYS}
+
+
+# Single-use secrets of a message context (a link's token, a signature code): dropped from the record once the
+# message is sent or skipped, and from the intent once resolved.
+SECRET_KEYS = ("token", "code")
+# A personal-data export masks every context value whose key contains one of these.
+EXPORT_MASKED_KEY_PARTS = ("token", "code", "password", "secret")
+MASK = "(masqué)"
+
+
+def without_secrets(context: dict | None) -> dict:
+    return {k: v for k, v in (context or {}).items() if k not in SECRET_KEYS}
+
+
+def masked_for_export(context: dict | None) -> dict:
+    return {k: (MASK if any(s in k.lower() for s in EXPORT_MASKED_KEY_PARTS) else v)
+            for k, v in (context or {}).items()}

@@ -8,9 +8,10 @@
 The notifications service keeps its own schedule from the application events
 (no call to the applications service): each event either leaves the schedule
 alone, or cancels the application's pending reminders and plans new ones.
-The deadline comes from the event (``expires_at``) when the producer gives
-it, otherwise from the documented rules (15 days after submission or
-acceptance, 30 days after a transfer).
+The deadline is the one the event carries (``expires_at``; for an acceptance
+``accept_expires_at``): the deadlines are defined once, by the applications
+service, and never derived here. An event that should plan a reminder but
+carries no deadline plans none (``ReminderPlan.missing_deadline``, logged).
 """
 from __future__ import annotations
 
@@ -20,9 +21,6 @@ from dataclasses import dataclass, field
 from .routing import USER, RecipientRef
 
 REMINDER_LEAD = dt.timedelta(days=3)
-ANSWER_DELAY = dt.timedelta(days=15)
-TRANSFER_DELAY = dt.timedelta(days=30)
-CONFIRM_DELAY = dt.timedelta(days=15)
 
 EMPLOYER_REMINDER = "employer_expiry_reminder"
 PUPIL_REMINDER = "pupil_acceptance_reminder"
@@ -47,6 +45,7 @@ class Reminder:
 class ReminderPlan:
     cancel: bool = False                     # cancel the application's pending reminders planned earlier
     create: list[Reminder] = field(default_factory=list)
+    missing_deadline: bool = False           # the event should have planned a reminder but gave no deadline
 
 
 def parse_dt(value) -> dt.datetime | None:
@@ -77,39 +76,36 @@ def _reminder(template: str, id_field: str, data: dict, deadline: dt.datetime,
     return Reminder(template, str(app), RecipientRef(USER, str(uid)), deadline, deadline - lead, ctx)
 
 
-def plan(event_type: str, data: dict, occurred_at: dt.datetime, *, lead: dt.timedelta = REMINDER_LEAD) -> ReminderPlan:
+def _plan_for(out: ReminderPlan, template: str, id_field: str, data: dict, deadline: dt.datetime | None,
+              lead: dt.timedelta) -> ReminderPlan:
+    if deadline is None:
+        out.missing_deadline = True
+        return out
+    r = _reminder(template, id_field, data, deadline, lead)
+    out.create = [r] if r else []
+    return out
+
+
+def plan(event_type: str, data: dict, *, lead: dt.timedelta = REMINDER_LEAD) -> ReminderPlan:
     """What one application event does to the reminder schedule."""
     data = data or {}
     given = parse_dt(data.get("expires_at"))
-    out = ReminderPlan()
-    if event_type in ("application.submitted", "application.restored"):
-        out.cancel = event_type == "application.restored"
-        if event_type == "application.submitted":
-            deadline = given or (parse_dt(data.get("submitted_at")) or occurred_at) + ANSWER_DELAY
-        else:
-            deadline = given or occurred_at + ANSWER_DELAY
-        r = _reminder(EMPLOYER_REMINDER, "employer_id", data, deadline, lead)
-        out.create = [r] if r else []
-    elif event_type == "application.read":
+    if event_type in ("application.submitted", "application.restored", "application.transferred"):
+        out = ReminderPlan(cancel=event_type != "application.submitted")
+        return _plan_for(out, EMPLOYER_REMINDER, "employer_id", data, given, lead)
+    if event_type == "application.read":
         # Reading does not move the deadline; a producer that gives it refreshes the plan.
         if given:
-            out.cancel = True
-            r = _reminder(EMPLOYER_REMINDER, "employer_id", data, given, lead)
-            out.create = [r] if r else []
-    elif event_type == "application.transferred":
-        out.cancel = True
-        r = _reminder(EMPLOYER_REMINDER, "employer_id", data, given or occurred_at + TRANSFER_DELAY, lead)
-        out.create = [r] if r else []
-    elif event_type == "application.accepted":
-        out.cancel = True
-        deadline = parse_dt(data.get("accept_expires_at")) or given or occurred_at + CONFIRM_DELAY
-        r = _reminder(PUPIL_REMINDER, "pupil_id", data, deadline, lead)
-        out.create = [r] if r else []
-    elif event_type in ("application.confirmed", "application.rejected", "application.cancelled",
-                        "application.expired"):
-        out.cancel = True
+            return _plan_for(ReminderPlan(cancel=True), EMPLOYER_REMINDER, "employer_id", data, given, lead)
+        return ReminderPlan()
+    if event_type == "application.accepted":
+        deadline = parse_dt(data.get("accept_expires_at")) or given
+        return _plan_for(ReminderPlan(cancel=True), PUPIL_REMINDER, "pupil_id", data, deadline, lead)
+    if event_type in ("application.confirmed", "application.rejected", "application.cancelled",
+                      "application.expired"):
+        return ReminderPlan(cancel=True)
     # application.nudged and anything else: no change.
-    return out
+    return ReminderPlan()
 
 
 def still_relevant(reminder_deadline: dt.datetime, now: dt.datetime) -> bool:

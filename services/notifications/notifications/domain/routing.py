@@ -279,3 +279,10 @@ def route(event_type: str, data: dict) -> RouteResult:
 
 def handled_event_types() -> list[str]:
     return sorted(ROUTES)
+
+
+def listened_event_types() -> list[str]:
+    """The events the service subscribes to (one handler each in ``service.py``): those that cause messages,
+    every application event (they move the reminders: ``reminders.plan``) and ``user.anonymized`` (erasure)."""
+    return sorted(t for t, rules in ROUTES.items()
+                  if rules or t.startswith("application.") or t == "user.anonymized")

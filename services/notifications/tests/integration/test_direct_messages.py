@@ -12,8 +12,8 @@ from common.errors import Conflict, Forbidden, ValidationError
 from common.rpc import cluster_rpc
 from notifications.models import messages
 from notifications.service import NotificationsService
-from notifications.testing.smtp_server import SmtpTestServer
-from notifications.testing.tcp_proxy import TcpProxy
+from testkit.smtp import SmtpTestServer
+from testkit.tcp_proxy import TcpProxy
 
 ADMIN = {"user_id": str(uuid.uuid4()), "role": "admin"}
 

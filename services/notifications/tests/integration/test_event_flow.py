@@ -15,7 +15,7 @@ from common.rpc import cluster_rpc
 from identity.service import IdentityService
 from notifications.models import messages, reminders
 from notifications.service import NotificationsService
-from notifications.testing.smtp_server import SmtpTestServer
+from testkit.smtp import SmtpTestServer
 
 PASSWORD = "Motdepasse-solide-2026!"
 

@@ -6,8 +6,8 @@ import sys
 import time
 
 from notifications.channels.email import SmtpConfig, SmtpSender
-from notifications.catcher import start
-from notifications.testing.smtp_server import free_port
+from testkit.catcher import start
+from testkit.smtp import free_port
 
 
 def test_catcher_writes_eml_txt_and_index(tmp_path):
@@ -28,7 +28,7 @@ def test_catcher_writes_eml_txt_and_index(tmp_path):
 
 def test_catcher_command_line(tmp_path):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "notifications.catcher", "--port", str(port), "--dir",
+    proc = subprocess.Popen([sys.executable, "-m", "testkit.catcher", "--port", str(port), "--dir",
                              str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 20

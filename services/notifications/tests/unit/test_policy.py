@@ -67,3 +67,12 @@ def test_employer_never_gets_pupil_contact_before_accepting():
     # the pupil's own teacher or the pupil may see them
     assert apply_privacy(ctx, "teacher", "submitted") == ctx
     assert ctx["pupil_phone"] == "+33612345678"  # the input is not modified
+
+
+def test_secrets_are_dropped_once_sent_and_masked_in_an_export():
+    from notifications.domain.policy import masked_for_export, without_secrets
+    ctx = {"token": "t", "code": "123456", "application_id": "a1", "reset_password": "x"}
+    assert without_secrets(ctx) == {"application_id": "a1", "reset_password": "x"}
+    assert masked_for_export(ctx) == {"token": "(masqué)", "code": "(masqué)", "application_id": "a1",
+                                      "reset_password": "(masqué)"}
+    assert without_secrets(None) == {} == masked_for_export(None)

@@ -5,8 +5,8 @@ import pytest
 
 from notifications.channels.email import PermanentFailure, TemporaryFailure
 from notifications.channels.sms import HttpSmsProvider, LogSmsProvider, provider_from_env
-from notifications.testing.smtp_server import free_port
-from notifications.testing.sms_server import FakeSmsApi
+from testkit.smtp import free_port
+from testkit.sms import FakeSmsApi
 
 
 def test_http_provider_posts_json_with_the_token():

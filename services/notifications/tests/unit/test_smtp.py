@@ -3,7 +3,7 @@ import pytest
 
 from notifications.channels.email import (PermanentFailure, SmtpConfig, SmtpSender, TemporaryFailure)
 from notifications.templates.renderer import Renderer
-from notifications.testing.smtp_server import SmtpTestServer, free_port
+from testkit.smtp import SmtpTestServer, free_port
 
 RENDERER = Renderer("https://stages.example.fr")
 

@@ -66,6 +66,18 @@ class ConventionsTestHooks(TestHooks):
 class NotificationsTestHooks(TestHooks):
     name = "notifications_test_hooks"
 
+    @rpc
+    def configure_outbound(self, settings):
+        """Point the notifications containers of this process at a test SMTP server, SMS endpoint, public URL
+        or retry policy (``SMTP_*``, ``SMS_*``, ``NOTIFICATIONS_*``, ``STAGES_PUBLIC_URL``); the channels'
+        circuits start closed again. Reached through the process registry of ``notifications.channels.outbound``."""
+        from notifications.channels.outbound import live
+        running = live()
+        for outbound in running:
+            outbound.override(settings or {})
+        return {"containers": len(running),
+                "smtp": [f"{o.settings.smtp.host}:{o.settings.smtp.port}" for o in running]}
+
 
 class GatewayTestHooks(TestHooks):
     name = "gateway_test_hooks"

@@ -1,7 +1,7 @@
 """A local SMTP catcher for development: accepts every message and writes it
 to files a developer can read. Nothing is delivered anywhere.
 
-    python -m notifications.catcher --host 127.0.0.1 --port 1025 --dir var/mail
+    python -m testkit.catcher --host 127.0.0.1 --port 1025 --dir var/mail
 
 For each message, in ``--dir``:
 - ``<n>-<time>.eml``: the raw message (open it with any mail client);
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-log = logging.getLogger("notifications.catcher")
+log = logging.getLogger("testkit.catcher")
 
 
 class FileCatcher:
