@@ -210,7 +210,7 @@ def test_search_survives_its_connections_being_cut(offers_rpc, service_db):
     """A PostgreSQL restart (here: every search connection terminated) costs no failed search: the
     pool drops a dead connection and runs the read again on a new one."""
     import psycopg
-    from offers.search_pool import conninfo
+    from offers.queries.search_pool import conninfo
     _, [offer] = publish_new(offers_rpc)
     pupil = {"user_id": str(uuid.uuid4()), "role": "pupil", "grade": "troisieme", "school_uai": "0710001A"}
     for params in ({"commune": "71270"}, {"commune": "71270", "q": "boulanger"}):
@@ -230,7 +230,7 @@ def test_search_pool_replaces_all_its_dead_connections_at_once(service_db):
     retry took the next dead one from the pool and the search failed. The retry now opens a new
     connection and drops the other idle ones."""
     import psycopg
-    from offers.search_pool import SearchPool, conninfo
+    from offers.queries.search_pool import SearchPool, conninfo
     url = conninfo(service_db("offers", reference=True))
     pool = SearchPool(url, size=4)
     try:
