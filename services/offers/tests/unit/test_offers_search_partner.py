@@ -6,7 +6,7 @@ from common.errors import ValidationError
 from offers.domain import ranking
 from offers.domain import search as sr
 from offers.domain.partner import MSG_MIXED, MSG_PERIOD_MISSING, validate_partner_offer
-from offers_fixtures import TODAY
+from testkit.offers import TODAY
 
 
 def parse(**kw):

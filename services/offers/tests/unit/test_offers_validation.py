@@ -1,7 +1,7 @@
 import datetime as dt
 
 from offers.domain import offer as od
-from offers_fixtures import TODAY, full_offer
+from testkit.offers import TODAY, full_offer
 
 
 def test_full_offer_is_publishable():
