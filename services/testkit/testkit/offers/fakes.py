@@ -21,6 +21,12 @@ COMMUNES = {
               "postal_codes": ["71000"], "population": 33000, "lat": 46.3069, "lon": 4.8287},
     "75056": {"insee_code": "75056", "name": "Paris", "kind": "commune", "dep_code": "75", "academie_code": "01",
               "postal_codes": ["75001"], "population": 2100000, "lat": 48.8566, "lon": 2.3522},
+    "69123": {"insee_code": "69123", "name": "Lyon", "kind": "commune", "dep_code": "69", "academie_code": "10",
+              "postal_codes": ["69001"], "population": 520000, "lat": 45.7640, "lon": 4.8357},
+    "13055": {"insee_code": "13055", "name": "Marseille", "kind": "commune", "dep_code": "13", "academie_code": "02",
+              "postal_codes": ["13001"], "population": 870000, "lat": 43.2965, "lon": 5.3698},
+    "44109": {"insee_code": "44109", "name": "Nantes", "kind": "commune", "dep_code": "44", "academie_code": "17",
+              "postal_codes": ["44000"], "population": 320000, "lat": 47.2184, "lon": -1.5536},
 }
 
 
