@@ -13,7 +13,7 @@
    * ``search``: GET /api/v1/offers as pupils (signed tokens: grade, REP/QPV school), place = a
      commune drawn by population, radius 10/20/30 km, 30 % with a keyword, 15 % with a sector,
      20 % with a week;
-   * ``database``: the search SQL of the same requests (``offers.search_sql``) run directly on
+   * ``database``: the search SQL of the same requests (``offers.queries.search_sql``) run directly on
      PostgreSQL by pgbench, prepared as the service's statements are (and, beside it, planned at
      every run).
 4. Prints EXPLAIN (ANALYZE, BUFFERS) of the three query shapes, and writes everything to
@@ -250,10 +250,10 @@ def http_get(state, path, token=None):
 
 
 def db_queries(requests_: list[dict], url: str) -> list[tuple[str, dict, bool]]:
-    """The first statement the service runs for each request (``offers.app._page``), with its
+    """The first statement the service runs for each request (``offers.use_cases.search.page``), with its
     parameters and whether it takes the KNN path."""
     import psycopg
-    from offers import search_sql
+    from offers.queries import search_sql
     from offers.domain import search as sd
     today = dt.date.today()
     centres = {}
@@ -365,7 +365,7 @@ def _weighted(values: list[float], weight: float, n: int = 10_000) -> list[float
 
 def explain(url: str) -> dict:
     import psycopg
-    from offers import search_sql
+    from offers.queries import search_sql
     from offers.domain import calendar as cal
     from offers.domain import search as sd
     today = dt.date.today()

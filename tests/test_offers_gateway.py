@@ -6,9 +6,7 @@ is not needed to check the offers rules)."""
 import concurrent.futures
 import datetime as dt
 import json
-import sys
 import uuid
-from pathlib import Path
 
 import jwt
 import pytest
@@ -18,9 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from common.clock import PROCESS_CLOCK
 from common.rpc import cluster_rpc
 from testkit.harness import free_port
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "offers" / "tests" / "integration"))
-from offers_it_helpers import future_weeks, offer_data  # noqa: E402
+from testkit.offers import future_weeks, offer_data
 
 
 @pytest.fixture(scope="module")

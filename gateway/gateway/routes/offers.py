@@ -36,7 +36,7 @@ ORGANISATION = obj({
 HOURS = {
     "type": "object",
     "description": "Horaires identiques chaque jour ({mode: same, start, end, days?}) ou jour par jour "
-                   "({mode: per_day, days: {monday: {start, end}, ...}}), au quart d'heure entre 08:00 et 20:00.",
+                   "({mode: per_day, days: {monday: {start, end}, ...}}), au quart d'heure entre 06:00 et 20:00.",
     "properties": {
         "mode": {"type": "string", "enum": ["same", "per_day"]},
         "start": TIME, "end": TIME,

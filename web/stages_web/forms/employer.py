@@ -169,7 +169,7 @@ class OrganisationForm(ApiForm):
 
 # -- step 3: planning ----------------------------------------------------------------------------
 
-TIME_ATTRS = {"type": "time", "step": "900", "min": "08:00", "max": "20:00"}
+TIME_ATTRS = {"type": "time", "step": "900", "min": "06:00", "max": "20:00"}
 
 
 class PlanningForm(ApiForm):
@@ -195,7 +195,7 @@ class PlanningForm(ApiForm):
     hours_mode = forms.ChoiceField(label="Horaires", widget=forms.RadioSelect, initial="same",
                                    choices=[("same", "Les mêmes chaque jour"), ("per_day", "Jour par jour")])
     start = forms.CharField(label="Début de journée", required=False, widget=forms.TimeInput(attrs=TIME_ATTRS),
-                            help_text="Horaires identiques : au quart d'heure, entre 08:00 et 20:00.")
+                            help_text="Horaires identiques : au quart d'heure, entre 06:00 et 20:00.")
     end = forms.CharField(label="Fin de journée", required=False, widget=forms.TimeInput(attrs=TIME_ATTRS))
     days = forms.MultipleChoiceField(label="Jours travaillés", required=False, choices=DAYS,
                                      widget=forms.CheckboxSelectMultiple, initial=[d for d, _ in DAYS[:5]])

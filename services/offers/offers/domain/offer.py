@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from common import daytime
 from common.validation import check_text
 
 from . import calendar as cal
@@ -48,7 +49,8 @@ MSG_WEEK_HOLIDAY = ("La semaine {w} (du {first} au {last}) tombe pendant les vac
                     "(A, B et C) : choisissez une autre semaine.")
 MSG_PERIOD_REQUIRED = "Choisissez la période de 2nde : les deux semaines, la semaine 1 ou la semaine 2."
 MSG_SEATS = "Le nombre de places doit être un entier entre 1 et 6000."
-MSG_TIME = "Heure invalide : indiquez un quart d'heure entre 08:00 et 20:00 (exemple : 08:30)."
+MSG_TIME = (f"Heure invalide : indiquez un quart d'heure entre {daytime.EARLIEST // 60:02d}:00 et "
+            f"{daytime.LATEST // 60:02d}:00 (exemple : 08:30).")
 MSG_START_END = "L'heure de début doit précéder l'heure de fin."
 MSG_DAYS = "Indiquez au moins un jour travaillé entre lundi et samedi."
 MSG_HOURS_MODE = "Choisissez des horaires identiques chaque jour (« same ») ou jour par jour (« per_day »)."
@@ -65,7 +67,6 @@ MSG_LATLON_PAIR = "Indiquez la latitude et la longitude ensemble."
 
 INSEE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 UAI_RE = re.compile(r"^\d{7}[A-Z]$")
-TIME_RE = re.compile(r"^(\d{2}):(\d{2})$")
 
 
 class _Errors(dict):
@@ -142,18 +143,14 @@ def validate_organisation_step(data: dict, naf_mapping: dict | None = None) -> d
 
 # -- step 3 ------------------------------------------------------------------
 
+QUARTER_HOURS = (0, 15, 30, 45)
+
+
 def parse_time(value) -> int | None:
-    """'08:30' -> minutes since midnight when it is a quarter hour within 08:00-20:00."""
-    if not isinstance(value, str):
-        return None
-    m = TIME_RE.match(value.strip())
-    if not m:
-        return None
-    h, mi = int(m.group(1)), int(m.group(2))
-    if mi not in (0, 15, 30, 45) or h > 23:
-        return None
-    t = h * 60 + mi
-    if t < 8 * 60 or t > 20 * 60:
+    """'08:30' -> minutes since midnight, for an offer's hours: an HH:MM time (``common.daytime``) on a
+    quarter hour (an offer-form rule) within the legal day of a minor (06:00-20:00, ``common.daytime``)."""
+    t = daytime.parse_time(value)
+    if t is None or t % 60 not in QUARTER_HOURS or not daytime.within_legal_day(t):
         return None
     return t
 
@@ -378,3 +375,8 @@ def normalize_planning(data: dict) -> dict:
     out["reserved_rep"] = bool(data.get("reserved_rep"))
     out["reserved_qpv"] = bool(data.get("reserved_qpv"))
     return out
+
+
+def content(row: dict) -> dict:
+    """The offer as the rules see it (its fields and state) from a stored row."""
+    return {k: row.get(k) for k in ALL_FIELDS} | {"state": row.get("state")}

@@ -1,9 +1,10 @@
-"""Search parameters, who sees what, and the ranking.
+"""Search parameters, who sees what, and the index columns of an offer.
 
 ``parse_search_params`` turns the raw query (strings, or lists for repeated
 keys) into a clean dict, or raises ValidationError with every field error.
-``visible_to``/``can_apply``/``priority`` state the rules per viewer; the SQL
-of the service implements the same rules and the tests compare both.
+``visible_to``/``can_apply`` state the rules per viewer; the search SQL
+(``offers.queries.search``) is built from the same constants. The order of
+the results (REP/QPV first) lives in ``ranking``.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import re
 from common.errors import ValidationError
 
 from . import calendar as cal
-from .offer import GRADES, INSEE_RE
+from .offer import GRADES, INSEE_RE, offer_weeks
 from .sectors import SECTORS
 
 PAGE_SIZE = 30
@@ -29,6 +30,7 @@ MSG_PERIOD = "Période inconnue (attendu : both, week1 ou week2)."
 
 PUPIL_ROLES = ("pupil",)
 SEE_ALL_ROLES = ("admin", "operator", "statistician")
+RESERVATION_ROLES = ("pupil", "school_staff")   # may see the reserved offers their school qualifies for
 
 
 def _one(v):
@@ -208,6 +210,15 @@ def reservation_matches(offer: dict, viewer: dict) -> bool:
     return False
 
 
+def reservation_visible(offer: dict, viewer: dict) -> bool:
+    """May this viewer see this offer as far as its reservations go? Admins, operators and statisticians
+    see every offer; an unreserved offer is seen by all; a reserved one only by pupils and school staff of
+    a school that qualifies."""
+    if viewer.get("role") in SEE_ALL_ROLES or not is_reserved(offer):
+        return True
+    return viewer.get("role") in RESERVATION_ROLES and reservation_matches(offer, viewer)
+
+
 def visible_to(offer: dict, viewer: dict) -> bool:
     """May this viewer see this published offer in the search?
 
@@ -216,38 +227,14 @@ def visible_to(offer: dict, viewer: dict) -> bool:
     Admin, operators, statisticians: everything. Others (anonymous,
     employers): unreserved offers only.
     """
-    role = viewer.get("role")
-    if role in SEE_ALL_ROLES:
-        return True
-    if role == "pupil" and viewer.get("grade") not in (offer.get("grades") or []):
+    if viewer.get("role") == "pupil" and viewer.get("grade") not in (offer.get("grades") or []):
         return False
-    if not is_reserved(offer):
-        return True
-    if role in ("pupil", "school_staff"):
-        return reservation_matches(offer, viewer)
-    return False
+    return reservation_visible(offer, viewer)
 
 
 def can_apply(offer: dict, viewer: dict, seats_left: int) -> bool:
     return (viewer.get("role") == "pupil" and offer.get("state", "published") == "published"
             and seats_left > 0 and visible_to(offer, viewer))
-
-
-def priority(offer: dict, viewer: dict) -> int:
-    """0 for the offers put first for this viewer: REP-reserved ones for pupils
-    of REP/REP+ schools, QPV-reserved ones for pupils of QPV schools."""
-    if viewer.get("role") != "pupil":
-        return 1
-    if offer.get("reserved_rep") and viewer.get("school_rep"):
-        return 0
-    if offer.get("reserved_qpv") and viewer.get("school_qpv"):
-        return 0
-    return 1
-
-
-def rank(offers: list[dict], viewer: dict) -> list[dict]:
-    """Sort offers (each with a ``distance_km``): priority first, then distance, then id."""
-    return sorted(offers, key=lambda o: (priority(o, viewer), o.get("distance_km") or 0.0, str(o.get("id"))))
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> float:
@@ -320,3 +307,16 @@ def search_tags(lat, lon, sector, weeks) -> list[int]:
         tags.append(sector_tag(sector))
     tags.extend(week_tag(w) for w in weeks or [])
     return sorted(set(tags))
+
+
+def index_columns(offer: dict, overrides: dict | None = None) -> dict:
+    """The columns the search reads, derived from the offer's content: its weeks, first and last day,
+    sector and index tags."""
+    weeks = offer_weeks(offer, overrides)
+    first, last = (cal.week_monday(weeks[0]), cal.week_friday(weeks[-1])) if weeks else (None, None)
+    sector = (offer.get("organisation") or {}).get("sector") or offer.get("sector")
+    return {
+        "search_weeks": weeks, "first_day": first, "last_day": last, "sector": sector,
+        "tags": search_tags(offer.get("lat"), offer.get("lon"), sector, weeks),
+        "knn_tags": knn_tags(offer.get("grades"), weeks),
+    }

@@ -8,7 +8,7 @@ import pytest
 from common.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from common.rpc import cluster_rpc
 
-from offers_it_helpers import employer, offer_data
+from testkit.offers import employer, offer_data
 
 
 @pytest.fixture
@@ -210,7 +210,7 @@ def test_search_survives_its_connections_being_cut(offers_rpc, service_db):
     """A PostgreSQL restart (here: every search connection terminated) costs no failed search: the
     pool drops a dead connection and runs the read again on a new one."""
     import psycopg
-    from offers.search_pool import conninfo
+    from offers.queries.search_pool import conninfo
     _, [offer] = publish_new(offers_rpc)
     pupil = {"user_id": str(uuid.uuid4()), "role": "pupil", "grade": "troisieme", "school_uai": "0710001A"}
     for params in ({"commune": "71270"}, {"commune": "71270", "q": "boulanger"}):
@@ -230,7 +230,7 @@ def test_search_pool_replaces_all_its_dead_connections_at_once(service_db):
     retry took the next dead one from the pool and the search failed. The retry now opens a new
     connection and drops the other idle ones."""
     import psycopg
-    from offers.search_pool import SearchPool, conninfo
+    from offers.queries.search_pool import SearchPool, conninfo
     url = conninfo(service_db("offers", reference=True))
     pool = SearchPool(url, size=4)
     try:
@@ -289,7 +289,7 @@ def test_events_leave_through_the_outbox_with_identifiers_only(offers_rpc, amqp_
 
 def test_admin_calendar_override_moves_seconde_offers(offers_rpc):
     from offers.domain import calendar as cal
-    from offers_it_helpers import today
+    from testkit.offers import today
     year = cal.offerable_school_years(today())[1]  # next year: other tests use the running one
     actor = employer()
     o = offers_rpc.create_offer(actor=actor, data=offer_data(grades=["seconde"], school_year=year, weeks=[],
@@ -311,7 +311,7 @@ def test_school_holidays_refuse_weeks_off_everywhere_and_admins_may_override(off
     """Issue 13 item 11 with the real service: a week of holidays in every zone (Christmas) is refused at
     creation, its weeks are not 4e/3e weeks; an admin's holiday weeks replace the official ones for a year."""
     from offers.domain import calendar as cal
-    from offers_it_helpers import today
+    from testkit.offers import today
     year = cal.offerable_school_years(today())[1]  # next year: other tests use the running one
     start = int(year[:4])
     christmas = cal.week_key(dt.date(start, 12, 29))
@@ -338,3 +338,16 @@ def test_school_holidays_refuse_weeks_off_everywhere_and_admins_may_override(off
     finally:
         back = offers_rpc.set_calendar_override(actor=admin, school_year=year, dates={"holiday_weeks": None})
     assert back["college"]["holiday_calendar"] == "official" and week in back["college"]["weeks"]
+
+
+def test_demo_offers_are_refused_unless_the_process_runs_the_demo(offers_rpc, monkeypatch):
+    monkeypatch.delenv("STAGES_DEMO", raising=False)
+    employer_id = str(uuid.uuid4())
+    with pytest.raises(Forbidden) as e:
+        offers_rpc.seed_demo_offers(employer_id=employer_id, count=2)
+    assert e.value.code == "demo_disabled" and offers_rpc.list_my_offers(actor={"user_id": employer_id,
+                                                                                "role": "employer"})["total"] == 0
+    monkeypatch.setenv("STAGES_DEMO", "1")
+    ids = offers_rpc.seed_demo_offers(employer_id=employer_id, count=2)["offer_ids"]
+    assert offers_rpc.seed_demo_offers(employer_id=employer_id, count=2)["offer_ids"] == ids
+    assert [offers_rpc.get_offer(offer_id=i)["state"] for i in ids] == ["published", "published"]

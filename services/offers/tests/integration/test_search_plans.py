@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from offers import search_sql
+from offers.queries import search_sql
 from offers.domain import search as sd
 
 ROOT = Path(__file__).resolve().parents[4]

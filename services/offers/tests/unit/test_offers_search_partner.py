@@ -3,9 +3,10 @@ import datetime as dt
 import pytest
 from common.errors import ValidationError
 
+from offers.domain import ranking
 from offers.domain import search as sr
 from offers.domain.partner import MSG_MIXED, MSG_PERIOD_MISSING, validate_partner_offer
-from offers_fixtures import TODAY
+from testkit.offers import TODAY
 
 
 def parse(**kw):
@@ -117,9 +118,24 @@ def test_can_apply():
 def test_ranking_rep_first_then_distance():
     offers = [dict(OPEN, id="near", distance_km=1.0), dict(REP, id="rep-far", distance_km=30.0),
               dict(QPV, id="qpv-mid", distance_km=10.0), dict(OPEN, id="mid", distance_km=5.0)]
-    assert [o["id"] for o in sr.rank(offers, sr.viewer_from_actor(REP_PUPIL))] == ["rep-far", "near", "mid", "qpv-mid"]
-    assert [o["id"] for o in sr.rank(offers, sr.viewer_from_actor(QPV_PUPIL))] == ["qpv-mid", "near", "mid", "rep-far"]
-    assert [o["id"] for o in sr.rank(offers, sr.viewer_from_actor(PUPIL))] == ["near", "mid", "qpv-mid", "rep-far"]
+    rank = ranking.rank
+    assert [o["id"] for o in rank(offers, sr.viewer_from_actor(REP_PUPIL))] == ["rep-far", "near", "mid", "qpv-mid"]
+    assert [o["id"] for o in rank(offers, sr.viewer_from_actor(QPV_PUPIL))] == ["qpv-mid", "near", "mid", "rep-far"]
+    assert [o["id"] for o in rank(offers, sr.viewer_from_actor(PUPIL))] == ["near", "mid", "qpv-mid", "rep-far"]
+    both = sr.viewer_from_actor(dict(REP_PUPIL, school_qpv=True))
+    assert [o["id"] for o in rank(offers, both)] == ["qpv-mid", "rep-far", "near", "mid"]
+    # school staff and anonymous viewers get no priority offers: distance only
+    staff = sr.viewer_from_actor({"role": "school_staff", "school_rep": True})
+    assert [o["id"] for o in rank(offers, staff)] == ["near", "mid", "qpv-mid", "rep-far"]
+
+
+def test_ranking_without_distance_keeps_the_search_order_inside_each_group():
+    offers = [dict(OPEN, id="recent"), dict(REP, id="rep-old"), dict(OPEN, id="old"), dict(REP, id="rep-older")]
+    assert [o["id"] for o in ranking.rank(offers, sr.viewer_from_actor(REP_PUPIL))] == [
+        "rep-old", "rep-older", "recent", "old"]
+    assert ranking.priority_columns(sr.viewer_from_actor(dict(REP_PUPIL, school_qpv=True))) == [
+        "reserved_rep", "reserved_qpv"]
+    assert ranking.priority_columns(sr.viewer_from_actor(PUPIL)) == []
 
 
 def test_haversine():

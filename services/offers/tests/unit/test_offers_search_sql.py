@@ -1,6 +1,6 @@
 import datetime as dt
 
-from offers import search_sql
+from offers.queries import search_sql
 from offers.domain import search as sd
 
 TODAY = dt.date(2026, 11, 23)

@@ -5,7 +5,7 @@ from common.errors import Conflict, ValidationError
 
 from offers.domain import seats as sd
 from offers.domain import states as st
-from offers_fixtures import TODAY, full_offer
+from testkit.offers import TODAY, full_offer
 
 
 def test_transitions():

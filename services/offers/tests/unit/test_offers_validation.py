@@ -1,7 +1,7 @@
 import datetime as dt
 
 from offers.domain import offer as od
-from offers_fixtures import TODAY, full_offer
+from testkit.offers import TODAY, full_offer
 
 
 def test_full_offer_is_publishable():
@@ -36,7 +36,7 @@ def test_step_organisation_optional_texts():
 
 def test_step_planning_every_error_at_once():
     errs = od.validate_planning({"grades": ["troisieme", "seconde"], "school_year": "2026-2027",
-                                 "weeks": [], "seats": 0, "hours": {"mode": "same", "start": "07:45", "end": "08:10"},
+                                 "weeks": [], "seats": 0, "hours": {"mode": "same", "start": "05:45", "end": "08:10"},
                                  "lunch_break": "court", "reserved_school_uais": ["123"]}, TODAY)
     assert set(errs) == {"weeks", "seconde_period", "seats", "hours.start", "hours.end", "lunch_break",
                          "reserved_school_uais"}
@@ -49,9 +49,13 @@ def test_seats_bounds():
         assert ("seats" not in errs) is ok, seats
 
 
-def test_hours_quarter_steps_between_8_and_20():
-    assert od.parse_time("08:00") == 480 and od.parse_time("20:00") == 1200
-    assert od.parse_time("08:10") is None and od.parse_time("07:45") is None and od.parse_time("20:15") is None
+def test_hours_quarter_steps_within_the_legal_day_of_a_minor():
+    """Quarter hours (an offer-form rule) between 06:00 and 20:00 (common.daytime: a minor's legal day)."""
+    assert od.parse_time("08:00") == 480 and od.parse_time("20:00") == 1200 and od.parse_time("06:00") == 360
+    assert od.parse_time("07:45") == 465
+    assert od.parse_time("08:10") is None and od.parse_time("05:45") is None and od.parse_time("20:15") is None
+    assert od.validate_hours({"mode": "same", "start": "05:45", "end": "12:00"}) == {"hours.start": [
+        "Heure invalide : indiquez un quart d'heure entre 06:00 et 20:00 (exemple : 08:30)."]}
     assert od.validate_hours({"mode": "same", "start": "09:00", "end": "09:00"}) == {
         "hours.end": ["L'heure de début doit précéder l'heure de fin."]}
 

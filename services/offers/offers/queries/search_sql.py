@@ -32,12 +32,16 @@ import re
 
 from common.validation import fold
 
-from .domain.search import cells_around, grade_tag, sector_tag, week_tag
+from ..domain import ranking
+from ..domain import states as st
+from ..domain.search import RESERVATION_ROLES, SEE_ALL_ROLES, cells_around, grade_tag, sector_tag, week_tag
 
 EARTH_RADIUS_M = 6378168.0  # earthdistance's earth()
-LIVE = "o.state = 'published' AND o.seats_taken < o.seats"
+# searchable (domain.states.is_searchable) with a seat left (domain.seats); the partial indexes of the
+# migrations 0002/0003 carry the same predicate
+LIVE = f"o.state = '{st.PUBLISHED}' AND o.seats_taken < o.seats"
 
-# What a result card shows (app._result_view); every returned row is live and visible to the viewer.
+# What a result card shows (views.result_card); every returned row is live and visible to the viewer.
 RESULT_COLUMNS = """o.id::text AS id, o.title, o.organisation->>'name' AS organisation_name, o.city, o.commune_insee,
   o.dep_code, o.sector, o.grades, o.school_year, o.weeks, o.all_year, o.seconde_period, o.first_day, o.last_day,
   o.seats - o.seats_taken AS seats_left, o.is_partner, o.permalink, o.reserved_rep, o.reserved_qpv,
@@ -91,11 +95,12 @@ def tsquery_of(q: str | None) -> str | None:
 
 
 def visibility_sql(viewer: dict, params: dict) -> str:
+    """``domain.search.reservation_visible`` in SQL (the grade is a filter of its own)."""
     role = viewer.get("role")
-    if role in ("admin", "operator", "statistician"):
+    if role in SEE_ALL_ROLES:
         return "TRUE"
     unreserved = "(cardinality(o.reserved_school_uais) = 0 AND NOT o.reserved_rep AND NOT o.reserved_qpv)"
-    if role in ("pupil", "school_staff"):
+    if role in RESERVATION_ROLES:
         parts = [unreserved]
         if viewer.get("school_uai"):
             params["v_uai"] = viewer["school_uai"]
@@ -109,15 +114,12 @@ def visibility_sql(viewer: dict, params: dict) -> str:
 
 
 def priority_sql(viewer: dict) -> str | None:
-    """Offers a pupil sees first (REP-reserved for REP pupils, QPV-reserved for QPV pupils)."""
-    if viewer.get("role") != "pupil":
+    """``domain.ranking.is_priority`` in SQL: the offers this viewer sees first (None: no priority
+    offers for this viewer). Built from the ranking's columns, never written here."""
+    columns = ranking.priority_columns(viewer)
+    if not columns:
         return None
-    parts = []
-    if viewer.get("school_rep"):
-        parts.append("o.reserved_rep")
-    if viewer.get("school_qpv"):
-        parts.append("o.reserved_qpv")
-    return "(" + " OR ".join(parts) + ")" if parts else None
+    return "(" + " OR ".join(f"o.{c}" for c in columns) + ")"
 
 
 _NAMED = re.compile(r"(?<!:):([a-z_]+)")
