@@ -43,6 +43,14 @@ def act(store, clients, actor, app, action, now=None, **kw):
     return answers.transition(store, clients, actor, app["id"], action, now or at(1), **kw)
 
 
+def accepted(store, clients, emp, seats=3):
+    """A pupil's application, accepted by ``emp``: (pupil, application)."""
+    p = pupil()
+    a = apply_(store, clients, p, offer(clients, emp, seats=seats))
+    act(store, clients, emp, a, "accept")
+    return p, a
+
+
 # -- submission --------------------------------------------------------------------------------------------
 
 def test_submit_records_the_application_its_deadline_and_event(store, clients, emp):
@@ -108,10 +116,7 @@ def test_a_full_offer_refuses_the_confirmation_and_nothing_changes(store, client
 
 
 def test_a_seat_reserved_for_a_confirmation_that_fails_under_the_lock_is_given_back(store, clients, emp):
-    o = offer(clients, emp)
-    p = pupil()
-    a = apply_(store, clients, p, o)
-    act(store, clients, emp, a, "accept")
+    p, a = accepted(store, clients, emp)
 
     def pupil_cancels_meanwhile():
         act(store, clients, p, a, "cancel", at(2))
@@ -125,10 +130,7 @@ def test_a_seat_reserved_for_a_confirmation_that_fails_under_the_lock_is_given_b
 
 
 def test_a_cancelled_confirmation_gives_the_seat_back_or_the_timer_retries(store, clients, emp):
-    o = offer(clients, emp)
-    p = pupil()
-    a = apply_(store, clients, p, o)
-    act(store, clients, emp, a, "accept")
+    p, a = accepted(store, clients, emp)
     act(store, clients, p, a, "confirm", at(2))
     clients.offers.down = True
     act(store, clients, p, a, "cancel", at(3))
