@@ -255,3 +255,25 @@ def test_an_anonymised_pupil_is_erased_once(store, clients, emp):
     row = store.applications[a["id"]]
     assert row["email"] is None and row["motivation"] == "" and row["state"] == "submitted"
     assert store.claimed == {("e1", anonymisation.HANDLER)}
+
+
+def test_every_event_carries_the_deadline_of_the_new_state(store, clients, emp):
+    """Other services read deadlines from the events (expires_at), never re-derive them."""
+    p = pupil()
+    a = apply_(store, clients, p, offer(clients, emp))
+    act(store, clients, emp, a, "transfer", at(2), email="rh@example.fr")
+    act(store, clients, p, a, "cancel", at(3))
+    act(store, clients, p, a, "restore", at(4))
+    act(store, clients, emp, a, "accept", at(5))
+    act(store, clients, p, a, "confirm", at(6))
+    days = dt.timedelta(days=1)
+    expected = {"application.submitted": at() + C.EMPLOYER_ANSWER_DAYS * days,
+                "application.transferred": at() + C.TRANSFER_ANSWER_DAYS * days,
+                "application.cancelled": None,
+                "application.restored": at(4) + C.EMPLOYER_ANSWER_DAYS * days,
+                "application.accepted": at(5) + C.PUPIL_CONFIRM_DAYS * days,
+                "application.confirmed": None}
+    assert [t for t, _ in store.events] == list(expected)
+    for etype, data in store.events:
+        deadline = expected[etype]
+        assert data["expires_at"] == (deadline.isoformat() if deadline else None), etype
