@@ -42,7 +42,7 @@ from common.db import UnitOfWork, make_engine  # noqa: E402
 from common.errors import Conflict  # noqa: E402
 from testkit.harness import Backends, Suite  # noqa: E402
 
-from applications.testing import application_form, suite_employer, suite_offer, suite_pupils  # noqa: E402
+from testkit.applications import application_form, suite_employer, suite_offer, suite_pupils  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISH_WAIT = 300  # seconds we wait for the relay before reporting how far it got
@@ -204,7 +204,7 @@ def bench_expiry(suite: Suite, count: int, consumers: bool) -> dict:
 
 
 class _TimerDb:
-    """What ``Core.expire_due`` needs of ``self.db``, outside a service container: units of work on an
+    """What ``use_cases.expiry.expire_due`` needs of a database (``repository.Store``), outside a service container: units of work on an
     engine (there is no relay to wake: the applications service is stopped meanwhile)."""
 
     def __init__(self, engine):
@@ -219,12 +219,14 @@ class _TimerDb:
 
 def bench_expiry_split(suite: Suite, count: int) -> dict:
     """The two halves of the expiry apart, in the same run: the service's own timer code
-    (``Core.expire_due``, same batches and loops) run by this process while the applications and
+    (``use_cases.expiry.expire_due``, same batches and loops) run by this process while the applications and
     notifications services are stopped (so no relay competes for the CPU), then the applications
     service started again and its relay alone publishing the 200,000 events written meanwhile."""
     import datetime as dt
 
-    from applications.core import EXPIRY_BATCH, EXPIRY_WORKERS, Core
+    from applications.repository import Store
+    from applications.settings import EXPIRY_BATCH, EXPIRY_WORKERS
+    from applications.use_cases.expiry import expire_due
     url = _pg(suite.env["APPLICATIONS_DATABASE_URL"])
     load_s = load_overdue(url, count)
     suite.stop("notifications")
@@ -232,7 +234,7 @@ def bench_expiry_split(suite: Suite, count: int) -> dict:
     engine = make_engine(suite.env["APPLICATIONS_DATABASE_URL"], pool_size=EXPIRY_WORKERS)
     cpu0, t0, by_component = _cpu(), time.perf_counter(), _cpu_by_component(suite)
     try:
-        expired = Core(_TimerDb(engine), dt.datetime.now(dt.timezone.utc)).expire_due()
+        expired = expire_due(Store(_TimerDb(engine)), dt.datetime.now(dt.timezone.utc), EXPIRY_BATCH, EXPIRY_WORKERS)
     finally:
         engine.dispose()
     expire_s, cpu1, expire_cpu = time.perf_counter() - t0, _cpu(), cpu.spent(by_component, _cpu_by_component(suite))

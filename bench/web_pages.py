@@ -163,7 +163,7 @@ def measure(web_url: str, pages: dict[str, tuple[str, str | None]], accounts: di
 def _own_platform(users: int, rounds: int) -> dict:
     from testkit.harness import Backends, Suite, free_port
 
-    from applications.testing import PASSWORD, REP_PLUS_COLLEGE, application_form, suite_employer, suite_offer
+    from testkit.applications import PASSWORD, REP_PLUS_COLLEGE, application_form, suite_employer, suite_offer
 
     backends = Backends()
     log_dir = ROOT / "var" / "bench-logs" / f"{backends.run_id}-web"

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from applications.testing import application_form, suite_employer, suite_offer, suite_pupils
+from testkit.applications import application_form, suite_employer, suite_offer, suite_pupils
 
 pytestmark = pytest.mark.suite
 
@@ -109,7 +109,7 @@ def test_transfer_link_through_the_public_routes(api, suite, world):
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "transferred"
     with suite.rpc() as rpc:
-        token = rpc.applications.test_last_transfer_token(app["id"])
+        token = rpc.applications_test_hooks.last_secret("transfer", app["id"])
     view = api.get(f"/api/v1/public/transfers/{token}")
     assert view.status_code == 200, view.text
     assert view.json()["application"]["motivation"] and view.json()["application"]["email"] is None
@@ -162,7 +162,7 @@ def test_bulk_export_and_stats(api, suite, world):
 
 
 def test_school_staff_sees_its_pupils_by_class(api, suite, world):
-    from applications.testing import _client
+    from testkit.applications import _client
     from identity.demo import DEMO_PASSWORD
 
     with suite.rpc() as rpc:

@@ -7,7 +7,7 @@ import time
 import pypdf
 import pytest
 
-from applications.testing import (REP_PLUS_COLLEGE, application_form, suite_employer,
+from testkit.applications import (REP_PLUS_COLLEGE, application_form, suite_employer,
                                   suite_head, suite_offer, suite_pupils)
 from common import settings
 from testkit.conventions import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS

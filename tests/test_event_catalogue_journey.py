@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from applications.testing import (application_form, suite_employer, suite_head, suite_offer, suite_pupils)
+from testkit.applications import (application_form, suite_employer, suite_head, suite_offer, suite_pupils)
 from testkit import catalogue
 from testkit.tcp_proxy import TcpProxy
 from testkit.conventions import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from applications.testing import (PASSWORD, REP_PLUS_COLLEGE, _client, application_form, suite_offer, suite_pupils)
+from testkit.applications import (PASSWORD, REP_PLUS_COLLEGE, _client, application_form, suite_offer, suite_pupils)
 from common.events import make_envelope, publish_envelopes
 from notifications.domain.messages import IN_APP, MESSAGES
 from testkit.sms import FakeSmsApi

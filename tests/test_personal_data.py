@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from applications.testing import (application_form, suite_employer,
+from testkit.applications import (application_form, suite_employer,
                                   suite_head, suite_offer, suite_pupils)
 from testkit.conventions import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
 

@@ -15,7 +15,7 @@ import pika
 import pytest
 import requests
 
-from applications.testing import application_form, suite_employer, suite_offer, suite_pupils
+from testkit.applications import application_form, suite_employer, suite_offer, suite_pupils
 from common import settings
 from common.transport import loads
 from testkit.harness import Suite

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from applications.testing import (PASSWORD, REP_PLUS_COLLEGE, application_form, suite_employer,
+from testkit.applications import (PASSWORD, REP_PLUS_COLLEGE, application_form, suite_employer,
                                   suite_offer, suite_pupils)
 from common.errors import Forbidden
 from testkit.conventions import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS

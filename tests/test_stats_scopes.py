@@ -16,7 +16,7 @@ import uuid
 
 import pytest
 
-from applications.testing import PASSWORD, application_form, suite_employer, suite_offer, suite_pupils
+from testkit.applications import PASSWORD, application_form, suite_employer, suite_offer, suite_pupils
 
 pytestmark = pytest.mark.suite
 

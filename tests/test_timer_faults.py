@@ -8,7 +8,7 @@ import time
 import pika
 import pytest
 
-from applications.testing import application_form, suite_employer, suite_offer, suite_pupils
+from testkit.applications import application_form, suite_employer, suite_offer, suite_pupils
 from common.transport import loads
 
 pytestmark = pytest.mark.suite

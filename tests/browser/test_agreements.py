@@ -57,12 +57,12 @@ def _tab_to(page, name: str, limit: int = 150) -> None:
 
 
 def _confirmed_application(platform) -> dict:
-    from applications.testing import REP_PLUS_COLLEGE
+    from testkit.applications import REP_PLUS_COLLEGE
     world = employer_with_offers(platform.suite, main={"title": "Boulanger", "seats": 1})
     offer = world["offers"]["main"]
     api = platform.api
     # the head of the school, confirmed by an admin; the class imported by the school
-    from applications.testing import PASSWORD as STAFF_PASSWORD
+    from testkit.applications import PASSWORD as STAFF_PASSWORD
     head_email = f"principal.{uuid.uuid4().hex[:10]}@ac-aix-marseille.fr"
     tag = uuid.uuid4().hex[:8].upper()
     csv = f"Nom;Prénom;Date de naissance;Classe;Niveau\r\nELEVE-{tag};Inaya;04/03/2011;3A;3EME"

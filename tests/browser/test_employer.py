@@ -255,7 +255,7 @@ def _applications(platform, offer: dict, n: int) -> list[str]:
 def test_applications_tabs_bulk_export_transfer_and_offer_actions(browser, page, visit, platform):
     email, token = _employer_account(platform)
     # an offer of this employer, created and published through the API (the wizard is tested above)
-    from applications.testing import future_college_weeks
+    from testkit.applications import future_college_weeks
     year, weeks = future_college_weeks(1)
     body = {"title": "Fleuriste", "description": "Composer des bouquets et accueillir les clients.",
             "address": {"street": "10 boulevard National", "commune_insee": "13055"},
@@ -372,8 +372,8 @@ def _wait_convention(platform, token: str, application_id: str, timeout: float =
 
 
 def test_employer_fills_its_part_of_the_agreement_and_signs_with_the_code(page, visit, platform):
-    from applications.testing import PASSWORD as STAFF_PASSWORD
-    from applications.testing import REP_PLUS_COLLEGE, future_college_weeks
+    from testkit.applications import PASSWORD as STAFF_PASSWORD
+    from testkit.applications import REP_PLUS_COLLEGE, future_college_weeks
     from testkit.conventions import SUITE_SCHOOL_FIELDS
 
     email, token = _employer_account(platform)

@@ -10,7 +10,7 @@ import io
 import re
 import uuid
 
-from applications.testing import PASSWORD, REP_PLUS_COLLEGE, application_form, suite_employer, suite_offer, \
+from testkit.applications import PASSWORD, REP_PLUS_COLLEGE, application_form, suite_employer, suite_offer, \
     suite_pupils
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 
-from applications.testing import PASSWORD, REP_PLUS_COLLEGE, suite_employer, suite_offer
+from testkit.applications import PASSWORD, REP_PLUS_COLLEGE, suite_employer, suite_offer
 
 MARSEILLE = "13055"
 

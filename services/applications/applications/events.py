@@ -2,7 +2,15 @@
 
 Data carry identifiers only (never the motivation, a name or a contact): services that must write to
 someone ask identity. ``state`` is the application's new state (it tells the three cancellations and
-the two expiries apart); ``expires_at`` is the deadline of that state when it has one.
+the two expiries apart).
+
+Deadlines travel with the events, so that no other service re-derives them (their one home is
+``domain/deadlines.py``): every event carries ``expires_at``, the deadline of the application's new state
+(the employer's answer deadline while it waits for the employer, the pupil's confirmation deadline once
+accepted, null for a settled state); ``application.accepted`` repeats it as ``accept_expires_at``. The
+notifications service plans its reminders from them. ``views.event_data`` builds every event's data, except
+the timer's ``application.expired``, built in SQL by ``repository.EXPIRE_SQL`` (``EXPIRED_DATA_SQL``; a test
+checks both give the same data).
 """
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 36}
@@ -73,3 +81,4 @@ EVENTS = {
                                      "application).",
         "data_schema": _schema()},
 }
+

@@ -45,7 +45,7 @@ applications = Table(
     Column("reapply_invited_at", TS),
     Column("restore_count", Integer, nullable=False, server_default="0"),
     Column("updated_at", TS, nullable=False),
-    # the timer's columns (see domain/clocks.py)
+    # the timer's columns (see domain/deadlines.py)
     Column("deadline_at", TS),
     Column("deadline_action", String(20)),
     Column("reminder_at", TS),

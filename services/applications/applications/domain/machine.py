@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from common.errors import Conflict, FieldErrors, Forbidden
 from common.validation import check_email, check_text, normalize_email
 
-from . import clocks as C
+from . import deadlines as C
 from . import conflicts
 from . import states as S
 
@@ -31,8 +31,8 @@ CANCEL = "cancel"
 CONFIRM = "confirm"
 RESTORE = "restore"
 NUDGE = "nudge"
-EXPIRE = "expire"
-EXPIRE_BY_PUPIL = "expire_by_pupil"
+EXPIRE = C.EXPIRE  # the timer's actions are the deadline actions (domain/deadlines.py)
+EXPIRE_BY_PUPIL = C.EXPIRE_BY_PUPIL
 CANCEL_AFTER_OTHER_CONFIRMED = "cancel_after_other_confirmed"
 INVITE_TO_REAPPLY = "invite_to_reapply"
 
@@ -69,8 +69,8 @@ RULES: dict[str, dict[str, tuple[frozenset, str | None]]] = {
     RESTORE: {PUPIL: (frozenset({S.CANCELLED_BY_PUPIL, S.CANCELLED_AFTER_OTHER_CONFIRMED}), S.RESTORED)},
     NUDGE: {PUPIL: (S.AWAITING_EMPLOYER, None)},
     INVITE_TO_REAPPLY: {EMPLOYER: (frozenset({S.REJECTED}), None)},
-    EXPIRE: {SYSTEM: (S.AWAITING_EMPLOYER, S.EXPIRED)},
-    EXPIRE_BY_PUPIL: {SYSTEM: (frozenset({S.ACCEPTED_BY_EMPLOYER}), S.EXPIRED_BY_PUPIL)},
+    EXPIRE: {SYSTEM: (S.AWAITING_EMPLOYER, C.expiry_target(EXPIRE))},
+    EXPIRE_BY_PUPIL: {SYSTEM: (frozenset({S.ACCEPTED_BY_EMPLOYER}), C.expiry_target(EXPIRE_BY_PUPIL))},
     CANCEL_AFTER_OTHER_CONFIRMED: {SYSTEM: (S.PENDING, S.CANCELLED_AFTER_OTHER_CONFIRMED)},
 }
 
@@ -290,6 +290,15 @@ def expiry_action(state: str) -> str | None:
     if state == S.ACCEPTED_BY_EMPLOYER:
         return EXPIRE_BY_PUPIL
     return None
+
+
+def overdue(app: ApplicationFacts, now: dt.datetime) -> Transition | None:
+    """The timer's transition when ``app``'s deadline has come at ``now``, else None. A user action applies it
+    first: nobody acts on an application past its deadline, whether or not the timer has run."""
+    due = expiry_action(app.state)
+    if due is None or not C.is_due(app.clocks, now):
+        return None
+    return decide(app, due, {"role": SYSTEM, "user_id": None}, now)
 
 
 def apply(app: ApplicationFacts, t: Transition) -> ApplicationFacts:

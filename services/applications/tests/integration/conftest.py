@@ -12,9 +12,9 @@ from sqlalchemy import text
 from common.clock import PROCESS_CLOCK
 from common.db import make_engine
 
-from applications.testing import start_services, stop_services
+from testkit.applications import start_services, stop_services
 
-# Test mode: identity hands out activation secrets, applications the last transfer token.
+# Test mode: identity hands out activation secrets (applications reports its transfer links to testkit.hooks).
 os.environ["STAGES_CLOCK_CONTROL"] = "1"
 
 TIMER_SECONDS = 3600  # long: tests drive the timer through run_timer (test_timer.py uses 1 s)

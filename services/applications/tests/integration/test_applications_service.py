@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from common.errors import Conflict, Forbidden, NotFound, ValidationError
 
-from applications.testing import employer, form, new_id, pupil, suite_offer, suite_pupils
+from testkit.applications import employer, form, new_id, pupil, suite_offer, suite_pupils
+from testkit.hooks import last_secret
 
 
 def events(engine, type_=None):
@@ -367,7 +368,7 @@ def test_no_overbooking_under_concurrent_confirmations(cluster, rpc, emp, amqp_u
 def test_failed_release_is_retried_by_the_timer(cluster, rpc, emp, services, amqp_uri):
     from offers.service import OffersService
 
-    from applications.testing import start_container
+    from testkit.applications import start_container
 
     o = suite_offer(cluster, emp["user_id"], seats=1)
     p = pupil()
@@ -394,7 +395,7 @@ def test_transfer_link_single_use(rpc, engine, offer, emp):
         rpc.transfer(actor=emp, application_id=a["id"], email="pas-un-email")
     t = rpc.transfer(actor=emp, application_id=a["id"], email="RH@Example.fr", message="Peux-tu regarder ?")
     assert t["state"] == "transferred"
-    token = rpc.test_last_transfer_token(a["id"])
+    token = last_secret("transfer", a["id"])
     assert token and token not in str(events(engine))  # the secret never travels in an event
     view = rpc.get_transfer(token=token)
     assert view["application"]["id"] == a["id"] and view["application"]["email"] is None
@@ -415,7 +416,7 @@ def test_transfer_link_single_use(rpc, engine, offer, emp):
 def test_transfer_link_expires_after_30_days(rpc, offer, emp, clock):
     a = submit(rpc, pupil(), offer)
     rpc.transfer(actor=emp, application_id=a["id"], email="rh@example.fr")
-    token = rpc.test_last_transfer_token(a["id"])
+    token = last_secret("transfer", a["id"])
     clock(days=30)
     with pytest.raises(Conflict) as e:
         rpc.decide_transfer(token=token, decision="reject", reason="Non")
@@ -553,7 +554,7 @@ def test_a_transition_rewrites_its_row_in_place(running, engine):
     expired row is rewritten in its page (a HOT update), not added again to the table's six indexes."""
     import datetime as dt
 
-    from applications.core import EXPIRE_SQL, expiry_params
+    from applications.repository import expire_batch
 
     now = dt.datetime.now(dt.timezone.utc)
     with engine.begin() as c:
@@ -566,7 +567,7 @@ def test_a_transition_rewrites_its_row_in_place(running, engine):
                    'expire'
             FROM generate_series(1, 10)"""), {"now": now})
     with engine.begin() as c:
-        taken, expired = c.execute(EXPIRE_SQL, expiry_params(now, 100)).one()
+        taken, expired = expire_batch(c, now, 100)
         updated, hot = c.execute(text("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
                                       "WHERE relname = 'applications'")).one()
     assert (taken, expired) == (10, 10)

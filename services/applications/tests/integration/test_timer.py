@@ -2,7 +2,7 @@
 import eventlet
 import pytest
 
-from applications.testing import employer, form, pupil, start_services, stop_services, suite_offer
+from testkit.applications import employer, form, pupil, start_services, stop_services, suite_offer
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_two_replicas_expire_each_application_once(services, cluster, rpc, clock
     from sqlalchemy import text
 
     from applications.service import ApplicationsService
-    from applications.testing import start_container
+    from testkit.applications import start_container
 
     replica = start_container(ApplicationsService, amqp_uri, APPLICATIONS_EXPIRY_INTERVAL=1)
     try:

@@ -4,7 +4,7 @@ import pytest
 
 from common.errors import Conflict, Forbidden, ValidationError
 
-from applications.domain import clocks as C
+from applications.domain import deadlines as C
 from applications.domain import machine as M
 from applications.domain import states as S
 

@@ -1,5 +1,6 @@
-"""Test and benchmark helpers (never used by the service itself): actors, forms, and the real suite's
-accounts and offers (identity and offers are called by RPC, nothing is mocked)."""
+"""Test and benchmark helpers of the applications service (development only): actors, forms, the real suite's
+accounts and offers (identity and offers are called by RPC, nothing is mocked). In-memory fakes of the
+service's store and clients, for use-case unit tests: ``testkit.applications.fakes``."""
 from __future__ import annotations
 
 import uuid
@@ -75,12 +76,19 @@ def _client():
             "user_agent": "applications-tests"}
 
 
+def activation_secret(rpc, email: str) -> str:
+    """The activation token identity sent to ``email`` (the one place these helpers read an identity secret:
+    identity's own ``test_last_secret`` until it reports through ``common.seams``, then
+    ``rpc.identity_test_hooks.last_secret("activation", email)``)."""
+    return rpc.identity.test_last_secret("activation", email)
+
+
 def suite_employer(rpc) -> dict:
     """A fresh active employer: {"user_id", "token", "actor"}."""
     email = f"employer.{uuid.uuid4().hex[:12]}@example.com"
     rpc.identity.register(data={"role": "employer", "first_name": "Paul", "last_name": "Durand",
                                 "function": "Gérant", "email": email, "password": PASSWORD}, client=_client())
-    rpc.identity.activate(rpc.identity.test_last_secret("activation", email))
+    rpc.identity.activate(activation_secret(rpc, email))
     session = rpc.identity.login(identifier=email, password=PASSWORD, client=_client())
     uid = session["user"]["id"]
     return {"user_id": uid, "token": session["access_token"], "actor": {"user_id": uid, "role": "employer"}}
@@ -93,7 +101,7 @@ def suite_head(rpc, uai: str = REP_PLUS_COLLEGE, first_name: str = "Marie", last
     rpc.identity.register(data={"role": "school_staff", "first_name": first_name, "last_name": last_name,
                                 "function": "head", "email": email, "password": PASSWORD, "school_uai": uai},
                           client=_client())
-    user_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", email))["user_id"]
+    user_id = rpc.identity.activate(activation_secret(rpc, email))["user_id"]
     rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"}, school_uai=uai,
                                user_id=user_id)
     session = rpc.identity.login(identifier=email, password=PASSWORD, client=_client())

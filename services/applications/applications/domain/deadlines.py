@@ -1,4 +1,5 @@
-"""Time rules, as pure functions of the application's dates (``now`` is always a parameter).
+"""The deadlines of an application: the one home of its time rules, as pure functions of its dates
+(``now`` is always a parameter).
 
 - Unanswered applications (``submitted``, ``read_by_employer``, ``restored``) expire 15 days after the
   start of their answer clock; transferred ones 30 days after it. The answer clock starts at submission,
@@ -9,7 +10,10 @@
   to the pupil for an accepted one.
 - A transfer link is valid 30 days after the transfer.
 
-Deadlines are exact datetimes: the timer applies the transition as soon as ``now >= deadline_at``.
+Deadlines are exact datetimes: the timer applies the transition as soon as ``now >= deadline_at`` (``is_due``).
+The timer's batch statement (``applications.repository.expire_batch``) is built from ``EXPIRY_TARGETS`` and
+checked against ``is_due`` by a test. Other services never re-derive a deadline: every application event
+carries the state's deadline (``expires_at``; ``accept_expires_at`` on ``application.accepted``), see events.py.
 """
 from __future__ import annotations
 
@@ -100,9 +104,13 @@ def reminder_due(clocks: Clocks, now: dt.datetime) -> bool:
     return clocks.reminder_at is not None and clocks.reminder_at <= now < clocks.deadline_at
 
 
+# deadline action -> the state the timer moves an overdue application to
+EXPIRY_TARGETS = {EXPIRE: S.EXPIRED, EXPIRE_BY_PUPIL: S.EXPIRED_BY_PUPIL}
+
+
 def expiry_target(deadline_action: str) -> str:
     """The state the timer moves an overdue application to."""
-    return {EXPIRE: S.EXPIRED, EXPIRE_BY_PUPIL: S.EXPIRED_BY_PUPIL}[deadline_action]
+    return EXPIRY_TARGETS[deadline_action]
 
 
 def can_still_confirm(accepted_at: dt.datetime, now: dt.datetime) -> bool:

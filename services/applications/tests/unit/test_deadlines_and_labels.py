@@ -4,7 +4,7 @@ import pytest
 
 from common.errors import ValidationError
 
-from applications.domain import clocks as C
+from applications.domain import deadlines as C
 from applications.domain import states as S
 
 UTC = dt.timezone.utc

@@ -1,0 +1,14 @@
+"""An anonymised account (identity's ``user.anonymized``): erase what we hold about the pupil; the application
+itself stays, for statistics."""
+from __future__ import annotations
+
+HANDLER = "applications.on_user_anonymized"
+
+
+def on_user_anonymized(store, envelope: dict) -> None:
+    data = envelope["data"]
+    with store.uow() as repo:
+        if not repo.claim(envelope, HANDLER):
+            return
+        if data.get("role") == "pupil":
+            repo.erase_pupil(data["user_id"])
