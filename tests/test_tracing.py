@@ -200,3 +200,53 @@ def test_a_client_error_answered_by_a_service_is_logged_at_info():
                                "(expected) error handling worker %s: %s", ("w", "Rien ici."), exc_info)
     line = json.loads(formatter.format(record))
     assert line["level"] == "INFO" and "exc" not in line
+
+
+def test_spans_are_exported_with_otlp_over_http_when_the_endpoint_is_set(monkeypatch):
+    import eventlet
+    import eventlet.wsgi
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    received = []
+
+    def collector(environ, start_response):  # stands for an OpenTelemetry collector's OTLP/HTTP receiver
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        received.append((environ["PATH_INFO"], environ.get("CONTENT_TYPE"), body))
+        start_response("200 OK", [("Content-Type", "application/x-protobuf"), ("Content-Length", "0")])
+        return [b""]
+
+    sock = eventlet.listen(("127.0.0.1", 0))
+    server = eventlet.spawn(eventlet.wsgi.server, sock, collector, log_output=False)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{sock.getsockname()[1]}")
+    monkeypatch.setattr(tracing, "_checked_environment", False)
+    try:
+        assert tracing.setup_from_environment() is True
+        with tracing._tracer("probe").start_as_current_span("exported work"):
+            pass
+        tracing.shutdown()  # exports what is queued
+        path, content_type, body = _wait_for(lambda: received)[0]
+        assert path == "/v1/traces" and content_type == "application/x-protobuf"
+        export = ExportTraceServiceRequest.FromString(body)
+        resource_spans = export.resource_spans[0]
+        service = {a.key: a.value.string_value for a in resource_spans.resource.attributes}["service.name"]
+        names = [s.name for scope in resource_spans.scope_spans for s in scope.spans]
+        assert service == "probe" and names == ["exported work"]
+    finally:
+        tracing.disable()
+        server.kill()
+        sock.close()
+
+
+def test_traces_are_off_without_an_endpoint_and_load_no_opentelemetry(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = ("import sys; import common.service, common.rpc, common.events, common.logs, common.ops; "
+              "from common import tracing; print(tracing.setup_from_environment(), tracing.ENABLED, "
+              "sorted({m.split('.')[0] for m in sys.modules if m.startswith('opentelemetry')}))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env["PYTHONWARNINGS"] = "ignore"
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[0] == "False False []"

@@ -76,9 +76,8 @@ def setup_from_environment() -> bool:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    processor = BatchSpanProcessor(OTLPSpanExporter())
-    enable(processor)
-    atexit.register(processor.shutdown)  # send what is queued when the process stops
+    enable(BatchSpanProcessor(OTLPSpanExporter()))
+    atexit.register(shutdown)  # send what is queued when the process stops
     log.info("traces on: OTLP/HTTP to %s", endpoint)
     return True
 
@@ -106,6 +105,14 @@ def disable() -> None:
     _processor = None
     _tracers.clear()
     _CREATED.clear()
+
+
+def shutdown() -> None:
+    """Export what is queued, stop the exporter and turn traces off (at exit)."""
+    processor = _processor
+    disable()
+    if processor is not None:
+        processor.shutdown()
 
 
 def _tracer(service: str):
