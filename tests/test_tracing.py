@@ -166,7 +166,7 @@ def test_a_refusal_is_an_answer_not_an_error(platform, spans):
     assert len({s.context.trace_id for s in (http, *calls)}) == 1
 
 
-def test_an_event_published_without_a_known_context_starts_its_own_trace(spans):
+def test_a_request_event_published_without_a_known_context_starts_its_own_trace(spans):
     from common.events import EventMessage, publish_frames
 
     frames = publish_frames(1, 131072, "offers.events",
@@ -176,6 +176,9 @@ def test_an_event_published_without_a_known_context_starts_its_own_trace(spans):
     assert relayed.attributes["stages.relayed_without_context"] is True
     assert relayed.attributes["stages.request_id"] == "rid-1"
     assert tracing.traceparent_of(relayed).encode() in frames  # the header the handlers continue from
+    # a timer's event (no request): published without context, no span per event at the relay
+    frames = publish_frames(1, 131072, "offers.events", EventMessage("probe.traced", b"{}", str(uuid.uuid4())))
+    assert b"traceparent" not in frames and len(_named(spans, "publish probe.traced")) == 1
 
 
 def test_log_lines_carry_the_trace_and_span_ids_of_the_active_span(spans):

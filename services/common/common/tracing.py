@@ -21,10 +21,11 @@ the context it received on to its own RPC calls unchanged (nameko forwards ``con
 Events go through the outbox, whose rows have no column for the context (and the envelope's schema
 admits no extra key). The context of an event recorded in a traced worker is kept in this process's
 memory (``_CREATED``, the last 10,000 events) until the relay publishes the row: the usual case, as
-committing wakes the relay of the same process. When the row is published by another replica's
-relay, after a restart, or was recorded outside any trace (a timer), the relay starts a new trace for
-it: a ``publish <type>`` span of its own, with the event id and the request id as attributes, so that
-its handlers are still traced together and the request is found by its ``stages.request_id``.
+committing wakes the relay of the same process. When a request's event is published by another
+replica's relay or after a restart, the relay starts a new trace for it: a ``publish <type>`` span of
+its own, with the event id and the request id as attributes, so that its handlers are still traced
+together and the request is found by its ``stages.request_id``. An event recorded outside any request
+(a timer's) is published without context: each handler's span starts a trace.
 
 Export: OTLP over HTTP/protobuf to ``OTEL_EXPORTER_OTLP_ENDPOINT`` (``/v1/traces`` is appended), in
 batches from a background green thread; the OpenTelemetry SDK reads its own variables too
@@ -313,15 +314,18 @@ def event_created(envelope: dict) -> None:
 
 def context_for(event_id: str, event_type: str, exchange: str, request_id: str | None) -> str | None:
     """The ``traceparent`` to publish an event with: the one recorded when it was made in this process,
-    else that of a new ``publish <type>`` span (a new trace, see the module doc)."""
+    else, for an event a request caused, that of a new ``publish <type>`` span (a new trace, see the module
+    doc). An event of no request (a timer's: the expiry of 200,000 applications) gets none: each handler's
+    span starts a trace of its own, and the relay makes no span per event."""
     known = _CREATED.get(event_id)  # kept (not popped): a batch the broker did not confirm is sent again
     if known is not None:
         return known
+    if not request_id:
+        return None
     producer = exchange.removesuffix(".events")
     attributes = _event_attributes(producer, event_type, event_id)
     attributes["stages.relayed_without_context"] = True
-    if request_id:
-        attributes["stages.request_id"] = request_id
+    attributes["stages.request_id"] = request_id
     span = _tracer(producer).start_span(f"publish {event_type}", context=_context.Context(),
                                         kind=_SpanKind.PRODUCER, attributes=attributes)
     span.end()
