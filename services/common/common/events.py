@@ -91,9 +91,8 @@ def _publish_method_frame(channel: int, exchange: str, routing_key: str) -> byte
                   + b"\x00")
 
 
-def _header(name: str, value: str) -> bytes:
-    data = value.encode("utf-8")
-    return _shortstr(name) + b"S" + struct.pack(">I", len(data)) + data
+_REQUEST_ID_HEADER = _shortstr("nameko.request_id") + b"S"  # a header's name and type (S: long string)
+_TRACEPARENT_HEADER = _shortstr("traceparent") + b"S"
 
 
 def publish_frames(channel: int, frame_max: int, exchange: str, message: EventMessage) -> bytes:
@@ -107,9 +106,10 @@ def publish_frames(channel: int, frame_max: int, exchange: str, message: EventMe
         flags |= _HEADERS_FLAG
         fields = b""
         if message.request_id:
-            fields += _header("nameko.request_id", message.request_id)
+            value = message.request_id.encode("utf-8")
+            fields = _REQUEST_ID_HEADER + struct.pack(">I", len(value)) + value
         if traceparent:
-            fields += _header("traceparent", traceparent)
+            fields += _TRACEPARENT_HEADER + struct.pack(">I", len(traceparent)) + traceparent.encode("ascii")
         headers = struct.pack(">I", len(fields)) + fields
     header = (struct.pack(">HHQH", 60, 0, len(message.body), flags) + _JSON_PROPS + headers
               + bytes((_PERSISTENT,)) + _shortstr(message.event_id))
