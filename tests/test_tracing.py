@@ -126,7 +126,8 @@ def test_one_trace_from_the_gateway_through_rpc_and_an_event_handler(platform, s
 
     http = _named(spans, "POST /api/v1/_trace_probe")[0]
     client = [s for s in _named(spans, "offers.record") if s.kind == SpanKind.CLIENT][0]
-    server = [s for s in _named(spans, "offers.record") if s.kind == SpanKind.SERVER][0]
+    # the server's span ends once its reply is sent: wait for it
+    server = _wait_for(lambda: [s for s in _named(spans, "offers.record") if s.kind == SpanKind.SERVER])[0]
     publish = _named(spans, "publish probe.traced")[0]
 
     # one trace, the caller's (the W3C traceparent it sent), from the gateway to the event handler
@@ -157,13 +158,29 @@ def test_a_refusal_is_an_answer_not_an_error(platform, spans):
     r = requests.get(f"{platform}/api/v1/_trace_probe/x")
     assert r.status_code == 404
     http = _wait_for(lambda: _named(spans, "GET /api/v1/_trace_probe/<thing>"))[0]
-    calls = _named(spans, "offers.missing")
+    calls = _wait_for(lambda: len(_named(spans, "offers.missing")) == 2 and _named(spans, "offers.missing"))
     assert {s.kind for s in calls} == {SpanKind.CLIENT, SpanKind.SERVER}
     assert {s.attributes["stages.outcome"] for s in calls} == {"refused"}
     for span in (http, *calls):
         assert span.status.status_code != StatusCode.ERROR
     assert http.attributes["http.response.status_code"] == 404
     assert len({s.context.trace_id for s in (http, *calls)}) == 1
+
+
+def test_rpc_calls_made_from_green_threads_of_a_request_join_its_trace(platform, spans):
+    """/readyz asks every service's health in parallel (a GreenPool): the calls hang from the request's span."""
+    r = requests.get(f"{platform}/readyz")
+    assert r.json()["services"]["offers"]["status"] == "ok"
+    http = _wait_for(lambda: _named(spans, "GET /readyz"))[0]
+    calls = [s for s in spans.get_finished_spans() if s.kind == SpanKind.CLIENT and s.name.endswith(".health")]
+    assert {s.name for s in calls} >= {"offers.health", "identity.health"}
+    assert {s.parent.span_id for s in calls} == {http.context.span_id}
+    by_name = {s.name: s for s in calls}
+    assert by_name["offers.health"].attributes["stages.outcome"] == "ok"
+    assert by_name["identity.health"].attributes["stages.outcome"] == "unavailable"  # not running here
+    # the server's span ends once its reply is sent: wait for it
+    server = _wait_for(lambda: [s for s in _named(spans, "offers.health") if s.kind == SpanKind.SERVER])[0]
+    assert server.parent.span_id == by_name["offers.health"].context.span_id
 
 
 def test_a_request_event_published_without_a_known_context_starts_its_own_trace(spans):
