@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from common import settings
+from common import settings, tracing
 from common.errors import DomainError, Forbidden, Unauthorized, ValidationError
 from common.logs import set_request_id
 from common.ops import OpsEndpoint, observe_http
@@ -249,6 +249,18 @@ class GatewayService:
         rid = rid if _REQUEST_ID.match(rid) else uuid.uuid4().hex
         self.worker_ctx.data["request_id"] = rid  # travels with every RPC (context_data is a copy of data)
         set_request_id(rid)
+        span = None
+        if tracing.ENABLED:  # the request's span: every RPC it makes, and their events, join its trace
+            span = tracing.start_http(self.worker_ctx, "gateway", request.method,
+                                      request.headers.get("traceparent"), rid)
+        try:
+            return self._answer(request, rid, started)
+        finally:
+            if span is not None:
+                span.finish(request.method, request.environ.get("stages.route"),
+                            request.environ.get("stages.status", 500))
+
+    def _answer(self, request, rid: str, started: float) -> Response:
         try:
             response = self._handle(request, rid)
         except DomainError as exc:
@@ -262,6 +274,7 @@ class GatewayService:
             response = problem(500, "Une erreur interne est survenue. L'équipe technique a été prévenue.",
                                code="internal_error", instance=request.path, request_id=rid)
         response.headers["X-Request-ID"] = rid
+        request.environ["stages.status"] = response.status_code
         observe_http(request.method, request.environ.get("stages.route", "unmatched"), response.status_code,
                      time.monotonic() - started)
         headers.finish(response, request)

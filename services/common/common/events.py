@@ -26,20 +26,34 @@ from kombu import Connection
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.standalone.events import get_event_exchange
 
-from . import settings
-from .envelope import ENVELOPE_SCHEMA, make_envelope  # noqa: F401  (re-exported)
+from . import settings, tracing
+from .envelope import ENVELOPE_SCHEMA as _envelope_schema
+from .envelope import make_envelope as _make_envelope
 from .errors import DomainError, ServiceUnavailable
 from .transport import QuickQueueConsumer, dumps
 
 log = logging.getLogger(__name__)
 
+ENVELOPE_SCHEMA = _envelope_schema  # re-exported: the schema of every envelope (common.envelope)
+
+
+def make_envelope(producer: str, event_type: str, data: dict, version: int = 1, occurred_at=None) -> dict:
+    """``common.envelope.make_envelope`` (what ``uow.emit`` records), and, within a traced worker, the
+    ``publish <type>`` span whose context the event carries when the relay publishes it (``common.tracing``)."""
+    envelope = _make_envelope(producer, event_type, data, version, occurred_at)
+    if tracing.ENABLED:
+        tracing.event_created(envelope)
+    return envelope
+
 
 class EventMessage(NamedTuple):
-    """One event ready to leave: its routing key (the event type), its JSON body, its id."""
+    """One event ready to leave: its routing key (the event type), its JSON body, its id, the request id
+    and the W3C trace context (``traceparent``) it is published with."""
     routing_key: str
     body: bytes
     event_id: str
     request_id: str | None = None
+    traceparent: str | None = None
 
 
 def message_of(envelope: dict, request_id: str | None = None) -> EventMessage:
@@ -77,14 +91,26 @@ def _publish_method_frame(channel: int, exchange: str, routing_key: str) -> byte
                   + b"\x00")
 
 
+_REQUEST_ID_HEADER = _shortstr("nameko.request_id") + b"S"  # a header's name and type (S: long string)
+_TRACEPARENT_HEADER = _shortstr("traceparent") + b"S"
+
+
 def publish_frames(channel: int, frame_max: int, exchange: str, message: EventMessage) -> bytes:
-    """The frames of a persistent basic.publish of ``message``."""
+    """The frames of a persistent basic.publish of ``message``: headers ``nameko.request_id`` (the request
+    that caused it) and ``traceparent`` (W3C trace context, when traces are on) when it has them."""
     flags, headers = _PROPS_FLAGS, b""
-    if message.request_id:
+    traceparent = message.traceparent
+    if traceparent is None and tracing.ENABLED:
+        traceparent = tracing.context_for(message.event_id, message.routing_key, exchange, message.request_id)
+    if message.request_id or traceparent:
         flags |= _HEADERS_FLAG
-        value = message.request_id.encode("utf-8")
-        field = _shortstr("nameko.request_id") + b"S" + struct.pack(">I", len(value)) + value
-        headers = struct.pack(">I", len(field)) + field
+        fields = b""
+        if message.request_id:
+            value = message.request_id.encode("utf-8")
+            fields = _REQUEST_ID_HEADER + struct.pack(">I", len(value)) + value
+        if traceparent:
+            fields += _TRACEPARENT_HEADER + struct.pack(">I", len(traceparent)) + traceparent.encode("ascii")
+        headers = struct.pack(">I", len(fields)) + fields
     header = (struct.pack(">HHQH", 60, 0, len(message.body), flags) + _JSON_PROPS + headers
               + bytes((_PERSISTENT,)) + _shortstr(message.event_id))
     parts = [_publish_method_frame(channel, exchange, message.routing_key), _frame(2, channel, header)]

@@ -1,5 +1,8 @@
 """Structured logs: one JSON object a line, with the request id of the worker
-that wrote it (propagated from the gateway through RPC and event headers)."""
+that wrote it (propagated from the gateway through RPC and event headers) and,
+when traces are on (``common.tracing``), the ``trace_id`` and ``span_id`` of the
+active span. A domain error answered to the caller (a 4xx) is logged at INFO:
+it is an answer, not something for an operator to look at."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +11,7 @@ import threading
 
 from nameko.extensions import DependencyProvider
 
+from . import tracing
 from .transport import json_bytes
 
 _local = threading.local()  # green-thread local once eventlet has monkey-patched threading
@@ -40,6 +44,14 @@ def _is_expected_error(record: logging.LogRecord) -> bool:
     return record.name == "nameko.containers" and str(record.msg).startswith("(expected)")
 
 
+def _is_client_error(record: logging.LogRecord) -> bool:
+    """An expected error that answers the caller with a 4xx (not a 503 of a service away)."""
+    if not _is_expected_error(record) or not record.exc_info:
+        return False
+    status = getattr(record.exc_info[1], "status", 500)
+    return isinstance(status, int) and status < 500
+
+
 def _timestamp(created: float) -> str:
     """'2026-12-02T20:37:50.304+00:00' (the second's text is reused: logs come many a second)."""
     second = int(created)
@@ -57,9 +69,10 @@ class JsonFormatter(logging.Formatter):
         self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
+        expected = _is_expected_error(record)
         out = {
             "ts": _timestamp(record.created),
-            "level": record.levelname,
+            "level": "INFO" if expected and _is_client_error(record) else record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
         }
@@ -68,10 +81,14 @@ class JsonFormatter(logging.Formatter):
         rid = current_request_id()
         if rid:
             out["request_id"] = rid
+        if tracing.ENABLED:
+            ids = tracing.current_ids()
+            if ids is not None:
+                out["trace_id"], out["span_id"] = ids
         for key in ("method", "path", "status", "duration_ms", "event_id", "event_type"):
             if hasattr(record, key):
                 out[key] = getattr(record, key)
-        if record.exc_info and not _is_expected_error(record):
+        if record.exc_info and not expected:
             out["exc"] = self.formatException(record.exc_info)
         return json_bytes(out).decode("utf-8")
 

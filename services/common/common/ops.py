@@ -36,7 +36,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 from sqlalchemy import text
 
-from . import settings
+from . import settings, tracing
 from .clock import PROCESS_CLOCK
 from .errors import EXPECTED
 
@@ -206,6 +206,7 @@ class OpsEndpoint(DependencyProvider):
     def setup(self):
         self.amqp_uri = self.container.config.get("AMQP_URI") or settings.amqp_uri()
         _SOURCES.add(self)
+        tracing.setup_from_environment()  # traces on when OTEL_EXPORTER_OTLP_ENDPOINT is set (common.tracing)
 
     def start(self):
         address = ops_address(self.service)
@@ -232,9 +233,11 @@ class OpsEndpoint(DependencyProvider):
 
     kill = stop
 
-    # -- worker hooks: RPC and event metrics
+    # -- worker hooks: RPC and event metrics, and their spans (common.tracing)
     def worker_setup(self, worker_ctx):
         self._started[worker_ctx] = time.perf_counter()
+        if tracing.ENABLED:
+            tracing.start_worker(worker_ctx)
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         started = self._started.pop(worker_ctx, None)
@@ -253,6 +256,8 @@ class OpsEndpoint(DependencyProvider):
             outcome = "ok" if exc_info is None else "error"
         else:
             return  # timers: their lag is measured from the database (ops_timers)
+        if tracing.ENABLED:
+            tracing.end_worker(worker_ctx, outcome, exc_info[1] if exc_info else None)
         children = self._children.get((entrypoint, outcome))
         if children is None:
             if isinstance(entrypoint, RpcEntrypoint):
@@ -267,6 +272,8 @@ class OpsEndpoint(DependencyProvider):
 
     def worker_teardown(self, worker_ctx):
         self._started.pop(worker_ctx, None)
+        if tracing.ENABLED:
+            tracing.end_worker(worker_ctx, None)  # a span still open: the worker did not get to its result
 
     # -- HTTP
     def _app(self, environ, start_response):

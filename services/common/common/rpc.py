@@ -27,7 +27,7 @@ from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from . import settings
+from . import settings, tracing
 from .boot import prepare_process
 from .errors import ServiceUnavailable
 from .transport import RpcClient
@@ -56,13 +56,20 @@ class _TimedMethod:
         self._raw = raw
 
     def __call__(self, *args, **kwargs):
+        if tracing.ENABLED:  # a client span around the call; its context travels with the request
+            with tracing.rpc_client(self._worker_ctx, self.service_name, self.method_name) as traceparent:
+                return self._call(args, kwargs, traceparent)
+        return self._call(args, kwargs, None)
+
+    def _call(self, args, kwargs, traceparent):
         # The deadline covers everything, connecting to the broker included: during an outage the caller
         # gets its 503 within the deadline (sooner: an unreachable broker fails the call at once).
         timer = eventlet.Timeout(self._timeout)
         correlation_id = None
         try:
             correlation_id, reply = self._client.send(self._worker_ctx, self.service_name, self.method_name,
-                                                      list(args), kwargs, timeout=self._timeout)
+                                                      list(args), kwargs, timeout=self._timeout,
+                                                      traceparent=traceparent)
             body = reply.wait()
         except (OSError, AMQPError):
             raise _unavailable(self.service_name)

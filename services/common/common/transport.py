@@ -326,19 +326,25 @@ class RpcClient(SharedExtension, HeaderEncoder):
         self._pending.pop(correlation_id, None)
 
     def send(self, worker_ctx, service: str, method: str, args, kwargs,
-             timeout: float | None = None) -> tuple[str, Event]:
+             timeout: float | None = None, traceparent: str | None = None) -> tuple[str, Event]:
         """Publish a request; returns its correlation id and the event its reply will set. With a
         ``timeout`` (the caller's deadline, seconds) the request expires in the broker after that time:
-        a service that was stopped does not run, on restart, requests nobody waits for any more."""
+        a service that was stopped does not run, on restart, requests nobody waits for any more.
+        ``traceparent``: the W3C context of the caller's span (``common.tracing``), sent as the
+        ``traceparent`` header in place of the one the worker received."""
         correlation_id = str(uuid.uuid4())
         event = Event()
         self._link.channel()  # (re)connect first: the reply queue must exist before the request leaves
         self._pending[correlation_id] = event
         expiry = {} if timeout is None else {"expiration": str(max(1, int(timeout * 1000)))}
+        headers = self.get_message_headers(worker_ctx)
+        if traceparent is not None:
+            headers.pop("nameko.traceparent", None)
+            headers["traceparent"] = traceparent
         try:
             self._link.publish(dumps({"args": args, "kwargs": kwargs}), f"{service}.{method}", mandatory=True,
                                reply_to=self._reply_key, correlation_id=correlation_id, delivery_mode=TRANSIENT,
-                               application_headers=self.get_message_headers(worker_ctx), **expiry)
+                               application_headers=headers, **expiry)
         except Exception:
             self._pending.pop(correlation_id, None)
             raise
