@@ -1,5 +1,8 @@
 """Data the journey under test does not create itself, set up through the real services
-(an employer's published offers, a class imported by its school)."""
+(an employer's published offers, a class imported by its school, a confirmed head, the demo admin's login).
+
+Test-only RPCs of the services (secrets handed out that no e-mail of these tests carries) are called from one
+place: ``signature_code`` below. Accounts are activated from the caught e-mails' links instead."""
 from __future__ import annotations
 
 import base64
@@ -98,3 +101,10 @@ def admin_login(page, platform) -> None:
         if "/connexion" not in page.url:
             return
     raise AssertionError("the admin could not log in with a TOTP code")
+
+
+def signature_code(platform, employer_id: str) -> str:
+    """The last signing code sent to an employer (by SMS when the account has a mobile phone, which no mailbox
+    of these tests catches). The only test-only RPC the browser tests call: adapt it here when it moves."""
+    with platform.suite.rpc() as rpc:
+        return rpc.conventions.test_last_secrets(user_id=employer_id)["code"]
