@@ -12,7 +12,7 @@ import time
 import uuid
 
 from conftest import unique_email
-from world import employer_with_offers
+from world import confirmed_head, employer_with_offers, signature_code
 
 PUPIL_PASSWORD = "Mon-Stage-2027!"
 REP_NAME = "Nadia Haddad"
@@ -62,20 +62,13 @@ def _confirmed_application(platform) -> dict:
     offer = world["offers"]["main"]
     api = platform.api
     # the head of the school, confirmed by an admin; the class imported by the school
-    from testkit.applications import PASSWORD as STAFF_PASSWORD
-    head_email = f"principal.{uuid.uuid4().hex[:10]}@ac-aix-marseille.fr"
+    head = confirmed_head(platform, REP_PLUS_COLLEGE)
     tag = uuid.uuid4().hex[:8].upper()
     csv = f"Nom;Prénom;Date de naissance;Classe;Niveau\r\nELEVE-{tag};Inaya;04/03/2011;3A;3EME"
     with platform.suite.rpc() as rpc:
-        rpc.identity.register(data={"role": "school_staff", "first_name": "Marie", "last_name": "Lambert",
-                                    "function": "head", "email": head_email, "password": STAFF_PASSWORD,
-                                    "school_uai": REP_PLUS_COLLEGE}, client={"ip": "10.9.9.9", "user_agent": "t"})
-        head_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", head_email))["user_id"]
-        rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"},
-                                   school_uai=REP_PLUS_COLLEGE, user_id=head_id)
         imp = rpc.identity.import_pupils(
-            actor={"user_id": head_id, "role": "school_staff", "function": "head", "school_uai": REP_PLUS_COLLEGE,
-                   "staff_confirmed": True},
+            actor={"user_id": head["user_id"], "role": "school_staff", "function": "head",
+                   "school_uai": REP_PLUS_COLLEGE, "staff_confirmed": True},
             uai=REP_PLUS_COLLEGE, content_base64=base64.b64encode(csv.encode()).decode(), filename="classe.csv",
             with_pdf=False)
     pupil = [c for c in imp["codes"] if str(c.get("last_name", "")).upper().endswith(f"-{tag}")][0]
@@ -100,8 +93,8 @@ def _confirmed_application(platform) -> dict:
     conv = _wait(lambda: [c for c in api.get("/api/v1/conventions", token=emp).json().get("items", [])
                           if c["application_id"] == app_id])[0]
     return {"cid": conv["id"], "emp": emp, "emp_id": world["user_id"], "pupil_email": pupil_email,
-            "pupil_name": conv.get("pupil_name"), "rep_email": rep_email, "head_email": head_email,
-            "head_password": STAFF_PASSWORD}
+            "pupil_name": conv.get("pupil_name"), "rep_email": rep_email, "head_email": head["email"],
+            "head_password": head["password"]}
 
 
 def test_agreement_filled_validated_and_signed_by_all_four_parties(browser, page, visit, platform):
@@ -160,8 +153,7 @@ def test_agreement_filled_validated_and_signed_by_all_four_parties(browser, page
     # the employer signs with its code (API)
     assert api.post("/api/v1/conventions/signature-code", json={"convention_ids": [cid]},
                     token=w["emp"]).status_code == 200
-    with platform.suite.rpc() as rpc:
-        code = rpc.conventions_test_hooks.last_secret("code", w["emp_id"])
+    code = signature_code(platform, w["emp_id"])
     doc_hash = api.get(f"/api/v1/conventions/{cid}", token=w["emp"]).json()["document_hash"]
     r = api.post(f"/api/v1/conventions/{cid}/sign", json={"document_hash": doc_hash, "code": code}, token=w["emp"])
     assert r.status_code == 200, r.text

@@ -16,7 +16,7 @@ import re
 import uuid
 
 from conftest import unique_email
-from world import imported_class
+from world import confirmed_head, imported_class, signature_code
 
 PASSWORD = "Mon-Entreprise-2027!"
 PUPIL_PASSWORD = "Mon-Stage-2027!"
@@ -372,7 +372,6 @@ def _wait_convention(platform, token: str, application_id: str, timeout: float =
 
 
 def test_employer_fills_its_part_of_the_agreement_and_signs_with_the_code(page, visit, platform):
-    from testkit.applications import PASSWORD as STAFF_PASSWORD
     from testkit.applications import REP_PLUS_COLLEGE, future_college_weeks
     from testkit.conventions import SUITE_SCHOOL_FIELDS
 
@@ -438,16 +437,8 @@ def test_employer_fills_its_part_of_the_agreement_and_signs_with_the_code(page, 
     assert "complète" in page.locator(".fr-alert--success").inner_text()
 
     # the school fills its part and validates (its pages come with issue 17)
-    with platform.suite.rpc() as rpc:
-        head_email = f"principal.{uuid.uuid4().hex[:10]}@ac-aix-marseille.fr"
-        rpc.identity.register(data={"role": "school_staff", "first_name": "Marie", "last_name": "Lambert",
-                                    "function": "head", "email": head_email, "password": STAFF_PASSWORD,
-                                    "school_uai": REP_PLUS_COLLEGE}, client={"ip": "10.9.9.9", "user_agent": "t"})
-        head_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", head_email))["user_id"]
-        # confirmed by an admin, so that the head may act for the school (docs/school-staff.md)
-        rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"},
-                                   school_uai=REP_PLUS_COLLEGE, user_id=head_id)
-    head = _token(platform, head_email, STAFF_PASSWORD)
+    h = confirmed_head(platform, REP_PLUS_COLLEGE)   # confirmed by an admin: may act for the school
+    head = _token(platform, h["email"], h["password"])
     r = platform.api.patch(f"/api/v1/conventions/{cid}", json=SUITE_SCHOOL_FIELDS, token=head)
     assert r.status_code == 200, r.text
     r = platform.api.post(f"/api/v1/conventions/{cid}/validate", token=head)
@@ -458,9 +449,7 @@ def test_employer_fills_its_part_of_the_agreement_and_signs_with_the_code(page, 
     visit(page, "convention-a-signer")
     page.get_by_role("button", name="Recevoir un code de signature").click()
     visit(page, "convention-code-envoye")
-    with platform.suite.rpc() as rpc:
-        employer_id = platform.api.get("/api/v1/me", token=token).json()["id"]
-        code = rpc.conventions_test_hooks.last_secret("code", employer_id)
+    code = signature_code(platform, platform.api.get("/api/v1/me", token=token).json()["id"])  # sent by SMS
     page.get_by_label("Code de signature").fill(f"{(int(code) + 1) % 1000000:06d}")
     page.get_by_role("button", name="Signer", exact=True).click()
     visit(page, "convention-code-faux")

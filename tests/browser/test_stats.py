@@ -1,17 +1,18 @@
-"""Statistics in the browser: a statistician of département 13 registers with the web's form, is validated by an
-admin through the API, logs in, reads the charts and their tables, narrows the scope to one school, is refused a
-scope outside theirs (a French message), and downloads the CSV. Every figure shown is the stats API's for the same scope (issue 17: « the
-statistics pages show the same figures as the stats API for the same scope »)."""
+"""Statistics in the browser: a statistician of département 13 registers with the web's form, activates the
+account from the e-mail (the page gives its id), is validated by an admin on « Statisticiens à valider », logs
+in, reads the charts and their tables, narrows the scope to one school, is refused a scope outside theirs (a
+French message), and downloads the CSV. Every figure shown is the stats API's for the same scope (issue 17:
+« the statistics pages show the same figures as the stats API for the same scope »)."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 import uuid
 
 from testkit.applications import PASSWORD, REP_PLUS_COLLEGE, application_form, suite_employer, suite_offer, \
     suite_pupils
+from world import admin_login
 
 
 def _rate(rate) -> str:
@@ -22,23 +23,9 @@ def _csv_rate(rate) -> str:
     return "" if rate is None else str(rate)
 
 
-def _admin_token(platform) -> str:
-    import pyotp
-    with platform.suite.rpc() as rpc:
-        demo = rpc.identity.seed_demo()
-    totp = pyotp.TOTP(demo["admin_totp_secret"])
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now, now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60)):  # a code works once
-        r = platform.api.post("/api/v1/auth/login", json={"identifier": "demo.admin@example.com",
-                                                          "password": demo["password"], "totp_code": totp.at(at)})
-        if r.status_code == 200:
-            return r.json()["access_token"]
-    raise AssertionError(r.text)
-
-
 def _statistician(page, visit, platform, code: str) -> tuple[str, str]:
     """A statistician of a département who registers with the web's form; the account is activated from the
-    e-mail's link and validated by an admin through the API: (e-mail, access token)."""
+    e-mail's link and validated by an admin on the admin's page: (e-mail, access token)."""
     api = platform.api
     email = f"stat.{uuid.uuid4().hex[:10]}@insee.fr"
     page.goto("/statistiques/inscription")
@@ -59,12 +46,33 @@ def _statistician(page, visit, platform, code: str) -> tuple[str, str]:
     page.get_by_role("button", name="Créer mon compte").click()
     page.wait_for_url(re.compile(r"/statistiques/inscription/envoyee$"))
     visit(page, "inscription-statisticien-envoyee")
-    link = platform.mail.link(platform.mail.wait_for(email, "Activez"), platform.web_url)
-    token = re.search(r"token=([^&\s]+)", link).group(1)
-    r = api.post("/api/v1/auth/activate", json={"token": token})
-    assert r.status_code == 200, r.text
-    r = api.post(f"/api/v1/admin/users/{r.json()['user_id']}/validate", token=_admin_token(platform))
-    assert r.status_code == 200, r.text
+    # activated from the e-mail's link: the page gives the account's id, for the administrator
+    page.goto(platform.mail.link(platform.mail.wait_for(email, "Activez"), platform.web_url))
+    page.get_by_role("button", name="Activer mon compte").click()
+    page.locator("#account-id").wait_for()
+    visit(page, "statisticien-active-attend-validation")
+    account_id = page.locator("#account-id").inner_text().strip()
+    r = api.post("/api/v1/auth/login", json={"identifier": email, "password": PASSWORD})
+    assert r.status_code in (401, 403), r.text   # not before the validation
+
+    # an administrator validates it on « Statisticiens à valider »
+    admin_login(page, platform)
+    page.get_by_role("link", name="Statisticiens à valider").first.click()
+    visit(page, "admin-statisticiens-a-valider")
+    page.get_by_label("Identifiant du compte statisticien").fill("pas-un-identifiant")
+    page.get_by_role("button", name="Valider le compte").click()
+    visit(page, "admin-statisticien-identifiant-invalide")
+    assert "identifiant complet" in page.locator("#form-errors").inner_text()
+    page.get_by_label("Identifiant du compte statisticien").fill(account_id)
+    page.get_by_role("button", name="Valider le compte").click()
+    page.locator(".fr-alert--success").wait_for()
+    visit(page, "admin-statisticien-valide")
+    assert f"Le compte statisticien {account_id} est validé" in page.locator(".fr-alert--success").inner_text()
+    page.get_by_label("Identifiant du compte statisticien").fill(account_id)   # twice: said next to the field
+    page.get_by_role("button", name="Valider le compte").click()
+    page.locator("#form-errors").wait_for()
+    assert "n'attend pas de validation" in page.locator("#form-errors").inner_text()
+    page.get_by_role("button", name="Se déconnecter").click()
     r = api.post("/api/v1/auth/login", json={"identifier": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return email, r.json()["access_token"]

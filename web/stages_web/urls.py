@@ -102,6 +102,7 @@ school_urls = [
     path("etablissements/<str:uai>/eleves/import/fiche.pdf", school.import_sheet, name="school_import_sheet"),
     path("etablissements/<str:uai>/eleves/codes", school.codes, name="school_codes"),
     path("etablissements/<str:uai>/classes", school.classes, name="school_classes"),
+    path("etablissements/<str:uai>/suivi", school.follow_up, name="school_follow_up"),
     path("etablissements/<str:uai>/candidatures/<uuid:application_id>", school.application,
          name="school_application"),  # e-mails
     path("etablissements/<str:uai>/personnels", school.staff, name="school_staff"),
@@ -111,6 +112,7 @@ school_urls = [
     path("administration/personnels", admin_views.staff, name="admin_staff"),
     path("administration/personnels/<str:uai>/<uuid:user_id>/confirmer", admin_views.staff_confirm,
          name="admin_staff_confirm"),
+    path("administration/statisticiens", admin_views.statisticians, name="admin_statisticians"),
     path("administration/notifications", admin_views.notifications, name="admin_notifications"),
     path("administration/notifications/<uuid:message_id>/renvoyer", admin_views.notification_retry,
          name="admin_notification_retry"),

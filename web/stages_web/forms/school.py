@@ -94,3 +94,14 @@ class RetryPeriodForm(ApiForm):
         if d.get("start") and d.get("end") and d["end"] <= d["start"]:
             self.add_error("end", "La fin de la période doit suivre son début.")
         return d
+
+
+class StatisticianValidationForm(ApiForm):
+    """The account id of a statistician waiting for an administrator's validation (the API lists no such
+    accounts yet: the statistician reads the id on the page that activated their account)."""
+    user_id = forms.UUIDField(
+        label="Identifiant du compte statisticien",
+        help_text="Affiché au statisticien quand il active son compte, par exemple "
+                  "0c9f5a62-3b8e-4d1a-9f57-2f6e1c0a7b42.",
+        error_messages={"required": "Ce champ est obligatoire.",
+                        "invalid": "Saisissez l'identifiant complet du compte (36 caractères, avec des tirets)."})

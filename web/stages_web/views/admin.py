@@ -1,5 +1,5 @@
-"""Admin pages (issue 17): school staff waiting for their confirmation, failed notifications (retry one, or
-all of a period), an employer's offers (unpublish one). Admins log in with their TOTP code (views/auth.py asks
+"""Admin pages (issue 17): school staff waiting for their confirmation, statisticians waiting for their
+validation, failed notifications (retry one, or all of a period), an employer's offers (unpublish one). Admins log in with their TOTP code (views/auth.py asks
 for it when the API says so)."""
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import session
-from ..forms.school import FUNCTION_LABELS, RetryPeriodForm
+from ..forms.school import FUNCTION_LABELS, RetryPeriodForm, StatisticianValidationForm
 from ..gateway import ApiError
 from ..session import login_required
 from .common import page
 from .employer import OFFER_STATE_LABELS
-
 
 
 @login_required("admin")
@@ -40,6 +39,29 @@ def staff_confirm(request, uai, user_id):
         extra = " Il devient le chef d'établissement désigné." if out.get("designated_now") else ""
         messages.success(request, f"{who} est confirmé.{extra}")
     return redirect("admin_staff")
+
+
+@login_required("admin")
+def statisticians(request):
+    """Validate a statistician's account by its id. The gateway has no list of the accounts waiting for it
+    (only ``POST /admin/users/{id}/validate``): the statistician reads their account's id on the page that
+    activated it (``auth/activation.html``) and sends it to an administrator."""
+    form = StatisticianValidationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user_id = str(form.cleaned_data["user_id"])
+        try:
+            session.api(request).call("admin_validate_statistician", user_id=user_id)
+        except ApiError as exc:
+            if exc.status in (404, 409):   # unknown account, or not waiting for a validation
+                form.add_error("user_id", exc.detail)
+            else:
+                form.apply_api_error(exc)
+        else:
+            messages.success(request, f"Le compte statisticien {user_id} est validé : son titulaire peut se "
+                                      "connecter.")
+            return redirect("admin_statisticians")
+    return page(request, "admin/statisticians.html", "Statisticiens à valider", form=form,
+                status=422 if form.errors else 200)
 
 
 @login_required("admin")

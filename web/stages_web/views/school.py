@@ -1,6 +1,7 @@
 """School staff pages (issue 17): registration with the academic address, a colleague's invitation, the
 school's pupils (CSV import with a preview before anything is written, activation-code sheets, new codes),
-the classes' applications, one application as the school sees it, and the colleagues (confirm, invite,
+the classes' applications (a summary, and the follow-up of each pupil's applications), one application as the
+school sees it, and the colleagues (confirm, invite,
 hand the designated head role over)."""
 from __future__ import annotations
 
@@ -199,6 +200,81 @@ def classes(request, uai):
     data = session.api(request).call("school_class_summary")
     return page(request, "school/classes.html", "Candidatures par classe", crumbs=_crumbs(request, uai), uai=uai,
                 data=data)
+
+
+MAX_PAGES = 50       # pages read from a paged list for one follow-up page (200 applications, 500 pupils each)
+NO_CLASS = "Sans classe"
+
+
+def _all_pages(api, name: str, items_per_page: int, size_param: str, **kwargs) -> tuple[list[dict], dict]:
+    """Every item of a paged list of the API (at most MAX_PAGES pages), and its first answer."""
+    params = dict(kwargs.pop("params", {}), **{size_param: items_per_page})
+    items, first = [], None
+    for number in range(1, MAX_PAGES + 1):
+        data = api.call(name, params={**params, "page": number}, **kwargs)
+        first = first or data
+        batch = data.get("items") or []
+        items += batch
+        if len(batch) < items_per_page or (data.get("total") is not None and len(items) >= data["total"]):
+            break
+    return items, first or {}
+
+
+def follow_up_classes(pupils: list[dict], applications: list[dict], organisations: dict[str, str | None],
+                      class_name: str | None = None) -> list[dict]:
+    """Per class (sorted): its pupils (by name), each with their applications (most recent first) and the
+    host organisation of each one's offer. Applications are matched to pupils by id, so that a pupil who
+    changed class is followed in the class they are in now."""
+    by_pupil: dict[str, list[dict]] = {}
+    for a in applications:
+        by_pupil.setdefault(str(a.get("pupil_id")), []).append(
+            {**a, "organisation_name": organisations.get(str(a.get("offer_id")))})
+    classes: dict[str, dict] = {}
+    for p in pupils:
+        name = p.get("class_name") or NO_CLASS
+        if class_name and name != class_name:
+            continue
+        c = classes.setdefault(name, {"class_name": name, "pupils": [], "with_application": 0, "confirmed": 0})
+        apps = sorted(by_pupil.get(str(p.get("id")), []), key=lambda a: a.get("submitted_at") or "", reverse=True)
+        c["pupils"].append({**p, "applications": apps})
+        c["with_application"] += bool(apps)
+        c["confirmed"] += any(a.get("state") == "confirmed" for a in apps)
+    for c in classes.values():
+        c["pupils"].sort(key=lambda p: ((p.get("last_name") or "").upper(), (p.get("first_name") or "").upper()))
+    return [classes[k] for k in sorted(classes, key=lambda k: (k == NO_CLASS, k))]
+
+
+def _organisations(api, offer_ids) -> dict[str, str | None]:
+    """offer id -> the name of its host organisation (None when the offer cannot be read any more)."""
+    out = {}
+    for oid in offer_ids:
+        try:
+            offer = api.call("offer", offer_id=oid)
+        except ApiError:
+            out[oid] = None
+        else:
+            out[oid] = ((offer or {}).get("organisation") or {}).get("name")
+    return out
+
+
+@login_required("school_staff", "admin")
+def follow_up(request, uai):
+    """Per class, each pupil and their applications (state, offer, host organisation, weeks, dates)."""
+    uai = _uai(request, uai)
+    api = session.api(request)
+    class_name = (request.GET.get("classe") or "").strip()[:60] or None
+    params = {"class_name": class_name} if class_name and class_name != NO_CLASS else {}
+    pupils, first = _all_pages(api, "school_pupils", 500, "page_size", uai=uai, params=params)
+    apps, _ = _all_pages(api, "applications", 200, "per_page", params={"school_uai": uai})
+    known = {str(p.get("id")) for p in pupils}
+    apps = [a for a in apps if str(a.get("pupil_id")) in known]
+    organisations = _organisations(api, sorted({str(a["offer_id"]) for a in apps if a.get("offer_id")}))
+    classes = follow_up_classes(pupils, apps, organisations, class_name)
+    choices = sorted({c for c in first.get("classes") or [] if c})
+    return page(request, "school/follow_up.html", "Suivi des candidatures par classe",
+                crumbs=_crumbs(request, uai, ("Candidatures par classe", reverse("school_classes", args=[uai])))
+                if session.user(request).get("role") == "school_staff" else _crumbs(request, uai),
+                uai=uai, classes=classes, choices=choices, class_name=class_name)
 
 
 @login_required("school_staff", "admin")
