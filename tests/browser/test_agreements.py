@@ -70,7 +70,7 @@ def _confirmed_application(platform) -> dict:
         rpc.identity.register(data={"role": "school_staff", "first_name": "Marie", "last_name": "Lambert",
                                     "function": "head", "email": head_email, "password": STAFF_PASSWORD,
                                     "school_uai": REP_PLUS_COLLEGE}, client={"ip": "10.9.9.9", "user_agent": "t"})
-        head_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", head_email))["user_id"]
+        head_id = rpc.identity.activate(rpc.identity_test_hooks.last_secret("activation", head_email))["user_id"]
         rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"},
                                    school_uai=REP_PLUS_COLLEGE, user_id=head_id)
         imp = rpc.identity.import_pupils(

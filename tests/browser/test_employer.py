@@ -443,7 +443,7 @@ def test_employer_fills_its_part_of_the_agreement_and_signs_with_the_code(page, 
         rpc.identity.register(data={"role": "school_staff", "first_name": "Marie", "last_name": "Lambert",
                                     "function": "head", "email": head_email, "password": STAFF_PASSWORD,
                                     "school_uai": REP_PLUS_COLLEGE}, client={"ip": "10.9.9.9", "user_agent": "t"})
-        head_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", head_email))["user_id"]
+        head_id = rpc.identity.activate(rpc.identity_test_hooks.last_secret("activation", head_email))["user_id"]
         # confirmed by an admin, so that the head may act for the school (docs/school-staff.md)
         rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"},
                                    school_uai=REP_PLUS_COLLEGE, user_id=head_id)

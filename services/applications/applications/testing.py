@@ -80,7 +80,7 @@ def suite_employer(rpc) -> dict:
     email = f"employer.{uuid.uuid4().hex[:12]}@example.com"
     rpc.identity.register(data={"role": "employer", "first_name": "Paul", "last_name": "Durand",
                                 "function": "Gérant", "email": email, "password": PASSWORD}, client=_client())
-    rpc.identity.activate(rpc.identity.test_last_secret("activation", email))
+    rpc.identity.activate(rpc.identity_test_hooks.last_secret("activation", email))
     session = rpc.identity.login(identifier=email, password=PASSWORD, client=_client())
     uid = session["user"]["id"]
     return {"user_id": uid, "token": session["access_token"], "actor": {"user_id": uid, "role": "employer"}}
@@ -93,7 +93,7 @@ def suite_head(rpc, uai: str = REP_PLUS_COLLEGE, first_name: str = "Marie", last
     rpc.identity.register(data={"role": "school_staff", "first_name": first_name, "last_name": last_name,
                                 "function": "head", "email": email, "password": PASSWORD, "school_uai": uai},
                           client=_client())
-    user_id = rpc.identity.activate(rpc.identity.test_last_secret("activation", email))["user_id"]
+    user_id = rpc.identity.activate(rpc.identity_test_hooks.last_secret("activation", email))["user_id"]
     rpc.identity.confirm_staff(actor={"user_id": str(uuid.uuid4()), "role": "admin"}, school_uai=uai,
                                user_id=user_id)
     session = rpc.identity.login(identifier=email, password=PASSWORD, client=_client())

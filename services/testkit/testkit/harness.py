@@ -237,6 +237,7 @@ class Suite:
             "STAGES_REDIS_URL": backends.redis_url,
             "STAGES_REDIS_PREFIX": f"{backends.redis_prefix}_suite",
             "STAGES_CLOCK_CONTROL": "1",
+            "STAGES_DEMO": "1",   # demo seeding (identity.seed_demo) answers in the suite
             "PYTHONWARNINGS": "ignore",
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
