@@ -6,35 +6,21 @@ Every RPC is documented in docs/rpc/identity.md."""
 
 import logging
 
-from eventlet import tpool
 from nameko.timer import timer
 
 from common.db import Database
-from common.errors import Forbidden
 from common.rpc import Rpc
 from common.service import PlatformService, rpc
 
 from . import clients, settings
-from .domain.activation_codes import TTL as CODES_TTL
-from .domain.sheet import codes_sheet_html
 from .hashing import PASSWORDS
 from .models import metadata
 from .repository.keys import KeyStore
 from .use_cases import accounts, admin, anonymisation, demo, directory, passwords, pupils, schools, sessions, staff
 from .use_cases.context import Context
+from .views import codes_sheet_pdf
 
 log = logging.getLogger("identity")
-
-
-def render_codes_sheet(school: dict, entries: list, now) -> bytes:
-    """The PDF of activation codes (weasyprint is CPU-bound: run it in a real thread)."""
-    html = codes_sheet_html(school, entries, settings.public_url() + "/activer-mon-compte", now, now + CODES_TTL)
-
-    def _render():
-        import weasyprint
-        return weasyprint.HTML(string=html).write_pdf()
-
-    return tpool.execute(_render)
 
 
 class IdentityService(PlatformService):
@@ -191,12 +177,12 @@ class IdentityService(PlatformService):
     @rpc
     def import_pupils(self, actor, uai, content_base64, filename=None, with_pdf=True, dry_run=False):
         return pupils.import_pupils(self._ctx(), actor, uai, content_base64, filename=filename,
-                                    render_pdf=render_codes_sheet if with_pdf else None, dry_run=dry_run)
+                                    render_pdf=codes_sheet_pdf if with_pdf else None, dry_run=dry_run)
 
     @rpc
     def regenerate_codes(self, actor, uai, pupil_ids, with_pdf=True):
         return pupils.regenerate_codes(self._ctx(), actor, uai, pupil_ids,
-                                       render_pdf=render_codes_sheet if with_pdf else None)
+                                       render_pdf=codes_sheet_pdf if with_pdf else None)
 
     @rpc
     def pupil_activate(self, code, password, email=None, phone=None, client=None):
@@ -231,6 +217,4 @@ class IdentityService(PlatformService):
     @rpc
     def seed_demo(self):
         """Create the demo accounts (idempotent). Refused unless STAGES_DEMO=1."""
-        if not settings.demo_enabled():
-            raise Forbidden("Le jeu de démonstration est désactivé (STAGES_DEMO=1 pour l'activer).")
-        return demo.seed(self._ctx())
+        return demo.seed_on_request(self._ctx())

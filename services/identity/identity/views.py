@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .domain import anonymisation, roles
+from . import settings
+from .domain import activation_codes, anonymisation, roles
 from .domain import staff as staff_rules
+from .domain.sheet import codes_sheet_html
 
 
 def iso(v):
@@ -102,3 +104,17 @@ def personal_data(u: dict, school: dict | None, records: dict, now: dt.datetime)
             u["role"], u["last_activity_at"]).isoformat(),
             "rule": "élèves : 1 an après la dernière activité ; autres comptes : 2 ans."},
     }
+
+
+def codes_sheet_pdf(school: dict, entries: list, now: dt.datetime) -> bytes:
+    """The PDF of activation codes handed to a school (weasyprint is CPU-bound: run in a real thread)."""
+    from eventlet import tpool
+
+    html = codes_sheet_html(school, entries, settings.public_url() + "/activer-mon-compte", now,
+                            now + activation_codes.TTL)
+
+    def _render():
+        import weasyprint
+        return weasyprint.HTML(string=html).write_pdf()
+
+    return tpool.execute(_render)

@@ -11,6 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from common.errors import Forbidden
+
+from .. import settings
 from ..domain import roles
 from ..domain import staff as staff_rules
 from ..domain.pupil_records import pupil_key
@@ -55,6 +58,13 @@ PUPILS = [
 
 def demo_user_id(email: str) -> str:
     return str(uuid.uuid5(_NS, email))
+
+
+def seed_on_request(ctx: Context) -> dict:
+    """The RPC ``seed_demo``: refused unless STAGES_DEMO=1 (a demo or test deployment)."""
+    if not settings.demo_enabled():
+        raise Forbidden("Le jeu de démonstration est désactivé (STAGES_DEMO=1 pour l'activer).")
+    return seed(ctx)
 
 
 def seed(ctx: Context) -> dict:

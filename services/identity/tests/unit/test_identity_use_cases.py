@@ -8,7 +8,7 @@ import pytest
 
 from common.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
 from identity.domain import refresh as refresh_rules, throttle
-from identity.use_cases import accounts, anonymisation, passwords, pupils, sessions, staff
+from identity.use_cases import accounts, anonymisation, demo, passwords, pupils, sessions, staff
 from testkit.hooks import last_secret  # registers the listener of the secrets handed out (common.seams)
 from testkit.identity.fakes import fake_context
 
@@ -194,3 +194,16 @@ def test_anonymisation_replaces_personal_fields_and_closes_sessions(ctx):
     sid = jwt.decode(session["access_token"], options={"verify_signature": False})["sid"]
     assert sid in ctx.deny_sessions.ids and not ctx.repo.families
     assert ctx.db.emitted("user.anonymized") == [{"user_id": uid, "role": "employer", "school_uai": None}]
+
+
+# -- demo -----------------------------------------------------------------------------------------------
+
+def test_demo_seeding_is_refused_unless_enabled_and_idempotent(ctx, monkeypatch):
+    monkeypatch.delenv("STAGES_DEMO", raising=False)
+    with pytest.raises(Forbidden):
+        demo.seed_on_request(ctx)
+    monkeypatch.setenv("STAGES_DEMO", "1")
+    out = demo.seed_on_request(ctx)
+    assert out["created"] == len(demo.ACCOUNTS) + len(demo.PUPILS)
+    assert ctx.repo.heads[COLLEGE]["user_id"] == out["head"]["user_id"]
+    assert demo.seed_on_request(ctx)["created"] == 0
