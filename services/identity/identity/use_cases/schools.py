@@ -11,6 +11,13 @@ from .context import Context
 KINDS = (None, "college", "lycee")
 
 
+def _raise_if_any(errors: dict, kind) -> None:
+    if kind not in KINDS:
+        errors["kind"] = ["Type invalide : college ou lycee."]
+    if errors:
+        raise ValidationError(errors=errors)
+
+
 def get_school(ctx: Context, uai: str) -> dict:
     u = accounts.normalize_uai(uai)
     if not sdomain.is_uai(u):
@@ -27,10 +34,7 @@ def search_schools(ctx: Context, q: str, kind: str | None = None, limit: int = 2
     filters, errors = sdomain.check_filters(education_prioritaire, qpv)
     if not isinstance(q, str) or len(q.strip()) < 2:
         errors["q"] = ["Saisissez au moins 2 caractères."]
-    if kind not in KINDS:
-        errors["kind"] = ["Type invalide : college ou lycee."]
-    if errors:
-        raise ValidationError(errors=errors)
+    _raise_if_any(errors, kind)
     limit = max(1, min(int(limit or 20), 50))
     with ctx.db.session() as s:
         cands = ctx.queries.school_candidates(s, q, kind, filters=filters)
@@ -43,10 +47,7 @@ def schools_near(ctx: Context, lat, lon, radius_km=10, kind: str | None = None, 
     errors = sdomain.check_point(lat, lon, radius_km)
     filters, filter_errors = sdomain.check_filters(education_prioritaire, qpv)
     errors.update(filter_errors)
-    if kind not in KINDS:
-        errors["kind"] = ["Type invalide : college ou lycee."]
-    if errors:
-        raise ValidationError(errors=errors)
+    _raise_if_any(errors, kind)
     limit = max(1, min(int(limit or 20), 100))
     with ctx.db.session() as s:
         box = ctx.queries.schools_in_box(s, float(lat), float(lon), float(radius_km), kind, filters=filters)
