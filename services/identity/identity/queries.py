@@ -146,8 +146,9 @@ def personal_records(s, user_id: str) -> dict:
 def inactive_accounts(s, cutoffs: dict[str, dt.datetime], limit: int) -> list[dict]:
     """Accounts inactive since the domain's cut-offs (``anonymisation.inactivity_cutoffs``): pupils since
     ``cutoffs["pupil"]``, the others since ``cutoffs["other"]``; never ``NEVER_ANONYMISED``; oldest first."""
-    stmt = (select(users).where(users.c.status != "anonymized", users.c.role.not_in(anonymisation.NEVER_ANONYMISED), or_(
-        (users.c.role == roles.PUPIL) & (users.c.last_activity_at <= cutoffs["pupil"]),
-        (users.c.role != roles.PUPIL) & (users.c.last_activity_at <= cutoffs["other"])))
+    stmt = (select(users).where(
+        users.c.status != "anonymized", users.c.role.not_in(anonymisation.NEVER_ANONYMISED), or_(
+            (users.c.role == roles.PUPIL) & (users.c.last_activity_at <= cutoffs["pupil"]),
+            (users.c.role != roles.PUPIL) & (users.c.last_activity_at <= cutoffs["other"])))
         .order_by(users.c.last_activity_at).limit(limit))
     return [row_dict(r) for r in s.execute(stmt)]

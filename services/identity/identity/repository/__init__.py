@@ -24,6 +24,6 @@ __all__ = [
     "insert_refresh_token", "insert_token", "insert_user", "known_pupils", "lock_row", "mark_code_used",
     "mark_refresh_used", "mark_token_used", "pending_pupils", "prune_events", "pupil_code_by_hash",
     "purge_import_reports", "revoke_families", "revoke_family", "row_dict", "save_lock",
-    "serialise_imports", "serialise_school_staff", "touch_family", "update_user", "upsert_head", "user_id_by_id_or_email",
-    "void_pupil_codes", "window_events",
+    "serialise_imports", "serialise_school_staff", "touch_family", "update_user", "upsert_head",
+    "user_id_by_id_or_email", "void_pupil_codes", "window_events",
 ]

@@ -10,7 +10,7 @@ from common.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthoriz
 from identity.domain import refresh as refresh_rules, throttle
 from identity.use_cases import accounts, anonymisation, demo, passwords, pupils, sessions, staff
 from testkit.hooks import last_secret  # registers the listener of the secrets handed out (common.seams)
-from testkit.identity.fakes import fake_context
+from testkit.identity.fakes import FakeRepository, fake_context
 
 PASSWORD = "Correct-Horse-42!"
 COLLEGE = "0131884C"
@@ -207,3 +207,19 @@ def test_demo_seeding_is_refused_unless_enabled_and_idempotent(ctx, monkeypatch)
     assert out["created"] == len(demo.ACCOUNTS) + len(demo.PUPILS)
     assert ctx.repo.heads[COLLEGE]["user_id"] == out["head"]["user_id"]
     assert demo.seed_on_request(ctx)["created"] == 0
+
+
+def test_the_fake_repository_follows_the_repository():
+    """Every write-side function the use cases may call has its in-memory twin (the fakes do not drift)."""
+    import inspect
+
+    from identity import repository
+    for name in repository.__all__:
+        if name == "row_dict":
+            continue
+        fake = getattr(FakeRepository, name, None)
+        assert fake is not None, f"FakeRepository.{name} is missing"
+        real = [p.name for p in inspect.signature(getattr(repository, name)).parameters.values()
+                if p.kind is not p.VAR_KEYWORD]
+        mine = [p.name for p in list(inspect.signature(fake).parameters.values())[1:] if p.kind is not p.VAR_KEYWORD]
+        assert mine == real, name

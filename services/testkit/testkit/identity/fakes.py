@@ -101,8 +101,10 @@ class FakeRepository:
         self.heads[uai] = {"school_uai": uai, "user_id": user_id, "designated_at": at, "designated_by": by}
         return True
 
-    def insert_audit(self, conn, **values):
-        self.audit.append(values)
+    def insert_audit(self, conn, *, school_uai, user_id, action, how, at, actor_id=None, actor_role=None,
+                     previous_user_id=None):
+        self.audit.append({"school_uai": school_uai, "user_id": user_id, "action": action, "how": how, "at": at,
+                           "actor_id": actor_id, "actor_role": actor_role, "previous_user_id": previous_user_id})
 
     # -- one-time tokens, rate events, locks ----------------------------------------------
     def find_token(self, conn, token_hash, for_update=True):
