@@ -163,7 +163,7 @@ def test_bulk_export_and_stats(api, suite, world):
 
 def test_school_staff_sees_its_pupils_by_class(api, suite, world):
     from testkit.applications import _client
-    from identity.demo import DEMO_PASSWORD
+    from identity.use_cases.demo import DEMO_PASSWORD
 
     with suite.rpc() as rpc:
         demo = rpc.identity.seed_demo()

@@ -15,7 +15,7 @@ COLLEGE = "0131884C"
 
 def secret(suite, kind, key):
     with suite.rpc() as rpc:
-        return rpc.identity.test_last_secret(kind, key)
+        return rpc.identity_test_hooks.last_secret(kind, key)
 
 
 def login(api, identifier, password=PASSWORD):

@@ -29,7 +29,7 @@ def people(suite):
         "role": "employer", "first_name": "Paul", "last_name": "Durand", "function": "Gérant", "email": email,
         "password": PASSWORD}).status_code == 201
     with suite.rpc() as rpc:
-        token = rpc.identity.test_last_secret("activation", email)
+        token = rpc.identity_test_hooks.last_secret("activation", email)
     assert api.post("/api/v1/auth/activate", json={"token": token}).status_code == 200
 
     def login(identifier, password):

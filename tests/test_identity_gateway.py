@@ -17,7 +17,7 @@ COLLEGE_B = "0131264D"   # another Marseille collège
 
 def secret(suite, kind, key):
     with suite.rpc() as rpc:
-        return rpc.identity.test_last_secret(kind, key)
+        return rpc.identity_test_hooks.last_secret(kind, key)
 
 
 def demo(suite):

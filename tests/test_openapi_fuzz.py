@@ -65,7 +65,7 @@ def _register_employer(suite, http) -> str:
         "email": email, "phone": "06 12 34 56 78", "password": PASSWORD}, timeout=30)
     assert r.status_code == 201, r.text
     with suite.rpc() as rpc:
-        token = rpc.identity.test_last_secret("activation", email)
+        token = rpc.identity_test_hooks.last_secret("activation", email)
     r = http.post(suite.url + "/api/v1/auth/activate", json={"token": token}, timeout=30)
     assert r.status_code == 200, r.text
     r = http.post(suite.url + "/api/v1/auth/login", json={"identifier": email, "password": PASSWORD}, timeout=30)

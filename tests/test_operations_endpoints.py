@@ -93,7 +93,7 @@ def test_event_handling_and_messages_are_counted(api, suite):
     # the activation e-mail is sent (or retried when no SMTP server listens): either way it is counted
     assert wait_for(lambda: sample(scrape(suite, "notifications"), "stages_messages_total", channel="email"))
     with suite.rpc() as rpc:
-        token = rpc.identity.test_last_secret("activation", email)
+        token = rpc.identity_test_hooks.last_secret("activation", email)
     assert api.post("/api/v1/auth/activate", json={"token": token}).status_code == 200
     handled = wait_for(lambda: sample(scrape(suite, "notifications"), "stages_events_handled_total",
                                       service="notifications", event_type="user.activated", outcome="ok"))

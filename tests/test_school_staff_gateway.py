@@ -74,7 +74,7 @@ def test_unconfirmed_head_reads_only_until_an_admin_confirms(api, suite, world):
                                                 "school_uai": REP_PLUS_COLLEGE})
     assert r.status_code == 201, r.text
     with suite.rpc() as rpc:
-        token = rpc.identity.test_last_secret("activation", email)
+        token = rpc.identity_test_hooks.last_secret("activation", email)
     r = api.post("/api/v1/auth/activate", json={"token": token})
     assert r.status_code == 200 and "confirmé" in r.json()["detail"]
     session = login(api, email).json()

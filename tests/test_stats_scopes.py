@@ -33,7 +33,7 @@ AGREEMENTS = {"dep13": 0, "dep84": 0, "dep06": 1, "dep05": 0, "ac02": 0, "ac23":
 
 def _secret(suite, kind, key):
     with suite.rpc() as rpc:
-        return rpc.identity.test_last_secret(kind, key)
+        return rpc.identity_test_hooks.last_secret(kind, key)
 
 
 def _login(api, email):

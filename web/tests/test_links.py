@@ -55,8 +55,8 @@ def test_every_message_links_to_a_page_of_the_web_front_end():
 
 def test_the_activation_code_sheet_sends_pupils_to_an_existing_page(monkeypatch):
     monkeypatch.setenv("STAGES_PUBLIC_URL", BASE)
-    from identity import config
-    url = config.public_url() + "/activer-mon-compte"
+    from identity import settings
+    url = settings.public_url() + "/activer-mon-compte"
     assert _resolves(url)
     assert resolve("/activer-mon-compte").url_name == "pupil_activate"
 
@@ -68,5 +68,5 @@ def test_links_come_from_the_one_public_url_setting(monkeypatch, service_config)
         from notifications import settings
         assert settings.load().base_url == "https://un-autre.example.fr"
     else:
-        from identity import config
-        assert config.public_url() == "https://un-autre.example.fr"
+        from identity import settings
+        assert settings.public_url() == "https://un-autre.example.fr"

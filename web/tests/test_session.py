@@ -24,7 +24,7 @@ def employer(web):
         rpc.identity.register(data={"role": "employer", "first_name": "Lina", "last_name": "Roux",
                                     "function": "Gérante", "email": email, "password": PASSWORD},
                               client={"ip": "10.1.2.3", "user_agent": "web-tests"})
-        rpc.identity.activate(rpc.identity.test_last_secret("activation", email))
+        rpc.identity.activate(rpc.identity_test_hooks.last_secret("activation", email))
     return email
 
 

@@ -1,150 +1,19 @@
-"""Demo accounts, already activated (idempotent: ids are derived from the e-mails).
-
-    from identity import demo
-    demo.seed(db, now)             # db: common.db DatabaseAccess (in the service: RPC identity.seed_demo())
-    python -m identity.demo        # from a shell: uses IDENTITY_DATABASE_URL, prints the accounts as JSON
-
-Everyone's password is DEMO_PASSWORD. The admin's TOTP secret is DEMO_ADMIN_TOTP_SECRET (add it to
-an authenticator app, or compute codes with ``pyotp.TOTP(secret).now()``).
-"""
+"""The demo accounts from a shell: ``python -m identity.demo`` (uses IDENTITY_DATABASE_URL, prints the
+accounts as JSON). The accounts and the seeding are ``identity.use_cases.demo``; the RPC
+``identity.seed_demo()`` does the same and is refused unless STAGES_DEMO=1."""
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 
-from sqlalchemy import or_, select
+def engine_db(engine):
+    """A unit-of-work factory (``uow()``, ``session()``) over ``engine``, outside a nameko container (no
+    relay: events wait in the outbox for the service's relay)."""
+    from common.db import Database, DatabaseAccess
 
-from .domain import roles
-from .domain.pupils_import import pupil_key
-from .models import users
+    from .models import metadata
 
-DEMO_PASSWORD = "Demo-Stages-2026!"
-DEMO_ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-DEMO_COLLEGE_UAI = "0131884C"   # Collège Belle de Mai, Marseille 3e — REP+, in a QPV (Aix-Marseille)
-DEMO_LYCEE_UAI = "0130043B"     # Lycée Victor Hugo, Marseille 3e (Aix-Marseille)
-
-_NS = uuid.UUID("6b0f3c52-7d0e-4a8e-9a52-3f7f4f3c1d00")
-
-ACCOUNTS = [
-    {"slot": "employer", "role": roles.EMPLOYER, "email": "demo.employeur@example.com", "first_name": "Claire",
-     "last_name": "Fabre", "job_title": "Responsable des ressources humaines", "phone": "+33612345601"},
-    {"slot": "head", "role": roles.SCHOOL_STAFF, "function": roles.HEAD, "school_uai": DEMO_COLLEGE_UAI,
-     "email": "demo.principal@ac-aix-marseille.fr", "first_name": "Karim", "last_name": "Benali"},
-    {"slot": "teacher", "role": roles.SCHOOL_STAFF, "function": roles.TEACHER, "school_uai": DEMO_COLLEGE_UAI,
-     "email": "demo.professeur@ac-aix-marseille.fr", "first_name": "Sophie", "last_name": "Martin"},
-    {"slot": "admin", "role": roles.ADMIN, "email": "demo.admin@example.com", "first_name": "Alex",
-     "last_name": "Admin", "totp_secret": DEMO_ADMIN_TOTP_SECRET},
-]
-PUPILS = [
-    {"slot": "pupils_3e", "school_uai": DEMO_COLLEGE_UAI, "grade": roles.TROISIEME, "class_name": "3A",
-     "email": "demo.eleve3e.inaya@example.com", "first_name": "Inaya", "last_name": "Mansouri",
-     "birth_date": dt.date(2012, 4, 17)},
-    {"slot": "pupils_3e", "school_uai": DEMO_COLLEGE_UAI, "grade": roles.TROISIEME, "class_name": "3A",
-     "email": "demo.eleve3e.lucas@example.com", "first_name": "Lucas", "last_name": "Ferrari",
-     "birth_date": dt.date(2012, 9, 2)},
-    {"slot": "pupils_3e", "school_uai": DEMO_COLLEGE_UAI, "grade": roles.TROISIEME, "class_name": "3B",
-     "email": "demo.eleve3e.awa@example.com", "first_name": "Awa", "last_name": "Diallo",
-     "birth_date": dt.date(2012, 1, 25)},
-    {"slot": "pupils_2nde", "school_uai": DEMO_LYCEE_UAI, "grade": roles.SECONDE, "class_name": "2nde 1",
-     "email": "demo.eleve2nde.yanis@example.com", "first_name": "Yanis", "last_name": "Haddad",
-     "birth_date": dt.date(2011, 3, 11)},
-    {"slot": "pupils_2nde", "school_uai": DEMO_LYCEE_UAI, "grade": roles.SECONDE, "class_name": "2nde 1",
-     "email": "demo.eleve2nde.lea@example.com", "first_name": "Léa", "last_name": "Rossi",
-     "birth_date": dt.date(2010, 12, 5)},
-]
-
-
-def demo_user_id(email: str) -> str:
-    return str(uuid.uuid5(_NS, email))
-
-
-def seed(db, now: dt.datetime) -> dict:
-    """Create the demo accounts that do not exist yet; return every demo account."""
-    from .operations import hash_password
-
-    pw_hash = None
-    out = {"password": DEMO_PASSWORD, "admin_totp_secret": DEMO_ADMIN_TOTP_SECRET,
-           "schools": {"college": DEMO_COLLEGE_UAI, "lycee": DEMO_LYCEE_UAI},
-           "employer": None, "head": None, "teacher": None, "admin": None, "pupils_3e": [], "pupils_2nde": [],
-           "created": 0}
-    for spec in ACCOUNTS + [{**p, "role": roles.PUPIL} for p in PUPILS]:
-        uid = demo_user_id(spec["email"])
-        with db.uow() as uow:
-            c = uow.session
-            exists = c.execute(select(users.c.id).where(or_(users.c.id == uid, users.c.email == spec["email"]))
-                               .limit(1)).first()
-            if exists is None:
-                if pw_hash is None:
-                    pw_hash = hash_password(DEMO_PASSWORD)
-                values = {k: spec.get(k) for k in ("role", "email", "first_name", "last_name", "function",
-                                                   "job_title", "school_uai", "grade", "class_name", "birth_date",
-                                                   "phone", "totp_secret")}
-                if spec["role"] == roles.PUPIL:
-                    values["pupil_key"] = pupil_key(spec["last_name"], spec["first_name"], spec["birth_date"])
-                c.execute(users.insert().values(id=uid, status="active", password_hash=pw_hash, created_at=now,
-                                                updated_at=now, activated_at=now, last_activity_at=now, **values))
-                data = {"user_id": uid, "role": spec["role"], "school_uai": spec.get("school_uai")}
-                uow.emit("user.registered", {**data, "function": spec.get("function")})
-                uow.emit("user.activated", {**data, "grade": spec.get("grade")})
-                out["created"] += 1
-            else:
-                uid = exists.id
-            if spec["role"] == roles.SCHOOL_STAFF:
-                _confirm_demo_staff(c, uow, uid, now)
-        entry = {"user_id": uid, "email": spec["email"], "first_name": spec["first_name"],
-                 "last_name": spec["last_name"], "school_uai": spec.get("school_uai")}
-        if spec["slot"].startswith("pupils"):
-            entry.update(grade=spec["grade"], class_name=spec["class_name"])
-            out[spec["slot"]].append(entry)
-        else:
-            entry["function"] = spec.get("function")
-            out[spec["slot"]] = entry
-    return out
-
-
-def _confirm_demo_staff(c, uow, uid: str, now: dt.datetime) -> None:
-    """Demo staff are confirmed (as an admin would), and the demo head is its collège's designated head
-    when the collège has none (docs/school-staff.md). Also run on accounts seeded before confirmation
-    existed."""
-    from sqlalchemy import update
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-    from .domain import staff as staff_rules
-    from .models import school_heads, staff_audit
-
-    u = c.execute(select(users).where(users.c.id == uid)).first()
-    if u is None or u.staff_confirmed_at is not None:
-        return
-    c.execute(update(users).where(users.c.id == uid).values(staff_confirmed_at=now,
-                                                             staff_confirmed_how=staff_rules.BY_DEMO))
-    c.execute(staff_audit.insert().values(id=str(uuid.uuid4()), school_uai=u.school_uai, user_id=uid,
-                                          action=staff_rules.CONFIRMED, how=staff_rules.BY_DEMO, at=now))
-    uow.emit("staff.confirmed", {"user_id": uid, "school_uai": u.school_uai, "function": u.function,
-                                 "how": staff_rules.BY_DEMO, "confirmed_by": None})
-    if u.function == roles.HEAD:
-        done = c.execute(pg_insert(school_heads).values(school_uai=u.school_uai, user_id=uid, designated_at=now)
-                         .on_conflict_do_nothing(index_elements=["school_uai"])).rowcount
-        if done:
-            c.execute(staff_audit.insert().values(id=str(uuid.uuid4()), school_uai=u.school_uai, user_id=uid,
-                                                  action=staff_rules.HEAD_DESIGNATED, at=now))
-            uow.emit("school.head_designated", {"school_uai": u.school_uai, "user_id": uid,
-                                                "previous_user_id": None, "designated_by": None})
-
-
-class _EngineDb:
-    """What ``seed`` needs (``uow()``) outside a nameko container."""
-
-    def __init__(self, engine):
-        from common.db import Database
-        from .models import metadata
-
-        self._provider = Database("identity", metadata, relay=False)
-        self._provider.engine = engine
-        self.engine = engine
-
-    def uow(self):
-        from common.db import DatabaseAccess
-        return DatabaseAccess(self._provider).uow()
+    provider = Database("identity", metadata, relay=False)
+    provider.engine = engine
+    return DatabaseAccess(provider)
 
 
 def main() -> int:
@@ -154,9 +23,14 @@ def main() -> int:
     from common.clock import PROCESS_CLOCK
     from common.db import make_engine
 
+    from .hashing import PASSWORDS
+    from .use_cases.context import Context
+    from .use_cases.demo import seed
+
     engine = make_engine(settings.database_url("identity"), pool_size=2)
     try:
-        print(json.dumps(seed(_EngineDb(engine), PROCESS_CLOCK.now()), ensure_ascii=False, indent=2))
+        ctx = Context(db=engine_db(engine), now=PROCESS_CLOCK.now(), passwords=PASSWORDS)
+        print(json.dumps(seed(ctx), ensure_ascii=False, indent=2))
     finally:
         engine.dispose()
     return 0

@@ -240,7 +240,7 @@ class Suite:
             "STAGES_REDIS_URL": backends.redis_url,
             "STAGES_REDIS_PREFIX": f"{backends.redis_prefix}_suite",
             "STAGES_CLOCK_CONTROL": "1",
-            "STAGES_DEMO": "1",   # demo seeding RPCs answer (offers.seed_demo_offers), never in production
+            "STAGES_DEMO": "1",   # demo seeding RPCs answer (identity.seed_demo, offers.seed_demo_offers), never in production
             "PYTHONWARNINGS": "ignore",
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),

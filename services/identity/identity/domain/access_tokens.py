@@ -54,7 +54,7 @@ def issue_access_token(claims: dict, private_pem: str, kid: str, now: dt.datetim
                        ttl: dt.timedelta = ACCESS_TTL, issuer: str = ISSUER, audience: str = AUDIENCE,
                        session_id: str | None = None) -> str:
     """``session_id`` (claim ``sid``): the refresh family the token belongs to; the gateway refuses
-    the token as soon as that session is closed (see ``identity.sessions``)."""
+    the token as soon as that session is closed (see ``identity.closed_sessions``)."""
     payload = {k: claims.get(k) for k in CLAIM_NAMES}
     if session_id:
         payload["sid"] = session_id

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .roles import PUPIL
+from .roles import ADMIN, PUPIL
 
 PUPIL_RETENTION_YEARS = 1
 OTHER_RETENTION_YEARS = 2
+NEVER_ANONYMISED = (ADMIN,)        # the platform's administrators are not anonymised for inactivity
+IMPORT_REPORT_RETENTION = dt.timedelta(days=30)   # rejected rows of a pupils import hold names and birth dates
 
 
 def add_years(d: dt.datetime, years: int) -> dt.datetime:
@@ -26,11 +28,12 @@ def anonymisation_due_at(role: str, last_activity_at: dt.datetime) -> dt.datetim
 
 
 def is_due(role: str, last_activity_at: dt.datetime, now: dt.datetime) -> bool:
-    return now >= anonymisation_due_at(role, last_activity_at)
+    return role not in NEVER_ANONYMISED and now >= anonymisation_due_at(role, last_activity_at)
 
 
 def inactivity_cutoffs(now: dt.datetime) -> dict[str, dt.datetime]:
-    """Accounts whose last activity is before the cutoff are due (for a DB query)."""
+    """Accounts whose last activity is at or before the cutoff are due (the batch query,
+    ``queries.inactive_accounts``, with NEVER_ANONYMISED left out)."""
     return {"pupil": add_years(now, -PUPIL_RETENTION_YEARS), "other": add_years(now, -OTHER_RETENTION_YEARS)}
 
 

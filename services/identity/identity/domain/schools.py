@@ -25,18 +25,24 @@ def words(text: str) -> list[str]:
     return _WORD.findall(t)
 
 
-def _expand(w: str) -> str:
+def expand(w: str) -> str:
     return {"st": "saint", "ste": "sainte", "clg": "college", "lyc": "lycee", "lp": "lycee"}.get(w, w)
+
+
+def prefilter_words(query: str) -> list[str]:
+    """The words every candidate's stored keys must contain (the SQL prefilter before ``rank``)."""
+    ws = [expand(w) for w in words(query)]
+    return [w for w in ws if len(w) >= 2 or w.isdigit()] or ws
 
 
 def search_key(name: str, commune: str) -> tuple[str, str]:
     """Folded name and commune, as stored for search."""
-    return " ".join(_expand(w) for w in words(name)), " ".join(_expand(w) for w in words(commune))
+    return " ".join(expand(w) for w in words(name)), " ".join(expand(w) for w in words(commune))
 
 
 def score(query: str, name_key: str, commune_key: str, postal_code: str = "", uai: str = "") -> float:
     """0 = no match; higher is better."""
-    q_words = [_expand(w) for w in words(query)]
+    q_words = [expand(w) for w in words(query)]
     if not q_words:
         return 0.0
     q = " ".join(q_words)

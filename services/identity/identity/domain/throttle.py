@@ -59,6 +59,7 @@ LOGIN_FAILURES_PER_IP = Limit(1000, dt.timedelta(minutes=15))  # failed logins o
 RESET_PER_ACCOUNT = Limit(3, dt.timedelta(hours=1))
 RESET_PER_IP = Limit(300, dt.timedelta(hours=1))
 PUPIL_ACTIVATE_PER_IP = Limit(300, dt.timedelta(minutes=15))   # failed codes only
+EVENT_RETENTION = dt.timedelta(days=1)   # longer than every window above: older events are pruned
 
 
 @dataclass(frozen=True)

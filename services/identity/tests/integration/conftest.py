@@ -17,6 +17,7 @@ os.environ.setdefault("IDENTITY_ARGON2_PARALLELISM", "1")
 @pytest.fixture
 def identity(service_db, start_service, amqp_uri, monkeypatch):
     monkeypatch.setenv("STAGES_CLOCK_CONTROL", "1")
+    monkeypatch.setenv("STAGES_DEMO", "1")   # seed_demo answers
     service_db("identity", reference=True)
     from identity.service import IdentityService
     container = start_service(IdentityService, max_workers=10)

@@ -1,5 +1,7 @@
 import uuid
 
+from testkit.hooks import last_secret
+
 PASSWORD = "Correct-Horse-42!"
 
 
@@ -11,6 +13,6 @@ def make_active_employer(rpc, email=None, password=PASSWORD):
     email = email or unique_email("employer")
     rpc.register(data={"role": "employer", "first_name": "Paul", "last_name": "Durand", "function": "Gérant",
                        "email": email, "password": password})
-    token = rpc.test_last_secret("activation", email)
+    token = last_secret("activation", email)
     out = rpc.activate(token)
     return email, out["user_id"]

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from common.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized, ValidationError
 from identity.domain import access_tokens
 from identity_helpers import PASSWORD, make_active_employer, unique_email
+from testkit.hooks import last_secret
 
 
 def outbox_types(engine, user_id):
@@ -28,7 +29,7 @@ def test_register_activate_login_me(identity, engine):
     with pytest.raises(Forbidden) as e:
         rpc.login(identifier=email, password=PASSWORD)
     assert e.value.code == "account_pending_activation"
-    token = rpc.test_last_secret("activation", email.lower())
+    token = last_secret("activation", email.lower())
     with engine.connect() as c:   # only the hash is stored
         assert c.execute(text("SELECT count(*) FROM one_time_tokens WHERE token_hash = :t"), {"t": token}).scalar() == 0
     out = rpc.activate(token)
@@ -67,9 +68,9 @@ def test_registration_does_not_reveal_existing_accounts(identity, engine):
     # a pending account registering again gets a new link (the old one stops working)
     pending = unique_email("pending")
     rpc.register(data={**data, "email": pending})
-    first = rpc.test_last_secret("activation", pending)
+    first = last_secret("activation", pending)
     rpc.register(data={**data, "email": pending})
-    second = rpc.test_last_secret("activation", pending)
+    second = last_secret("activation", pending)
     assert second != first
     with pytest.raises(Conflict):
         rpc.activate(first)
@@ -89,7 +90,7 @@ def test_staff_registration_needs_the_academic_address_of_the_school(identity):
     assert set(e.value.errors) == {"school_uai", "password"}
     email = unique_email("jeanne", "ac-aix-marseille.fr")
     rpc.register(data={**base, "email": email})
-    uid = rpc.activate(rpc.test_last_secret("activation", email))["user_id"]
+    uid = rpc.activate(last_secret("activation", email))["user_id"]
     s = rpc.login(identifier=email, password=PASSWORD)
     assert s["claims"]["school_uai"] == "0131884C" and s["claims"]["school_rep"] == "REP+"
     assert s["claims"]["school_qpv"] is True and s["claims"]["academie"] == "02"
@@ -199,7 +200,7 @@ def test_password_reset_revokes_sessions(identity, clock):
     email, uid = make_active_employer(rpc)
     session = rpc.login(identifier=email, password=PASSWORD)
     rpc.request_password_reset(email)
-    token = rpc.test_last_secret("password_reset", email)
+    token = last_secret("password_reset", email)
     with pytest.raises(ValidationError):
         rpc.confirm_password_reset(token, "short")
     out = rpc.confirm_password_reset(token, "New-Password-2026!")
@@ -213,7 +214,7 @@ def test_password_reset_revokes_sessions(identity, clock):
     assert rpc.login(identifier=email, password="New-Password-2026!")
     # a reset link is valid one hour
     rpc.request_password_reset(email)
-    late = rpc.test_last_secret("password_reset", email)
+    late = last_secret("password_reset", email)
     clock.set_offset(3601)
     with pytest.raises(Conflict) as e:
         rpc.confirm_password_reset(late, "Late-Password-2026!")
@@ -225,12 +226,12 @@ def test_activation_link_expires_after_7_days_and_can_be_resent(identity, clock)
     email = unique_email("late")
     rpc.register(data={"role": "employer", "first_name": "A", "last_name": "B", "function": "Gérante",
                        "email": email, "password": PASSWORD})
-    first = rpc.test_last_secret("activation", email)
+    first = last_secret("activation", email)
     clock.set_offset(7 * 86400 + 1)
     with pytest.raises(Conflict):
         rpc.activate(first)
     rpc.resend_activation(email)
-    second = rpc.test_last_secret("activation", email)
+    second = last_secret("activation", email)
     assert second != first
     assert rpc.activate(second)["status"] == "active"
 
@@ -250,7 +251,7 @@ def test_invite_colleague(identity):
     assert inv["status"] == "invited"
     with pytest.raises(Conflict):
         rpc.invite_colleague(actor=head, email=email, function="cpe")
-    token = rpc.test_last_secret("invitation", email)
+    token = last_secret("invitation", email)
     out = rpc.accept_invitation(token, "Nora", "Saïdi", PASSWORD)
     assert out["user_id"] == inv["user_id"]
     s = rpc.login(identifier=email, password=PASSWORD)
@@ -314,7 +315,7 @@ def test_statistician_waits_for_an_admin(identity):
     email = unique_email("stat", "insee.fr")
     rpc.register(data={"role": "statistician", "first_name": "Ada", "last_name": "Lovelace", "email": email,
                        "password": PASSWORD, "stat_scope": "academie", "stat_scope_code": "02"})
-    out = rpc.activate(rpc.test_last_secret("activation", email))
+    out = rpc.activate(last_secret("activation", email))
     assert out["status"] == "pending_validation"
     with pytest.raises(Forbidden) as e:
         rpc.login(identifier=email, password=PASSWORD)

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import text
 
 from common import kv
-from identity import service as identity_service
+from identity import clients
 from identity.domain import tokens
 from identity_helpers import PASSWORD, make_active_employer, unique_email
+from testkit.hooks import last_secret
 
 COLLEGE = "0131884C"
 
@@ -21,7 +22,7 @@ COLLEGE = "0131884C"
 def sent(monkeypatch):
     """Messages identity hands to notifications (the service is not running here)."""
     calls = []
-    monkeypatch.setattr(identity_service.IdentityService, "_notify",
+    monkeypatch.setattr(clients.Notifications, "send_message",
                         lambda self, template, to, context, key: calls.append((template, to, context)))
     return calls
 
@@ -83,7 +84,7 @@ def test_registration_does_not_reveal_a_phone_number(identity, engine, sent):
     phone = f"06{uuid.uuid4().int % 10**8:08d}"
     owner_email = unique_email("owner")
     _register(rpc, owner_email, phone)
-    owner_id = rpc.activate(rpc.test_last_secret("activation", owner_email))["user_id"]
+    owner_id = rpc.activate(last_secret("activation", owner_email))["user_id"]
     free = _register(rpc, unique_email("free"), f"07{uuid.uuid4().int % 10**8:08d}")
     del sent[:]
     other = unique_email("other")
@@ -105,7 +106,7 @@ def test_pupil_activation_does_not_reveal_a_phone_number(identity, engine, sent)
     phone = f"06{uuid.uuid4().int % 10**8:08d}"
     owner_email = unique_email("owner")
     _register(rpc, owner_email, phone)
-    owner_id = rpc.activate(rpc.test_last_secret("activation", owner_email))["user_id"]
+    owner_id = rpc.activate(last_secret("activation", owner_email))["user_id"]
     tag = uuid.uuid4().hex[:6].upper()
     csv = "\r\n".join(["Nom;Prénom;Date de naissance;Classe;Niveau;Courriel",
                        f"LEROY-{tag};Jade;04/03/2012;3A;3EME;",

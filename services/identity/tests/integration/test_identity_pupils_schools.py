@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import text
 
 from common.errors import Conflict, Forbidden, NotFound, ValidationError
-from identity.demo import demo_user_id
+from identity.use_cases import anonymisation
+from identity.use_cases.demo import demo_user_id
 from identity_helpers import PASSWORD, make_active_employer, unique_email
+from testkit.hooks import last_secret
+from testkit.identity import context_for
 
 COLLEGE = "0131884C"    # Collège Belle de Mai (REP+)
 OTHER_COLLEGE = "0131264D"
@@ -224,7 +227,7 @@ def test_pupil_records_for_other_services(identity):
     email = unique_email("prof", "ac-aix-marseille.fr")
     rpc.register(data={"role": "school_staff", "first_name": "Léo", "last_name": "Prof", "function": "teacher",
                        "email": email, "password": PASSWORD, "school_uai": COLLEGE})
-    tid = rpc.activate(rpc.test_last_secret("activation", email))["user_id"]
+    tid = rpc.activate(last_secret("activation", email))["user_id"]
     actor = staff(COLLEGE, "teacher", tid)
     assert rpc.set_my_classes(actor=actor, classes=[" 3 A ", "4B"]) == {"classes": ["3 A", "4B"]}
     out = rpc.get_pupil_teachers(pupil["user_id"])
@@ -239,8 +242,6 @@ def test_pupil_records_for_other_services(identity):
 
 
 def test_import_reports_are_purged_after_30_days(identity, engine, clock):
-    from identity.operations import Operations
-
     rpc, _ = identity
     tag = uuid.uuid4().hex[:6].upper()
     clock.set_offset(-31 * 86400)
@@ -249,9 +250,7 @@ def test_import_reports_are_purged_after_30_days(identity, engine, clock):
     with engine.connect() as c:
         report = c.execute(text("SELECT report FROM pupil_imports WHERE id = :i"), {"i": imp["import_id"]}).scalar()
     assert report["rejected"][0]["values"]["last_name"] == f"SANSDATE-{tag}"
-    from identity.demo import _EngineDb
-    import datetime as dt
-    out = Operations(_EngineDb(engine), dt.datetime.now(dt.timezone.utc)).prune()
+    out = anonymisation.prune(context_for(engine))
     assert out["import_reports"] >= 1
     with engine.connect() as c:
         row = c.execute(text("SELECT report, summary FROM pupil_imports WHERE id = :i"), {"i": imp["import_id"]}).one()

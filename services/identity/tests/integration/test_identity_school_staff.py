@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from common.errors import Conflict, Forbidden, NotFound, ValidationError
 from identity_helpers import PASSWORD, unique_email
+from testkit.hooks import last_secret
 
 SCHOOL = "0131264D"      # a Marseille collège without a designated head in this module's database
 DEMO_COLLEGE = "0131884C"
@@ -23,7 +24,7 @@ def register_staff(rpc, function, uai=SCHOOL):
     email = unique_email(function, "ac-aix-marseille.fr")
     rpc.register(data={"role": "school_staff", "first_name": "Marie", "last_name": f"Staff-{function}",
                        "function": function, "email": email, "password": PASSWORD, "school_uai": uai})
-    out = rpc.activate(rpc.test_last_secret("activation", email))
+    out = rpc.activate(last_secret("activation", email))
     assert out["status"] == "active" and "confirmé" in out["detail"]
     return email, out["user_id"]
 
@@ -147,7 +148,7 @@ def test_invitations_confirm_when_a_confirmed_head_invites(identity, engine):
     assert head["staff_confirmed"] is True and rpc.get_me(actor=head)["designated_head"] is True
     email = unique_email("cpe", "ac-aix-marseille.fr")
     inv = rpc.invite_colleague(actor=head, email=email, function="admin_staff")
-    out = rpc.accept_invitation(rpc.test_last_secret("invitation", email), "Nora", "Saïdi", PASSWORD)
+    out = rpc.accept_invitation(last_secret("invitation", email), "Nora", "Saïdi", PASSWORD)
     assert out["staff_confirmed"] is True
     staff_member = session_actor(rpc, email)
     assert staff_member["staff_confirmed"] is True
@@ -157,6 +158,6 @@ def test_invitations_confirm_when_a_confirmed_head_invites(identity, engine):
         rpc.invite_colleague(actor=staff_member, email=unique_email("h", "ac-aix-marseille.fr"), function="head")
     email2 = unique_email("prof", "ac-aix-marseille.fr")
     inv2 = rpc.invite_colleague(actor=staff_member, email=email2, function="teacher")
-    out2 = rpc.accept_invitation(rpc.test_last_secret("invitation", email2), "Léo", "Prof", PASSWORD)
+    out2 = rpc.accept_invitation(last_secret("invitation", email2), "Léo", "Prof", PASSWORD)
     assert out2["staff_confirmed"] is False and "confirmer" in out2["detail"]
     assert rpc.confirm_staff(actor=head, school_uai=DEMO_COLLEGE, user_id=inv2["user_id"])["confirmed"]

@@ -1,7 +1,7 @@
 import csv
 from pathlib import Path
 
-from identity import demo
+from identity.use_cases import demo
 from identity.domain import academic, passwords, roles
 
 DATA = Path(__file__).resolve().parents[4] / "data" / "reference"

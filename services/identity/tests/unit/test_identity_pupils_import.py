@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from identity.domain import pupils_import as pi
+from identity.domain import class_lists, import_plan, pupil_records
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -15,7 +15,7 @@ SIECLE = (
 
 
 def parse(text, encoding="utf-8", kind="college"):
-    return pi.parse_pupils_csv(text.encode(encoding), TODAY, kind)
+    return class_lists.parse_pupils_csv(text.encode(encoding), TODAY, kind)
 
 
 def test_siecle_style_semicolon_utf8():
@@ -32,7 +32,7 @@ def test_siecle_style_semicolon_utf8():
 
 def test_bom_latin1_and_comma_give_the_same_pupils():
     ref = [r.to_dict() for r in parse(SIECLE).rows]
-    bom = pi.parse_pupils_csv(b"\xef\xbb\xbf" + SIECLE.encode("utf-8"), TODAY, "college")
+    bom = class_lists.parse_pupils_csv(b"\xef\xbb\xbf" + SIECLE.encode("utf-8"), TODAY, "college")
     assert bom.encoding == "utf-8-sig" and [r.to_dict() for r in bom.rows] == ref
     lat = parse(SIECLE, "latin-1")
     assert lat.encoding in ("windows-1252", "latin-1") and [r.to_dict() for r in lat.rows] == ref
@@ -42,7 +42,7 @@ def test_bom_latin1_and_comma_give_the_same_pupils():
     assert comma.delimiter == "," and [r.to_dict() for r in comma.rows] == ref
     tab = parse(SIECLE.replace(";", "\t"))
     assert [r.to_dict() for r in tab.rows] == ref
-    utf16 = pi.parse_pupils_csv(SIECLE.encode("utf-16"), TODAY, "college")
+    utf16 = class_lists.parse_pupils_csv(SIECLE.encode("utf-16"), TODAY, "college")
     assert [r.to_dict() for r in utf16.rows] == ref
 
 
@@ -111,12 +111,12 @@ def test_lycee_accepts_seconde_only():
     ("2NDE", "seconde"), ("2de", "seconde"), ("Seconde", "seconde"), ("2NDE PRO", "seconde"), ("2NDE GT", "seconde"),
 ])
 def test_grade_variants(raw, grade):
-    assert pi.parse_grade(raw) == (grade, True)
+    assert pupil_records.parse_grade(raw) == (grade, True)
 
 
 @pytest.mark.parametrize("raw", ["6EME", "5e", "1ERE", "Terminale", "TLE"])
 def test_other_grades_recognised_but_not_handled(raw):
-    assert pi.parse_grade(raw) == (None, True)
+    assert pupil_records.parse_grade(raw) == (None, True)
 
 
 def test_file_level_errors():
@@ -125,15 +125,15 @@ def test_file_level_errors():
     assert p.file_errors and "Date de naissance" in p.file_errors[0]
     assert parse("foo;bar\n1;2\n").file_errors[0].startswith("Ligne d'en-tête introuvable")
     assert parse("Nom;Prénom;Date de naissance;Classe\n\n").file_errors == ["Le fichier ne contient aucun élève."]
-    big = pi.parse_pupils_csv(b"x" * (pi.MAX_BYTES + 1), TODAY)
+    big = class_lists.parse_pupils_csv(b"x" * (class_lists.MAX_BYTES + 1), TODAY)
     assert "trop volumineux" in big.file_errors[0]
 
 
 def test_natural_key_is_stable():
-    k1 = pi.pupil_key("DUPONT", "Éloïse", dt.date(2012, 3, 4))
-    k2 = pi.pupil_key(" Dupont ", "eloise", dt.date(2012, 3, 4))
+    k1 = pupil_records.pupil_key("DUPONT", "Éloïse", dt.date(2012, 3, 4))
+    k2 = pupil_records.pupil_key(" Dupont ", "eloise", dt.date(2012, 3, 4))
     assert k1 == k2 == "dupont|eloise|2012-03-04"
-    assert pi.pupil_key("Dupont", "Eloise", dt.date(2012, 3, 5)) != k1
+    assert pupil_records.pupil_key("Dupont", "Eloise", dt.date(2012, 3, 5)) != k1
     # same file twice: same keys
     assert [r.key for r in parse(SIECLE).rows] == [r.key for r in parse(SIECLE).rows]
 
@@ -149,16 +149,16 @@ def existing_from(rows, ids=None):
 
 def test_reimport_changes_nothing():
     rows = parse(SIECLE).rows
-    plan = pi.plan_import(rows, [])
+    plan = import_plan.plan_import(rows, [])
     assert len(plan.create) == 3 and not plan.update and not plan.unchanged
-    again = pi.plan_import(parse(SIECLE).rows, existing_from(rows))
+    again = import_plan.plan_import(parse(SIECLE).rows, existing_from(rows))
     assert not again.create and not again.update and len(again.unchanged) == 3
 
 
 def test_reimport_with_a_class_change_updates_only_that_pupil():
     rows = parse(SIECLE).rows
     moved = parse(SIECLE.replace("MARTIN;Noé;15/09/2011;3B", "MARTIN;Noé;15/09/2011;3C")).rows
-    plan = pi.plan_import(moved, existing_from(rows))
+    plan = import_plan.plan_import(moved, existing_from(rows))
     assert [(pid, ch) for pid, _, ch in plan.update] == [("p1", {"class_name": "3C"})]
     assert len(plan.unchanged) == 2 and not plan.create
 
@@ -167,11 +167,11 @@ def test_absent_ine_or_email_never_erases_and_ine_matches_first():
     rows = parse(SIECLE).rows
     existing = existing_from(rows)
     without = parse(SIECLE.replace(";1234567890A;eloise.dupont@example.fr", ";;")).rows
-    plan = pi.plan_import(without, existing)
+    plan = import_plan.plan_import(without, existing)
     assert not plan.update and len(plan.unchanged) == 3
     # a corrected first name with the same INE is an update of the same pupil
     renamed = parse(SIECLE.replace("DUPONT;Éloïse", "DUPONT;Éloise")).rows
-    plan = pi.plan_import(renamed, existing)
+    plan = import_plan.plan_import(renamed, existing)
     assert [(pid, ch) for pid, _, ch in plan.update] == [("p0", {"first_name": "Éloise"})]
 
 
@@ -179,5 +179,5 @@ def test_email_of_another_pupil_is_a_conflict():
     rows = parse(SIECLE).rows
     stolen = parse(SIECLE.replace("MARTIN;Noé;15/09/2011;3B;3EME;;", "MARTIN;Noé;15/09/2011;3B;3EME;;eloise.dupont@example.fr")
                    .replace(";1234567890A;eloise.dupont@example.fr", ";1234567890A;")).rows
-    plan = pi.plan_import(stolen, existing_from(rows))
+    plan = import_plan.plan_import(stolen, existing_from(rows))
     assert len(plan.conflicts) == 1 and "autre élève" in plan.conflicts[0].reasons[0]

@@ -2,7 +2,7 @@
 file spoil at most their own line, or refuse the file with the line number; never an exception."""
 import datetime as dt
 
-from identity.domain import pupils_import as pi
+from identity.domain import class_lists
 
 TODAY = dt.date(2026, 11, 23)
 HEADER = "Nom;Prénom;Date de naissance;Classe;Niveau\n"
@@ -10,7 +10,7 @@ GOOD = ["DUPONT;Éloïse;04/03/2012;3A;3EME", "MARTIN;Noé;15/09/2011;3B;3EME", 
 
 
 def parse(text: str):
-    return pi.parse_pupils_csv(text.encode("utf-8"), TODAY, "college")
+    return class_lists.parse_pupils_csv(text.encode("utf-8"), TODAY, "college")
 
 
 def test_a_stray_quote_spoils_its_own_line_only():
@@ -39,5 +39,5 @@ def test_a_nul_character_refuses_the_file_with_its_line_number():
 
 def test_a_broken_utf16_file_is_read_without_an_exception():
     data = b"\xff\xfe" + (HEADER + GOOD[0] + "\n").encode("utf-16-le") + b"\x00\xd8"
-    p = pi.parse_pupils_csv(data, TODAY, "college")
+    p = class_lists.parse_pupils_csv(data, TODAY, "college")
     assert p.ok and [r.last_name for r in p.rows] == ["DUPONT"]

@@ -77,10 +77,9 @@ def _client():
 
 
 def activation_secret(rpc, email: str) -> str:
-    """The activation token identity sent to ``email`` (the one place these helpers read an identity secret:
-    identity's own ``test_last_secret`` until it reports through ``common.seams``, then
-    ``rpc.identity_test_hooks.last_secret("activation", email)``)."""
-    return rpc.identity.test_last_secret("activation", email)
+    """The activation token identity sent to ``email`` (reported through ``common.seams``, read from the test-only
+    service run beside identity: the one place these helpers read an identity secret)."""
+    return rpc.identity_test_hooks.last_secret("activation", email)
 
 
 def suite_employer(rpc) -> dict:

@@ -44,9 +44,9 @@ def limit(name: str, default: throttle.Limit) -> throttle.Limit:
 LOGIN_FAILURES_PER_IP = throttle.LOGIN_FAILURES_PER_IP
 
 
-def test_mode() -> bool:
-    """Test-only helpers (clock control, reading the last secret sent) are on."""
-    return settings.env_flag("STAGES_CLOCK_CONTROL")
+def demo_enabled() -> bool:
+    """``seed_demo`` answers only when STAGES_DEMO=1 (a demo or test deployment)."""
+    return settings.env_flag("STAGES_DEMO")
 
 
 def anonymise_interval() -> float:

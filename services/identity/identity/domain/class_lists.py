@@ -7,9 +7,9 @@ Input: the raw bytes of a CSV file. French headers with variants (``Nom``,
 Latin-1/Windows-1252.
 
 Output: valid rows and rejected rows with French reasons. Each pupil has a
-stable natural key (folded names + birth date) so that re-importing the same
-file matches the same pupils; ``plan_import`` compares rows with the pupils
-already known and says what to create, update or leave alone.
+stable natural key (``pupil_records.pupil_key``) so that re-importing the same
+file matches the same pupils; ``import_plan.plan_import`` compares rows with the
+pupils already known and says what to create, update or leave alone.
 """
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 
 from common.validation import check_email, fold
 
-from .roles import GRADE_LABELS, GRADES_BY_SCHOOL_KIND, QUATRIEME, SECONDE, TROISIEME
+from .pupil_records import (INE_RE, MAX_AGE, MIN_AGE, PupilRow, RejectedRow, age, clean_name, grade_from_class,
+                            normalize_ine, parse_birth_date, parse_grade, pupil_key, split_full_name)
+from .roles import GRADE_LABELS, GRADES_BY_SCHOOL_KIND
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 3000
-MIN_AGE = 9
-MAX_AGE = 21
 
 LAST_NAME = "last_name"
 FIRST_NAME = "first_name"
@@ -108,137 +108,6 @@ def sniff_delimiter(header_line: str) -> str:
             counts[ch] += 1
     best = max(counts, key=lambda d: (counts[d], d == ";"))
     return best if counts[best] else ";"
-
-
-# --- field parsers ----------------------------------------------------------
-
-_SPACES = re.compile(r"\s+")
-
-
-def clean_name(value: str) -> str:
-    return _SPACES.sub(" ", (value or "").strip())
-
-
-def split_full_name(value: str) -> tuple[str, str]:
-    """"DUPONT-MARTIN Léa Marie" -> ("DUPONT-MARTIN", "Léa Marie"): leading upper-case words are the
-    last name (SIECLE/Pronote convention)."""
-    words = clean_name(value).split(" ")
-    last, i = [], 0
-    while i < len(words) and words[i] and words[i] == words[i].upper() and any(c.isalpha() for c in words[i]):
-        last.append(words[i])
-        i += 1
-    if not last or i == len(words):  # no case signal: first word is the last name
-        return (words[0], " ".join(words[1:])) if len(words) > 1 else (value.strip(), "")
-    return " ".join(last), " ".join(words[i:])
-
-
-_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%y", "%d-%m-%y")
-
-
-def parse_birth_date(value: str) -> dt.date | None:
-    v = (value or "").strip()
-    if not v:
-        return None
-    v = re.split(r"[ T]", v)[0]  # "12/03/2012 00:00:00"
-    for fmt in _DATE_FORMATS:
-        try:
-            d = dt.datetime.strptime(v, fmt).date()
-        except ValueError:
-            continue
-        return d
-    return None
-
-
-def _age(birth: dt.date, today: dt.date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
-_GRADE_WORDS = [
-    (TROISIEME, r"(troisieme|3\s*(e|eme|em|ieme)?(?![0-9a-z])|3\s*(e|eme|em|ieme)(?![a-z]))"),
-    (QUATRIEME, r"(quatrieme|4\s*(e|eme|em|ieme)?(?![0-9a-z])|4\s*(e|eme|em|ieme)(?![a-z]))"),
-    (SECONDE, r"(seconde|2\s*(nde|de|nd|gt|pro|ndgt|ndpro)(?![a-z])|2(?![0-9a-z]))"),
-]
-_OTHER_GRADES = r"(sixieme|cinquieme|premiere|terminale|6\s*e|5\s*e|1\s*(re|ere)|tle|term|cap|bts|cpge|ulis|segpa\s*6|6eme|5eme)"
-
-
-def parse_grade(value: str) -> tuple[str | None, bool]:
-    """(grade, recognised). ``recognised`` is True for any school level we know,
-    including levels the platform does not handle (grade None then)."""
-    v = fold(value or "").strip()
-    if not v:
-        return None, False
-    v = re.sub(r"[\-_./]+", " ", v)
-    for grade, pattern in _GRADE_WORDS:
-        if re.match(pattern, v):
-            return grade, True
-    if re.match(_OTHER_GRADES, v):
-        return None, True
-    return None, False
-
-
-def grade_from_class(class_name: str) -> str | None:
-    """Infer the grade from a class name: "3A", "3e B", "302", "4EME2", "2nde 4", "201"."""
-    v = fold(class_name or "").strip()
-    v = re.sub(r"[\s\-_./]+", "", v)
-    if not v:
-        return None
-    g, ok = parse_grade(v)
-    if g:
-        return g
-    m = re.match(r"^([2-6])(?:e|eme|em|de|nde|nd)?(?:[a-z]{1,3}|\d{1,2})?$", v)
-    if m:
-        return {"3": TROISIEME, "4": QUATRIEME, "2": SECONDE}.get(m.group(1))
-    for word, grade in (("troisieme", TROISIEME), ("quatrieme", QUATRIEME), ("seconde", SECONDE)):
-        if v.startswith(word):
-            return grade
-    return None
-
-
-INE_RE = re.compile(r"^[0-9A-Z]{10}[A-Z]$")
-
-
-def normalize_ine(value: str) -> str:
-    return re.sub(r"[\s.\-]", "", value or "").upper()
-
-
-def _key_part(s: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", fold(s)).strip()
-
-
-def pupil_key(last_name: str, first_name: str, birth_date: dt.date) -> str:
-    """Stable natural key: folded last name, folded first name, birth date.
-    'DUPONT Éloïse 2012-03-04' and 'Dupont  Eloise' give the same key."""
-    return f"{_key_part(last_name)}|{_key_part(first_name)}|{birth_date.isoformat()}"
-
-
-# --- report -----------------------------------------------------------------
-
-@dataclass
-class PupilRow:
-    line: int
-    key: str
-    last_name: str
-    first_name: str
-    birth_date: dt.date
-    class_name: str
-    grade: str
-    ine: str | None = None
-    email: str | None = None
-
-    def to_dict(self) -> dict:
-        return {"line": self.line, "key": self.key, "last_name": self.last_name, "first_name": self.first_name,
-                "birth_date": self.birth_date.isoformat(), "class_name": self.class_name, "grade": self.grade,
-                "ine": self.ine, "email": self.email}
-
-
-@dataclass
-class RejectedRow:
-    line: int
-    values: dict
-    reasons: list[str]
-
-    def to_dict(self) -> dict:
-        return {"line": self.line, "values": self.values, "reasons": self.reasons}
 
 
 @dataclass
@@ -372,7 +241,7 @@ def parse_pupils_csv(data: bytes, today: dt.date, school_kind: str | None = None
             reasons.append("Date de naissance manquante.")
         elif birth is None:
             reasons.append(f"Date de naissance illisible « {raw_birth} » (format attendu : JJ/MM/AAAA).")
-        elif not (MIN_AGE <= _age(birth, today) <= MAX_AGE):
+        elif not (MIN_AGE <= age(birth, today) <= MAX_AGE):
             reasons.append(f"Date de naissance invraisemblable pour un élève : {birth.strftime('%d/%m/%Y')}.")
         class_name = clean_name(cell(CLASS_NAME))
         if not class_name:
@@ -423,52 +292,3 @@ def parse_pupils_csv(data: bytes, today: dt.date, school_kind: str | None = None
     if count == 0:
         out.file_errors.append("Le fichier ne contient aucun élève.")
     return out
-
-
-# --- reconciliation with the pupils already known ------------------------------
-
-UPDATABLE = ("last_name", "first_name", "class_name", "grade", "ine", "email")
-
-
-@dataclass
-class ImportPlan:
-    create: list[PupilRow] = field(default_factory=list)
-    update: list[tuple[str, PupilRow, dict]] = field(default_factory=list)   # (pupil id, row, {field: new})
-    unchanged: list[tuple[str, PupilRow]] = field(default_factory=list)
-    conflicts: list[RejectedRow] = field(default_factory=list)
-
-
-def plan_import(rows: list[PupilRow], existing: list[dict]) -> ImportPlan:
-    """Compare parsed rows with the school's pupils. ``existing``: [{"id", "key", "ine", "email",
-    "last_name", "first_name", "class_name", "grade"}]. A row matches a pupil by INE first, then by
-    natural key. Pupils absent from the file are left alone (a class list is not a full roster).
-    Values absent from the file (INE, email) never erase known ones."""
-    by_ine = {p["ine"]: p for p in existing if p.get("ine")}
-    by_key = {p["key"]: p for p in existing}
-    by_email = {p["email"]: p for p in existing if p.get("email")}
-    plan = ImportPlan()
-    for row in rows:
-        pupil = (by_ine.get(row.ine) if row.ine else None) or by_key.get(row.key)
-        if row.email and row.email in by_email and by_email[row.email] is not pupil:
-            plan.conflicts.append(RejectedRow(row.line, row.to_dict(),
-                                              ["Cette adresse e-mail est déjà celle d'un autre élève."]))
-            continue
-        if pupil is None:
-            plan.create.append(row)
-            continue
-        if row.ine and pupil.get("ine") and pupil["ine"] != row.ine:
-            plan.conflicts.append(RejectedRow(row.line, row.to_dict(),
-                                              ["Un élève du même nom et de même date de naissance a un autre INE."]))
-            continue
-        changes = {}
-        for f in UPDATABLE:
-            new = getattr(row, f)
-            if new is None:
-                continue
-            if new != pupil.get(f):
-                changes[f] = new
-        if changes:
-            plan.update.append((pupil["id"], row, changes))
-        else:
-            plan.unchanged.append((pupil["id"], row))
-    return plan

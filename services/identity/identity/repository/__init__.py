@@ -1,0 +1,29 @@
+"""Write side of the identity service: SQLAlchemy Core over ``identity.models``, used by the use cases
+inside a unit of work (every function takes the transaction's connection first). Rows come back as plain
+dicts; the domain only sees dicts.
+
+One namespace, split by subject: ``users`` (accounts, schools, staff), ``secrets`` (one-time tokens,
+refresh families, rate events, login locks), ``pupils`` (imports and activation codes), ``keys`` (signing
+keys and their process cache). Use cases reach it as ``ctx.repo`` so that unit tests pass an in-memory one
+(``testkit.identity.FakeRepository``)."""
+from .pupils import (insert_import, insert_pupil_code, known_pupils, mark_code_used, pending_pupils,
+                     pupil_code_by_hash, purge_import_reports, ine_taken, serialise_imports, void_pupil_codes)
+from .rows import row_dict
+from .secrets import (add_event, delete_user_secrets, expire_tokens, family_ids_of, find_refresh, find_token,
+                      insert_family, insert_refresh_token, insert_token, lock_row, mark_refresh_used,
+                      mark_token_used, prune_events, revoke_families, revoke_family, save_lock, touch_family,
+                      window_events)
+from .users import (designated_head, email_taken, find_by_login, get_school, get_user, has_confirmed_head,
+                    identifier_owner, insert_audit, insert_user, serialise_school_staff, update_user,
+                    upsert_head, user_id_by_id_or_email)
+
+__all__ = [
+    "add_event", "delete_user_secrets", "designated_head", "email_taken", "expire_tokens", "family_ids_of",
+    "find_by_login", "find_refresh", "find_token", "get_school", "get_user", "has_confirmed_head",
+    "identifier_owner", "ine_taken", "insert_audit", "insert_family", "insert_import", "insert_pupil_code",
+    "insert_refresh_token", "insert_token", "insert_user", "known_pupils", "lock_row", "mark_code_used",
+    "mark_refresh_used", "mark_token_used", "pending_pupils", "prune_events", "pupil_code_by_hash",
+    "purge_import_reports", "revoke_families", "revoke_family", "row_dict", "save_lock",
+    "serialise_imports", "serialise_school_staff", "touch_family", "update_user", "upsert_head",
+    "user_id_by_id_or_email", "void_pupil_codes", "window_events",
+]
