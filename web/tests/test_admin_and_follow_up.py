@@ -5,34 +5,11 @@ import uuid
 
 from django.test import Client
 
-from stages_web.gateway import ApiError, Gateway, Response
+from stages_web.gateway import ApiError
+from testkit.web import FakeGateway, tokens
 from stages_web.views.school import follow_up_classes
 
 UAI = "0131884C"
-
-
-def _tokens(role, **user):
-    return {"access_token": "a", "refresh_token": "r", "expires_in": 900, "token_type": "Bearer",
-            "user": {"id": str(uuid.uuid4()), "role": role, "status": "active", "first_name": "Ada",
-                     "last_name": "Martin", **user}}
-
-
-class FakeGateway:
-    def __init__(self, monkeypatch, answers):
-        self.calls = []
-        self.answers = answers
-
-        def raw(gw, name, **kwargs):
-            self.calls.append((name, kwargs))
-            answer = self.answers[name]
-            out = answer(kwargs) if callable(answer) else answer
-            if isinstance(out, Exception):
-                raise out
-            return Response(200, out, {}, b"")
-        monkeypatch.setattr(Gateway, "raw", raw)
-
-    def named(self, name):
-        return [kw for n, kw in self.calls if n == name]
 
 
 def _logged_in():
@@ -46,7 +23,7 @@ def _logged_in():
 
 def test_an_admin_validates_a_statistician_by_the_account_id(monkeypatch):
     sid = str(uuid.uuid4())
-    fake = FakeGateway(monkeypatch, {"login": _tokens("admin"),
+    fake = FakeGateway(monkeypatch, {"login": tokens("admin"),
                                      "admin_validate_statistician": {"user_id": sid, "status": "active"}})
     c = _logged_in()
     html = c.get("/administration/statisticiens").content.decode()
@@ -67,7 +44,7 @@ def test_a_refused_validation_is_said_next_to_the_field(monkeypatch):
     refusals = iter([ApiError(409, {"detail": "Ce compte n'attend pas de validation.",
                                     "code": "not_pending_validation"}),
                      ApiError(404, {"detail": "Compte statisticien introuvable.", "code": "user_not_found"})])
-    FakeGateway(monkeypatch, {"login": _tokens("admin"), "admin_validate_statistician": lambda kw: next(refusals)})
+    FakeGateway(monkeypatch, {"login": tokens("admin"), "admin_validate_statistician": lambda kw: next(refusals)})
     c = _logged_in()
     for expected in ("Ce compte n&#x27;attend pas de validation.", "Compte statisticien introuvable."):
         r = c.post("/administration/statisticiens", {"user_id": str(uuid.uuid4())})
@@ -77,7 +54,7 @@ def test_a_refused_validation_is_said_next_to_the_field(monkeypatch):
 
 
 def test_the_page_is_for_admins_only(monkeypatch):
-    FakeGateway(monkeypatch, {"login": _tokens("statistician")})
+    FakeGateway(monkeypatch, {"login": tokens("statistician")})
     c = _logged_in()
     assert c.get("/administration/statisticiens").status_code == 403
 
@@ -146,7 +123,7 @@ def test_the_follow_up_page_reads_every_page_and_filters_by_class(monkeypatch):
             return ApiError(404, {"detail": "Offre introuvable."})
         return {"id": o1, "organisation": {"name": "Boulangerie Dupont"}}
 
-    fake = FakeGateway(monkeypatch, {"login": _tokens("school_staff", school_uai=UAI), "school_pupils": pupils,
+    fake = FakeGateway(monkeypatch, {"login": tokens("school_staff", school_uai=UAI), "school_pupils": pupils,
                                      "applications": applications, "offer": offer})
     c_ = _logged_in()
     r = c_.get(f"/etablissements/{UAI}/suivi?classe=3A")

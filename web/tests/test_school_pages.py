@@ -8,34 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from stages_web.forms.school import SchoolRegisterForm
-from stages_web.gateway import ApiError, Gateway, Response
+from stages_web.gateway import ApiError
+from testkit.web import FakeGateway, tokens
 
 UAI = "0131884C"
 PDF = b"%PDF-1.4 fake"
-
-
-def _tokens(role, **user):
-    return {"access_token": "a", "refresh_token": "r", "expires_in": 900, "token_type": "Bearer",
-            "user": {"id": str(uuid.uuid4()), "role": role, "status": "active", "first_name": "Ada",
-                     "last_name": "Martin", **user}}
-
-
-class FakeGateway:
-    def __init__(self, monkeypatch, answers):
-        self.calls = []
-        self.answers = answers
-
-        def raw(gw, name, **kwargs):
-            self.calls.append((name, kwargs))
-            answer = self.answers[name]
-            out = answer(kwargs) if callable(answer) else answer
-            if isinstance(out, Exception):
-                raise out
-            return Response(200, out, {}, b"")
-        monkeypatch.setattr(Gateway, "raw", raw)
-
-    def named(self, name):
-        return [kw for n, kw in self.calls if n == name]
 
 
 def test_an_administrator_is_asked_for_the_totp_code(monkeypatch):
@@ -43,7 +20,7 @@ def test_an_administrator_is_asked_for_the_totp_code(monkeypatch):
         if not kw["json"].get("totp_code"):
             return ApiError(401, {"code": "totp_required",
                                   "detail": "Saisissez le code à 6 chiffres de votre application d'authentification."})
-        return _tokens("admin")
+        return tokens("admin")
     fake = FakeGateway(monkeypatch, {"login": login, "admin_school_staff": {"items": [], "total": 0}})
     c = Client()
     r = c.post("/connexion", {"identifier": "admin@example.com", "password": "Un-Mot-De-Passe-2026!"})
@@ -72,7 +49,7 @@ def test_import_shows_a_preview_then_imports_and_gives_the_sheet(monkeypatch):
 
     def imp(kw):
         return preview if kw["params"].get("dry_run") else done
-    fake = FakeGateway(monkeypatch, {"login": _tokens("school_staff", school_uai=UAI), "school_pupils_import": imp,
+    fake = FakeGateway(monkeypatch, {"login": tokens("school_staff", school_uai=UAI), "school_pupils_import": imp,
                                      "school_pupils": {"items": [], "total": 0, "classes": []}})
     c = Client()
     r = c.post("/connexion", {"identifier": "p@ac-aix-marseille.fr", "password": "x"})
@@ -99,7 +76,7 @@ def test_import_shows_a_preview_then_imports_and_gives_the_sheet(monkeypatch):
 
 def test_a_refused_file_is_explained_next_to_the_field(monkeypatch):
     FakeGateway(monkeypatch, {
-        "login": _tokens("school_staff", school_uai=UAI),
+        "login": tokens("school_staff", school_uai=UAI),
         "school_pupils": {"items": [], "total": 0, "classes": []},
         "school_pupils_import": ApiError(422, {"detail": "Le fichier ne peut pas être importé.",
                                                "errors": {"file": ["Colonne obligatoire absente : Nom."]}})})
@@ -123,7 +100,7 @@ def test_staff_registration_body():
 def test_an_admin_sees_the_offers_of_an_employer_and_unpublishes_one(monkeypatch):
     owner, offer_id = str(uuid.uuid4()), str(uuid.uuid4())
     fake = FakeGateway(monkeypatch, {
-        "login": _tokens("admin"),
+        "login": tokens("admin"),
         "my_offers": {"items": [{"id": offer_id, "title": "Boulanger", "state": "published"}], "total": 1},
         "offer_unpublish": {"id": offer_id, "state": "unpublished"}})
     c = Client()

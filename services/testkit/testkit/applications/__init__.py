@@ -160,19 +160,11 @@ def future_college_weeks(n: int = 2, today=None) -> tuple[str, list[str]]:
 def suite_offer(rpc, employer_id: str, *, grades=("troisieme",), seats: int = 3, seconde_period=None,
                 publish: bool = True, **extra) -> dict:
     """A published offer (or a draft) of the real offers service."""
+    from testkit.offers import offer_data
+
     year, weeks = future_college_weeks()
-    data = {
-        "title": "Boulanger pâtissier",
-        "description": "Découvrir la fabrication du pain et des viennoiseries, la vente au comptoir.",
-        "address": {"street": "12 rue Carnot", "commune_insee": "71270"},
-        "organisation": {"name": "Boulangerie Dupont", "siret": "44306184100047", "is_public": False,
-                         "sector": "s26",
-                         "head_office_address": {"street": "12 rue Carnot", "postal_code": "71000", "city": "Mâcon"},
-                         "contact_phone": "03 85 00 00 00"},
-        "grades": list(grades), "school_year": year, "seats": seats,
-        "hours": {"mode": "same", "start": "08:00", "end": "16:30"},
-        "lunch_break": "Pause déjeuner d'une heure, repas sur place.",
-    }
+    data = offer_data(grades=list(grades), school_year=year, seats=seats)
+    data.pop("weeks")
     if "seconde" in grades:
         data["seconde_period"] = seconde_period or "both"
     else:
