@@ -91,6 +91,20 @@ def make_engine(url: str, pool_size: int = 10):
                          pool_recycle=1800, future=True)
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """The database refused or lost the connection, or gave up on a statement (too many clients, a restart, a
+    lock or statement timeout): nothing was committed, the request may be tried again."""
+    from sqlalchemy.exc import DBAPIError, OperationalError as SAOperationalError
+    import psycopg
+
+    return isinstance(exc, (SAOperationalError, psycopg.OperationalError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+DATABASE_UNAVAILABLE = ("Le service est momentanément indisponible (base de données). "
+                        "Réessayez dans quelques instants.")
+
+
 class UnitOfWork:
     """One transaction. Commits on a clean exit, rolls back on an exception."""
 

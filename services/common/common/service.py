@@ -21,8 +21,8 @@ from nameko.rpc import RpcConsumer
 from . import settings
 from .boot import prepare_process
 from .clock import PROCESS_CLOCK
-from .db import check_database
-from .errors import EXPECTED
+from .db import DATABASE_UNAVAILABLE, check_database, database_unavailable
+from .errors import EXPECTED, ServiceUnavailable
 from .logs import RequestContext
 from .ops import OpsEndpoint
 from .transport import JSON, QuickQueueConsumer, ReplySender
@@ -45,6 +45,10 @@ class SafeRpcConsumer(RpcConsumer):
     queue_consumer = QuickQueueConsumer()
 
     def handle_result(self, message, result, exc_info):
+        if exc_info is not None and database_unavailable(exc_info[1]):
+            # a 503 the caller may retry (nothing was committed), never an internal error
+            unavailable = ServiceUnavailable(DATABASE_UNAVAILABLE, code="database_unavailable")
+            exc_info = (ServiceUnavailable, unavailable, exc_info[2])
         if message.properties.get("content_type") != JSON:
             return super().handle_result(message, result, exc_info)
         result, exc_info = self.replies.send(message, result, exc_info)

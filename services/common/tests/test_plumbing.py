@@ -167,6 +167,22 @@ def test_rpc_calls_time_out_and_errors_stay_typed(probe_db, start_service, amqp_
         assert info.value.code == "service_unavailable"
 
 
+def test_a_database_that_refuses_connections_answers_503_not_an_internal_error(backends, start_service, amqp_uri,
+                                                                             monkeypatch):
+    """PostgreSQL refusing a connection (too many clients, a restart, here a database that is not there) is a
+    temporary unavailability the caller may retry, not a 500: found by two replicas of everything on one
+    PostgreSQL (tests/test_replicas.py)."""
+    missing = backends.create_database(f"t{backends.run_id}_gone_{uuid.uuid4().hex[:6]}")
+    backends.drop_database(missing.rsplit("/", 1)[1])
+    monkeypatch.setenv("PROBE_DATABASE_URL", missing)
+    start_service(ps.ProbeNoRelayService)
+    with cluster_rpc(amqp_uri) as rpc:
+        with pytest.raises(errors.ServiceUnavailable) as info:
+            rpc.probe.sleep_in_db(0)
+        assert info.value.code == "database_unavailable" and info.value.status == 503
+        assert "Réessayez" in info.value.detail
+
+
 def test_a_message_without_content_type_does_not_kill_the_service(probe_db, start_service, amqp_uri, caplog):
     import logging
 
