@@ -36,7 +36,7 @@ def replicas(backends, _database_templates):
                  for service in settings.SERVICES}
     # 12 processes beside the run's main suite on one PostgreSQL (100 connections): 5 workers, so 5 connections,
     # each
-    s = Suite(backends, log_dir, name="replicas", databases=databases, replicas=2, extra_env={"MAX_WORKERS": 5})
+    s = Suite(backends, log_dir, name="replicas", databases=databases, replicas=2, extra_env={"MAX_WORKERS": "5"})
     try:
         for name in (*settings.SERVICES, "gateway"):
             s.start(name)
