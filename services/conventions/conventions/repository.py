@@ -203,8 +203,9 @@ class Repository:
 
 
 class UnitOfWork:
-    """What use cases are given: ``begin()`` one transaction (commit on exit, rollback on exception),
-    ``read()`` a read-only session, ``queries()`` the read side (``conventions.queries``)."""
+    """What use cases are given (as ``uow``): ``begin()`` one transaction (commit on exit, rollback on exception)
+    yielding the ``Repository`` (which also emits events through the outbox), ``read()`` the read side
+    (``conventions.queries.Queries``) on a read-only session."""
 
     def __init__(self, db):
         self.db = db
@@ -216,11 +217,6 @@ class UnitOfWork:
 
     @contextmanager
     def read(self):
-        with self.db.session() as session:
-            yield Repository(session)
-
-    @contextmanager
-    def queries(self):
         from .queries import Queries
         with self.db.session() as session:
             yield Queries(session)
