@@ -30,7 +30,8 @@ class IdentityService(PlatformService):
     notifications = Rpc("notifications", timeout=settings.notify_timeout())
 
     def _ctx(self) -> Context:
-        return Context(uow=UnitOfWork(self.db), now=self.clock.now(), notifications=clients.Notifications(self.notifications),
+        return Context(uow=UnitOfWork(self.db), now=self.clock.now(),
+                       notifications=clients.Notifications(self.notifications),
                        keys=KeyStore(self.db.engine), passwords=PASSWORDS)
 
     # -- keys --------------------------------------------------------------------------

@@ -12,8 +12,9 @@
    the backlog is due at once.
 
 A failure at stage 2 (identity down) or 3 (SMTP down) delays, never loses: the row stays pending with its
-next attempt time, and the retry timer resumes it. ``uow`` is the unit of work
-(``repository.UnitOfWork``; each step opens its own transactions with ``uow.begin()``); ``outbound`` the process's ``channels.outbound.Outbound`` (or a fake).
+next attempt time, and the retry timer resumes it. ``uow`` is the unit of work (``repository.UnitOfWork``;
+each step opens its own transactions with ``uow.begin()``); ``outbound`` the process's
+``channels.outbound.Outbound`` (or a fake).
 """
 from __future__ import annotations
 

@@ -34,7 +34,8 @@ def fire_due(uow, now: dt.datetime, limit: int = 500) -> int:
         fired = 0
         for r in repo.due_reminders(now, limit):
             if rules.still_relevant(r["deadline"], now):
-                repo.add_intent(r["key"], "reminder", r["template"], RecipientRef(USER, r["user_id"]), r["context"], now)
+                repo.add_intent(r["key"], "reminder", r["template"], RecipientRef(USER, r["user_id"]), r["context"],
+                                now)
                 status = "done"
                 fired += 1
             else:
