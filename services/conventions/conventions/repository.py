@@ -1,7 +1,8 @@
 """Write side of the conventions database (SQLAlchemy core): rows <-> domain objects.
 
-Use cases reach it through the unit of work (``UnitOfWork.begin()`` for a transaction, ``read()`` for a
-read-only session); ``testkit.conventions.FakeUnitOfWork`` is its in-memory twin for unit tests.
+Use cases reach it through the unit of work (``UnitOfWork.begin()``: one transaction yielding the ``Repository``;
+``read()``: the read side, ``queries.Queries``); ``testkit.conventions.FakeUnitOfWork`` is its in-memory twin for
+unit tests.
 """
 from __future__ import annotations
 
