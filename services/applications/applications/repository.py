@@ -1,8 +1,8 @@
 """Write side: the SQL (SQLAlchemy core) the use cases run through a unit of work.
 
-``Store(db)`` is what the use cases take: ``store.uow()`` opens one transaction and gives a ``Repository``
-(commit on a clean exit, rollback on an exception; events go to the outbox in the same transaction),
-``store.read()`` gives the read side (``queries.Queries``). Rows are plain dicts of column values.
+``UnitOfWork(db)`` is what the use cases take (as ``uow``): ``uow.begin()`` opens one transaction and gives a
+``Repository`` (commit on a clean exit, rollback on an exception; events go to the outbox in the same transaction),
+``uow.read()`` gives the read side (``queries.Queries``). Rows are plain dicts of column values.
 
 Locking: every writer locks the application rows it changes with ``SELECT ... FOR UPDATE`` in ascending id
 order (a confirmation locks all the pupil's rows, a bulk action all its rows), so concurrent writers never
@@ -28,16 +28,17 @@ from .queries import Queries
 PRODUCER = "applications"
 
 
-class Store:
-    """The unit-of-work factory of the use cases (``testkit.applications.MemoryStore`` is its fake)."""
+class UnitOfWork:
+    """What the use cases take as ``uow`` (``testkit.applications.fakes.FakeUnitOfWork`` is its fake):
+    ``begin()`` one transaction yielding the ``Repository``, ``read()`` the ``Queries``."""
 
     def __init__(self, db):
         self.db = db
 
     @contextmanager
-    def uow(self):
-        with self.db.uow() as uow:
-            yield Repository(uow)
+    def begin(self):
+        with self.db.uow() as unit:
+            yield Repository(unit)
 
     @contextmanager
     def read(self):

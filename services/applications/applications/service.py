@@ -12,7 +12,7 @@ from common.service import PlatformService, rpc
 from . import settings
 from .clients import Clients
 from .models import metadata
-from .repository import OLDEST_DUE_SQL, Store
+from .repository import OLDEST_DUE_SQL, UnitOfWork
 from .use_cases import anonymisation, answers, expiry, exports, reading, seats, statistics, submission, transfers
 
 log = logging.getLogger(__name__)
@@ -41,46 +41,46 @@ class ApplicationsService(PlatformService):
     identity = Rpc("identity", timeout=settings.IDENTITY_TIMEOUT)
 
     @property
-    def store(self) -> Store:
-        return Store(self.db)
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.db)
 
     @property
     def clients(self) -> Clients:
         return Clients.of(self.offers, self.identity, self.notifications, settings.PROFILE_TTL)
 
     def _act(self, actor, application_id, action, **kw):
-        return answers.transition(self.store, self.clients, actor, application_id, action, self.clock.now(), **kw)
+        return answers.transition(self.uow, self.clients, actor, application_id, action, self.clock.now(), **kw)
 
     # -- queries ------------------------------------------------------------------------------
     @rpc
     def get_application(self, application_id, actor=None):
-        return reading.get_application(self.store, application_id, actor, self.clock.now())
+        return reading.get_application(self.uow, application_id, actor, self.clock.now())
 
     @rpc
     def list_applications(self, actor, filters=None):
-        return reading.list_applications(self.store, actor, filters, self.clock.now())
+        return reading.list_applications(self.uow, actor, filters, self.clock.now())
 
     @rpc
     def export_csv(self, actor, filters=None):
-        return exports.export_csv(self.store, actor, filters, settings.EXPORT_LIMIT)
+        return exports.export_csv(self.uow, actor, filters, settings.EXPORT_LIMIT)
 
     @rpc
     def stats(self, actor, filters=None):
-        return statistics.statistics(self.store, actor, filters)
+        return statistics.statistics(self.uow, actor, filters)
 
     @rpc
     def export_personal_data(self, actor):
         """Everything this service keeps about the caller (``GET /me/data``): see use_cases.exports."""
-        return exports.export_personal_data(self.store, actor)
+        return exports.export_personal_data(self.uow, actor)
 
     @rpc
     def class_summary(self, actor):
-        return statistics.class_summary(self.store, self.clients, actor)
+        return statistics.class_summary(self.uow, self.clients, actor)
 
     # -- commands -----------------------------------------------------------------------------
     @rpc
     def submit(self, actor, offer_id, form=None, idempotency_key=None):
-        return submission.submit(self.store, self.clients, actor, offer_id, form, idempotency_key, self.clock.now())
+        return submission.submit(self.uow, self.clients, actor, offer_id, form, idempotency_key, self.clock.now())
 
     @rpc
     def read(self, actor, application_id):
@@ -120,17 +120,17 @@ class ApplicationsService(PlatformService):
 
     @rpc
     def bulk(self, actor, action, application_ids, reason=None, message=None):
-        return answers.bulk(self.store, self.clients, actor, action, application_ids, self.clock.now(),
+        return answers.bulk(self.uow, self.clients, actor, action, application_ids, self.clock.now(),
                             reason=reason, message=message, max_bulk=settings.MAX_BULK)
 
     # -- the public transfer link -------------------------------------------------------------
     @rpc
     def get_transfer(self, token):
-        return transfers.get_transfer(self.store, token, self.clock.now())
+        return transfers.get_transfer(self.uow, token, self.clock.now())
 
     @rpc
     def decide_transfer(self, token, decision, reason=None, message=None):
-        return transfers.decide_transfer(self.store, token, decision, self.clock.now(), reason=reason,
+        return transfers.decide_transfer(self.uow, token, decision, self.clock.now(), reason=reason,
                                          message=message)
 
     # -- the timer ----------------------------------------------------------------------------
@@ -144,8 +144,8 @@ class ApplicationsService(PlatformService):
     @rpc
     def run_timer(self):
         """Expire what is overdue now and retry failed seat releases (also called by tests)."""
-        expired = expiry.expire_due(self.store, self.clock.now(), settings.EXPIRY_BATCH, settings.EXPIRY_WORKERS)
-        reconciled = seats.reconcile(self.store, self.clients, settings.RECONCILE_LIMIT, settings.RECONCILE_TIMEOUT)
+        expired = expiry.expire_due(self.uow, self.clock.now(), settings.EXPIRY_BATCH, settings.EXPIRY_WORKERS)
+        reconciled = seats.reconcile(self.uow, self.clients, settings.RECONCILE_LIMIT, settings.RECONCILE_TIMEOUT)
         if expired:
             log.info("expired %s applications", expired, extra={"expired": expired})
         return {"expired": expired, "seats_reconciled": reconciled}
@@ -154,4 +154,4 @@ class ApplicationsService(PlatformService):
     @event_handler("identity", "user.anonymized")
     def on_user_anonymized(self, envelope):
         """Erase what we hold about an anonymised pupil (the application itself stays, for statistics)."""
-        anonymisation.on_user_anonymized(self.store, envelope)
+        anonymisation.on_user_anonymized(self.uow, envelope)

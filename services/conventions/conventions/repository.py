@@ -1,7 +1,8 @@
 """Write side of the conventions database (SQLAlchemy core): rows <-> domain objects.
 
-Use cases reach it through the unit of work (``UnitOfWork.begin()`` for a transaction, ``read()`` for a
-read-only session); ``testkit.conventions.FakeUnitOfWork`` is its in-memory twin for unit tests.
+Use cases reach it through the unit of work (``UnitOfWork.begin()``: one transaction yielding the ``Repository``;
+``read()``: the read side, ``queries.Queries``); ``testkit.conventions.FakeUnitOfWork`` is its in-memory twin for
+unit tests.
 """
 from __future__ import annotations
 
@@ -203,8 +204,9 @@ class Repository:
 
 
 class UnitOfWork:
-    """What use cases are given: ``begin()`` one transaction (commit on exit, rollback on exception),
-    ``read()`` a read-only session, ``queries()`` the read side (``conventions.queries``)."""
+    """What use cases are given (as ``uow``): ``begin()`` one transaction (commit on exit, rollback on exception)
+    yielding the ``Repository`` (which also emits events through the outbox), ``read()`` the read side
+    (``conventions.queries.Queries``) on a read-only session."""
 
     def __init__(self, db):
         self.db = db
@@ -216,11 +218,6 @@ class UnitOfWork:
 
     @contextmanager
     def read(self):
-        with self.db.session() as session:
-            yield Repository(session)
-
-    @contextmanager
-    def queries(self):
         from .queries import Queries
         with self.db.session() as session:
             yield Queries(session)

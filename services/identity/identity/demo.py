@@ -24,12 +24,13 @@ def main() -> int:
     from common.db import make_engine
 
     from .hashing import PASSWORDS
+    from .repository import UnitOfWork
     from .use_cases.context import Context
     from .use_cases.demo import seed
 
     engine = make_engine(settings.database_url("identity"), pool_size=2)
     try:
-        ctx = Context(db=engine_db(engine), now=PROCESS_CLOCK.now(), passwords=PASSWORDS)
+        ctx = Context(uow=UnitOfWork(engine_db(engine)), now=PROCESS_CLOCK.now(), passwords=PASSWORDS)
         print(json.dumps(seed(ctx), ensure_ascii=False, indent=2))
     finally:
         engine.dispose()

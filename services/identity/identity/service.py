@@ -15,6 +15,7 @@ from common.service import PlatformService, rpc
 from . import clients, settings
 from .hashing import PASSWORDS
 from .models import metadata
+from .repository import UnitOfWork
 from .repository.keys import KeyStore
 from .use_cases import accounts, admin, anonymisation, demo, directory, passwords, pupils, schools, sessions, staff
 from .use_cases.context import Context
@@ -29,7 +30,8 @@ class IdentityService(PlatformService):
     notifications = Rpc("notifications", timeout=settings.notify_timeout())
 
     def _ctx(self) -> Context:
-        return Context(db=self.db, now=self.clock.now(), notifications=clients.Notifications(self.notifications),
+        return Context(uow=UnitOfWork(self.db), now=self.clock.now(),
+                       notifications=clients.Notifications(self.notifications),
                        keys=KeyStore(self.db.engine), passwords=PASSWORDS)
 
     # -- keys --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Read side of the notifications service: the inbox pages, the admin list of messages, the personal-data
 export. Each function takes a read-only session (``db.session()``) and returns plain dicts (rows);
-``views`` shapes them into answers."""
+``views`` shapes them into answers. ``Queries`` binds them to one session: what ``UnitOfWork.read()`` gives the
+use cases."""
 from __future__ import annotations
 
 from sqlalchemy import false, func, or_, select
@@ -70,3 +71,26 @@ def personal_data(session, user_id: str, addresses: list[str]) -> dict:
         "reminders": _rows(session, select(reminders).where(reminders.c.user_id == user_id)
                            .order_by(reminders.c.due_at)),
     }
+
+
+class Queries:
+    """The read side over one read-only session (``repository.UnitOfWork.read()``)."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def unread_count(self, user_id: str) -> int:
+        return unread_count(self.session, user_id)
+
+    def inbox_page(self, user_id: str, unread_only: bool, page: int, page_size: int) -> dict:
+        return inbox_page(self.session, user_id, unread_only, page, page_size)
+
+    def preferences_of(self, user_id: str) -> dict | None:
+        return preferences_of(self.session, user_id)
+
+    def messages_page(self, status: str | None, event_id: str | None, user_id: str | None, page: int,
+                      page_size: int) -> dict:
+        return messages_page(self.session, status, event_id, user_id, page, page_size)
+
+    def personal_data(self, user_id: str, addresses: list[str]) -> dict:
+        return personal_data(self.session, user_id, addresses)

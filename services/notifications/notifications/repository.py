@@ -1,7 +1,8 @@
 """Write-side SQL of the notifications service (SQLAlchemy core), used by the use cases through a unit of work.
 
-``units(db)`` gives the factory the use cases take: ``with uows() as repo:`` opens one transaction
-(``common.db`` unit of work: commit on exit, rollback on exception) and yields a ``Repository`` over it.
+``UnitOfWork(db)`` is what the use cases take (as ``uow``): ``with uow.begin() as repo:`` opens one transaction
+(``common.db`` unit of work: commit on exit, rollback on exception) and yields a ``Repository`` over it;
+``with uow.read() as q:`` gives the read side (``queries.Queries``).
 Rows are plain dicts. The use-case fakes (``testkit.notifications``) implement the same methods in memory.
 
 Concurrency: the dispatcher claims rows with ``FOR UPDATE SKIP LOCKED`` (``lock_*``, ``next_due_message``,
@@ -22,15 +23,25 @@ from .domain import records
 from .domain.reminders import Reminder
 from .domain.routing import USER, RecipientRef
 from .models import convention_signers, inbox_items, intents, messages, preferences, reminders
+from .queries import Queries
 
 
-def units(db):
-    """The unit-of-work factory of a ``common.db.Database`` dependency: ``with uows() as repo: ...``."""
+class UnitOfWork:
+    """What the use cases take (``testkit.notifications.FakeUnitOfWork`` in unit tests): ``begin()`` one
+    transaction yielding the ``Repository``, ``read()`` the ``Queries`` on a read-only session."""
+
+    def __init__(self, db):
+        self.db = db
+
     @contextmanager
-    def uow():
-        with db.uow() as unit:
+    def begin(self):
+        with self.db.uow() as unit:
             yield Repository(unit)
-    return uow
+
+    @contextmanager
+    def read(self):
+        with self.db.session() as session:
+            yield Queries(session)
 
 
 class Repository:
@@ -41,9 +52,12 @@ class Repository:
     def _x(self, statement):
         return self.session.execute(statement)
 
-    # -- inbox of events ------------------------------------------------------------------
+    # -- inbox and outbox of events ---------------------------------------------------------
     def claim(self, envelope: dict, handler: str) -> bool:
         return self.unit.claim(envelope, handler)
+
+    def emit(self, event_type: str, data: dict) -> None:
+        self.unit.emit(event_type, data)
 
     # -- intents ------------------------------------------------------------------------------
     def add_intent(self, event_id: str, event_type: str, template: str, ref: RecipientRef, context: dict,

@@ -14,7 +14,7 @@ from . import queries, settings
 from .channels.outbound import OutboundProvider
 from .clients import Clients
 from .models import metadata
-from .repository import units
+from .repository import UnitOfWork
 from .use_cases import admin, delivery, direct, inbox, intake, personal_data, reminders
 from .use_cases import preferences as user_preferences
 
@@ -34,21 +34,20 @@ class NotificationsService(PlatformService):
     offers = Rpc("offers", timeout=SETTINGS.rpc_timeout)
     outbound = OutboundProvider()
 
-    def _uow(self):
-        """One transaction: ``with self._uow() as repo``."""
-        return units(self.db)()
+    @property
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.db)
 
     def _clients(self) -> Clients:
         return Clients(self.identity, self.applications, self.offers)
 
     def _dispatch(self, event_id: str | None = None, limit: int = 50, send_limit: int = 100) -> dict:
-        return delivery.dispatch(units(self.db), self._clients(), self.outbound, self.clock.now(), event_id, limit,
+        return delivery.dispatch(self.uow, self._clients(), self.outbound, self.clock.now(), event_id, limit,
                                  send_limit)
 
     # -- platform events: one handler per event type, all doing the same use case ------------------------
     def _on_event(self, envelope: dict) -> None:
-        with self._uow() as repo:
-            summary = intake.handle_event(repo, envelope, self.clock.now())
+        summary = intake.handle_event(self.uow, envelope, self.clock.now())
         if summary is None:
             return
         log.info("event %s %s: %s", envelope.get("type"), envelope.get("event_id"), summary)
@@ -169,72 +168,60 @@ class NotificationsService(PlatformService):
 
     @timer(interval=SETTINGS.reminder_interval)
     def fire_reminders(self):
-        with self._uow() as repo:
-            fired = reminders.fire_due(repo, self.clock.now())
+        fired = reminders.fire_due(self.uow, self.clock.now())
         if fired:
             log.info("%s reminders due", fired)
 
     # -- direct messages (other services) ---------------------------------------------------------------
     @rpc
     def send_message(self, template, to, context=None, key=None):
-        with self._uow() as repo:
-            return direct.send_message(repo, self.outbound.renderer, template, to, context, key, self.clock.now())
+        return direct.send_message(self.uow, self.outbound.renderer, template, to, context, key, self.clock.now())
 
     # -- in-app inbox --------------------------------------------------------------------------------------
     @rpc
     def list_notifications(self, actor, unread_only=False, page=1, page_size=30):
-        with self.db.session() as s:
-            return inbox.list_items(s, actor, unread_only, page, page_size)
+        return inbox.list_items(self.uow, actor, unread_only, page, page_size)
 
     @rpc
     def unread_count(self, actor):
-        with self.db.session() as s:
-            return inbox.unread_count(s, actor)
+        return inbox.unread_count(self.uow, actor)
 
     @rpc
     def mark_read(self, actor, notification_id):
-        with self._uow() as repo:
-            return inbox.mark_read(repo, actor, notification_id, self.clock.now())
+        return inbox.mark_read(self.uow, actor, notification_id, self.clock.now())
 
     @rpc
     def mark_all_read(self, actor):
-        with self._uow() as repo:
-            return inbox.mark_all_read(repo, actor, self.clock.now())
+        return inbox.mark_all_read(self.uow, actor, self.clock.now())
 
     # -- personal data ------------------------------------------------------------------------------------
     @rpc
     def export_personal_data(self, actor, addresses=None):
-        with self.db.session() as s:
-            return personal_data.export(s, actor, addresses)
+        return personal_data.export(self.uow, actor, addresses)
 
     # -- preferences -----------------------------------------------------------------------------------------
     @rpc
     def get_preferences(self, actor):
-        with self._uow() as repo:
-            return user_preferences.get(repo, actor)
+        return user_preferences.get(self.uow, actor)
 
     @rpc
     def set_preferences(self, actor, preferences):
-        with self._uow() as repo:
-            return user_preferences.set_(repo, actor, preferences, self.clock.now())
+        return user_preferences.set_(self.uow, actor, preferences, self.clock.now())
 
     # -- admin -------------------------------------------------------------------------------------------------
     @rpc
     def list_messages(self, actor, status="failed", page=1, page_size=50, event_id=None, user_id=None):
-        with self.db.session() as s:
-            return admin.list_messages(s, actor, status, page, page_size, event_id, user_id)
+        return admin.list_messages(self.uow, actor, status, page, page_size, event_id, user_id)
 
     @rpc
     def retry_message(self, actor, message_id):
-        with self._uow() as repo:
-            return admin.retry_message(repo, actor, message_id, self.clock.now())
+        return admin.retry_message(self.uow, actor, message_id, self.clock.now())
 
     @rpc
     def retry_failed_messages(self, actor, created_from, created_to, channel=None):
-        with self._uow() as repo:
-            return admin.retry_failed_messages(repo, actor, created_from, created_to, channel, self.clock.now())
+        return admin.retry_failed_messages(self.uow, actor, created_from, created_to, channel, self.clock.now())
 
     @rpc
     def dispatch_pending(self):
         """Run one pass of the timers now (operations; tests)."""
-        return delivery.run_all_due(units(self.db), self._clients(), self.outbound, self.clock.now())
+        return delivery.run_all_due(self.uow, self._clients(), self.outbound, self.clock.now())

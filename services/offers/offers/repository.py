@@ -1,9 +1,10 @@
 """Write side of the offers service: the SQL the use cases run inside their unit of work.
 
-``UnitOfWork(uow)`` is what every use case receives: ``uow.offers`` (the repository below) and
-``uow.emit(type, data)`` (the outbox of ``common.db``, same transaction). ``UnitOfWork.reading(session)``
-gives the same repository over a read-only session (emitting is refused). The in-memory fake the use-case
-unit tests use has the same methods (``testkit.offers.FakeUnitOfWork``).
+``UnitOfWork(db)`` is what every use case receives (as ``uow``): ``with uow.begin() as repo:`` opens one
+transaction (commit on exit, rollback on an exception) and yields the ``OfferRepository`` below, whose
+``emit(type, data)`` writes to the outbox of ``common.db`` in that transaction; ``with uow.read() as queries:``
+gives the read side (``queries.OfferQueries``) on a read-only session. The in-memory fake the use-case unit
+tests use has the same methods (``testkit.offers.FakeUnitOfWork``).
 
 Rows are plain dicts of the ``offers`` table's columns.
 """
@@ -12,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from contextlib import contextmanager
 
 from sqlalchemy import and_, delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from .domain import states as st
 from .models import calendar_overrides, communes, naf_codes, offers, partner_hits, postal_codes, seat_reservations
+from .queries import OfferQueries
 
 OVERRIDES_TTL = 30.0  # seconds: an admin's change reaches every worker's search within this delay
 _OVERRIDES_CACHE: dict = {}
@@ -47,8 +50,12 @@ def cached_overrides(read) -> dict:
 
 
 class OfferRepository:
-    def __init__(self, session):
+    def __init__(self, session, unit=None):
         self.session = session
+        self._unit = unit   # common.db unit of work: the outbox of this transaction
+
+    def emit(self, type_: str, data: dict) -> None:
+        self._unit.emit(type_, data)
 
     # -- offers ------------------------------------------------------------------------
     def get(self, offer_id, lock: bool = False) -> dict | None:
@@ -172,17 +179,18 @@ class OfferRepository:
 
 
 class UnitOfWork:
-    """The unit of work as the use cases see it: ``offers`` (the repository) and ``emit``."""
+    """What the use cases receive: ``begin()`` one transaction yielding the ``OfferRepository`` (which emits
+    through the outbox), ``read()`` the ``OfferQueries`` on a read-only session."""
 
-    def __init__(self, uow=None, session=None):
-        self._uow = uow
-        self.offers = OfferRepository(session if session is not None else uow.session)
+    def __init__(self, db):
+        self.db = db
 
-    @classmethod
-    def reading(cls, session) -> "UnitOfWork":
-        return cls(session=session)
+    @contextmanager
+    def begin(self):
+        with self.db.uow() as unit:
+            yield OfferRepository(unit.session, unit)
 
-    def emit(self, type_: str, data: dict) -> None:
-        if self._uow is None:
-            raise RuntimeError("a read-only unit of work emits no event")
-        self._uow.emit(type_, data)
+    @contextmanager
+    def read(self):
+        with self.db.session() as session:
+            yield OfferQueries(session)

@@ -8,7 +8,6 @@ from common.service import PlatformService, rpc
 
 from . import settings
 from .models import metadata
-from .queries import OfferQueries
 from .queries.search import reader_for
 from .repository import UnitOfWork
 from .use_cases import demo, drafting, partner, publication, reading, reference, search, seats
@@ -18,6 +17,10 @@ class OffersService(PlatformService):
     name = "offers"
     db = Database("offers", metadata)
 
+    @property
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.db)
+
     # -- reference ------------------------------------------------------------------
     @rpc
     def list_sectors(self):
@@ -25,79 +28,64 @@ class OffersService(PlatformService):
 
     @rpc
     def find_places(self, q, limit=10):
-        with self.db.session() as s:
-            return reference.find_places(OfferQueries(s), q, limit)
+        return reference.find_places(self.uow, q, limit)
 
     @rpc
     def get_calendar(self, school_year=None):
-        with self.db.session() as s:
-            return reference.calendar_view(UnitOfWork.reading(s), school_year, self.clock.now())
+        return reference.calendar_view(self.uow, school_year, self.clock.now())
 
     @rpc
     def set_calendar_override(self, actor, school_year, dates):
-        with self.db.uow() as uow:
-            return reference.set_calendar_override(UnitOfWork(uow), actor, school_year, dates, self.clock.now())
+        return reference.set_calendar_override(self.uow, actor, school_year, dates, self.clock.now())
 
     # -- employer offers ------------------------------------------------------------
     @rpc
     def create_offer(self, actor, data, idempotency_key=None):
-        with self.db.uow() as uow:
-            return drafting.create_offer(UnitOfWork(uow), actor, data, idempotency_key, self.clock.now())
+        return drafting.create_offer(self.uow, actor, data, idempotency_key, self.clock.now())
 
     @rpc
     def update_offer(self, actor, offer_id, data):
-        with self.db.uow() as uow:
-            return drafting.update_offer(UnitOfWork(uow), actor, offer_id, data, self.clock.now())
+        return drafting.update_offer(self.uow, actor, offer_id, data, self.clock.now())
 
     @rpc
     def duplicate_offer(self, actor, offer_id, options=None, idempotency_key=None):
-        with self.db.uow() as uow:
-            return drafting.duplicate_offer(UnitOfWork(uow), actor, offer_id, options, idempotency_key,
-                                            self.clock.now())
+        return drafting.duplicate_offer(self.uow, actor, offer_id, options, idempotency_key, self.clock.now())
 
     @rpc
     def publish_offer(self, actor, offer_id):
-        with self.db.uow() as uow:
-            return publication.publish_offer(UnitOfWork(uow), actor, offer_id, self.clock.now())
+        return publication.publish_offer(self.uow, actor, offer_id, self.clock.now())
 
     @rpc
     def unpublish_offer(self, actor, offer_id):
-        with self.db.uow() as uow:
-            return publication.unpublish_offer(UnitOfWork(uow), actor, offer_id, self.clock.now())
+        return publication.unpublish_offer(self.uow, actor, offer_id, self.clock.now())
 
     @rpc
     def remove_offer(self, actor, offer_id):
-        with self.db.uow() as uow:
-            return publication.remove_offer(UnitOfWork(uow), actor, offer_id, self.clock.now())
+        return publication.remove_offer(self.uow, actor, offer_id, self.clock.now())
 
     @rpc
     def list_my_offers(self, actor, state=None, page=1, owner_id=None):
-        with self.db.session() as s:
-            return reading.list_my_offers(OfferQueries(s), actor, state, page, owner_id=owner_id)
+        return reading.list_my_offers(self.uow, actor, state, page, owner_id=owner_id)
 
     @rpc
     def export_personal_data(self, actor):
         """Everything this service keeps about the caller (``GET /me/data``)."""
-        with self.db.session() as s:
-            return reading.export_personal_data(OfferQueries(s), actor)
+        return reading.export_personal_data(self.uow, actor)
 
     # -- reading ----------------------------------------------------------------------
     @rpc
     def get_offer(self, offer_id):
         """For other services: the whole offer (eligibility and convention data)."""
-        with self.db.session() as s:
-            return reading.get_offer(UnitOfWork.reading(s), offer_id)
+        return reading.get_offer(self.uow, offer_id)
 
     @rpc
     def get_offers(self, offer_ids):
-        with self.db.session() as s:
-            return reading.get_offers(OfferQueries(s), offer_ids)
+        return reading.get_offers(self.uow, offer_ids)
 
     @rpc
     def view_offer(self, actor, offer_id):
         """For the gateway: what this caller may see of an offer."""
-        with self.db.session() as s:
-            return reading.view_offer(UnitOfWork.reading(s), actor, offer_id, self.clock.now())
+        return reading.view_offer(self.uow, actor, offer_id, self.clock.now())
 
     @rpc
     def search(self, actor, params):
@@ -106,59 +94,49 @@ class OffersService(PlatformService):
     # -- seats ------------------------------------------------------------------------
     @rpc
     def reserve_seat(self, offer_id, application_id, week=None):
-        with self.db.uow() as uow:
-            return seats.reserve_seat(UnitOfWork(uow), offer_id, application_id, week, self.clock.now())
+        return seats.reserve_seat(self.uow, offer_id, application_id, week, self.clock.now())
 
     @rpc
     def release_seat(self, offer_id, application_id):
-        with self.db.uow() as uow:
-            return seats.release_seat(UnitOfWork(uow), offer_id, application_id, self.clock.now())
+        return seats.release_seat(self.uow, offer_id, application_id, self.clock.now())
 
     # -- partner API --------------------------------------------------------------------
     def _partner_hit(self, actor):
-        with self.db.uow() as uow:   # its own transaction: a refused request still counts
-            partner.partner_hit(UnitOfWork(uow), actor, self.clock.now())
+        partner.partner_hit(self.uow, actor, self.clock.now())   # its own transaction: a refused request still counts
 
     @rpc
     def partner_create(self, actor, data):
         self._partner_hit(actor)
-        with self.db.uow() as uow:
-            return partner.partner_create(UnitOfWork(uow), actor, data, self.clock.now())
+        return partner.partner_create(self.uow, actor, data, self.clock.now())
 
     @rpc
     def partner_update(self, actor, remote_id, data):
         self._partner_hit(actor)
-        with self.db.uow() as uow:
-            return partner.partner_update(UnitOfWork(uow), actor, remote_id, data, self.clock.now())
+        return partner.partner_update(self.uow, actor, remote_id, data, self.clock.now())
 
     @rpc
     def partner_delete(self, actor, remote_id):
         self._partner_hit(actor)
-        with self.db.uow() as uow:
-            return partner.partner_delete(UnitOfWork(uow), actor, remote_id, self.clock.now())
+        return partner.partner_delete(self.uow, actor, remote_id, self.clock.now())
 
     @rpc
     def partner_list(self, actor, page=1):
         self._partner_hit(actor)
-        with self.db.session() as s:
-            return partner.partner_list(OfferQueries(s), actor, page)
+        return partner.partner_list(self.uow, actor, page)
 
     # -- time ---------------------------------------------------------------------------
     @rpc
     def move_past_offers(self):
         """What the daily timer does (callable by tests and operations)."""
-        with self.db.uow() as uow:
-            return {"moved": publication.move_past_offers(UnitOfWork(uow), self.clock.now())}
+        return {"moved": publication.move_past_offers(self.uow, self.clock.now())}
 
     @timer(interval=settings.TIMER_INTERVAL)
     def move_past_offers_timer(self):
-        with self.db.uow() as uow:
-            publication.move_past_offers(UnitOfWork(uow), self.clock.now())
+        publication.move_past_offers(self.uow, self.clock.now())
 
     # -- demo ---------------------------------------------------------------------------
     @rpc
     def seed_demo_offers(self, employer_id, count=5):
         """Demo offers; refused unless STAGES_DEMO=1 (``settings.demo_enabled``)."""
-        with self.db.uow() as uow:
-            return {"offer_ids": demo.seed_demo_offers(UnitOfWork(uow), employer_id, int(count), self.clock.now(),
-                                                       enabled=settings.demo_enabled())}
+        return {"offer_ids": demo.seed_demo_offers(self.uow, employer_id, int(count), self.clock.now(),
+                                                   enabled=settings.demo_enabled())}

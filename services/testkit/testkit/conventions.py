@@ -224,7 +224,7 @@ class FakeQueries:
 
 class FakeUnitOfWork:
     """In-memory twin of ``conventions.repository.UnitOfWork``: ``begin()`` works on a copy of the state kept only
-    when the block ends without an exception (a rollback otherwise), ``read()`` on a throw-away copy.
+    when the block ends without an exception (a rollback otherwise), ``read()`` the read side on a throw-away copy.
     ``events`` are the events committed, ``conventions`` the committed conventions."""
 
     def __init__(self):
@@ -241,10 +241,6 @@ class FakeUnitOfWork:
 
     @contextmanager
     def read(self):
-        yield FakeRepository(copy.deepcopy(self.state))
-
-    @contextmanager
-    def queries(self):
         yield FakeQueries(copy.deepcopy(self.state))
 
     @property

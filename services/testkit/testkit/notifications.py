@@ -3,10 +3,9 @@ of ``notifications.repository.Repository``, clients answering like identity/appl
 outbound side recording what it sends. No broker, no database: use-case unit tests run in milliseconds.
 ``tests/integration/test_repository_contract.py`` runs the same scenarios on the fake and on PostgreSQL.
 
-    repo = FakeRepository(); uows = fake_units(repo)
-    with uows() as r:
-        intake.handle_event(r, envelope, now)
-    delivery.dispatch(uows, FakeClients(contacts={...}), FakeOutbound(), now)
+    repo = FakeRepository(); uow = FakeUnitOfWork(repo)
+    intake.handle_event(uow, envelope, now)
+    delivery.dispatch(uow, FakeClients(contacts={...}), FakeOutbound(), now)
 """
 from __future__ import annotations
 
@@ -26,17 +25,39 @@ from notifications.settings import Settings
 from notifications.templates.renderer import Renderer
 
 
-def fake_units(repo: "FakeRepository"):
-    """The unit-of-work factory over a fake repository: what a use case changed is undone if it raises."""
+class FakeUnitOfWork:
+    """In-memory twin of ``notifications.repository.UnitOfWork`` over a ``FakeRepository``: ``begin()`` yields
+    the repository (what a use case changed is undone if it raises), ``read()`` the ``FakeQueries``."""
+
+    def __init__(self, repo: "FakeRepository | None" = None):
+        self.repo = repo if repo is not None else FakeRepository()
+
     @contextmanager
-    def uow():
-        saved = copy.deepcopy(repo.tables)
+    def begin(self):
+        saved = copy.deepcopy(self.repo.tables)
         try:
-            yield repo
+            yield self.repo
         except BaseException:
-            repo.tables = saved
+            self.repo.tables = saved
             raise
-    return uow
+
+    @contextmanager
+    def read(self):
+        yield FakeQueries(self.repo)
+
+
+class FakeQueries:
+    """The read side (``notifications.queries.Queries``) the unit tests use, over the fake's tables; the SQL is
+    proved by the integration tests."""
+
+    def __init__(self, repo: "FakeRepository"):
+        self.repo = repo
+
+    def unread_count(self, user_id: str) -> int:
+        return sum(1 for r in self.repo.inbox_items if r["user_id"] == user_id and r["read_at"] is None)
+
+    def preferences_of(self, user_id: str) -> dict | None:
+        return self.repo.preferences_of(user_id)
 
 
 class FakeRepository:

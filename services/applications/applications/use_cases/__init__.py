@@ -1,7 +1,7 @@
 """The use cases of the applications service, one module per capability.
 
-Each is a plain function taking the unit-of-work factory (``repository.Store``: ``store.uow()`` gives a
-``Repository`` in one transaction, ``store.read()`` the ``Queries``), the typed clients of other services
+Each is a plain function taking the unit-of-work factory (``repository.UnitOfWork``: ``uow.begin()`` gives a
+``Repository`` in one transaction, ``uow.read()`` the ``Queries``), the typed clients of other services
 (``clients.Clients``) where it calls them, the actor and arguments, and ``now``. They hold no SQL (repository,
 queries), no rule (domain) and no shaping of answers (views). Use-case unit tests pass the in-memory fakes of
 ``testkit.applications``.

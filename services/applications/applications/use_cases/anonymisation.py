@@ -5,9 +5,9 @@ from __future__ import annotations
 HANDLER = "applications.on_user_anonymized"
 
 
-def on_user_anonymized(store, envelope: dict) -> None:
+def on_user_anonymized(uow, envelope: dict) -> None:
     data = envelope["data"]
-    with store.uow() as repo:
+    with uow.begin() as repo:
         if not repo.claim(envelope, HANDLER):
             return
         if data.get("role") == "pupil":

@@ -97,12 +97,12 @@ def transition_locked(repo, row: dict, pupil_rows: list[dict], actor: dict, acti
     return t, cols
 
 
-def transition(store, clients, actor: dict, application_id: str, action: str, now, *, reason=None,
+def transition(uow, clients, actor: dict, application_id: str, action: str, now, *, reason=None,
                message=None, email=None) -> dict:
     """A user action on one application; the application as ``actor`` reads it afterwards."""
     if action not in M.USER_ACTIONS:
         raise ValidationError(errors={"action": ["Action inconnue."]})
-    with store.read() as q:
+    with uow.read() as q:
         row = q.get(application_id)
         if row is None:
             raise NotFound("Candidature introuvable.")
@@ -110,7 +110,7 @@ def transition(store, clients, actor: dict, application_id: str, action: str, no
         pupil_rows = q.pupil_applications(row["pupil_id"]) if action == M.CONFIRM else [row]
     prepared = prepare(clients, row, pupil_rows, actor, action, now, reason=reason, message=message, email=email)
     try:
-        with store.uow() as repo:
+        with uow.begin() as repo:
             row, pupil_rows = lock(repo, row["id"])
             done = transition_locked(repo, row, pupil_rows, actor, action, now, prepared,
                                      reason=reason, message=message, email=email)
@@ -118,16 +118,16 @@ def transition(store, clients, actor: dict, application_id: str, action: str, no
             view = views.application(fresh, actor, now, repo.history([row["id"]])[row["id"]])
     except Exception:
         if prepared.reserved:
-            seats.compensate(store, clients.offers, prepared.reserved)
+            seats.compensate(uow, clients.offers, prepared.reserved)
         raise
     if prepared.reserved and fresh["state"] not in S.HOLDS_SEAT:
-        seats.compensate(store, clients.offers, prepared.reserved)
+        seats.compensate(uow, clients.offers, prepared.reserved)
     if done is not None and done[0].releases_seat:
-        seats.release(store, clients.offers, row["offer_id"], row["id"])
+        seats.release(uow, clients.offers, row["offer_id"], row["id"])
     return view
 
 
-def bulk(store, clients, actor: dict, action: str, application_ids: list, now, *, reason=None,
+def bulk(uow, clients, actor: dict, action: str, application_ids: list, now, *, reason=None,
          message=None, max_bulk: int = 200) -> dict:
     """The employer's action on many applications at once: all of them, or none (each refusal listed)."""
     if (actor or {}).get("role") != "employer":
@@ -142,14 +142,14 @@ def bulk(store, clients, actor: dict, action: str, application_ids: list, now, *
         raise ValidationError(errors={"application_ids": [f"{max_bulk} candidatures au plus par lot."]})
     seats_left: dict[str, int] = {}
     if action == M.ACCEPT:  # re-acceptances need the offers' seats left: asked before locking
-        with store.read() as q:
+        with uow.read() as q:
             unlocked = q.get_many(ids)
         for r in unlocked:
             if r["employer_id"] == actor.get("user_id") and r["offer_id"] not in seats_left \
                     and transitions.as_of(r, now).state in M.REACCEPT_FROM:
                 seats_left[r["offer_id"]] = clients.offers.offer(r["offer_id"]).seats_left
     errors: dict[str, list[str]] = {}
-    with store.uow() as repo:
+    with uow.begin() as repo:
         rows = repo.lock_many(ids)
         done = []
         for app_id in ids:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-def expire_due(store, now, batch: int, workers: int, max_batches: int | None = None) -> int:
+def expire_due(uow, now, batch: int, workers: int, max_batches: int | None = None) -> int:
     """Each batch locks at most ``batch`` due applications (SKIP LOCKED: rows a user is changing are left for
     the next round, and ``workers`` concurrent loops never pick the same rows), moves them, writes their
     history and their events in one statement (``repository.expire_batch``), and commits."""
@@ -15,11 +15,11 @@ def expire_due(store, now, batch: int, workers: int, max_batches: int | None = N
         while budget["batches"] is None or budget["batches"] > 0:
             if budget["batches"] is not None:
                 budget["batches"] -= 1
-            with store.uow() as repo:
+            with uow.begin() as repo:
                 taken, done = repo.expire_batch(now, batch)
             done_here += done
             if done:
-                store.wake_relay()
+                uow.wake_relay()
             if taken < batch:
                 break
         return done_here

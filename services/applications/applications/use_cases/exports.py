@@ -10,12 +10,12 @@ from ..domain import states as S
 from ..domain import visibility
 
 
-def export_csv(store, actor: dict, filters: dict | None, limit: int = 20_000) -> dict:
+def export_csv(uow, actor: dict, filters: dict | None, limit: int = 20_000) -> dict:
     if (actor or {}).get("role") not in ("employer", "admin"):
         raise Forbidden("Seules les entreprises peuvent exporter leurs candidatures.")
     f = visibility.list_filters(filters)
     scope = visibility.list_scope(actor)
-    with store.read() as q:
+    with uow.read() as q:
         apps = [views.public(r) for r in q.export_rows(scope, f, limit)]
         hist = q.history([a["id"] for a in apps])
     for a in apps:
@@ -25,7 +25,7 @@ def export_csv(store, actor: dict, filters: dict | None, limit: int = 20_000) ->
             "content": export.to_csv(apps, role), "count": len(apps)}
 
 
-def export_personal_data(store, actor: dict) -> dict:
+def export_personal_data(uow, actor: dict) -> dict:
     """Everything this service keeps about the person ``actor`` is.
 
     A pupil: each of their applications in full (motivation, address, contacts, legal representative, the
@@ -36,7 +36,7 @@ def export_personal_data(store, actor: dict) -> dict:
     uid = str((actor or {}).get("user_id") or "")
     if not uid:
         raise Forbidden("Connectez-vous pour exporter vos données.")
-    with store.read() as q:
+    with uow.read() as q:
         apps = q.pupil_applications(uid)
         apps.sort(key=lambda a: (a["submitted_at"], a["id"]))
         ids = [a["id"] for a in apps]

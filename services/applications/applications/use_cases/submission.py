@@ -28,14 +28,14 @@ def _check(snap, pupil, rows, form, actor, now) -> dict:
     return validate_form(form, pupil.grade, snap, now, zone_of_academie(actor.get("academie")))
 
 
-def submit(store, clients, actor: dict, offer_id: str, form: dict | None, idempotency_key: str | None,
+def submit(uow, clients, actor: dict, offer_id: str, form: dict | None, idempotency_key: str | None,
            now) -> dict:
     if (actor or {}).get("role") != "pupil" or not actor.get("user_id"):
         raise Forbidden("Seuls les élèves peuvent candidater.")
     key = str(idempotency_key)[:100] if idempotency_key else None
     pupil = Pupil.from_actor(actor)
     # read and call first (the offer, the pupil's profile), then lock the pupil's rows and write
-    with store.read() as q:
+    with uow.read() as q:
         twin = q.by_key(pupil.user_id, key) if key else None
         if twin is not None:
             return dict(views.application(twin, actor, now, q.history([twin["id"]])[twin["id"]]), created=False)
@@ -43,7 +43,7 @@ def submit(store, clients, actor: dict, offer_id: str, form: dict | None, idempo
     snap = clients.offers.offer(offer_id)
     _check(snap, pupil, rows, form, actor, now)
     profile = clients.identity.profile(actor)
-    with store.uow() as repo:
+    with uow.begin() as repo:
         rows = repo.lock_pupil(pupil.user_id)
         same = [r for r in rows if r["offer_id"] == snap.id]
         if same and key and same[0]["idempotency_key"] == key:

@@ -45,19 +45,19 @@ def _valid(link: dict | None, now) -> dict:
     return link
 
 
-def get_transfer(store, token: str, now) -> dict:
-    with store.read() as q:
+def get_transfer(uow, token: str, now) -> dict:
+    with uow.read() as q:
         link = _valid(q.transfer_link(hash_token(str(token or ""))), now)
         row = q.get(link["application_id"])
     view = views.application(row, _recipient(row["id"]), now)
     return {"application": views.for_transfer_recipient(view), "expires_at": link["expires_at"].isoformat()}
 
 
-def decide_transfer(store, token: str, decision: str, now, reason=None, message=None) -> dict:
+def decide_transfer(uow, token: str, decision: str, now, reason=None, message=None) -> dict:
     if decision not in (M.ACCEPT, M.REJECT):
         raise ValidationError(errors={"decision": ["Choisissez « accept » ou « reject »."]})
     token_hash = hash_token(str(token or ""))
-    with store.uow() as repo:
+    with uow.begin() as repo:
         link = _valid(repo.transfer_link(token_hash, lock=True), now)
         row, pupil_rows = answers.lock(repo, link["application_id"])
         actor = _recipient(row["id"])

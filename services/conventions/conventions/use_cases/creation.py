@@ -19,7 +19,7 @@ def on_application_confirmed(uow, clients, envelope, now) -> str | None:
     """The new convention's id, or None when the application already has one (or the event was handled)."""
     data = envelope["data"]
     application_id = str(data["application_id"])
-    with uow.read() as repo:  # cheap check before the RPCs (the inbox decides below)
+    with uow.begin() as repo:  # cheap check before the RPCs (the inbox decides below)
         exists = repo.id_for_application(application_id) is not None
     if exists:
         with uow.begin() as repo:

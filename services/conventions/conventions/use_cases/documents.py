@@ -36,7 +36,7 @@ def set_school_signature(uow, actor, school_uai, image_base64, now) -> dict:
 def get_school_signature(uow, actor, school_uai) -> dict:
     actor = need_actor(actor)
     images.check_school_signature_access(actor, school_uai, write=False)
-    with uow.read() as repo:
+    with uow.begin() as repo:
         return views.school_signature_view(school_uai, repo.school_signature(school_uai))
 
 
@@ -65,7 +65,7 @@ def pdf(uow, renderer, conv, image, now) -> dict:
     """The sealed PDF: the stored one while nothing it shows changed, else rendered (no transaction is open
     meanwhile) and stored. The final document (signed by all) is thus rendered and sealed once."""
     req, key = render_request(conv, image)
-    with uow.read() as repo:
+    with uow.begin() as repo:
         stored = repo.stored_document(conv.id)
     if stored is not None and stored[0] == key:
         data = stored[1]
@@ -80,7 +80,7 @@ def pdf(uow, renderer, conv, image, now) -> dict:
 def get_pdf(uow, renderer, actor, convention_id, now) -> dict:
     """The convention as a sealed PDF (a draft before validation; the final document once signed by all)."""
     actor = need_actor(actor)
-    with uow.read() as repo:
+    with uow.begin() as repo:
         conv = load(repo, convention_id)
         C.check_can_view(conv, actor)
         image = school_image(repo, conv)
@@ -89,7 +89,7 @@ def get_pdf(uow, renderer, actor, convention_id, now) -> dict:
 
 def public_pdf(uow, renderer, token, now) -> dict:
     """The document to sign, through the legal representative's link."""
-    with uow.read() as repo:
+    with uow.begin() as repo:
         conv, _, _ = open_link(repo, token)
         image = school_image(repo, conv)
     return pdf(uow, renderer, conv, image, now)
@@ -100,9 +100,9 @@ def export_personal_documents(uow, renderer, actor, now) -> dict:
     {"documents": [{"convention_id", "filename", "content_base64", "final", "sha256"}]}."""
     actor = need_actor(actor)
     uid = str(actor["user_id"])
-    with uow.queries() as q:
+    with uow.read() as q:
         ids = q.personal_conventions(uid)
-    with uow.read() as repo:
+    with uow.begin() as repo:
         convs = repo.get_many(ids)
         images_ = {cid: school_image(repo, conv) for cid, conv in convs.items()}
     docs = []

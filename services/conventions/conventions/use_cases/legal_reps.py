@@ -93,7 +93,7 @@ def open_link(repo, token, *, for_update: bool = False):
 
 def public_view(uow, token) -> dict:
     """What the legal representative sees through the link (no account)."""
-    with uow.read() as repo:
+    with uow.begin() as repo:
         conv, link, _ = open_link(repo, token)
     return views.public_view(conv, link.rep_index)
 

@@ -14,7 +14,7 @@ MAX_PAGE = 100
 
 def get(uow, actor, convention_id) -> dict:
     actor = need_actor(actor)
-    with uow.read() as repo:
+    with uow.begin() as repo:
         conv = load(repo, convention_id)
     check_can_view(conv, actor)
     return views.view(conv, actor)
@@ -40,7 +40,7 @@ def list_conventions(uow, actor, filters=None) -> dict:
             raise ValidationError(errors={"missing_signature": ["Rôle de signature inconnu."]})
     page = max(1, int(filters.get("page") or 1))
     per_page = min(MAX_PAGE, max(1, int(filters.get("per_page") or 30)))
-    with uow.queries() as q:
+    with uow.read() as q:
         total, convs, by_state = q.page(visible, states=states, class_name=filters.get("class_name"),
                                         q=filters.get("q"), missing_roles=roles, page=page, per_page=per_page)
     return {"items": [views.view(conv, actor, summary=True) for conv in convs],
@@ -67,7 +67,7 @@ def stats(uow, actor, filters=None) -> dict:
     if filters.get("grade"):
         equalities.append(("grade", filters["grade"]))
         scope["grade"] = filters["grade"]
-    with uow.queries() as q:
+    with uow.read() as q:
         found, by_class = q.counts(equalities, by_class=(role == "school_staff"))
     counts = {st: 0 for st in S.STATES}
     counts.update(found)
@@ -77,5 +77,5 @@ def stats(uow, actor, filters=None) -> dict:
 def export_personal_data(uow, actor) -> dict:
     """Everything this service keeps about the caller (``GET /me/data``): queries.personal_data."""
     actor = need_actor(actor)
-    with uow.queries() as q:
+    with uow.read() as q:
         return q.personal_data(str(actor["user_id"]))

@@ -5,7 +5,8 @@ dicts; the domain only sees dicts.
 One namespace, split by subject: ``users`` (accounts, schools, staff), ``secrets`` (one-time tokens,
 refresh families, rate events, login locks), ``pupils`` (imports and activation codes), ``keys`` (signing
 keys and their process cache). Use cases reach it as ``ctx.repo`` so that unit tests pass an in-memory one
-(``testkit.identity.FakeRepository``)."""
+(``testkit.identity.FakeRepository``), and open their transactions with ``ctx.uow`` (``UnitOfWork`` below;
+``testkit.identity.fakes.FakeUnitOfWork`` in unit tests)."""
 from .pupils import (insert_import, insert_pupil_code, known_pupils, mark_code_used, pending_pupils,
                      pupil_code_by_hash, purge_import_reports, ine_taken, serialise_imports, void_pupil_codes)
 from .rows import row_dict
@@ -16,6 +17,23 @@ from .secrets import (add_event, delete_user_secrets, expire_tokens, family_ids_
 from .users import (designated_head, email_taken, find_by_login, get_school, get_user, has_confirmed_head,
                     identifier_owner, insert_audit, insert_user, serialise_school_staff, update_user,
                     upsert_head, user_id_by_id_or_email)
+
+
+class UnitOfWork:
+    """What use cases open transactions with (``ctx.uow``), over the service's ``db`` (``common.db``):
+    ``begin()`` one transaction (commit on exit, rollback on an exception) yielding the unit whose ``session``
+    the functions of this package take and whose ``emit`` writes to the outbox; ``read()`` a read-only session
+    for ``identity.queries``."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def begin(self):
+        return self.db.uow()
+
+    def read(self):
+        return self.db.session()
+
 
 __all__ = [
     "add_event", "delete_user_secrets", "designated_head", "email_taken", "expire_tokens", "family_ids_of",

@@ -32,7 +32,7 @@ def _send_activation(ctx: Context, email: str, user_id: str, raw: str) -> None:
 
 def register(ctx: Context, data: dict, client: dict | None = None) -> dict:
     data = dict(data or {})
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         school = ctx.repo.get_school(s, accounts.normalize_uai(data.get("school_uai"))) \
             if data.get("role") == roles.SCHOOL_STAFF and data.get("school_uai") else None
     clean = accounts.validate_registration(data, school)
@@ -43,7 +43,7 @@ def register(ctx: Context, data: dict, client: dict | None = None) -> dict:
     told = []   # (owner id, "email" | "phone"): accounts whose identifier was given again
     now = ctx.now
     try:
-        with ctx.db.uow() as uow:
+        with ctx.uow.begin() as uow:
             c = uow.session
             owner = ctx.repo.identifier_owner(c, "email", clean["email"])
             existing = ctx.repo.get_user(c, owner) if owner else None
@@ -84,7 +84,7 @@ def register(ctx: Context, data: dict, client: dict | None = None) -> dict:
 
 
 def activate(ctx: Context, token: str) -> dict:
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         u = holder_of(ctx, c, token, tokens.ACTIVATION, "pending_activation", "Ce compte est déjà activé.")
         status = accounts.status_after_activation(u["role"])
@@ -105,7 +105,7 @@ def resend_activation(ctx: Context, email: str, client: dict | None = None) -> d
     rate_committed(ctx, f"resend:ip:{ip}", settings.limit("resend_ip", throttle.RESET_PER_IP))
     rate_committed(ctx, f"resend:acct:{email}", settings.limit("resend_account", throttle.RESET_PER_ACCOUNT))
     raw = None
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         u = ctx.repo.find_by_login(uow.session, "email", email)
         if u is not None and u["status"] == "pending_activation":
             raw = new_token(ctx, uow.session, u["id"], tokens.ACTIVATION).raw
@@ -116,7 +116,7 @@ def resend_activation(ctx: Context, email: str, client: dict | None = None) -> d
 
 def get_me(ctx: Context, actor: dict) -> dict:
     require_user(actor)
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         u = ctx.repo.get_user(s, actor["user_id"])
         if u is None or u["status"] == "anonymized":
             raise NotFound("Compte introuvable.", code="user_not_found")
@@ -137,7 +137,7 @@ def get_me(ctx: Context, actor: dict) -> dict:
 def get_my_data(ctx: Context, actor: dict) -> dict:
     """Everything identity holds about the caller (GDPR right of access)."""
     require_user(actor)
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         u = ctx.repo.get_user(s, actor["user_id"])
         if u is None:
             raise NotFound("Compte introuvable.", code="user_not_found")
@@ -155,6 +155,6 @@ def set_my_classes(ctx: Context, actor: dict, classes) -> dict:
             not isinstance(c, str) or not c.strip() or len(c.strip()) > 40 for c in classes):
         raise ValidationError(errors={"classes": ["Une liste d'au plus 50 noms de classe (40 caractères maximum)."]})
     clean = sorted({c.strip() for c in classes})
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         ctx.repo.update_user(uow.session, actor["user_id"], classes=clean, updated_at=ctx.now)
     return {"classes": clean}

@@ -11,7 +11,7 @@ from .context import Context, is_uuid, touch
 
 def validate_statistician(ctx: Context, actor: dict, user_id: str) -> dict:
     roles.require_admin(actor)
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         u = ctx.repo.get_user(uow.session, str(user_id), for_update=True) if is_uuid(user_id) else None
         if u is None or u["role"] != roles.STATISTICIAN:
             raise NotFound("Compte statisticien introuvable.", code="user_not_found")
@@ -24,7 +24,7 @@ def validate_statistician(ctx: Context, actor: dict, user_id: str) -> dict:
 def totp_setup(ctx: Context, actor: dict) -> dict:
     roles.require_admin(actor)
     secret = totp.new_secret()
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         u = ctx.repo.get_user(uow.session, actor["user_id"], for_update=True)
         if u is None:
             raise NotFound("Compte introuvable.")
@@ -40,7 +40,7 @@ def get_jwks(ctx: Context) -> dict:
 def rotate_signing_key(ctx: Context, actor: dict | None, activate_in_seconds=0) -> dict:
     roles.require_admin(actor)
     activate_at = ctx.now + dt.timedelta(seconds=max(0, int(activate_in_seconds or 0)))
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         kid, current = ctx.keys.rotate(uow.session, ctx.now, activate_at)
     ctx.keys.forget()
     return {"kid": kid, "activated_at": activate_at.isoformat(), "retired": current["kid"] if current else None}

@@ -13,7 +13,7 @@ def anonymize_inactive_now(ctx: Context, actor: dict | None) -> dict:
 
 
 def anonymize_inactive(ctx: Context, limit: int = 500) -> dict:
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         due = ctx.queries.inactive_accounts(s, anonymisation.inactivity_cutoffs(ctx.now), limit)
     done = []
     for u in due:
@@ -29,7 +29,7 @@ def anonymize_inactive(ctx: Context, limit: int = 500) -> dict:
 
 
 def anonymize(ctx: Context, user_id: str) -> None:
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         u = ctx.repo.get_user(c, user_id, for_update=True)
         if u is None or u["status"] == "anonymized":
@@ -47,7 +47,7 @@ def prune(ctx: Context) -> dict:
     """Housekeeping: forget rate-limit events older than EVENT_RETENTION, and the detailed reports of
     pupil imports older than IMPORT_REPORT_RETENTION (rejected rows hold names and birth dates);
     the summary (counts) stays."""
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         events = ctx.repo.prune_events(uow.session, ctx.now - throttle.EVENT_RETENTION)
         reports = ctx.repo.purge_import_reports(uow.session, ctx.now - anonymisation.IMPORT_REPORT_RETENTION,
                                                 ctx.now)

@@ -15,7 +15,7 @@ from ..domain import roles, throttle, tokens
 
 @dataclass
 class Context:
-    db: Any                          # unit-of-work factory: uow() (.session, .emit), session() (common.db)
+    uow: Any                         # repository.UnitOfWork: begin() one transaction (.session, .emit), read()
     now: dt.datetime                 # the service clock's time for this call
     notifications: Any = None        # clients.Notifications (send_message), None: nothing is sent
     keys: Any = None                 # repository.keys.KeyStore: signing keys
@@ -85,7 +85,7 @@ def rate(ctx: Context, conn, bucket: str, limit: throttle.Limit, count: bool = T
 def rate_committed(ctx: Context, bucket: str, limit: throttle.Limit) -> None:
     """Count an attempt in its own transaction (kept even if the request then fails)."""
     err = None
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         try:
             rate(ctx, uow.session, bucket, limit)
         except RateLimited as e:

@@ -77,7 +77,7 @@ def seed(ctx: Context) -> dict:
            "created": 0}
     for spec in ACCOUNTS + [{**p, "role": roles.PUPIL} for p in PUPILS]:
         uid = demo_user_id(spec["email"])
-        with ctx.db.uow() as uow:
+        with ctx.uow.begin() as uow:
             c = uow.session
             existing = ctx.repo.user_id_by_id_or_email(c, uid, spec["email"])
             if existing is None:

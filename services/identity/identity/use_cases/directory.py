@@ -11,7 +11,7 @@ from .context import Context, is_uuid
 
 
 def _user(ctx: Context, user_id) -> dict:
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         u = ctx.repo.get_user(s, str(user_id)) if is_uuid(user_id) else None
     if u is None:
         raise NotFound("Utilisateur introuvable.", code="user_not_found")
@@ -26,7 +26,7 @@ def get_users(ctx: Context, user_ids) -> dict:
     ids = [str(i) for i in (user_ids or []) if is_uuid(i)][:500]
     if not ids:
         return {"items": []}
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         rows = ctx.queries.users_by_ids(s, ids)
     by = {r["id"]: views.user_public(r) for r in rows}
     return {"items": [by[i] for i in ids if i in by]}
@@ -38,7 +38,7 @@ def get_contact(ctx: Context, user_id: str) -> dict:
 
 def list_school_staff(ctx: Context, uai: str, functions=None) -> dict:
     uai = accounts.normalize_uai(uai)
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         rows = ctx.queries.active_school_staff(s, uai, functions)
         head = ctx.repo.designated_head(s, uai)
     head_id = head["user_id"] if head else None
@@ -51,7 +51,7 @@ def list_school_staff(ctx: Context, uai: str, functions=None) -> dict:
 
 def get_pupil_teachers(ctx: Context, pupil_id: str) -> dict:
     """Teachers to tell about a pupil (``domain.teachers``)."""
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         u = ctx.repo.get_user(s, str(pupil_id)) if is_uuid(pupil_id) else None
         if u is None or u["role"] != roles.PUPIL:
             raise NotFound("Élève introuvable.", code="pupil_not_found")

@@ -24,7 +24,7 @@ def request_password_reset(ctx: Context, email: str, client: dict | None = None)
     # The same work whether or not an account can be reset (the answer's timing told them apart):
     # one token made, the same statements, one message handed to notifications — the link to
     # the account, or to the address (or number) given, that no active account uses it.
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         user = ctx.repo.find_by_login(uow.session, *ident)
         if user is None or user["status"] not in RESETTABLE_STATUSES:
             user = None
@@ -42,7 +42,7 @@ def confirm_password_reset(ctx: Context, token: str, password: str) -> dict:
     if m:
         raise ValidationError(errors={"password": [m]})
     pw_hash = ctx.passwords.hash(password)
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         rec = use_token(ctx, c, token, tokens.PASSWORD_RESET)
         ctx.repo.expire_tokens(c, rec["user_id"], tokens.PASSWORD_RESET, ctx.now)
@@ -59,12 +59,12 @@ def change_password(ctx: Context, actor: dict, current_password: str, new_passwo
     m = check_password(new_password)
     if m:
         raise ValidationError(errors={"new_password": [m]})
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         u = ctx.repo.get_user(s, actor["user_id"])
     if u is None or not ctx.passwords.verify(u["password_hash"], current_password or ""):
         raise ValidationError(errors={"current_password": ["Mot de passe actuel incorrect."]})
     pw_hash = ctx.passwords.hash(new_password)
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         touch(ctx, uow.session, u["id"], password_hash=pw_hash)
         closed = ctx.repo.revoke_families(uow.session, u["id"], ctx.now, "password_change")
         ctx.deny_sessions(closed)

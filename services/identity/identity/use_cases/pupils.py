@@ -74,7 +74,7 @@ def import_pupils(ctx: Context, actor: dict, uai: str, content_base64: str, file
         data = base64.b64decode(content_base64 or "", validate=True)
     except Exception:
         raise ValidationError(errors={"file": ["Le contenu du fichier est illisible (base64 attendu)."]})
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         school = require_school(ctx, s, uai)
     parsed = parse_pupils_csv(data, ctx.now.date(), school["kind"])
     if parsed.file_errors:
@@ -84,7 +84,7 @@ def import_pupils(ctx: Context, actor: dict, uai: str, content_base64: str, file
     now = ctx.now
     import_id = str(uuid.uuid4())
     new_codes = []
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         ctx.repo.serialise_imports(c, uai)
         create, update, unchanged_rows, rejected = _sorted_plan(ctx, c, uai, parsed)
@@ -128,7 +128,7 @@ def import_pupils(ctx: Context, actor: dict, uai: str, content_base64: str, file
 def _preview_import(ctx: Context, uai: str, parsed) -> dict:
     """What ``import_pupils`` would do with this file, written nowhere (no pupil, code, import or event):
     the same report, each row with its values, so that the school checks it before importing."""
-    with ctx.db.session() as c:
+    with ctx.uow.read() as c:
         create, update, unchanged_rows, rejected = _sorted_plan(ctx, c, uai, parsed)
     created = [{"line": row.line, "pupil_id": None, "values": row.to_dict()} for row in create]
     updated = [{"line": row.line, "pupil_id": pid, "changes": sorted(changes), "values": row.to_dict()}
@@ -148,7 +148,7 @@ def regenerate_codes(ctx: Context, actor: dict, uai: str, pupil_ids, render_pdf=
     ids = [str(i) for i in (pupil_ids or []) if is_uuid(i)]
     now = ctx.now
     new_codes = []
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         for u in ctx.repo.pending_pupils(c, uai, ids):
             ctx.repo.void_pupil_codes(c, u["id"], now)
@@ -164,7 +164,7 @@ def regenerate_codes(ctx: Context, actor: dict, uai: str, pupil_ids, render_pdf=
 def pupil_activate(ctx: Context, code: str, password: str, email: str | None = None, phone: str | None = None,
                    client: dict | None = None) -> dict:
     bucket = f"pupil_code_fail:ip:{client_ip(client)}"
-    with ctx.db.session() as s:   # failed attempts from this address (a classroom shares one)
+    with ctx.uow.read() as s:   # failed attempts from this address (a classroom shares one)
         rate(ctx, s, bucket, settings.limit("pupil_code_ip", throttle.PUPIL_ACTIVATE_PER_IP), count=False)
     errs = FieldErrors()
     h = activation_codes.hash_code(code) if isinstance(code, str) else None
@@ -179,7 +179,7 @@ def pupil_activate(ctx: Context, code: str, password: str, email: str | None = N
         errs.add("phone", check_mobile_phone(phone))
     errs.raise_if_any()
     pw_hash = ctx.passwords.hash(password)
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         rec = ctx.repo.pupil_code_by_hash(c, h)
         status = activation_codes.code_status(rec, ctx.now)
@@ -187,11 +187,11 @@ def pupil_activate(ctx: Context, code: str, password: str, email: str | None = N
         if u is not None and u["status"] != "pending_activation":
             status = "used"
     if status != "valid":
-        with ctx.db.uow() as uow:
+        with ctx.uow.begin() as uow:
             ctx.repo.add_event(uow.session, bucket, ctx.now)
         raise (NotFound if status == "unknown" else Conflict)(activation_codes.MESSAGES[status],
                                                              code=f"code_{status}")
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         rec = ctx.repo.pupil_code_by_hash(c, h)
         u = ctx.repo.get_user(c, rec["user_id"], for_update=True)
@@ -225,7 +225,7 @@ def list_pupils(ctx: Context, actor: dict, uai: str, class_name: str | None = No
     roles.require_staff_of(actor, uai)
     page = max(1, int(page or 1))
     page_size = max(1, min(int(page_size or 100), 500))
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         total, rows, classes = ctx.queries.pupils_page(s, uai, class_name, grade, key_part(q) if q else None,
                                                        page, page_size)
     return {"items": [views.pupil_public(u) for u in rows], "page": page, "page_size": page_size,
@@ -240,7 +240,7 @@ def move_pupil(ctx: Context, actor: dict, pupil_id: str, class_name: str, grade:
     if grade is not None and grade not in roles.GRADES:
         errs.add("grade", "Niveau invalide : quatrieme, troisieme ou seconde.")
     errs.raise_if_any()
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         u = ctx.repo.get_user(c, str(pupil_id), for_update=True) if is_uuid(pupil_id) else None
         if u is None or u["role"] != roles.PUPIL or u["status"] == "anonymized":

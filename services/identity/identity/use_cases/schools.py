@@ -22,7 +22,7 @@ def get_school(ctx: Context, uai: str) -> dict:
     u = accounts.normalize_uai(uai)
     if not sdomain.is_uai(u):
         raise NotFound("Établissement introuvable.", code="school_not_found")
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         sc = ctx.repo.get_school(s, u)
     if sc is None:
         raise NotFound("Établissement introuvable.", code="school_not_found")
@@ -36,7 +36,7 @@ def search_schools(ctx: Context, q: str, kind: str | None = None, limit: int = 2
         errors["q"] = ["Saisissez au moins 2 caractères."]
     _raise_if_any(errors, kind)
     limit = max(1, min(int(limit or 20), 50))
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         cands = ctx.queries.school_candidates(s, q, kind, filters=filters)
     ranked = sdomain.rank(q, cands, limit=limit, kind=kind)
     return {"items": [views.school_public(x) for x in ranked], "total": len(ranked)}
@@ -49,7 +49,7 @@ def schools_near(ctx: Context, lat, lon, radius_km=10, kind: str | None = None, 
     errors.update(filter_errors)
     _raise_if_any(errors, kind)
     limit = max(1, min(int(limit or 20), 100))
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         box = ctx.queries.schools_in_box(s, float(lat), float(lon), float(radius_km), kind, filters=filters)
     near = sdomain.nearest(float(lat), float(lon), box, float(radius_km), limit)
     return {"items": [{**views.school_public(sc), "distance_km": d} for d, sc in near], "total": len(near)}

@@ -63,7 +63,7 @@ def login(ctx: Context, identifier: str, password: str, totp_code: str | None = 
     ip_limit = settings.limit("login_failures_ip", settings.LOGIN_FAILURES_PER_IP)
     acct_limit = settings.limit("login_account", throttle.LOGIN_PER_ACCOUNT)
     err = None
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         try:
             # Failed attempts from this address (not counted here: counted on failure).
@@ -82,7 +82,7 @@ def login(ctx: Context, identifier: str, password: str, totp_code: str | None = 
     if err:
         raise err
     if not ctx.passwords.verify(user["password_hash"] if user else None, password):
-        with ctx.db.uow() as uow:
+        with ctx.uow.begin() as uow:
             lock, st = _count_failure(ctx, uow.session, key, ip)
         if st.locked_until is not None and lock["locked_until"] != st.locked_until:
             log.warning("login locked for 15 minutes after repeated failures (%s, ip %s)",
@@ -96,7 +96,7 @@ def login(ctx: Context, identifier: str, password: str, totp_code: str | None = 
         raise Forbidden(blocked, code=f"account_{user['status']}")
     if user["role"] == roles.ADMIN:
         _check_totp(ctx, user, totp_code, key, ip)
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         ctx.repo.save_lock(c, key, 0, None, ctx.now)
         fresh = ctx.repo.get_user(c, user["id"], for_update=True)
@@ -113,7 +113,7 @@ def _check_totp(ctx: Context, user: dict, code, key: str, ip: str) -> None:
     if not code:
         raise Unauthorized("Saisissez le code à 6 chiffres de votre application d'authentification.",
                            code="totp_required")
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         u = ctx.repo.get_user(c, user["id"], for_update=True)
         step = totp.verify(u["totp_secret"], str(code), ctx.now, u.get("totp_last_step"))
@@ -130,7 +130,7 @@ def refresh(ctx: Context, refresh_token: str, client: dict | None = None) -> dic
         raise ValidationError(errors={"refresh_token": ["Le jeton de renouvellement est obligatoire."]})
     err = None
     out = None
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         # the token's row is locked: two tabs refreshing at once are served one after the other
         t, fam = ctx.repo.find_refresh(c, tokens.hash_token(refresh_token))
@@ -167,7 +167,7 @@ def session_active(ctx: Context, session_id: str) -> dict:
     where closed sessions are listed, does not answer."""
     if not is_uuid(session_id):
         return {"active": False}
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         row = ctx.queries.session_state(s, str(session_id))
     return {"active": row is not None and row["revoked_at"] is None and row["status"] == "active"}
 
@@ -175,7 +175,7 @@ def session_active(ctx: Context, session_id: str) -> dict:
 def logout(ctx: Context, refresh_token: str | None = None, actor: dict | None = None,
            all_sessions: bool = False) -> dict:
     revoked = 0
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         if refresh_token:
             t, fam = ctx.repo.find_refresh(c, tokens.hash_token(refresh_token))

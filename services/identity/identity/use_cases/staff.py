@@ -48,7 +48,7 @@ def confirm(ctx: Context, conn, uow, target: dict, how: str, by: dict | None) ->
 def require_confirmed_staff(ctx: Context, actor: dict | None) -> None:
     """School staff act for their school only once confirmed (docs/school-staff.md)."""
     if actor and actor.get("role") == roles.SCHOOL_STAFF:
-        with ctx.db.session() as s:
+        with ctx.uow.read() as s:
             staff_rules.require_confirmed(acting_user(ctx, s, actor))
 
 
@@ -56,7 +56,7 @@ def invite_colleague(ctx: Context, actor: dict, email: str, function: str, first
                      last_name: str | None = None, school_uai: str | None = None) -> dict:
     uai = accounts.normalize_uai(school_uai or (actor or {}).get("school_uai"))
     roles.require_can_invite(actor, uai)
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         inviter = acting_user(ctx, s, actor)
     staff_rules.check_can_invite(inviter, uai, function)
     errs = FieldErrors()
@@ -68,7 +68,7 @@ def invite_colleague(ctx: Context, actor: dict, email: str, function: str, first
         m = check_text(v, required=False, max_len=100)
         if m:
             errs.add(f, m)
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         school = require_school(ctx, s, uai)
     if not errs.errors.get("email"):
         m = check_academic_email(email, school["academie_name"])
@@ -78,7 +78,7 @@ def invite_colleague(ctx: Context, actor: dict, email: str, function: str, first
     email = normalize_email(email)
     user_id = str(uuid.uuid4())
     now = ctx.now
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         if ctx.repo.email_taken(c, email):
             raise Conflict("Un compte existe déjà avec cette adresse.", code="email_taken")
@@ -115,7 +115,7 @@ def accept_invitation(ctx: Context, token: str, first_name: str, last_name: str,
             errs.add("phone", m)
     errs.raise_if_any()
     pw_hash = ctx.passwords.hash(password)
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         u = holder_of(ctx, c, token, tokens.INVITATION, "invited", "Cette invitation a déjà été acceptée.")
         p = normalize_phone(phone) if phone else None
@@ -140,7 +140,7 @@ def accept_invitation(ctx: Context, token: str, first_name: str, last_name: str,
 def confirm_staff(ctx: Context, actor: dict, uai: str, user_id: str) -> dict:
     """An admin, or a confirmed head of ``uai``, confirms a school-staff account of ``uai``."""
     uai = accounts.normalize_uai(uai)
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         require_school(ctx, c, uai)
         ctx.repo.serialise_school_staff(c, uai)   # one change at a time
@@ -155,7 +155,7 @@ def confirm_staff(ctx: Context, actor: dict, uai: str, user_id: str) -> dict:
 def designate_head(ctx: Context, actor: dict, uai: str, user_id: str) -> dict:
     """Make ``user_id`` the designated head of ``uai`` (an admin, or the current designated head)."""
     uai = accounts.normalize_uai(uai)
-    with ctx.db.uow() as uow:
+    with ctx.uow.begin() as uow:
         c = uow.session
         require_school(ctx, c, uai)
         ctx.repo.serialise_school_staff(c, uai)
@@ -174,7 +174,7 @@ def list_staff(ctx: Context, actor: dict, uai: str) -> dict:
     (staff of the school, confirmed or not, and admins)."""
     uai = accounts.normalize_uai(uai)
     roles.require_staff_of(actor, uai)
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         require_school(ctx, s, uai)
         rows = ctx.queries.staff_of_school(s, uai)
         head = ctx.repo.designated_head(s, uai)
@@ -193,7 +193,7 @@ def list_unconfirmed_staff(ctx: Context, actor: dict, school_uai: str | None = N
         raise ValidationError(errors={"function": ["Fonction invalide : head, teacher, cpe ou admin_staff."]})
     page = max(1, int(page or 1))
     page_size = max(1, min(int(page_size or 50), 200))
-    with ctx.db.session() as s:
+    with ctx.uow.read() as s:
         total, rows, with_head = ctx.queries.unconfirmed_staff(
             s, accounts.normalize_uai(school_uai) if school_uai else None, academie, function, page, page_size)
     return {"items": [{**views.staff_member(u, None), "school_name": u["school_name"],

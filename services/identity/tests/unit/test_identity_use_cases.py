@@ -44,14 +44,14 @@ def test_registration_creates_a_pending_account_and_sends_its_link(ctx):
     assert answer["status"] == "pending_activation"
     (user,) = ctx.repo.users.values()
     assert user["status"] == "pending_activation" and user["email"] == "paul.durand@example.com"
-    assert ctx.db.emitted("user.registered") == [{"user_id": user["id"], "role": "employer", "school_uai": None,
+    assert ctx.uow.emitted("user.registered") == [{"user_id": user["id"], "role": "employer", "school_uai": None,
                                                   "function": None}]
     token = last_secret("activation", "paul.durand@example.com")
     assert ctx.notifications.sent[-1]["template"] == "account_activation"
     assert ctx.notifications.sent[-1]["context"] == {"token": token}
     out = accounts.activate(ctx, token)
     assert out["status"] == "active" and ctx.repo.users[user["id"]]["status"] == "active"
-    assert [d["user_id"] for d in ctx.db.emitted("user.activated")] == [user["id"]]
+    assert [d["user_id"] for d in ctx.uow.emitted("user.activated")] == [user["id"]]
     with pytest.raises(Conflict):
         accounts.activate(ctx, token)   # a link works once
 
@@ -134,7 +134,7 @@ def test_an_admin_confirms_the_first_head_who_becomes_the_designated_head(ctx):
     out = staff.confirm_staff(ctx, ADMIN, COLLEGE, head["id"])
     assert out["confirmed"] and out["designated_now"] and out["confirmed_how"] == "admin"
     assert ctx.repo.heads[COLLEGE]["user_id"] == head["id"]
-    assert [t for t, _ in ctx.db.events] == ["staff.confirmed", "school.head_designated"]
+    assert [t for t, _ in ctx.uow.events] == ["staff.confirmed", "school.head_designated"]
     with pytest.raises(Conflict):
         staff.confirm_staff(ctx, ADMIN, COLLEGE, head["id"])
     teacher = ctx.repo.add_user(role="school_staff", function="teacher", school_uai=COLLEGE, first_name="Sophie",
@@ -159,10 +159,10 @@ def test_a_confirmed_teacher_imports_pupils_who_activate_with_their_code(ctx):
     actor = {"user_id": teacher["id"], "role": "school_staff", "school_uai": COLLEGE}
     content = base64.b64encode(CLASS_LIST.encode()).decode()
     preview = pupils.import_pupils(ctx, actor, COLLEGE, content, dry_run=True)
-    assert preview["summary"]["created"] == 2 and preview["summary"]["rejected"] == 1 and not ctx.db.events
+    assert preview["summary"]["created"] == 2 and preview["summary"]["rejected"] == 1 and not ctx.uow.events
     out = pupils.import_pupils(ctx, actor, COLLEGE, content)
     assert out["summary"]["created"] == 2 and len(out["codes"]) == 2
-    assert ctx.db.emitted("pupil.imported")[0]["created"] == [c["pupil_id"] for c in out["codes"]]
+    assert ctx.uow.emitted("pupil.imported")[0]["created"] == [c["pupil_id"] for c in out["codes"]]
     again = pupils.import_pupils(ctx, actor, COLLEGE, content)   # the same file again changes nothing
     assert again["summary"]["unchanged"] == 2 and again["summary"]["created"] == 0
     inaya = out["codes"][0]
@@ -193,7 +193,7 @@ def test_anonymisation_replaces_personal_fields_and_closes_sessions(ctx):
     assert u["status"] == "anonymized" and u["first_name"] == "Anonyme" and u["password_hash"] is None
     sid = jwt.decode(session["access_token"], options={"verify_signature": False})["sid"]
     assert sid in ctx.deny_sessions.ids and not ctx.repo.families
-    assert ctx.db.emitted("user.anonymized") == [{"user_id": uid, "role": "employer", "school_uai": None}]
+    assert ctx.uow.emitted("user.anonymized") == [{"user_id": uid, "role": "employer", "school_uai": None}]
 
 
 # -- demo -----------------------------------------------------------------------------------------------

@@ -12,8 +12,9 @@
    the backlog is due at once.
 
 A failure at stage 2 (identity down) or 3 (SMTP down) delays, never loses: the row stays pending with its
-next attempt time, and the retry timer resumes it. ``uows`` is the unit-of-work factory
-(``repository.units``); ``outbound`` the process's ``channels.outbound.Outbound`` (or a fake).
+next attempt time, and the retry timer resumes it. ``uow`` is the unit of work (``repository.UnitOfWork``;
+each step opens its own transactions with ``uow.begin()``); ``outbound`` the process's
+``channels.outbound.Outbound`` (or a fake).
 """
 from __future__ import annotations
 
@@ -37,34 +38,33 @@ RESOLVED = "resolved"
 BATCH = 20
 
 
-def dispatch(uows, clients, outbound, now: dt.datetime, event_id: str | None = None, limit: int = 50,
+def dispatch(uow, clients, outbound, now: dt.datetime, event_id: str | None = None, limit: int = 50,
              send_limit: int = 100, rng=None) -> dict:
     """One pass: resolve then send what is due (only what ``event_id`` caused, when given)."""
-    return {"resolved": resolve_due(uows, Directory(clients), outbound.settings.policy, now, event_id, limit, rng),
-            "sent": send_due(uows, outbound, now, event_id, send_limit, rng)}
+    return {"resolved": resolve_due(uow, Directory(clients), outbound.settings.policy, now, event_id, limit, rng),
+            "sent": send_due(uow, outbound, now, event_id, send_limit, rng)}
 
 
-def run_all_due(uows, clients, outbound, now: dt.datetime, limit: int = 1000) -> dict:
+def run_all_due(uow, clients, outbound, now: dt.datetime, limit: int = 1000) -> dict:
     """One pass of every timer now (``dispatch_pending``: operations, tests): resolve, send, fire reminders."""
-    out = dispatch(uows, clients, outbound, now, limit=limit, send_limit=limit)
-    with uows() as repo:
-        out["reminders"] = reminders.fire_due(repo, now)
+    out = dispatch(uow, clients, outbound, now, limit=limit, send_limit=limit)
+    out["reminders"] = reminders.fire_due(uow, now)
     return out
 
 
 # ------------------------------------------------------------------ stage 2
-def resolve_due(uows, directory: Directory, policy: records.RetryPolicy, now: dt.datetime,
+def resolve_due(uow, directory: Directory, policy: records.RetryPolicy, now: dt.datetime,
                 event_id: str | None = None, limit: int = 50, rng=None) -> int:
     done, seen = 0, set()
     while done < limit:
-        with uows() as repo:
+        with uow.begin() as repo:
             batch = repo.due_intents(now, event_id, min(BATCH, limit - done), seen)
         if not batch:
             return done
         for row in batch:
             seen.add(row["id"])
             outcome = _look_up(directory, row)          # RPCs: no transaction, no lock
-            with uows() as repo:
+            with uow.begin() as repo:
                 current = repo.lock_pending_intent(row["id"], row["attempts"])
                 if current is None:                      # another dispatcher took it meanwhile
                     continue
@@ -130,12 +130,12 @@ def _intent_failed(repo, row: dict, now: dt.datetime, failure: _Failure, policy,
 
 
 # ------------------------------------------------------------------ stage 3
-def send_due(uows, outbound, now: dt.datetime, event_id: str | None = None, limit: int = 100, rng=None) -> int:
+def send_due(uow, outbound, now: dt.datetime, event_id: str | None = None, limit: int = 100, rng=None) -> int:
     """Send the due messages one at a time, each claimed and settled in its own transaction. Messages of a
     channel whose circuit is open wait."""
     done = 0
     while done < limit:
-        with uows() as repo:
+        with uow.begin() as repo:
             blocked = [ch for ch, c in outbound.circuits.items() if not circuits.may_send(c, now)]
             row = repo.next_due_message(now, event_id, blocked)
             if row is None:

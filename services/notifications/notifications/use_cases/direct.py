@@ -14,21 +14,22 @@ from ..domain.routing import ADDRESS, USER, RecipientRef
 from ..templates.renderer import MissingContext
 
 
-def send_message(repo, renderer, template, to, context, key, now: dt.datetime) -> dict:
-    context = context if context is not None else {}
-    _check(renderer, template, to, context, key)
-    if to.get("user_id"):
-        ref, extra = RecipientRef(USER, str(to["user_id"])), {}
-    else:
-        extra = {k: str(to[k]).strip() for k in ("email", "phone", "name") if to.get(k)}
-        if extra.get("phone"):
-            extra["phone"] = normalize_phone(extra["phone"])
-        if extra.get("email"):
-            extra["email"] = extra["email"].lower()
-        address = extra.get("email") or extra.get("phone") or ""
-        ref = RecipientRef(ADDRESS, address)
-    repo.add_intent(f"direct:{key.strip()}", "direct", template, ref, context, now, extra)
-    return {"key": key, "status": "accepted"}
+def send_message(uow, renderer, template, to, context, key, now: dt.datetime) -> dict:
+    with uow.begin() as repo:
+        context = context if context is not None else {}
+        _check(renderer, template, to, context, key)
+        if to.get("user_id"):
+            ref, extra = RecipientRef(USER, str(to["user_id"])), {}
+        else:
+            extra = {k: str(to[k]).strip() for k in ("email", "phone", "name") if to.get(k)}
+            if extra.get("phone"):
+                extra["phone"] = normalize_phone(extra["phone"])
+            if extra.get("email"):
+                extra["email"] = extra["email"].lower()
+            address = extra.get("email") or extra.get("phone") or ""
+            ref = RecipientRef(ADDRESS, address)
+        repo.add_intent(f"direct:{key.strip()}", "direct", template, ref, context, now, extra)
+        return {"key": key, "status": "accepted"}
 
 
 def _check(renderer, template, to, context, key) -> None:

@@ -15,28 +15,29 @@ log = logging.getLogger("notifications.intake")
 HANDLER = "notifications.on_event"   # the inbox claim of every event handler of the service
 
 
-def handle_event(repo, envelope: dict, now: dt.datetime) -> dict | None:
+def handle_event(uow, envelope: dict, now: dt.datetime) -> dict | None:
     """Everything one platform event does here. None when it was handled already (redelivery, duplicate);
     else a summary (for logs and tests)."""
-    if not repo.claim(envelope, HANDLER):
-        return None
-    event_type = envelope.get("type", "")
-    data = envelope.get("data") or {}
-    event_id = str(envelope["event_id"])
-    occurred = parse_dt(envelope.get("occurred_at")) or now
-    if event_type in ("convention.signed", "convention.reopened") and data.get("convention_id"):
-        data = _track_signers(repo, event_type, data, occurred)
-    result = route(event_type, data)
-    created = sum(repo.add_intent(event_id, event_type, i.template, i.recipient, i.context, now)
-                  for i in result.intents)
-    if result.skipped:
-        log.warning("event %s (%s): no recipient for %s", event_id, event_type, result.skipped)
-    summary = {"intents": created, "skipped": result.skipped}
-    if event_type.startswith("application."):
-        summary["reminders"] = reminders.plan_from_event(repo, event_type, data, occurred, now, event_id)
-    if event_type == "user.anonymized" and data.get("user_id"):
-        summary["anonymized"] = personal_data.erase(repo, str(data["user_id"]), now)
-    return summary
+    with uow.begin() as repo:
+        if not repo.claim(envelope, HANDLER):
+            return None
+        event_type = envelope.get("type", "")
+        data = envelope.get("data") or {}
+        event_id = str(envelope["event_id"])
+        occurred = parse_dt(envelope.get("occurred_at")) or now
+        if event_type in ("convention.signed", "convention.reopened") and data.get("convention_id"):
+            data = _track_signers(repo, event_type, data, occurred)
+        result = route(event_type, data)
+        created = sum(repo.add_intent(event_id, event_type, i.template, i.recipient, i.context, now)
+                      for i in result.intents)
+        if result.skipped:
+            log.warning("event %s (%s): no recipient for %s", event_id, event_type, result.skipped)
+        summary = {"intents": created, "skipped": result.skipped}
+        if event_type.startswith("application."):
+            summary["reminders"] = reminders.plan_from_event(repo, event_type, data, occurred, now, event_id)
+        if event_type == "user.anonymized" and data.get("user_id"):
+            summary["anonymized"] = personal_data.erase(repo, str(data["user_id"]), now)
+        return summary
 
 
 def _track_signers(repo, event_type: str, data: dict, occurred: dt.datetime) -> dict:

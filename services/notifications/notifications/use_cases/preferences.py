@@ -11,16 +11,18 @@ from ..domain.policy import normalize_preferences
 from .access import user_of
 
 
-def get(repo, actor) -> dict:
-    return views.preferences(repo.preferences_of(user_of(actor)) or {})
+def get(uow, actor) -> dict:
+    with uow.begin() as repo:
+        return views.preferences(repo.preferences_of(user_of(actor)) or {})
 
 
-def set_(repo, actor, preferences, now: dt.datetime) -> dict:
-    user_id = user_of(actor)
-    _check(preferences)
-    prefs = normalize_preferences(preferences)
-    repo.save_preferences(user_id, prefs, now)
-    return views.preferences(prefs)
+def set_(uow, actor, preferences, now: dt.datetime) -> dict:
+    with uow.begin() as repo:
+        user_id = user_of(actor)
+        _check(preferences)
+        prefs = normalize_preferences(preferences)
+        repo.save_preferences(user_id, prefs, now)
+        return views.preferences(prefs)
 
 
 def _check(preferences) -> None:

@@ -27,16 +27,18 @@ def plan_from_event(repo, event_type: str, data: dict, occurred: dt.datetime, no
     return {"cancelled": cancelled, "created": created}
 
 
-def fire_due(repo, now: dt.datetime, limit: int = 500) -> int:
+def fire_due(uow, now: dt.datetime, limit: int = 500) -> int:
     """Each due reminder becomes an intent while its deadline is ahead (``late`` after it). Returns how many
     were fired."""
-    fired = 0
-    for r in repo.due_reminders(now, limit):
-        if rules.still_relevant(r["deadline"], now):
-            repo.add_intent(r["key"], "reminder", r["template"], RecipientRef(USER, r["user_id"]), r["context"], now)
-            status = "done"
-            fired += 1
-        else:
-            status = "late"
-        repo.set_reminder_status(r["id"], status)
-    return fired
+    with uow.begin() as repo:
+        fired = 0
+        for r in repo.due_reminders(now, limit):
+            if rules.still_relevant(r["deadline"], now):
+                repo.add_intent(r["key"], "reminder", r["template"], RecipientRef(USER, r["user_id"]), r["context"],
+                                now)
+                status = "done"
+                fired += 1
+            else:
+                status = "late"
+            repo.set_reminder_status(r["id"], status)
+        return fired

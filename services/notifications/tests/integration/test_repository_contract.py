@@ -1,5 +1,5 @@
 """The same scenarios on the SQL repository (real PostgreSQL) and on the use-case fake
-(``testkit.notifications.FakeRepository``): the fake used by the unit tests behaves as the SQL, and the SQL
+(``testkit.notifications.FakeUnitOfWork``): the fake used by the unit tests behaves as the SQL, and the SQL
 selections agree with the domain's rules (``records.is_due``, ``reminders.still_relevant`` through
 ``due_reminders``)."""
 import datetime as dt
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from notifications.domain import records, reminders as rules
 from notifications.domain.routing import USER, RecipientRef
 from notifications.repository import Repository
-from testkit.notifications import FakeRepository, fake_units, utc
+from testkit.notifications import FakeUnitOfWork, utc
 
 NOW = utc(2027, 1, 11, 9, 0)
 
@@ -27,9 +27,9 @@ def engine(service_db):
 
 
 @pytest.fixture(params=["sql", "fake"])
-def uows(request, engine):
+def uow(request, engine):
     if request.param == "fake":
-        return fake_units(FakeRepository())
+        return FakeUnitOfWork()
     claims = set()
 
     def claim(envelope, handler):   # the inbox table is common.db's: its claim is tested there
@@ -39,25 +39,25 @@ def uows(request, engine):
         return fresh
 
     @contextmanager
-    def uow():
+    def begin():
         with Session(engine) as s, s.begin():
             yield Repository(SimpleNamespace(session=s, claim=claim))
-    return uow
+    return SimpleNamespace(begin=begin)
 
 
 def _ref():
     return RecipientRef(USER, str(uuid.uuid4()))
 
 
-def test_intents_are_unique_and_due_in_order(uows):
+def test_intents_are_unique_and_due_in_order(uow):
     event = f"ev-{uuid.uuid4()}"
     a, b = _ref(), _ref()
-    with uows() as r:
+    with uow.begin() as r:
         assert r.add_intent(event, "t", "welcome", a, {"x": 1}, NOW + dt.timedelta(seconds=1))
         assert not r.add_intent(event, "t", "welcome", a, {"x": 2}, NOW)     # same (event, recipient, template)
         assert r.add_intent(event, "t", "welcome", b, {}, NOW)
         assert r.add_intent(event, "t", "welcome", _ref(), {}, NOW + dt.timedelta(hours=1))   # not due yet
-    with uows() as r:
+    with uow.begin() as r:
         due = r.due_intents(NOW + dt.timedelta(seconds=1), event, 10, set())
         assert [d["recipient_value"] for d in due] == [b.value, a.value]
         assert r.due_intents(NOW + dt.timedelta(seconds=1), event, 10, {due[0]["id"]})[0]["recipient_value"] == a.value
@@ -68,17 +68,17 @@ def test_intents_are_unique_and_due_in_order(uows):
         assert r.lock_pending_intent(first["id"], first["attempts"]) is None
 
 
-def test_due_messages_agree_with_the_domain(uows):
+def test_due_messages_agree_with_the_domain(uow):
     event = f"ev-{uuid.uuid4()}"
     cases = [(records.PENDING, NOW - dt.timedelta(seconds=5), "email"), (records.PENDING, NOW, "sms"),
              (records.PENDING, NOW + dt.timedelta(seconds=5), "email"), (records.SENT, None, "in_app")]
-    with uows() as r:
+    with uow.begin() as r:
         for i, (status, at, channel) in enumerate(cases):
             r.add_message(key=f"k{i}-{event}"[:64], channel=channel, event_id=event, event_type="t", template="nudge",
                           recipient="user:x", user_id=None, context={}, status=status, attempts=0,
                           next_attempt_at=at, created_at=NOW, updated_at=NOW)
     due_by_domain = [c for c in cases if records.is_due(records.Delivery(c[0], 0, c[1]), NOW)]
-    with uows() as r:
+    with uow.begin() as r:
         first = r.next_due_message(NOW, event, [])
         assert (first["status"], first["next_attempt_at"], first["channel"]) == due_by_domain[0]
         second = r.next_due_message(NOW, event, ["email"])
@@ -86,18 +86,18 @@ def test_due_messages_agree_with_the_domain(uows):
         assert r.next_due_message(NOW, event, ["email", "sms"]) is None
 
 
-def test_reminders_plan_cancel_revive_and_fall_due(uows):
+def test_reminders_plan_cancel_revive_and_fall_due(uow):
     app = str(uuid.uuid4())
     data = {"application_id": app, "employer_id": str(uuid.uuid4()),
             "expires_at": (NOW + dt.timedelta(days=2)).isoformat()}
     [reminder] = rules.plan("application.submitted", data).create
-    with uows() as r:
+    with uow.begin() as r:
         assert r.plan_reminder(reminder, NOW, NOW) and not r.plan_reminder(reminder, NOW, NOW)
         assert r.planned_after(app, NOW - dt.timedelta(seconds=1)) and not r.planned_after(app, NOW)
         assert r.cancel_reminders(app, NOW - dt.timedelta(seconds=1)) == 0   # planned by a later event: kept
         assert r.cancel_reminders(app, NOW) == 1
         assert r.plan_reminder(reminder, NOW, NOW)                            # planned again
-    with uows() as r:
+    with uow.begin() as r:
         due = [d for d in r.due_reminders(NOW, 1000) if d["application_id"] == app]
         assert [d["due_at"] for d in due] == [reminder.due_at]
         assert rules.still_relevant(due[0]["deadline"], NOW)
@@ -105,10 +105,10 @@ def test_reminders_plan_cancel_revive_and_fall_due(uows):
         assert not [d for d in r.due_reminders(NOW, 1000) if d["application_id"] == app]
 
 
-def test_erasure_and_inbox(uows):
+def test_erasure_and_inbox(uow):
     user = str(uuid.uuid4())
     event = f"ev-{uuid.uuid4()}"
-    with uows() as r:
+    with uow.begin() as r:
         r.add_intent(event, "t", "welcome", RecipientRef(USER, user), {}, NOW)
         r.add_message(key=event[:64], channel="email", event_id=event, event_type="t", template="welcome",
                       recipient=f"user:{user}", user_id=user, address="a@example.org", context={"a": 1},
@@ -119,7 +119,7 @@ def test_erasure_and_inbox(uows):
         r.save_preferences(user, {"email": {"offers": False}, "sms": {}}, NOW)
         assert r.preferences_of(user) == {"email": {"offers": False}, "sms": {}}
         assert r.mark_all_read(user, NOW) == 1 and r.mark_all_read(user, NOW) == 0
-    with uows() as r:
+    with uow.begin() as r:
         assert r.erase_user(user, NOW) == {"inbox_deleted": 1, "messages_cancelled": 1}
         m = r.message(mid)
         assert (m["status"], m["address"], m["context"]) == (records.CANCELLED, None, {})
@@ -127,16 +127,16 @@ def test_erasure_and_inbox(uows):
         assert r.due_intents(NOW, event, 10, set()) == []
 
 
-def test_signers_and_a_rolled_back_unit(uows):
+def test_signers_and_a_rolled_back_unit(uow):
     conv = str(uuid.uuid4())
-    with uows() as r:
+    with uow.begin() as r:
         r.add_signer(conv, "employer", NOW)
         r.add_signer(conv, "employer", NOW)
         r.add_signer(conv, "pupil", NOW)
-    with pytest.raises(RuntimeError), uows() as r:
+    with pytest.raises(RuntimeError), uow.begin() as r:
         r.forget_signers(conv)
         raise RuntimeError("rolled back")
-    with uows() as r:
+    with uow.begin() as r:
         assert sorted(r.signer_roles(conv)) == ["employer", "pupil"]
         r.forget_signers(conv)
         assert r.signer_roles(conv) == []

@@ -1,6 +1,7 @@
 """Use cases of the offers service, one module per capability. Each is a plain function taking the unit of
-work (``offers.repository.UnitOfWork``: ``uow.offers`` and ``uow.emit``), the actor, the arguments and
-``now``; it loads rows, asks the rules of ``offers.domain``, writes and emits. No SQL text here.
+work (``offers.repository.UnitOfWork`` as ``uow``: ``uow.begin()`` one transaction yielding the repository,
+which also emits, ``uow.read()`` the queries; helpers called inside a transaction take the ``repo``), the actor,
+the arguments and ``now``; it loads rows, asks the rules of ``offers.domain``, writes and emits. No SQL text here.
 
 - ``drafting``: the three creation steps (create, update, duplicate);
 - ``publication``: publish (splitting collège + lycée), unpublish, remove, the daily move of past offers;

@@ -50,31 +50,32 @@ def _demo_data(i: int, year: str, future: list[str]) -> dict:
 
 def seed_demo_offers(uow, employer_id: str, count: int, now: dt.datetime, enabled: bool) -> list[str]:
     """Published demo offers (idempotent per employer and rank)."""
-    if not enabled:
-        raise Forbidden(MSG_DISABLED, code="demo_disabled")
-    today = paris_date(now)
-    year = cal.school_year_of(today)
-    overrides = uow.offers.overrides()
-    future = [w for w in cal.college_weeks(year, overrides.get(year)) if not cal.week_is_past(w, today)]
-    if len(future) < 2:
-        year = cal.next_school_year(year)
-        future = cal.college_weeks(year, overrides.get(year))
-    ids = []
-    for i in range(count):
-        key = f"demo-{i}"
-        existing = uow.offers.by_creation_key(employer_id, key)
-        if existing:
-            ids.append(existing["id"])
-            continue
-        cols, errors = apply_steps(uow, {}, _demo_data(i, year, future), list(od.STEPS), today, overrides)
-        if errors:
-            raise ValidationError("Offre de démonstration invalide.", errors)
-        oid = str(uuid.uuid4())
-        values = {"id": oid, "state": st.PUBLISHED, "owner_id": employer_id, "employer_id": employer_id,
-                  "creation_key": key, "completed_steps": list(od.STEPS), "published_at": now, "created_at": now,
-                  "updated_at": now, **cols}
-        values.update(index_columns(values, overrides))
-        uow.offers.add(values)
-        emit_published(uow, load(uow, oid))
-        ids.append(oid)
-    return ids
+    with uow.begin() as repo:
+        if not enabled:
+            raise Forbidden(MSG_DISABLED, code="demo_disabled")
+        today = paris_date(now)
+        year = cal.school_year_of(today)
+        overrides = repo.overrides()
+        future = [w for w in cal.college_weeks(year, overrides.get(year)) if not cal.week_is_past(w, today)]
+        if len(future) < 2:
+            year = cal.next_school_year(year)
+            future = cal.college_weeks(year, overrides.get(year))
+        ids = []
+        for i in range(count):
+            key = f"demo-{i}"
+            existing = repo.by_creation_key(employer_id, key)
+            if existing:
+                ids.append(existing["id"])
+                continue
+            cols, errors = apply_steps(repo, {}, _demo_data(i, year, future), list(od.STEPS), today, overrides)
+            if errors:
+                raise ValidationError("Offre de démonstration invalide.", errors)
+            oid = str(uuid.uuid4())
+            values = {"id": oid, "state": st.PUBLISHED, "owner_id": employer_id, "employer_id": employer_id,
+                      "creation_key": key, "completed_steps": list(od.STEPS), "published_at": now, "created_at": now,
+                      "updated_at": now, **cols}
+            values.update(index_columns(values, overrides))
+            repo.add(values)
+            emit_published(repo, load(repo, oid))
+            ids.append(oid)
+        return ids

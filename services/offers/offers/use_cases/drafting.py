@@ -30,7 +30,7 @@ MSG_STEP_MISSING = "Indiquez l'étape modifiée (place, organisation ou planning
 MSG_MIXED_LIVE = "Une offre publiée ne peut pas mélanger collège et lycée : dupliquez-la pour l'autre niveau."
 
 
-def resolve_place(uow, address: dict, prefix: str = "address.") -> tuple[dict, dict]:
+def resolve_place(repo, address: dict, prefix: str = "address.") -> tuple[dict, dict]:
     """Fill commune, city, département, académie and coordinates from the commune data
     (given coordinates win). Returns (columns, field errors)."""
     errors: dict = {}
@@ -38,11 +38,11 @@ def resolve_place(uow, address: dict, prefix: str = "address.") -> tuple[dict, d
     postal = (address.get("postal_code") or "").strip() or None
     commune = None
     if insee:
-        commune = uow.offers.commune(insee=insee)
+        commune = repo.commune(insee=insee)
         if commune is None:
             errors[prefix + "commune_insee"] = [MSG_UNKNOWN_COMMUNE]
     elif postal:
-        commune = uow.offers.commune(postal=postal)
+        commune = repo.commune(postal=postal)
         if commune is None:
             errors[prefix + "postal_code"] = [MSG_UNKNOWN_POSTAL]
     if commune is None:
@@ -72,7 +72,7 @@ def steps_in(data: dict) -> list[str]:
     return [s for s, fields in od.STEP_FIELDS.items() if any(f in data for f in fields)]
 
 
-def apply_steps(uow, current: dict, data: dict, steps: list[str], today, overrides) -> tuple[dict, dict]:
+def apply_steps(repo, current: dict, data: dict, steps: list[str], today, overrides) -> tuple[dict, dict]:
     """Validate the given steps on (current + data); returns (columns to write, errors)."""
     merged = {**current}
     for s in steps:
@@ -81,14 +81,14 @@ def apply_steps(uow, current: dict, data: dict, steps: list[str], today, overrid
                 merged[f] = data[f]
     errors = FieldErrors()
     cols: dict = {}
-    naf = uow.offers.naf_mapping()
+    naf = repo.naf_mapping()
     for s in steps:
         errs = od.validate_step(s, merged, today, overrides, naf)
         errors.merge(errs)
         if errs:
             continue
         if s == "place":
-            place, perrs = resolve_place(uow, merged["address"])
+            place, perrs = resolve_place(repo, merged["address"])
             errors.merge(perrs)
             cols.update(title=merged["title"].strip(), description=merged["description"].strip(), **place)
         elif s == "organisation":
@@ -106,93 +106,97 @@ def _unknown_fields(data: dict) -> list[str]:
     return sorted(set(data) - set(od.ALL_FIELDS) - {"step"})
 
 
-def _add_once(uow, owner_id, values: dict, idempotency_key) -> dict:
+def _add_once(repo, owner_id, values: dict, idempotency_key) -> dict:
     """Insert a new offer; with an idempotency key, the offer a concurrent double submit made wins."""
-    if uow.offers.add(values, unique="creation_key" if idempotency_key else None):
-        return load(uow, values["id"])
-    return uow.offers.by_creation_key(owner_id, idempotency_key)
+    if repo.add(values, unique="creation_key" if idempotency_key else None):
+        return load(repo, values["id"])
+    return repo.by_creation_key(owner_id, idempotency_key)
 
 
 def create_offer(uow, actor, data: dict, idempotency_key: str | None, now: dt.datetime) -> dict:
-    access.check_creator(actor)
-    a = actor or {}
-    data = data or {}
-    if idempotency_key:
-        existing = uow.offers.by_creation_key(a["user_id"], idempotency_key)
-        if existing:
-            return views.offer_view(existing, "owner")
-    steps = steps_in(data) or ["place"]
-    today = paris_date(now)
-    overrides = uow.offers.overrides()
-    cols, errors = apply_steps(uow, {}, data, steps, today, overrides)
-    for k in _unknown_fields(data):
-        errors.setdefault(k, []).append(MSG_UNKNOWN_FIELD)
-    if errors:
-        raise ValidationError(None, errors)
-    values = {"id": str(uuid.uuid4()), "state": st.DRAFT, "owner_id": a["user_id"],
-              "employer_id": a["user_id"] if a.get("role") == "employer" else None,
-              "creation_key": idempotency_key, "completed_steps": sorted(steps, key=od.STEPS.index),
-              "created_at": now, "updated_at": now, **cols}
-    values.update(index_columns(values, overrides))
-    return views.offer_view(_add_once(uow, a["user_id"], values, idempotency_key), "owner")
+    with uow.begin() as repo:
+        access.check_creator(actor)
+        a = actor or {}
+        data = data or {}
+        if idempotency_key:
+            existing = repo.by_creation_key(a["user_id"], idempotency_key)
+            if existing:
+                return views.offer_view(existing, "owner")
+        steps = steps_in(data) or ["place"]
+        today = paris_date(now)
+        overrides = repo.overrides()
+        cols, errors = apply_steps(repo, {}, data, steps, today, overrides)
+        for k in _unknown_fields(data):
+            errors.setdefault(k, []).append(MSG_UNKNOWN_FIELD)
+        if errors:
+            raise ValidationError(None, errors)
+        values = {"id": str(uuid.uuid4()), "state": st.DRAFT, "owner_id": a["user_id"],
+                  "employer_id": a["user_id"] if a.get("role") == "employer" else None,
+                  "creation_key": idempotency_key, "completed_steps": sorted(steps, key=od.STEPS.index),
+                  "created_at": now, "updated_at": now, **cols}
+        values.update(index_columns(values, overrides))
+        return views.offer_view(_add_once(repo, a["user_id"], values, idempotency_key), "owner")
 
 
 def update_offer(uow, actor, offer_id, data: dict, now: dt.datetime) -> dict:
-    row = load_managed(uow, actor, offer_id)
-    st.check_transition("update", row["state"])
-    if row["is_partner"]:
-        raise Conflict("Une offre partenaire se modifie par l'API partenaire.", code="partner_offer")
-    data = data or {}
-    unknown = _unknown_fields(data)
-    if unknown:
-        raise ValidationError(None, {k: [MSG_UNKNOWN_FIELD] for k in unknown})
-    steps = steps_in(data)
-    if not steps:
-        raise ValidationError(None, {"step": [MSG_STEP_MISSING]})
-    today = paris_date(now)
-    overrides = uow.offers.overrides()
-    cols, errors = apply_steps(uow, od.content(row), data, steps, today, overrides)
-    if "planning" in steps and not errors:
-        msg = seats_rules.check_seats_change(cols["seats"], row["seats_taken"])
-        if msg:
-            errors.setdefault("seats", []).append(msg)
-        if row["state"] != st.DRAFT and od.is_split_needed(cols["grades"]):
-            errors.setdefault("grades", []).append(MSG_MIXED_LIVE)
-    if errors:
-        raise ValidationError(None, errors)
-    values = dict(cols)
-    values.update(index_columns({**row, **cols}, overrides))
-    values["completed_steps"] = sorted(set(row["completed_steps"] or []) | set(steps), key=od.STEPS.index)
-    values["updated_at"] = now
-    changed = sorted(k for k in cols if cols[k] != row.get(k))
-    fresh = publication.save_change(uow, row, values, changed, today, overrides)
-    return views.offer_view(fresh, "owner")
+    with uow.begin() as repo:
+        row = load_managed(repo, actor, offer_id)
+        st.check_transition("update", row["state"])
+        if row["is_partner"]:
+            raise Conflict("Une offre partenaire se modifie par l'API partenaire.", code="partner_offer")
+        data = data or {}
+        unknown = _unknown_fields(data)
+        if unknown:
+            raise ValidationError(None, {k: [MSG_UNKNOWN_FIELD] for k in unknown})
+        steps = steps_in(data)
+        if not steps:
+            raise ValidationError(None, {"step": [MSG_STEP_MISSING]})
+        today = paris_date(now)
+        overrides = repo.overrides()
+        cols, errors = apply_steps(repo, od.content(row), data, steps, today, overrides)
+        if "planning" in steps and not errors:
+            msg = seats_rules.check_seats_change(cols["seats"], row["seats_taken"])
+            if msg:
+                errors.setdefault("seats", []).append(msg)
+            if row["state"] != st.DRAFT and od.is_split_needed(cols["grades"]):
+                errors.setdefault("grades", []).append(MSG_MIXED_LIVE)
+        if errors:
+            raise ValidationError(None, errors)
+        values = dict(cols)
+        values.update(index_columns({**row, **cols}, overrides))
+        values["completed_steps"] = sorted(set(row["completed_steps"] or []) | set(steps), key=od.STEPS.index)
+        values["updated_at"] = now
+        changed = sorted(k for k in cols if cols[k] != row.get(k))
+        fresh = publication.save_change(repo, row, values, changed, today, overrides)
+        return views.offer_view(fresh, "owner")
 
 
 def duplicate_offer(uow, actor, offer_id, options: dict | None, idempotency_key, now: dt.datetime) -> dict:
     """A new draft copied from an offer, for another period or year; ``keep_place``
     (default true) keeps the address. Weeks are cleared (the period must be chosen again)."""
-    options = options or {}
-    owner_id = (actor or {}).get("user_id")
-    if idempotency_key:
-        existing = uow.offers.by_creation_key(owner_id, idempotency_key)
-        if existing:
-            return views.offer_view(existing, "owner")
-    row = load_managed(uow, actor, offer_id, lock=False)
-    if row["is_partner"]:
-        raise Conflict("Une offre partenaire ne se duplique pas.", code="partner_offer")
-    today = paris_date(now)
-    year = options.get("school_year") or row["school_year"] or cal.school_year_of(today)
-    allowed = cal.offerable_school_years(today)
-    if cal.check_school_year(year) or year not in allowed:
-        raise ValidationError(None, {"school_year": [od.MSG_YEAR_CLOSED.format(y=year, a=allowed[0], b=allowed[1])]})
-    copy = dict(row)
-    copy.update(id=str(uuid.uuid4()), state=st.DRAFT, creation_key=idempotency_key, duplicated_from=row["id"],
-                linked_offer_id=None, school_year=year, weeks=[], all_year=False, seats_taken=0,
-                published_at=None, removed_at=None, created_at=now, updated_at=now, owner_id=owner_id,
-                completed_steps=[s for s in (row["completed_steps"] or []) if s != "planning"])
-    if not options.get("keep_place", True):
-        copy.update(address=None, commune_insee=None, city=None, dep_code=None, academie_code=None, lat=None,
-                    lon=None, completed_steps=[s for s in copy["completed_steps"] if s != "place"])
-    copy.update(index_columns(copy, uow.offers.overrides()))
-    return views.offer_view(_add_once(uow, owner_id, copy, idempotency_key), "owner")
+    with uow.begin() as repo:
+        options = options or {}
+        owner_id = (actor or {}).get("user_id")
+        if idempotency_key:
+            existing = repo.by_creation_key(owner_id, idempotency_key)
+            if existing:
+                return views.offer_view(existing, "owner")
+        row = load_managed(repo, actor, offer_id, lock=False)
+        if row["is_partner"]:
+            raise Conflict("Une offre partenaire ne se duplique pas.", code="partner_offer")
+        today = paris_date(now)
+        year = options.get("school_year") or row["school_year"] or cal.school_year_of(today)
+        allowed = cal.offerable_school_years(today)
+        if cal.check_school_year(year) or year not in allowed:
+            raise ValidationError(None, {"school_year": [od.MSG_YEAR_CLOSED.format(y=year, a=allowed[0],
+                                                                                   b=allowed[1])]})
+        copy = dict(row)
+        copy.update(id=str(uuid.uuid4()), state=st.DRAFT, creation_key=idempotency_key, duplicated_from=row["id"],
+                    linked_offer_id=None, school_year=year, weeks=[], all_year=False, seats_taken=0,
+                    published_at=None, removed_at=None, created_at=now, updated_at=now, owner_id=owner_id,
+                    completed_steps=[s for s in (row["completed_steps"] or []) if s != "planning"])
+        if not options.get("keep_place", True):
+            copy.update(address=None, commune_insee=None, city=None, dep_code=None, academie_code=None, lat=None,
+                        lon=None, completed_steps=[s for s in copy["completed_steps"] if s != "place"])
+        copy.update(index_columns(copy, repo.overrides()))
+        return views.offer_view(_add_once(repo, owner_id, copy, idempotency_key), "owner")

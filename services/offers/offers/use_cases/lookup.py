@@ -8,16 +8,16 @@ from ..domain import access
 MSG_NOT_FOUND = "Offre introuvable."
 
 
-def load(uow, offer_id, lock: bool = False) -> dict:
-    row = uow.offers.get(offer_id, lock=lock)
+def load(repo, offer_id, lock: bool = False) -> dict:
+    row = repo.get(offer_id, lock=lock)
     if row is None:
         raise NotFound(MSG_NOT_FOUND, code="offer_not_found")
     return row
 
 
-def load_managed(uow, actor, offer_id, lock: bool = True) -> dict:
+def load_managed(repo, actor, offer_id, lock: bool = True) -> dict:
     """The offer if the actor manages it (owner or admin); someone else's offer is not revealed."""
-    row = load(uow, offer_id, lock=lock)
+    row = load(repo, offer_id, lock=lock)
     if not access.manages(actor, row):
         raise NotFound(MSG_NOT_FOUND, code="offer_not_found")
     return row

@@ -31,21 +31,22 @@ MSG_REMOTE_FIXED = "L'identifiant distant ne peut pas être modifié."
 def partner_hit(uow, actor, now: dt.datetime) -> None:
     """100 requests a minute per operator, sliding window, shared by every
     gateway and service process (the operator's lock serialises it)."""
-    operator_id = access.operator_of(actor)
-    hits = uow.offers.partner_hits_since(operator_id, now - dt.timedelta(seconds=PARTNER_WINDOW))
-    if len(hits) >= PARTNER_LIMIT:
-        oldest = hits[len(hits) - PARTNER_LIMIT]
-        retry = max(1, int((oldest + dt.timedelta(seconds=PARTNER_WINDOW) - now).total_seconds() + 0.999))
-        raise RateLimited(f"Limite de {PARTNER_LIMIT} requêtes par minute atteinte. Réessayez dans {retry} s.",
-                          retry_after=retry)
-    uow.offers.add_partner_hit(operator_id, now)
+    with uow.begin() as repo:
+        operator_id = access.operator_of(actor)
+        hits = repo.partner_hits_since(operator_id, now - dt.timedelta(seconds=PARTNER_WINDOW))
+        if len(hits) >= PARTNER_LIMIT:
+            oldest = hits[len(hits) - PARTNER_LIMIT]
+            retry = max(1, int((oldest + dt.timedelta(seconds=PARTNER_WINDOW) - now).total_seconds() + 0.999))
+            raise RateLimited(f"Limite de {PARTNER_LIMIT} requêtes par minute atteinte. Réessayez dans {retry} s.",
+                              retry_after=retry)
+        repo.add_partner_hit(operator_id, now)
 
 
-def _columns(uow, out: dict) -> tuple[dict, dict]:
+def _columns(repo, out: dict) -> tuple[dict, dict]:
     cols = {k: out[k] for k in PARTNER_COLUMNS if k in out}
     errors = {}
     if "address" in out:
-        place, errors = resolve_place(uow, out["address"])
+        place, errors = resolve_place(repo, out["address"])
         cols.update(place)
     if "organisation" in out:
         cols["organisation"] = out["organisation"]
@@ -60,67 +61,71 @@ def _validated(data: dict, today, overrides) -> dict:
     return out
 
 
-def _live(uow, operator_id, remote_id, lock=False) -> dict:
-    row = uow.offers.live_partner_offer(operator_id, remote_id, lock=lock)
+def _live(repo, operator_id, remote_id, lock=False) -> dict:
+    row = repo.live_partner_offer(operator_id, remote_id, lock=lock)
     if row is None:
         raise NotFound(MSG_NO_REMOTE, code="offer_not_found")
     return row
 
 
 def partner_create(uow, actor, data: dict, now: dt.datetime) -> dict:
-    operator_id = access.operator_of(actor)
-    overrides = uow.offers.overrides()
-    out = _validated(data or {}, paris_date(now), overrides)
-    cols, perrs = _columns(uow, out)
-    if perrs:
-        raise ValidationError(None, perrs)
-    dup = uow.offers.live_partner_offer(operator_id, out["remote_id"])
-    if dup is not None:
-        raise Conflict(MSG_DUPLICATE, code="duplicate_remote_id", extra={"offer_id": dup["id"]})
-    offer_id = str(uuid.uuid4())
-    values = {"id": offer_id, "state": st.PUBLISHED, "owner_id": operator_id, "operator_id": operator_id,
-              "remote_id": out["remote_id"], "is_partner": True, "partner_payload": data,
-              "completed_steps": list(od.STEPS), "published_at": now, "created_at": now, "updated_at": now,
-              "hours": None, "lunch_break": None, **cols}
-    values.update(index_columns(values, overrides))
-    if not uow.offers.add(values, unique="remote_id"):
-        raise Conflict(MSG_DUPLICATE, code="duplicate_remote_id")
-    fresh = load(uow, offer_id)
-    publication.emit_published(uow, fresh)
-    return views.partner_view(fresh)
+    with uow.begin() as repo:
+        operator_id = access.operator_of(actor)
+        overrides = repo.overrides()
+        out = _validated(data or {}, paris_date(now), overrides)
+        cols, perrs = _columns(repo, out)
+        if perrs:
+            raise ValidationError(None, perrs)
+        dup = repo.live_partner_offer(operator_id, out["remote_id"])
+        if dup is not None:
+            raise Conflict(MSG_DUPLICATE, code="duplicate_remote_id", extra={"offer_id": dup["id"]})
+        offer_id = str(uuid.uuid4())
+        values = {"id": offer_id, "state": st.PUBLISHED, "owner_id": operator_id, "operator_id": operator_id,
+                  "remote_id": out["remote_id"], "is_partner": True, "partner_payload": data,
+                  "completed_steps": list(od.STEPS), "published_at": now, "created_at": now, "updated_at": now,
+                  "hours": None, "lunch_break": None, **cols}
+        values.update(index_columns(values, overrides))
+        if not repo.add(values, unique="remote_id"):
+            raise Conflict(MSG_DUPLICATE, code="duplicate_remote_id")
+        fresh = load(repo, offer_id)
+        publication.emit_published(repo, fresh)
+        return views.partner_view(fresh)
 
 
 def partner_update(uow, actor, remote_id, data: dict, now: dt.datetime) -> dict:
-    operator_id = access.operator_of(actor)
-    row = _live(uow, operator_id, remote_id, lock=True)
-    if "remote_id" in (data or {}):
-        raise ValidationError(None, {"remote_id": [MSG_REMOTE_FIXED]})
-    merged = {**(row["partner_payload"] or {}), **(data or {})}
-    today = paris_date(now)
-    overrides = uow.offers.overrides()
-    out = _validated(merged, today, overrides)
-    cols, perrs = _columns(uow, out)
-    if not perrs:
-        msg = seats_rules.check_seats_change(cols.get("seats", row["seats"]), row["seats_taken"])
-        if msg:
-            perrs = {"seats": [msg]}
-    if perrs:
-        raise ValidationError(None, perrs)
-    values = {**cols, "partner_payload": merged, "updated_at": now}
-    values.update(index_columns({**row, **values}, overrides))
-    changed = sorted(k for k in cols if cols[k] != row.get(k))
-    return views.partner_view(publication.save_change(uow, row, values, changed, today, overrides))
+    with uow.begin() as repo:
+        operator_id = access.operator_of(actor)
+        row = _live(repo, operator_id, remote_id, lock=True)
+        if "remote_id" in (data or {}):
+            raise ValidationError(None, {"remote_id": [MSG_REMOTE_FIXED]})
+        merged = {**(row["partner_payload"] or {}), **(data or {})}
+        today = paris_date(now)
+        overrides = repo.overrides()
+        out = _validated(merged, today, overrides)
+        cols, perrs = _columns(repo, out)
+        if not perrs:
+            msg = seats_rules.check_seats_change(cols.get("seats", row["seats"]), row["seats_taken"])
+            if msg:
+                perrs = {"seats": [msg]}
+        if perrs:
+            raise ValidationError(None, perrs)
+        values = {**cols, "partner_payload": merged, "updated_at": now}
+        values.update(index_columns({**row, **values}, overrides))
+        changed = sorted(k for k in cols if cols[k] != row.get(k))
+        return views.partner_view(publication.save_change(repo, row, values, changed, today, overrides))
 
 
 def partner_delete(uow, actor, remote_id, now: dt.datetime) -> dict:
-    row = _live(uow, access.operator_of(actor), remote_id, lock=True)
-    publication.remove(uow, row, now)
-    return {"id": row["id"], "remote_id": remote_id, "state": st.REMOVED}
+    with uow.begin() as repo:
+        row = _live(repo, access.operator_of(actor), remote_id, lock=True)
+        publication.remove(repo, row, now)
+        return {"id": row["id"], "remote_id": remote_id, "state": st.REMOVED}
 
 
-def partner_list(queries, actor, page: int) -> dict:
-    operator_id = access.operator_of(actor)
-    page = max(int(page or 1), 1)
-    rows, total = queries.partner_page(operator_id, page)
-    return {"items": [views.partner_view(r) for r in rows], "page": page, "per_page": queries.PER_PAGE,
-            "total": total}
+def partner_list(uow, actor, page: int) -> dict:
+    with uow.read() as queries:
+        operator_id = access.operator_of(actor)
+        page = max(int(page or 1), 1)
+        rows, total = queries.partner_page(operator_id, page)
+        return {"items": [views.partner_view(r) for r in rows], "page": page, "per_page": queries.PER_PAGE,
+                "total": total}

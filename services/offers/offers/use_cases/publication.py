@@ -19,15 +19,15 @@ from .lookup import load, load_managed
 MSG_CANNOT_PUBLISH = "L'offre ne peut pas être publiée : complétez ou corrigez les champs signalés."
 
 
-def emit_published(uow, row: dict, republished: bool = False) -> None:
-    uow.emit("offer.published", {
+def emit_published(repo, row: dict, republished: bool = False) -> None:
+    repo.emit("offer.published", {
         "offer_id": row["id"], "employer_id": row.get("employer_id"), "operator_id": row.get("operator_id"),
         "linked_offer_id": row.get("linked_offer_id"), "grades": list(row.get("grades") or []),
         "school_year": row.get("school_year"), "seats_left": seats_rules.left_of(row),
         "is_partner": bool(row.get("is_partner")), "republished": republished})
 
 
-def save_change(uow, row: dict, values: dict, changed: list[str], today: dt.date, overrides: dict) -> dict:
+def save_change(repo, row: dict, values: dict, changed: list[str], today: dt.date, overrides: dict) -> dict:
     """Write a change of an offer (by its employer or operator). A live offer moves between published and
     need_to_be_updated as its blockers say; a non-draft offer that changed emits ``offer.updated``, and one
     that comes back to the search ``offer.published`` (republished). Returns the fresh row."""
@@ -36,90 +36,94 @@ def save_change(uow, row: dict, values: dict, changed: list[str], today: dt.date
         blockers = st.republish_blockers(od.content({**row, **values}), row["seats_taken"], today, overrides)
         new_state = st.live_state(row["state"], blockers)
         values = {**values, "state": new_state}
-    uow.offers.change(row["id"], values)
-    fresh = load(uow, row["id"])
+    repo.change(row["id"], values)
+    fresh = load(repo, row["id"])
     if row["state"] != st.DRAFT and changed:
-        uow.emit("offer.updated", {"offer_id": row["id"], "state": new_state, "fields": changed,
+        repo.emit("offer.updated", {"offer_id": row["id"], "state": new_state, "fields": changed,
                                    "seats_left": seats_rules.left_of(fresh)})
     if row["state"] == st.NEED_TO_BE_UPDATED and new_state == st.PUBLISHED:
-        emit_published(uow, fresh, republished=True)
+        emit_published(repo, fresh, republished=True)
     return fresh
 
 
 def publish_offer(uow, actor, offer_id, now: dt.datetime) -> dict:
     """Publish (or republish) an offer. A collège + lycée offer is split into two
     linked offers. Returns {"offers": [views]} (one or two)."""
-    row = load_managed(uow, actor, offer_id)
-    st.check_transition("publish", row["state"])
-    today = paris_date(now)
-    overrides = uow.offers.overrides()
-    data = od.content(row)
-    if row["state"] != st.DRAFT:
-        st.raise_if_blocked(st.republish_blockers(data, row["seats_taken"], today, overrides))
-    errors = od.validate_for_publish(data, today, overrides, uow.offers.naf_mapping())
-    if errors:
-        raise ValidationError(MSG_CANNOT_PUBLISH, errors)
-    parts = od.split_by_school_level(data)
-    if len(parts) == 1:
-        uow.offers.change(row["id"], dict(
-            state=st.PUBLISHED, published_at=row["published_at"] or now, updated_at=now,
-            completed_steps=list(od.STEPS), **index_columns({**row, **data}, overrides)))
-        fresh = load(uow, row["id"])
-        emit_published(uow, fresh, republished=row["state"] != st.DRAFT)
-        return {"offers": [views.offer_view(fresh, "owner")]}
-    college, lycee = parts
-    lycee_id = str(uuid.uuid4())
-    uow.offers.change(row["id"], dict(
-        state=st.PUBLISHED, published_at=now, updated_at=now, linked_offer_id=lycee_id,
-        completed_steps=list(od.STEPS), grades=college["grades"], seconde_period=None,
-        **index_columns({**row, **college}, overrides)))
-    copy = {k: v for k, v in row.items() if k != "creation_key"}
-    copy.update(id=lycee_id, state=st.PUBLISHED, published_at=now, created_at=now, updated_at=now,
-                linked_offer_id=row["id"], grades=lycee["grades"], weeks=[], all_year=False,
-                seconde_period=lycee["seconde_period"], seats_taken=0, completed_steps=list(od.STEPS))
-    copy.update(index_columns({**row, **lycee}, overrides))
-    uow.offers.add(copy)
-    out = []
-    for oid in (row["id"], lycee_id):
-        fresh = load(uow, oid)
-        emit_published(uow, fresh)
-        out.append(views.offer_view(fresh, "owner"))
-    return {"offers": out}
+    with uow.begin() as repo:
+        row = load_managed(repo, actor, offer_id)
+        st.check_transition("publish", row["state"])
+        today = paris_date(now)
+        overrides = repo.overrides()
+        data = od.content(row)
+        if row["state"] != st.DRAFT:
+            st.raise_if_blocked(st.republish_blockers(data, row["seats_taken"], today, overrides))
+        errors = od.validate_for_publish(data, today, overrides, repo.naf_mapping())
+        if errors:
+            raise ValidationError(MSG_CANNOT_PUBLISH, errors)
+        parts = od.split_by_school_level(data)
+        if len(parts) == 1:
+            repo.change(row["id"], dict(
+                state=st.PUBLISHED, published_at=row["published_at"] or now, updated_at=now,
+                completed_steps=list(od.STEPS), **index_columns({**row, **data}, overrides)))
+            fresh = load(repo, row["id"])
+            emit_published(repo, fresh, republished=row["state"] != st.DRAFT)
+            return {"offers": [views.offer_view(fresh, "owner")]}
+        college, lycee = parts
+        lycee_id = str(uuid.uuid4())
+        repo.change(row["id"], dict(
+            state=st.PUBLISHED, published_at=now, updated_at=now, linked_offer_id=lycee_id,
+            completed_steps=list(od.STEPS), grades=college["grades"], seconde_period=None,
+            **index_columns({**row, **college}, overrides)))
+        copy = {k: v for k, v in row.items() if k != "creation_key"}
+        copy.update(id=lycee_id, state=st.PUBLISHED, published_at=now, created_at=now, updated_at=now,
+                    linked_offer_id=row["id"], grades=lycee["grades"], weeks=[], all_year=False,
+                    seconde_period=lycee["seconde_period"], seats_taken=0, completed_steps=list(od.STEPS))
+        copy.update(index_columns({**row, **lycee}, overrides))
+        repo.add(copy)
+        out = []
+        for oid in (row["id"], lycee_id):
+            fresh = load(repo, oid)
+            emit_published(repo, fresh)
+            out.append(views.offer_view(fresh, "owner"))
+        return {"offers": out}
 
 
 def unpublish_offer(uow, actor, offer_id, now: dt.datetime) -> dict:
-    row = load_managed(uow, actor, offer_id)
-    st.check_transition("unpublish", row["state"])
-    uow.offers.change(row["id"], {"state": st.UNPUBLISHED, "updated_at": now})
-    uow.emit("offer.unpublished", {"offer_id": row["id"], "state": st.UNPUBLISHED, "reason": "employer"})
-    return views.offer_view(load(uow, row["id"]), "owner")
+    with uow.begin() as repo:
+        row = load_managed(repo, actor, offer_id)
+        st.check_transition("unpublish", row["state"])
+        repo.change(row["id"], {"state": st.UNPUBLISHED, "updated_at": now})
+        repo.emit("offer.unpublished", {"offer_id": row["id"], "state": st.UNPUBLISHED, "reason": "employer"})
+        return views.offer_view(load(repo, row["id"]), "owner")
 
 
-def remove(uow, row: dict, now: dt.datetime) -> None:
-    uow.offers.change(row["id"], {"state": st.REMOVED, "removed_at": now, "updated_at": now})
-    uow.emit("offer.removed", {"offer_id": row["id"]})
+def remove(repo, row: dict, now: dt.datetime) -> None:
+    repo.change(row["id"], {"state": st.REMOVED, "removed_at": now, "updated_at": now})
+    repo.emit("offer.removed", {"offer_id": row["id"]})
 
 
 def remove_offer(uow, actor, offer_id, now: dt.datetime) -> dict:
-    row = load_managed(uow, actor, offer_id)
-    if row["state"] == st.REMOVED:
-        return views.offer_view(row, "owner")  # idempotent
-    st.check_transition("remove", row["state"])
-    remove(uow, row, now)
-    return views.offer_view(load(uow, row["id"]), "owner")
+    with uow.begin() as repo:
+        row = load_managed(repo, actor, offer_id)
+        if row["state"] == st.REMOVED:
+            return views.offer_view(row, "owner")  # idempotent
+        st.check_transition("remove", row["state"])
+        remove(repo, row, now)
+        return views.offer_view(load(repo, row["id"]), "owner")
 
 
 def move_past_offers(uow, now: dt.datetime) -> list[str]:
     """Published offers whose weeks are all past move to need_to_be_updated."""
-    today = paris_date(now)
-    overrides = uow.offers.overrides()
-    moved = []
-    # last day before today: the Friday is over (common.weeks.week_is_past); the weeks decide
-    for row in uow.offers.published_ending_before(today):
-        if od.future_weeks(od.content(row), today, overrides):
-            continue
-        uow.offers.change(row["id"], {"state": st.NEED_TO_BE_UPDATED, "updated_at": now})
-        uow.emit("offer.unpublished", {"offer_id": row["id"], "state": st.NEED_TO_BE_UPDATED,
-                                       "reason": "weeks_past"})
-        moved.append(row["id"])
-    return moved
+    with uow.begin() as repo:
+        today = paris_date(now)
+        overrides = repo.overrides()
+        moved = []
+        # last day before today: the Friday is over (common.weeks.week_is_past); the weeks decide
+        for row in repo.published_ending_before(today):
+            if od.future_weeks(od.content(row), today, overrides):
+                continue
+            repo.change(row["id"], {"state": st.NEED_TO_BE_UPDATED, "updated_at": now})
+            repo.emit("offer.unpublished", {"offer_id": row["id"], "state": st.NEED_TO_BE_UPDATED,
+                                           "reason": "weeks_past"})
+            moved.append(row["id"])
+        return moved

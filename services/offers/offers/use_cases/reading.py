@@ -21,54 +21,59 @@ MSG_STATE = "État inconnu (draft, published, unpublished, need_to_be_updated, r
 
 def get_offer(uow, offer_id) -> dict:
     """For other services: the whole offer (eligibility and agreement data) with its holiday weeks."""
-    return views.with_holidays(views.offer_view(load(uow, offer_id), "internal"), uow.offers.overrides(cached=True))
+    with uow.begin() as repo:
+        return views.with_holidays(views.offer_view(load(repo, offer_id), "internal"), repo.overrides(cached=True))
 
 
 def view_offer(uow, actor, offer_id, now: dt.datetime) -> dict:
     """An offer as an HTTP caller may see it: owners and admins see everything;
     others see live offers they are allowed to see, with can_apply."""
-    row = load(uow, offer_id)
-    overrides = uow.offers.overrides(cached=True)
-    if access.manages(actor, row):
-        return views.with_holidays(views.offer_view(row, "owner"), overrides)
-    if row["state"] in (st.DRAFT, st.REMOVED):
-        raise NotFound(MSG_NOT_FOUND, code="offer_not_found")
-    viewer = sd.viewer_from_actor(actor)
-    data = od.content(row)
-    if not sd.reservation_visible(data, viewer):
-        raise NotFound(MSG_NOT_FOUND, code="offer_not_found")
-    out = views.with_holidays(views.offer_view(row, "public"), overrides)
-    out["can_apply"] = (sd.can_apply(data, viewer, seats_rules.left_of(row)) and row["last_day"] is not None
-                        and not cal.week_is_past(cal.week_key(row["last_day"]), now))
-    return out
+    with uow.begin() as repo:
+        row = load(repo, offer_id)
+        overrides = repo.overrides(cached=True)
+        if access.manages(actor, row):
+            return views.with_holidays(views.offer_view(row, "owner"), overrides)
+        if row["state"] in (st.DRAFT, st.REMOVED):
+            raise NotFound(MSG_NOT_FOUND, code="offer_not_found")
+        viewer = sd.viewer_from_actor(actor)
+        data = od.content(row)
+        if not sd.reservation_visible(data, viewer):
+            raise NotFound(MSG_NOT_FOUND, code="offer_not_found")
+        out = views.with_holidays(views.offer_view(row, "public"), overrides)
+        out["can_apply"] = (sd.can_apply(data, viewer, seats_rules.left_of(row)) and row["last_day"] is not None
+                            and not cal.week_is_past(cal.week_key(row["last_day"]), now))
+        return out
 
 
-def get_offers(queries, offer_ids: list) -> list[dict]:
-    ids = []
-    for i in offer_ids or []:
-        try:
-            ids.append(str(uuid.UUID(str(i))))
-        except ValueError:
-            continue
-    return [views.offer_view(r, "internal") for r in queries.by_ids(ids)]
+def get_offers(uow, offer_ids: list) -> list[dict]:
+    with uow.read() as queries:
+        ids = []
+        for i in offer_ids or []:
+            try:
+                ids.append(str(uuid.UUID(str(i))))
+            except ValueError:
+                continue
+        return [views.offer_view(r, "internal") for r in queries.by_ids(ids)]
 
 
-def list_my_offers(queries, actor, state: str | None, page: int, owner_id: str | None = None) -> dict:
+def list_my_offers(uow, actor, state: str | None, page: int, owner_id: str | None = None) -> dict:
     """The caller's offers; an administrator may name another owner (``owner_id``: an employer's offers)."""
-    owner = access.owner_to_list(actor, owner_id)
-    page = max(int(page or 1), 1)
-    if state and state not in st.STATES:
-        raise ValidationError(None, {"state": [MSG_STATE]})
-    rows, total = queries.owner_page(owner, state, page)
-    return {"items": [views.offer_view(r, "owner") for r in rows], "page": page, "per_page": queries.PER_PAGE,
-            "total": total}
+    with uow.read() as queries:
+        owner = access.owner_to_list(actor, owner_id)
+        page = max(int(page or 1), 1)
+        if state and state not in st.STATES:
+            raise ValidationError(None, {"state": [MSG_STATE]})
+        rows, total = queries.owner_page(owner, state, page)
+        return {"items": [views.offer_view(r, "owner") for r in rows], "page": page, "per_page": queries.PER_PAGE,
+                "total": total}
 
 
-def export_personal_data(queries, actor) -> dict:
+def export_personal_data(uow, actor) -> dict:
     """Everything the offers service keeps about the caller (GET /me/data): every offer they created, published
     or manage as an operator, removed ones included, as their owner sees it, with the internal columns kept
     (creation key, partner payload, dates)."""
-    user_id = (actor or {}).get("user_id")
-    if not user_id:
-        raise Forbidden()
-    return {"offers": [views.personal_item(r) for r in queries.of_person(str(user_id))]}
+    with uow.read() as queries:
+        user_id = (actor or {}).get("user_id")
+        if not user_id:
+            raise Forbidden()
+        return {"offers": [views.personal_item(r) for r in queries.of_person(str(user_id))]}

@@ -21,17 +21,23 @@ def sectors() -> list[dict]:
     return sector_list()
 
 
-def find_places(queries, q: str, limit: int = 10) -> dict:
+def find_places(uow, q: str, limit: int = 10) -> dict:
     """Communes matching a name, a postal code or an address (rules: ``domain/places.py``)."""
-    items = places.rank(queries.communes_for_places(places.key), q, limit)
-    return {"items": [{k: v for k, v in c.items() if not k.startswith("_")} for c in items]}
+    with uow.read() as queries:
+        items = places.rank(queries.communes_for_places(places.key), q, limit)
+        return {"items": [{k: v for k, v in c.items() if not k.startswith("_")} for c in items]}
 
 
 def calendar_view(uow, school_year: str | None, now: dt.datetime) -> dict:
+    with uow.begin() as repo:
+        return _calendar_view(repo, school_year, now)
+
+
+def _calendar_view(repo, school_year: str | None, now: dt.datetime) -> dict:
     year = school_year or cal.school_year_of(paris_date(now))
     if cal.check_school_year(year):
         raise ValidationError(None, {"school_year": [cal.MSG_YEAR_FORMAT]})
-    overrides = uow.offers.overrides()
+    overrides = repo.overrides()
     out = cal.calendar_view(year, overrides.get(year))
     out["overridden"] = year in overrides
     out["public_employer_types"] = public_employer_types()
@@ -39,21 +45,22 @@ def calendar_view(uow, school_year: str | None, now: dt.datetime) -> dict:
 
 
 def set_calendar_override(uow, actor, school_year: str, dates: dict, now: dt.datetime) -> dict:
-    access.check_calendar_editor(actor)
-    dates = dates or {}
-    errs = {}
-    if cal.check_school_year(school_year):
-        errs["school_year"] = [cal.MSG_YEAR_FORMAT]
-    errs.update(cal.check_override(dates))
-    if errs:
-        raise ValidationError(None, errs)
-    values = {k: (dt.date.fromisoformat(v) if isinstance(v, str) else v) for k, v in dates.items()
-              if k in OVERRIDE_DATES}
-    if "holiday_weeks" in dates:
-        values["holiday_weeks"] = cal.clean_holiday_weeks(dates["holiday_weeks"])
-    uow.offers.save_override(school_year, values, (actor or {}).get("user_id"), now)
-    # offers whose weeks follow the calendar (all year, 2nde periods) move with it
-    overrides = uow.offers.overrides()
-    for row in uow.offers.following_calendar(school_year):
-        uow.offers.change(row["id"], {"updated_at": now, **index_columns(row, overrides)})
-    return calendar_view(uow, school_year, now)
+    with uow.begin() as repo:
+        access.check_calendar_editor(actor)
+        dates = dates or {}
+        errs = {}
+        if cal.check_school_year(school_year):
+            errs["school_year"] = [cal.MSG_YEAR_FORMAT]
+        errs.update(cal.check_override(dates))
+        if errs:
+            raise ValidationError(None, errs)
+        values = {k: (dt.date.fromisoformat(v) if isinstance(v, str) else v) for k, v in dates.items()
+                  if k in OVERRIDE_DATES}
+        if "holiday_weeks" in dates:
+            values["holiday_weeks"] = cal.clean_holiday_weeks(dates["holiday_weeks"])
+        repo.save_override(school_year, values, (actor or {}).get("user_id"), now)
+        # offers whose weeks follow the calendar (all year, 2nde periods) move with it
+        overrides = repo.overrides()
+        for row in repo.following_calendar(school_year):
+            repo.change(row["id"], {"updated_at": now, **index_columns(row, overrides)})
+        return _calendar_view(repo, school_year, now)

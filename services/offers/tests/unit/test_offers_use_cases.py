@@ -10,7 +10,7 @@ from offers.domain import ranking
 from offers.domain import search as sd
 from offers.use_cases import demo, drafting, partner, publication, reading, reference, search, seats
 from testkit.offers import TODAY, employer, offer_data
-from testkit.offers.fakes import FakeOffers, FakeQueries, FakeSearchReader, FakeUnitOfWork
+from testkit.offers.fakes import FakeOffers, FakeSearchReader, FakeUnitOfWork
 
 NOW = dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.timezone.utc)
 
@@ -161,15 +161,14 @@ def test_who_sees_a_reserved_offer(uow):
 
 def test_lists_and_personal_data(uow):
     actor, offer = published(uow)
-    queries = FakeQueries(uow.offers)
     admin = {"user_id": str(uuid.uuid4()), "role": "admin"}
-    assert [o["id"] for o in reading.list_my_offers(queries, admin, None, 1, actor["user_id"])["items"]] == [
+    assert [o["id"] for o in reading.list_my_offers(uow, admin, None, 1, actor["user_id"])["items"]] == [
         offer["id"]]
     with pytest.raises(Forbidden):
-        reading.list_my_offers(queries, employer(), None, 1, actor["user_id"])
+        reading.list_my_offers(uow, employer(), None, 1, actor["user_id"])
     with pytest.raises(ValidationError):
-        reading.list_my_offers(queries, actor, "lost", 1)
-    [item] = reading.export_personal_data(queries, actor)["offers"]
+        reading.list_my_offers(uow, actor, "lost", 1)
+    [item] = reading.export_personal_data(uow, actor)["offers"]
     assert item["owner_id"] == actor["user_id"] and item["created_at"] == NOW.isoformat()
 
 
@@ -186,7 +185,7 @@ def test_the_partner_api(uow):
     assert e.value.code == "duplicate_remote_id"
     assert partner.partner_update(uow, op, "r-1", {"seats": 5}, NOW)["seats"] == 5
     assert uow.events[-1][1]["fields"] == ["seats"]
-    assert partner.partner_list(FakeQueries(uow.offers), op, 1)["total"] == 1
+    assert partner.partner_list(uow, op, 1)["total"] == 1
     assert partner.partner_delete(uow, op, "r-1", NOW)["state"] == "removed"
     with pytest.raises(NotFound):
         partner.partner_update(uow, op, "r-1", {"seats": 1}, NOW)

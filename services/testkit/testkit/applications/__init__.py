@@ -1,6 +1,6 @@
 """Test and benchmark helpers of the applications service (development only): actors, forms, the real suite's
 accounts and offers (identity and offers are called by RPC, nothing is mocked). In-memory fakes of the
-service's store and clients, for use-case unit tests: ``testkit.applications.fakes``."""
+service's unit of work and clients, for use-case unit tests: ``testkit.applications.fakes``."""
 from __future__ import annotations
 
 import uuid

@@ -1,12 +1,12 @@
 """In-memory fakes for the applications service's use-case unit tests (no broker, no database).
 
-- ``MemoryStore``: the unit-of-work factory (``store.uow()``, ``store.read()``) over dicts, with the same
+- ``FakeUnitOfWork``: the unit of work (``uow.begin()``, ``uow.read()``) over dicts, with the same
   methods as ``applications.repository.Repository`` / ``applications.queries.Queries``; a unit of work
-  that raises leaves nothing behind (its changes are rolled back), events are kept in ``store.events``.
+  that raises leaves nothing behind (its changes are rolled back), events are kept in ``uow.events``.
 - ``FakeOffers``, ``FakeIdentity``, ``FakeNotifications``: the clients of ``applications.clients``; each
   call is recorded, and a call made while a unit of work holds row locks fails the test (the use cases
   must call other services before locking).
-- ``fake_clients(store)``: the three together, as ``applications.clients.Clients``.
+- ``fake_clients(uow)``: the three together, as ``applications.clients.Clients``.
 
 The SQL itself is proven by the service's integration tests.
 """
@@ -27,7 +27,7 @@ from applications.domain.submission import OfferSnapshot
 from applications.views import HISTORY_FIELDS, event_data, facts_of
 
 
-class MemoryStore:
+class FakeUnitOfWork:
     def __init__(self):
         self.applications: dict[str, dict] = {}
         self.history_rows: list[dict] = []
@@ -41,7 +41,7 @@ class MemoryStore:
         return (self.applications, self.history_rows, self.links, self.events, self.claimed)
 
     @contextmanager
-    def uow(self):
+    def begin(self):
         saved = copy.deepcopy(self._state())
         try:
             yield MemoryRepository(self)
@@ -68,7 +68,7 @@ def _copy(row):
 
 
 class MemoryRepository:
-    def __init__(self, store: MemoryStore):
+    def __init__(self, store: FakeUnitOfWork):
         self.store = store
 
     @property
@@ -250,7 +250,7 @@ class MemoryRepository:
 
 # -- clients ---------------------------------------------------------------------------------------
 class _Client:
-    def __init__(self, store: MemoryStore):
+    def __init__(self, store: FakeUnitOfWork):
         self.store = store
         self.calls: list[tuple] = []
 
@@ -336,7 +336,7 @@ class FakeNotifications(_Client):
         self.sent.append({"email": email, "token": token, "application_id": application["id"], "message": message})
 
 
-def fake_clients(store: MemoryStore) -> Clients:
+def fake_clients(store: FakeUnitOfWork) -> Clients:
     return Clients(FakeOffers(store), FakeIdentity(store), FakeNotifications(store))
 
 

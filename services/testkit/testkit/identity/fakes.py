@@ -6,7 +6,7 @@ proving the SQL of ``identity.repository``.
     ctx = fake_context(now)
     ctx.repo.add_school(uai="0131884C", kind="college", name=..., academie_name="Aix-Marseille")
     accounts.register(ctx, {...})
-    ctx.db.events        # [(type, data)] emitted by committed units of work
+    ctx.uow.events        # [(type, data)] emitted by committed units of work
     ctx.notifications.sent, ctx.deny_sessions.ids
 """
 from __future__ import annotations
@@ -233,8 +233,8 @@ class FakeRepository:
         return n
 
 
-class _FakeUnitOfWork:
-    def __init__(self, db: "FakeDb"):
+class _FakeTransaction:
+    def __init__(self, db: "FakeUnitOfWork"):
         self._db = db
         self.session = db.repo
         self._events: list = []
@@ -267,18 +267,19 @@ class _FakeSession:
         return False
 
 
-class FakeDb:
-    """``uow()`` (committed on a clean exit, rolled back on an exception) and ``session()`` over a
-    ``FakeRepository``; ``events`` holds what committed units of work emitted."""
+class FakeUnitOfWork:
+    """In-memory twin of ``identity.repository.UnitOfWork``: ``begin()`` (committed on a clean exit, rolled back
+    on an exception) and ``read()`` over a ``FakeRepository``; ``events`` holds what committed transactions
+    emitted."""
 
     def __init__(self, repo: FakeRepository):
         self.repo = repo
         self.events: list[tuple[str, dict]] = []
 
-    def uow(self):
-        return _FakeUnitOfWork(self)
+    def begin(self):
+        return _FakeTransaction(self)
 
-    def session(self):
+    def read(self):
         return _FakeSession(self.repo)
 
     def emitted(self, event_type: str) -> list[dict]:
@@ -340,7 +341,7 @@ def fake_context(now: dt.datetime | None = None, **overrides):
     from identity.use_cases.context import Context
 
     repo = FakeRepository()
-    values = dict(db=FakeDb(repo), now=now or dt.datetime(2027, 1, 11, 9, 0, tzinfo=dt.timezone.utc),
+    values = dict(uow=FakeUnitOfWork(repo), now=now or dt.datetime(2027, 1, 11, 9, 0, tzinfo=dt.timezone.utc),
                   notifications=FakeNotifications(), keys=FakeKeys(), passwords=FakePasswords(), repo=repo,
                   deny_sessions=FakeDenyList())
     values.update(overrides)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from contextlib import contextmanager
 
 from offers.domain import ranking
 from offers.domain import search as sd
@@ -45,6 +46,10 @@ class FakeOffers:
         self.communes = dict(COMMUNES if communes is None else communes)
         self.naf = dict(naf or {"10.71C": "s26", "62.01Z": "s31"})
         self.locked: list[str] = []   # ids of the offers a use case locked, in order
+        self.events: list[tuple[str, dict]] = []   # emitted through the outbox
+
+    def emit(self, type_: str, data: dict) -> None:
+        self.events.append((type_, copy.deepcopy(data)))
 
     # -- offers ------------------------------------------------------------------------
     def get(self, offer_id, lock: bool = False) -> dict | None:
@@ -137,14 +142,30 @@ class FakeOffers:
 
 
 class FakeUnitOfWork:
-    """``offers.repository.UnitOfWork`` in memory: ``offers`` and the events emitted (``events``)."""
+    """``offers.repository.UnitOfWork`` in memory: ``begin()`` yields ``offers`` (a ``FakeOffers``; what a block
+    that raises changed is undone, its events dropped), ``read()`` the ``FakeQueries``; ``events`` holds the
+    events emitted by committed blocks."""
 
     def __init__(self, offers: FakeOffers | None = None):
         self.offers = offers or FakeOffers()
-        self.events: list[tuple[str, dict]] = []
 
-    def emit(self, type_: str, data: dict) -> None:
-        self.events.append((type_, copy.deepcopy(data)))
+    @property
+    def events(self) -> list[tuple[str, dict]]:
+        return self.offers.events
+
+    @contextmanager
+    def begin(self):
+        saved = copy.deepcopy(self.offers.__dict__)
+        try:
+            yield self.offers
+        except BaseException:
+            self.offers.__dict__.clear()
+            self.offers.__dict__.update(saved)
+            raise
+
+    @contextmanager
+    def read(self):
+        yield FakeQueries(self.offers)
 
     def types(self) -> list[str]:
         return [t for t, _ in self.events]
