@@ -63,8 +63,10 @@ def _statistician(page, visit, platform, code: str) -> tuple[str, str]:
     page.get_by_role("button", name="Valider le compte").click()
     visit(page, "admin-statisticien-identifiant-invalide")
     assert "identifiant complet" in page.locator("#form-errors").inner_text()
-    page.get_by_label("Identifiant du compte statisticien").fill(account_id)
-    page.get_by_role("button", name="Valider le compte").click()
+    # the account waits in the list, with its e-mail; its own « Valider » button validates it
+    row = page.get_by_role("row").filter(has_text=email)
+    assert "Chargée d'études" in row.inner_text()
+    row.get_by_role("button", name="Valider").click()
     page.locator(".fr-alert--success").wait_for()
     visit(page, "admin-statisticien-valide")
     assert f"Le compte statisticien {account_id} est validé" in page.locator(".fr-alert--success").inner_text()

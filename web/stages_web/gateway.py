@@ -99,6 +99,7 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "school_pupils_codes": ("POST", "/api/v1/schools/{uai}/pupils/codes"),
     "school_class_summary": ("GET", "/api/v1/applications/classes"),
     "admin_school_staff": ("GET", "/api/v1/admin/school-staff"),
+    "admin_statisticians": ("GET", "/api/v1/admin/statisticians"),
     "admin_validate_statistician": ("POST", "/api/v1/admin/users/{user_id}/validate"),
     "admin_notifications": ("GET", "/api/v1/admin/notifications"),
     "admin_notification_retry": ("POST", "/api/v1/admin/notifications/{message_id}/retry"),

@@ -21,14 +21,32 @@ def _logged_in():
 
 # -- statisticians waiting for their validation ------------------------------------------------------
 
+NO_PENDING = {"items": [], "page": 1, "page_size": 50, "total": 0}
+
+
+def test_the_accounts_waiting_are_listed_each_with_its_button(monkeypatch):
+    sid = str(uuid.uuid4())
+    pending = {"items": [{"id": sid, "first_name": "Ada", "last_name": "Lovelace", "email": "ada@insee.fr",
+                          "organisation_name": "Insee", "job_title": "Chargée d'études", "stat_scope": "departement",
+                          "stat_scope_code": "13"}], "page": 1, "page_size": 50, "total": 1}
+    fake = FakeGateway(monkeypatch, {"login": tokens("admin"), "admin_statisticians": pending,
+                                     "admin_validate_statistician": {"user_id": sid, "status": "active"}})
+    c = _logged_in()
+    html = c.get("/administration/statisticiens").content.decode()
+    assert "ada@insee.fr" in html and "Chargée d&#x27;études" in html and "departement (13)" in html
+    assert f'name="user_id" value="{sid}"' in html and "Valider<span class=\"fr-sr-only\"> Ada Lovelace" in html
+    r = c.post("/administration/statisticiens", {"user_id": sid})   # the row's button
+    assert r.status_code == 302 and fake.named("admin_validate_statistician") == [{"user_id": sid}]
+
+
 def test_an_admin_validates_a_statistician_by_the_account_id(monkeypatch):
     sid = str(uuid.uuid4())
-    fake = FakeGateway(monkeypatch, {"login": tokens("admin"),
+    fake = FakeGateway(monkeypatch, {"login": tokens("admin"), "admin_statisticians": NO_PENDING,
                                      "admin_validate_statistician": {"user_id": sid, "status": "active"}})
     c = _logged_in()
     html = c.get("/administration/statisticiens").content.decode()
     assert "Identifiant du compte statisticien" in html and 'name="csrfmiddlewaretoken"' in html
-    assert "Statisticiens à valider" in html
+    assert "Statisticiens à valider" in html and "Aucun compte n'attend de validation." in html
 
     r = c.post("/administration/statisticiens", {"user_id": "pas-un-identifiant"})
     assert r.status_code == 422 and "Saisissez l&#x27;identifiant complet du compte" in r.content.decode()
@@ -44,7 +62,8 @@ def test_a_refused_validation_is_said_next_to_the_field(monkeypatch):
     refusals = iter([ApiError(409, {"detail": "Ce compte n'attend pas de validation.",
                                     "code": "not_pending_validation"}),
                      ApiError(404, {"detail": "Compte statisticien introuvable.", "code": "user_not_found"})])
-    FakeGateway(monkeypatch, {"login": tokens("admin"), "admin_validate_statistician": lambda kw: next(refusals)})
+    FakeGateway(monkeypatch, {"login": tokens("admin"), "admin_statisticians": NO_PENDING,
+                              "admin_validate_statistician": lambda kw: next(refusals)})
     c = _logged_in()
     for expected in ("Ce compte n&#x27;attend pas de validation.", "Compte statisticien introuvable."):
         r = c.post("/administration/statisticiens", {"user_id": str(uuid.uuid4())})

@@ -484,6 +484,23 @@ def list_unconfirmed_staff(req):
                                                  page=q.get("page", 1), page_size=q.get("page_size", 50))
 
 
+@route("GET", "/api/v1/admin/statisticians", summary="Comptes statisticiens en attente de validation",
+       description="Les plus anciens d'abord. Valider : POST /admin/users/{user_id}/validate.",
+       tags=TAG_ADMIN, roles=["admin"],
+       query=obj({"page": PAGE, "page_size": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
+       response=obj({"items": array(obj({"id": UUID, "first_name": {"type": "string"},
+                                         "last_name": {"type": "string"}, "email": _NULLABLE_STR,
+                                         "organisation_name": _NULLABLE_STR, "job_title": _NULLABLE_STR,
+                                         "stat_scope": _NULLABLE_STR, "stat_scope_code": _NULLABLE_STR,
+                                         "created_at": _NULLABLE_STR}, ["id"], additional=True)),
+                     "page": {"type": "integer"}, "page_size": {"type": "integer"}, "total": {"type": "integer"}},
+                    ["items", "total"]))
+def list_pending_statisticians(req):
+    q = req.query
+    return _identity(req).list_pending_statisticians(actor=req.actor, page=q.get("page", 1),
+                                                     page_size=q.get("page_size", 50))
+
+
 @route("POST", "/api/v1/admin/users/<user_id>/validate", summary="Valider un compte statisticien", tags=TAG_ADMIN,
        roles=["admin"], response=obj({"user_id": UUID, "status": {"type": "string"}}, ["user_id", "status"]))
 def validate_statistician(req):

@@ -126,6 +126,15 @@ def unconfirmed_staff(s, school_uai: str | None, academie: str | None, function:
     return total, rows, heads
 
 
+def pending_statisticians(s, page: int, page_size: int) -> tuple[int, list[dict]]:
+    """(total, the page's statistician accounts waiting for an admin's validation, oldest first)."""
+    stmt = select(users).where(users.c.role == roles.STATISTICIAN, users.c.status == "pending_validation")
+    total = s.execute(select(func.count()).select_from(stmt.subquery())).scalar()
+    rows = [row_dict(r) for r in s.execute(stmt.order_by(users.c.created_at, users.c.id)
+                                           .limit(page_size).offset((page - 1) * page_size))]
+    return total, rows
+
+
 # -- personal data -----------------------------------------------------------------------
 
 def personal_records(s, user_id: str) -> dict:

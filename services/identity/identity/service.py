@@ -168,6 +168,10 @@ class IdentityService(PlatformService):
 
     # -- administration -------------------------------------------------------------------------
     @rpc
+    def list_pending_statisticians(self, actor, page=1, page_size=50):
+        return admin.list_pending_statisticians(self._ctx(), actor, page=page, page_size=page_size)
+
+    @rpc
     def validate_statistician(self, actor, user_id):
         return admin.validate_statistician(self._ctx(), actor, user_id)
 

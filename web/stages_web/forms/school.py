@@ -97,8 +97,8 @@ class RetryPeriodForm(ApiForm):
 
 
 class StatisticianValidationForm(ApiForm):
-    """The account id of a statistician waiting for an administrator's validation (the API lists no such
-    accounts yet: the statistician reads the id on the page that activated their account)."""
+    """The account id of a statistician waiting for an administrator's validation (a button of the list, or
+    typed: the statistician also reads the id on the page that activated their account)."""
     user_id = forms.UUIDField(
         label="Identifiant du compte statisticien",
         help_text="Affiché au statisticien quand il active son compte, par exemple "

@@ -43,9 +43,8 @@ def staff_confirm(request, uai, user_id):
 
 @login_required("admin")
 def statisticians(request):
-    """Validate a statistician's account by its id. The gateway has no list of the accounts waiting for it
-    (only ``POST /admin/users/{id}/validate``): the statistician reads their account's id on the page that
-    activated it (``auth/activation.html``) and sends it to an administrator."""
+    """The statistician accounts waiting for a validation, oldest first, each with its « Valider » button; an
+    account id can also be typed (the statistician reads it on the page that activated the account)."""
     form = StatisticianValidationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user_id = str(form.cleaned_data["user_id"])
@@ -60,8 +59,9 @@ def statisticians(request):
             messages.success(request, f"Le compte statisticien {user_id} est validé : son titulaire peut se "
                                       "connecter.")
             return redirect("admin_statisticians")
-    return page(request, "admin/statisticians.html", "Statisticiens à valider", form=form,
-                status=422 if form.errors else 200)
+    data = session.api(request).call("admin_statisticians", params={"page": request.GET.get("page") or 1})
+    return page(request, "admin/statisticians.html", "Statisticiens à valider", form=form, data=data,
+                items=data.get("items", []), status=422 if form.errors else 200)
 
 
 @login_required("admin")

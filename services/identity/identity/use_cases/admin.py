@@ -6,6 +6,7 @@ import datetime as dt
 from common.errors import Conflict, NotFound
 
 from ..domain import access_tokens, keys as keys_domain, roles, totp
+from .. import views
 from .context import Context, is_uuid, touch
 
 
@@ -19,6 +20,18 @@ def validate_statistician(ctx: Context, actor: dict, user_id: str) -> dict:
             raise Conflict("Ce compte n'attend pas de validation.", code="not_pending_validation")
         touch(ctx, uow.session, u["id"], status="active")
     return {"user_id": u["id"], "status": "active"}
+
+
+def list_pending_statisticians(ctx: Context, actor: dict, page: int = 1, page_size: int = 50) -> dict:
+    """Admins: statistician accounts waiting for a validation, oldest first (with their e-mail, to check the
+    organisation they claim)."""
+    roles.require_admin(actor)
+    page = max(1, int(page or 1))
+    page_size = max(1, min(int(page_size or 50), 200))
+    with ctx.uow.read() as s:
+        total, rows = ctx.queries.pending_statisticians(s, page, page_size)
+    return {"items": [{**views.user_public(u), "email": u["email"]} for u in rows],
+            "page": page, "page_size": page_size, "total": total}
 
 
 def totp_setup(ctx: Context, actor: dict) -> dict:

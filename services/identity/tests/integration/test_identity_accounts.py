@@ -322,7 +322,13 @@ def test_statistician_waits_for_an_admin(identity):
     assert e.value.code == "account_pending_validation"
     with pytest.raises(Forbidden):
         rpc.validate_statistician(actor={"user_id": out["user_id"], "role": "statistician"}, user_id=out["user_id"])
-    rpc.validate_statistician(actor={"user_id": str(uuid.uuid4()), "role": "admin"}, user_id=out["user_id"])
+    admin = {"user_id": str(uuid.uuid4()), "role": "admin"}
+    with pytest.raises(Forbidden):
+        rpc.list_pending_statisticians(actor={"user_id": out["user_id"], "role": "statistician"})
+    waiting = {u["id"]: u for u in rpc.list_pending_statisticians(actor=admin, page_size=200)["items"]}
+    assert waiting[out["user_id"]]["email"] == email and waiting[out["user_id"]]["stat_scope_code"] == "02"
+    rpc.validate_statistician(actor=admin, user_id=out["user_id"])
+    assert out["user_id"] not in {u["id"] for u in rpc.list_pending_statisticians(actor=admin, page_size=200)["items"]}
     s = rpc.login(identifier=email, password=PASSWORD)
     assert s["claims"]["role"] == "statistician" and s["claims"]["academie"] == "02"
     assert (s["claims"]["stat_scope"], s["claims"]["stat_scope_code"]) == ("academie", "02")
