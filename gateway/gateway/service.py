@@ -32,7 +32,7 @@ from common.rpc import Rpc
 from common.service import CachedSignatureCheck
 from common.transport import RawJson, json_bytes
 
-from . import decoding, headers, openapi, validation
+from . import decoding, headers, openapi, pagination, validation
 from .api import ROUTES, Route, obj
 from .budgets import Limiter, budgets_of
 from .problems import from_domain_error, problem
@@ -325,6 +325,8 @@ class GatewayService:
         status = route.status
         if isinstance(result, tuple):
             status, result = result
+        if route.paged and status < 300:
+            result = pagination.complete(result)
         return _json_response(status, result)
 
     def _read_body(self, req: ApiRequest) -> None:

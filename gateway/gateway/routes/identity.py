@@ -8,7 +8,7 @@ import base64
 
 from werkzeug.wrappers import Response
 
-from gateway.api import GRADE, PAGE, UUID, array, obj, route
+from gateway.api import GRADE, PAGE, UUID, array, component, obj, page_of, route
 from gateway.budgets import Budget
 
 TAG_AUTH = ["auth"]
@@ -416,8 +416,7 @@ def import_pupils(req):
                   "q": {"type": "string", "maxLength": 100},
                   "page": PAGE,
                   "page_size": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}}),
-       response=obj({"items": array(PUPIL), "page": {"type": "integer"}, "page_size": {"type": "integer"},
-                     "total": {"type": "integer"}, "classes": array({"type": ["string", "null"]})}, ["items"]))
+       response=component("PupilPage", page_of(PUPIL, {"classes": array({"type": ["string", "null"]})})))
 def list_pupils(req):
     q = req.query
     return _identity(req).list_pupils(actor=req.actor, uai=req.path["uai"], class_name=q.get("class_name"),
@@ -471,12 +470,9 @@ def rotate_signing_key(req):
        query=obj({"school_uai": UAI, "academie": {"type": "string", "maxLength": 50, "examples": ["Aix-Marseille"]},
                   "function": FUNCTION, "page": PAGE,
                   "page_size": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
-       response=obj({"items": array(obj({**STAFF_MEMBER["properties"], "school_name": {"type": "string"},
-                                         "academie_name": _NULLABLE_STR,
-                                         "school_has_designated_head": {"type": "boolean"}},
-                                        ["user_id", "school_uai"], additional=True)),
-                     "page": {"type": "integer"}, "page_size": {"type": "integer"}, "total": {"type": "integer"}},
-                    ["items", "total"]))
+       response=component("UnconfirmedStaffPage", page_of(obj({
+           **STAFF_MEMBER["properties"], "school_name": {"type": "string"}, "academie_name": _NULLABLE_STR,
+           "school_has_designated_head": {"type": "boolean"}}, ["user_id", "school_uai"], additional=True))))
 def list_unconfirmed_staff(req):
     q = req.query
     return _identity(req).list_unconfirmed_staff(actor=req.actor, school_uai=q.get("school_uai"),

@@ -1,0 +1,147 @@
+"""Examples of the OpenAPI document, built from the schemas when a route gives none of its own.
+
+A component's own example (``component(name, schema, example)``) comes first, then a property's
+``examples``/``example``/``const``/``default``/``enum``, then a value in French chosen by the
+property's name (a title, a city, a first name...), then one by type and format. A test checks that
+every example of the document is valid against its schema."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Values people read, by property name (French, realistic, fictitious people).
+BY_NAME: dict[str, Any] = {
+    "id": "5b0e4c1e-8f1a-4d2b-9c3e-2a7f6d1b0c11",
+    "title": "Découverte des métiers de la boulangerie", "offer_title": "Découverte des métiers de la boulangerie",
+    "description": "Accueil par le chef boulanger, observation du pétrissage, de la cuisson et de la vente.",
+    "first_name": "Camille", "last_name": "Martin", "name": "Camille Martin", "pupil_name": "Camille Martin",
+    "signer_name": "Claire Durand", "typed_name": "Claire Durand", "representative_name": "Claire Durand",
+    "organisation_name": "Boulangerie du Vieux-Port", "trade_name": "Boulangerie du Vieux-Port",
+    "employer_name": "Boulangerie du Vieux-Port", "school_name": "Collège Belle de Mai",
+    "city": "Marseille", "commune_name": "Marseille", "address_city": "Marseille", "commune_insee": "13201",
+    "postal_code": "13001", "address_postal_code": "13003", "dep_code": "13", "academie_code": "02",
+    "academie_name": "Aix-Marseille", "street": "12 quai du Port", "street_address": "14 rue Belle de Mai",
+    "address": "8 rue des Lilas, 13003 Marseille", "email": "camille.martin@example.fr",
+    "recipient": "camille.martin@example.fr", "phone": "06 12 34 56 78", "contact_phone": "04 91 00 00 00",
+    "pupil_phone": "06 12 34 56 78", "pupil_address": "8 rue des Lilas, 13003 Marseille",
+    "motivation": "J'aimerais découvrir le métier de boulanger, que je fais déjà le week-end avec mon oncle.",
+    "reason": "Nous n'accueillons plus de stagiaires cette semaine-là.",
+    "message": "Merci pour votre candidature, à bientôt !", "detail": "Un e-mail vous a été envoyé.",
+    "status": "active", "state_label": "Envoyée", "role_label": "Chef d'établissement",
+    "function": "Gérante", "job_title": "Gérante", "class_name": "3A", "school_uai": "0131884C", "uai": "0131884C",
+    "siret": "12345678901234", "naf_code": "10.71C", "sector": "s26", "school_year": "2026-2027",
+    "week": "2027-W03", "month": "2027-01", "lunch_break": "De 12:00 à 13:30, au choix sur place ou dehors.",
+    "work_environment": "Fournil et boutique, équipe de cinq personnes.",
+    "accessibility": "Boutique de plain-pied, fournil accessible par un monte-charge.",
+    "activities": "Observation du pétrissage, de la cuisson et de la vente.",
+    "template": "new_application", "body": "Camille Martin a candidaté à votre offre.",
+    "subject": "Nouvelle candidature", "link": "https://1eleve1stage.example.fr/candidatures",
+    "permalink": "https://1eleve1stage.example.fr/offres/5b0e4c1e", "filename": "convention.pdf",
+    "code": "K7QM-2XHP", "q": "boulangerie", "identifier": "camille.martin@example.fr",
+    "password": "Boulangerie-2027!", "current_password": "Boulangerie-2026!", "new_password": "Boulangerie-2027!",
+    "token": "Zr8kXb0m2QpL7vY1", "refresh_token": "Zr8kXb0m2QpL7vY1", "access_token": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+    "kid": "2026-12-a", "event_type": "application.submitted", "remote_id": "OP-2027-0042",
+    "last_error": None, "distance_km": 1.8, "lat": 43.2965, "lon": 5.3698, "seats": 2, "seats_left": 1,
+    "seats_taken": 1, "population": 870731, "count": 1, "unread": 3, "attempts": 1,
+}
+FORMATS = {"uuid": "5b0e4c1e-8f1a-4d2b-9c3e-2a7f6d1b0c11", "date": "2027-01-18",
+           "date-time": "2027-01-18T08:30:00Z", "email": "camille.martin@example.fr",
+           "uri": "https://1eleve1stage.example.fr/notifications", "binary": "", "byte": "JVBERi0xLjc="}
+
+
+def _types(schema: dict) -> list:
+    t = schema.get("type")
+    return t if isinstance(t, list) else ([t] if t else [])
+
+
+def example_of(schema: Any, components: dict, name: str | None = None, depth: int = 0) -> Any:
+    if not isinstance(schema, dict) or depth > 12:
+        return None
+    ref = schema.get("$ref")
+    if ref:
+        target = components.get(ref.rsplit("/", 1)[1], {})
+        return example_of(target, components, name, depth + 1)
+    for key in ("examples",):
+        if schema.get(key):
+            return schema[key][0]
+    for key in ("example", "const", "default"):
+        if key in schema:
+            return schema[key]
+    if schema.get("enum"):
+        return next((v for v in schema["enum"] if v is not None), schema["enum"][0])
+    if "allOf" in schema:
+        out: dict = {}
+        for part in schema["allOf"]:
+            value = example_of(part, components, name, depth + 1)
+            if isinstance(value, dict):
+                out.update(value)
+        # the parts' own properties first (the items of a page), then the shared fields
+        return _merge_page(out, schema, components, depth)
+    for key in ("oneOf", "anyOf"):
+        if schema.get(key):
+            return example_of(schema[key][0], components, name, depth + 1)
+    types = _types(schema)
+    if "object" in types or "properties" in schema:
+        props = schema.get("properties") or {}
+        out = {}
+        for prop, sub in props.items():
+            if isinstance(sub, dict) and sub.get("deprecated"):
+                continue
+            out[prop] = example_of(sub, components, prop, depth + 1)
+        return out
+    if "array" in types:
+        item = example_of(schema.get("items", {}), components, name, depth + 1)
+        n = max(1, schema.get("minItems", 1))
+        return [item] * n if item is not None or "null" in _types(schema.get("items", {})) else []
+    if name in BY_NAME and _fits(BY_NAME[name], types, schema):
+        return BY_NAME[name]
+    if "string" in types:
+        if schema.get("format") in FORMATS:
+            return FORMATS[schema["format"]]
+        return "texte" if schema.get("minLength", 0) <= 5 else "texte d'exemple suffisamment long"
+    if "integer" in types:
+        return max(schema.get("minimum", 1), 1) if "maximum" not in schema else schema.get("minimum", 1)
+    if "number" in types:
+        return schema.get("minimum", 1.5)
+    if "boolean" in types:
+        return False
+    return None
+
+
+def _merge_page(out: dict, schema: dict, components: dict, depth: int) -> dict:
+    if isinstance(out.get("items"), list) and out.get("items") == []:
+        for part in schema["allOf"]:
+            items = (part.get("properties") or {}).get("items") if isinstance(part, dict) else None
+            if items:
+                out["items"] = [example_of(items.get("items", {}), components, "items", depth + 1)]
+    if isinstance(out.get("items"), list) and "total" in out:
+        out["total"] = max(out["total"], len(out["items"]))
+        out["has_more"] = out.get("page", 1) * out.get("per_page", 30) < out["total"]
+    return out
+
+
+def _fits(value, types: list, schema: dict) -> bool:
+    if value is None:
+        return "null" in types
+    if isinstance(value, bool):
+        return "boolean" in types
+    if isinstance(value, int):
+        return "integer" in types or "number" in types
+    if isinstance(value, float):
+        return "number" in types
+    if isinstance(value, str):
+        if "string" not in types:
+            return False
+        if schema.get("pattern") and not re.search(schema["pattern"], value):
+            return False
+        fmt = schema.get("format")
+        if fmt == "uuid":
+            return len(value) == 36 and value.count("-") == 4
+        if fmt == "email":
+            return "@" in value
+        if fmt == "uri":
+            return value.startswith("https://")
+        if fmt:
+            return False
+        return True
+    return False
