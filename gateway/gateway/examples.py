@@ -42,7 +42,9 @@ BY_NAME: dict[str, Any] = {
     "token": "Zr8kXb0m2QpL7vY1", "refresh_token": "Zr8kXb0m2QpL7vY1", "access_token": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
     "kid": "2026-12-a", "event_type": "application.submitted", "remote_id": "OP-2027-0042",
     "last_error": None, "distance_km": 1.8, "lat": 43.2965, "lon": 5.3698, "seats": 2, "seats_left": 1,
-    "seats_taken": 1, "population": 870731, "count": 1, "unread": 3, "attempts": 1,
+    "seats_taken": 1, "population": 870731, "count": 1, "unread": 3, "attempts": 1, "expires_in": 900,
+    "full_name": "Sophie Martin", "classes": "3A", "application_ids": "9a3d7c2e-1b4f-4e6a-8d5c-3f2e1a0b9c87",
+    "start": "08:30", "end": "16:30", "break_start": "12:00", "break_end": "13:30",
 }
 FORMATS = {"uuid": "5b0e4c1e-8f1a-4d2b-9c3e-2a7f6d1b0c11", "date": "2027-01-18",
            "date-time": "2027-01-18T08:30:00Z", "email": "camille.martin@example.fr",
@@ -54,13 +56,28 @@ def _types(schema: dict) -> list:
     return t if isinstance(t, list) else ([t] if t else [])
 
 
-def example_of(schema: Any, components: dict, name: str | None = None, depth: int = 0) -> Any:
+def request_example_of(schema: Any, components: dict) -> Any:
+    """An example of a request body: its required fields, and the optional ones that have a telling
+    value (an example, an enum, a known name), so that it reads as a plausible request."""
+    return example_of(schema, components, terse=True)
+
+
+def _telling(schema: Any, name: str) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    if any(k in schema for k in ("examples", "example", "const", "enum", "$ref", "properties", "items")):
+        return True
+    return name in BY_NAME and _fits(BY_NAME[name], _types(schema), schema) and BY_NAME[name] is not None
+
+
+def example_of(schema: Any, components: dict, name: str | None = None, depth: int = 0,
+               terse: bool = False) -> Any:
     if not isinstance(schema, dict) or depth > 12:
         return None
     ref = schema.get("$ref")
     if ref:
         target = components.get(ref.rsplit("/", 1)[1], {})
-        return example_of(target, components, name, depth + 1)
+        return example_of(target, components, name, depth + 1, terse)
     for key in ("examples",):
         if schema.get(key):
             return schema[key][0]
@@ -79,18 +96,21 @@ def example_of(schema: Any, components: dict, name: str | None = None, depth: in
         return _merge_page(out, schema, components, depth)
     for key in ("oneOf", "anyOf"):
         if schema.get(key):
-            return example_of(schema[key][0], components, name, depth + 1)
+            return example_of(schema[key][0], components, name, depth + 1, terse)
     types = _types(schema)
     if "object" in types or "properties" in schema:
         props = schema.get("properties") or {}
         out = {}
+        required = set(schema.get("required", []))
         for prop, sub in props.items():
             if isinstance(sub, dict) and sub.get("deprecated"):
                 continue
-            out[prop] = example_of(sub, components, prop, depth + 1)
+            if terse and prop not in required and not _telling(sub, prop):
+                continue
+            out[prop] = example_of(sub, components, prop, depth + 1, terse)
         return out
     if "array" in types:
-        item = example_of(schema.get("items", {}), components, name, depth + 1)
+        item = example_of(schema.get("items", {}), components, name, depth + 1, terse)
         n = max(1, schema.get("minItems", 1))
         return [item] * n if item is not None or "null" in _types(schema.get("items", {})) else []
     if name in BY_NAME and _fits(BY_NAME[name], types, schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 
 from .api import COMPONENTS, ROUTES, Route
-from .examples import example_of
+from .examples import example_of, request_example_of
 from .budgets import budgets_of
 from .problems import PROBLEM_SCHEMA, TITLES
 
@@ -67,7 +67,7 @@ def _operation(r: Route) -> dict:
                                      for k, v in r.body_examples.items()}
             else:
                 media["example"] = copy.deepcopy(r.body_example if r.body_example is not None
-                                                 else example_of(r.body, COMPONENTS))
+                                                 else request_example_of(r.body, COMPONENTS))
             content["application/json"] = media
         for ct in r.request_content_types or []:
             content[ct] = {"schema": {"type": "string", "format": "binary"}}

@@ -209,7 +209,13 @@ BUILTIN = [
                        ["status", "services"]),
           extra_responses={503: "Au moins un service ne répond pas (voir services)"}),
     Route("GET", "/openapi.json", openapi_json, summary="Ce document", tags=["operations"], auth="none",
-          response={"type": "object"}),
+          response=obj({"openapi": {"type": "string", "const": "3.1.0"}, "info": {"type": "object"},
+                        "paths": {"type": "object", "additionalProperties": {"type": "object"}},
+                        "components": {"type": "object", "additionalProperties": {"type": "object"}}},
+                       ["openapi", "info", "paths"], additional=True,
+                       description="Un document OpenAPI 3.1 (https://spec.openapis.org/oas/v3.1.0)."),
+          response_example={"openapi": "3.1.0", "info": {"title": "1 élève, 1 stage — API", "version": "1.0.0"},
+                            "paths": {}}),
 ]
 for _r in BUILTIN:
     _r.operation_id = _r.handler.__name__

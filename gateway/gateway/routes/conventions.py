@@ -92,7 +92,8 @@ LIST_QUERY = obj({
 })
 SIGN_BODY = obj({
     "document_hash": {**SHA256, "description": "l'empreinte du document lu (GET) : refusé s'il a changé depuis"},
-    "code": {"type": "string", "pattern": "^[0-9]{6}$", "examples": ["482913"], "description": "organisme d'accueil : code reçu par SMS"},
+    "code": {"type": "string", "pattern": "^[0-9]{6}$", "examples": ["482913"],
+             "description": "organisme d'accueil : code reçu par SMS"},
     "method": {"type": "string", "enum": ["image", "typed_name"], "description": "chef d'établissement"},
     "typed_name": {"type": "string", "maxLength": 200},
 }, ["document_hash"])
