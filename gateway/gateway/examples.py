@@ -29,7 +29,7 @@ BY_NAME: dict[str, Any] = {
     "message": "Merci pour votre candidature, à bientôt !", "detail": "Un e-mail vous a été envoyé.",
     "status": "active", "state_label": "Envoyée", "role_label": "Chef d'établissement",
     "function": "Gérante", "job_title": "Gérante", "class_name": "3A", "school_uai": "0131884C", "uai": "0131884C",
-    "siret": "12345678901234", "naf_code": "10.71C", "sector": "s26", "school_year": "2026-2027",
+    "siret": "44306184100047", "naf_code": "10.71C", "sector": "s26", "school_year": "2026-2027",
     "week": "2027-W03", "month": "2027-01", "lunch_break": "De 12:00 à 13:30, au choix sur place ou dehors.",
     "work_environment": "Fournil et boutique, équipe de cinq personnes.",
     "accessibility": "Boutique de plain-pied, fournil accessible par un monte-charge.",

@@ -243,10 +243,11 @@ BUCKET = obj({"by_state": _COUNTS, "by_tab": _COUNTS, "total": {"type": "integer
               "placement_rate": {"type": ["number", "null"]}}, additional=True)
 
 
-SCOPE = component("StatsScope", obj({"kind": {"type": "string", "enum": ["school", "departement", "academie", "region",
-                                                                    "national"]},
-                                     "code": NULLABLE_TEXT}, additional=True,
-                                    description="Le périmètre des chiffres : un type et un code (jamais un nom)."),
+SCOPE = component("StatsScope", obj(
+    {"kind": {"type": "string", "enum": ["school", "departement", "academie", "region", "national", "employer"]},
+     "code": NULLABLE_TEXT}, additional=True,
+    description="Le périmètre des chiffres : un type et un code, jamais un nom (entreprise : employer et son "
+                "identifiant)."),
                   {"kind": "academie", "code": "02"})
 SCOPE_QUERY = {
     "school_uai": {"type": "string", "maxLength": 10, "description": "un établissement (UAI) de votre périmètre"},

@@ -88,9 +88,10 @@ _STEP_FIELDS = {"place": ["title", "description", "address"],
                 "planning": ["grades", "school_year", "weeks", "all_year", "seconde_period", "seats", "hours",
                              "lunch_break", "reserved_school_uais", "reserved_rep", "reserved_qpv"]}
 _STEP_TEXT = {"place": "Étape 1, « place » : le métier observé et le lieu du stage.",
-              "organisation": "Étape 2, « organisation » : la structure d'accueil. Avec un SIRET ; ou, pour un "
-                              "employeur public sans SIRET, manual_entry=true, le nom, l'adresse du siège et "
-                              "is_public=true avec public_employer_type.",
+              "organisation": "Étape 2, « organisation » : la structure d'accueil (nom, secteur ou code NAF, adresse "
+                              "du siège, téléphone de contact). Avec un SIRET ; ou, pour un employeur public sans "
+                              "SIRET, manual_entry=true, is_public=true et public_employer_type (collectivite_commune, "
+                              "ministere_education, etablissement_public...).",
               "planning": "Étape 3, « planning » : niveaux, année, semaines (4e/3e) ou période (2nde), places, "
                           "horaires, pause déjeuner, réservations."}
 _STEP_REFS = [component("OfferStep" + step.capitalize(), obj(
@@ -111,13 +112,15 @@ STEP_EXAMPLES = {
         "address": {"street": "12 quai du Port", "postal_code": "13001", "city": "Marseille"}}},
     "organisation": {"summary": "Étape 2 : structure avec SIRET", "value": {
         "step": "organisation", "organisation": {
-            "name": "Boulangerie du Vieux-Port SARL", "siret": "12345678901234", "is_public": False,
+            "name": "Boulangerie du Vieux-Port SARL", "trade_name": "Boulangerie du Vieux-Port",
+            "siret": "44306184100047", "is_public": False, "sector": "s26",
+            "head_office_address": {"street": "12 quai du Port", "postal_code": "13001", "city": "Marseille"},
             "contact_phone": "04 91 00 00 00"},
         "work_environment": "Fournil et boutique, équipe de cinq personnes."}},
     "organisation_manual_entry": {"summary": "Étape 2 : employeur public sans SIRET (manual_entry)", "value": {
         "step": "organisation", "organisation": {
             "name": "Mairie de Cassis", "manual_entry": True, "is_public": True,
-            "public_employer_type": "Collectivité territoriale",
+            "public_employer_type": "collectivite_commune", "sector": "s25",
             "head_office_address": {"street": "Place Baragnon", "postal_code": "13260", "city": "Cassis"},
             "contact_phone": "04 42 00 00 00"}}},
     "planning": {"summary": "Étape 3 : planning (3e, deux semaines)", "value": {
@@ -141,7 +144,7 @@ ORGANISATION_OUT = component("Organisation", {**obj({
     "contact_phone": {**NTEXT, "description": "Seulement pour l'employeur propriétaire (jamais montré aux élèves)."},
 }, **_OPEN), "type": ["object", "null"],
     "description": "Structure d'accueil (étape « organisation »)."},
-    {"name": "Boulangerie du Vieux-Port SARL", "trade_name": "Boulangerie du Vieux-Port", "siret": "12345678901234",
+    {"name": "Boulangerie du Vieux-Port SARL", "trade_name": "Boulangerie du Vieux-Port", "siret": "44306184100047",
      "manual_entry": False, "is_public": False, "public_employer_type": None, "sector": "s26", "naf_code": "10.71C",
      "head_office_address": {"street": "12 quai du Port", "postal_code": "13001", "city": "Marseille"}})
 HOURS_OUT = component("OfferHours", {**HOURS, "type": ["object", "null"], "additionalProperties": True},
@@ -182,8 +185,8 @@ OFFER = component("Offer", obj({
      "city": "Marseille", "commune_insee": "13201", "dep_code": "13", "academie_code": "02",
      "lat": 43.2965, "lon": 5.3698,
      "organisation": {"name": "Boulangerie du Vieux-Port SARL", "trade_name": "Boulangerie du Vieux-Port",
-                      "siret": "12345678901234", "manual_entry": False, "is_public": False, "sector": "s26"},
-     "siret": "12345678901234", "sector": "s26", "work_environment": "Fournil et boutique, équipe de cinq personnes.",
+                      "siret": "44306184100047", "manual_entry": False, "is_public": False, "sector": "s26"},
+     "siret": "44306184100047", "sector": "s26", "work_environment": "Fournil et boutique, équipe de cinq personnes.",
      "accessibility": None, "grades": ["troisieme"], "school_level": "college", "school_year": "2026-2027",
      "weeks": ["2027-W03", "2027-W04"], "all_year": False, "seconde_period": None,
      "offer_weeks": ["2027-W03", "2027-W04"], "first_day": "2027-01-18", "last_day": "2027-01-29",
