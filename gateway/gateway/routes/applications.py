@@ -215,7 +215,8 @@ def bulk(req):
 
 
 TRANSFER_VIEW = component("ApplicationTransfer", obj(
-    {"application": APPLICATION, "expires_at": {"type": "string", "format": "date-time"}}, ["application", "expires_at"],
+    {"application": APPLICATION, "expires_at": {"type": "string", "format": "date-time"}},
+    ["application", "expires_at"],
     description="La candidature transférée à un collègue, et la fin de validité du lien."))
 
 

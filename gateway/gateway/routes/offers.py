@@ -197,8 +197,9 @@ OFFER = component("Offer", obj({
      "reserved_qpv": False, "linked_offer_id": None, "duplicated_from": None, "can_apply": True,
      "published_at": "2026-11-02T09:00:00Z", "created_at": "2026-10-30T14:12:00Z",
      "updated_at": "2026-11-02T09:00:00Z", "holiday_weeks": {}})
-OFFERS = component("OfferList", obj({"offers": array(OFFER)}, ["offers"],
-                                    description="L'offre publiée, et son offre liée (collège + lycée) s'il y en a une."))
+OFFERS = component("OfferList", obj(
+    {"offers": array(OFFER)}, ["offers"],
+    description="L'offre publiée, et son offre liée (collège + lycée) s'il y en a une."))
 RESULT = component("OfferSummary", obj({
     "id": UUID, "title": TEXT, "organisation_name": NTEXT, "city": NTEXT, "commune_insee": NTEXT,
     "sector": NTEXT, "grades": array(GRADE), "school_year": NTEXT, "weeks": array(ISO_WEEK),
