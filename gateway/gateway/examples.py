@@ -46,6 +46,16 @@ BY_NAME: dict[str, Any] = {
     "full_name": "Sophie Martin", "classes": "3A", "application_ids": "9a3d7c2e-1b4f-4e6a-8d5c-3f2e1a0b9c87",
     "start": "08:30", "end": "16:30", "break_start": "12:00", "break_end": "13:30",
 }
+PARAMETERS = {
+    "offer_id": "5b0e4c1e-8f1a-4d2b-9c3e-2a7f6d1b0c11", "application_id": "9a3d7c2e-1b4f-4e6a-8d5c-3f2e1a0b9c87",
+    "convention_id": "7e2c9b1a-4d3f-4a5e-8c6b-2f1e0d9c8b7a", "notification_id": "2f4e6a8c-1b3d-4f5a-9c7e-0a2b4c6d8e1f",
+    "message_id": "6c8e0a2b-4d6f-4a1c-8e3b-5d7f9a1c3e5b", "pupil_id": "c4e1f7a2-6b3d-4a8e-9f0c-1d2e3f4a5b6c",
+    "user_id": "0d6f2a4b-3c1e-4f5a-8b9c-7e6d5c4b3a21", "uai": "0131884C", "token": "Zr8kXb0m2QpL7vY1",
+    "remote_id": "OP-2027-0042", "school_year": "2026-2027", "commune": "13201", "postal_code": "13001",
+    "owner_id": "0d6f2a4b-3c1e-4f5a-8b9c-7e6d5c4b3a21", "employer_id": "0d6f2a4b-3c1e-4f5a-8b9c-7e6d5c4b3a21",
+    "event_id": "1e3a5c7e-9b2d-4f6a-8c0e-2b4d6f8a0c2e", "departement": "13", "academie": "02", "region": "93",
+    "sector": ["s26"], "education_prioritaire": ["REP", "REP+"], "qpv": True,
+}
 FORMATS = {"uuid": "5b0e4c1e-8f1a-4d2b-9c3e-2a7f6d1b0c11", "date": "2027-01-18",
            "date-time": "2027-01-18T08:30:00Z", "email": "camille.martin@example.fr",
            "uri": "https://1eleve1stage.example.fr/notifications", "binary": "", "byte": "JVBERi0xLjc="}
@@ -54,6 +64,15 @@ FORMATS = {"uuid": "5b0e4c1e-8f1a-4d2b-9c3e-2a7f6d1b0c11", "date": "2027-01-18",
 def _types(schema: dict) -> list:
     t = schema.get("type")
     return t if isinstance(t, list) else ([t] if t else [])
+
+
+def parameter_example(name: str, schema: dict) -> Any:
+    """An example of a path or query parameter, or None when nothing telling fits."""
+    if name in PARAMETERS:
+        return PARAMETERS[name]
+    if "default" in schema or (_telling(schema, name) and "items" not in schema):
+        return example_of(schema, {}, name)
+    return None
 
 
 def request_example_of(schema: Any, components: dict) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 
 from .api import COMPONENTS, ROUTES, Route
-from .examples import example_of, request_example_of
+from .examples import example_of, parameter_example, request_example_of
 from .budgets import budgets_of
 from .problems import PROBLEM_SCHEMA, TITLES
 
@@ -51,6 +51,10 @@ def _operation(r: Route) -> dict:
             params.append({"name": name, "in": "query", "required": name in required,
                            "schema": copy.deepcopy(schema),
                            **({"description": schema["description"]} if "description" in schema else {})})
+    for param in params:
+        example = parameter_example(param["name"], param["schema"])
+        if example is not None:
+            param["example"] = example
     if r.idempotent:
         params.append({"name": "Idempotency-Key", "in": "header", "required": False,
                        "description": "Clé unique par action : un double envoi ne crée qu'une ressource.",

@@ -74,6 +74,20 @@ def test_every_example_is_valid_against_its_schema(doc):
     assert not wrong, "\n".join(wrong)
 
 
+def test_every_parameter_has_an_example_its_schema_accepts(doc):
+    wrong = []
+    for label, op in _operations(doc):
+        for param in op.get("parameters", []):
+            if param["in"] not in ("path", "query"):
+                continue
+            if "example" not in param:
+                wrong.append(f"{label}: parameter {param['name']} has no example")
+                continue
+            for error in _validator(doc, param["schema"]).iter_errors(param["example"]):
+                wrong.append(f"{label}: parameter {param['name']}: {error.message}")
+    assert not wrong, "\n".join(wrong)
+
+
 def _uses_page_info(doc, schema, depth=0) -> bool:
     if depth > 5 or not isinstance(schema, dict):
         return False

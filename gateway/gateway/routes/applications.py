@@ -78,7 +78,8 @@ LIST = component("ApplicationPage", page_of(APPLICATION, {
 
 LIST_QUERY = obj({
     "tab": {"type": "string", "enum": TABS},
-    "state": {"type": "string", "description": "un ou plusieurs statuts séparés par des virgules"},
+    "state": {"type": "string", "description": "un ou plusieurs statuts séparés par des virgules",
+              "examples": ["submitted,read_by_employer"]},
     "offer_id": {"type": "string", "maxLength": 36},
     "week": ISO_WEEK,
     "grade": GRADE,

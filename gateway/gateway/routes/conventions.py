@@ -83,7 +83,8 @@ LIST = component("ConventionPage", page_of(CONVENTION, {
     "counts": {"type": "object", "additionalProperties": {"type": "integer"},
                "description": "Nombre de conventions par état (avec les filtres, sans la pagination)."}}))
 LIST_QUERY = obj({
-    "state": {"type": "string", "description": "un ou plusieurs états séparés par des virgules"},
+    "state": {"type": "string", "description": "un ou plusieurs états séparés par des virgules",
+              "examples": ["validated,signatures_started"]},
     "class_name": {"type": "string", "maxLength": 60},
     "missing_signature": {"type": "string", "enum": [*ROLES, "any"],
                           "description": "conventions en attente de la signature de ce rôle (« any » : d'une signature)"},
