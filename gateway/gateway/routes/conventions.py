@@ -140,12 +140,15 @@ def conventions_list_conventions(req):
        roles=["statistician", "admin", "school_staff", "employer"],
        description=SCOPE_DESCRIPTION + " Entreprise : ses conventions.",
        query=obj({**SCOPE_QUERY, "grade": GRADE}),
-       response=obj({"counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+       response=component("ConventionStats", obj({
+                     "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
                      "total": {"type": "integer"}, "scope": SCOPE,
                      "by_class": {"type": ["object", "null"], "additionalProperties": {
                          "type": "object", "additionalProperties": {"type": "integer"}},
                          "description": "Établissement : par classe, le nombre de conventions par état."}},
-                    ["counts", "total"]))
+                    ["counts", "total"]),
+           {"counts": {"validated": 3, "signed_by_all": 12}, "total": 15, "scope": {"kind": "school", "code": "0131884C"},
+            "by_class": {"3A": {"validated": 1, "signed_by_all": 7}, "3B": {"validated": 2, "signed_by_all": 5}}}))
 def conventions_stats(req):
     return req.rpc("conventions").stats(actor=req.actor, filters=dict(req.query))
 
@@ -164,7 +167,8 @@ def conventions_request_code(req):
 
 @route("POST", "/api/v1/conventions/sign", summary="Signer plusieurs conventions", tags=TAGS,
        confirmed_staff=True, roles=["employer", "school_staff"], body=SIGN_MANY_BODY, rate_limit=(30, 60),
-       response=obj({"count": {"type": "integer"}, "items": array(CONVENTION)}, ["count", "items"]),
+       response=component("ConventionSignResult", obj({"count": {"type": "integer"}, "items": array(CONVENTION)},
+                                                       ["count", "items"])),
        description="Tout ou rien : si l'une ne peut pas être signée, aucune ne l'est (409 avec le détail par "
                    "convention).")
 def conventions_sign_many(req):

@@ -23,7 +23,10 @@ FUNCTION = {"type": "string", "enum": ["head", "teacher", "cpe", "admin_staff"]}
 UAI = {"type": "string", "pattern": "^[0-9]{7}[A-Za-z]$", "examples": ["0131884C"]}
 PASSWORD = {"type": "string", "minLength": 1, "maxLength": 1000,
             "description": "12 à 128 caractères, avec minuscule, majuscule, chiffre et caractère spécial."}
-DETAIL = obj({"status": {"type": "string"}, "detail": {"type": "string"}}, ["status"], additional=True)
+DETAIL = component("Detail", obj({"status": {"type": "string"}, "detail": {"type": "string"}}, ["status"],
+                                 additional=True, description="Ce qui a été fait, en une phrase."),
+                   {"status": "accepted", "detail": "Si un compte correspond à cette adresse, un e-mail vient de "
+                                                    "lui être envoyé."})
 
 USER = obj({
     "id": UUID, "role": ROLE, "status": {"type": "string"}, "first_name": {"type": "string"},
@@ -91,7 +94,7 @@ _NULLABLE_UUID = {"type": ["string", "null"], "format": "uuid"}
 ROW_VALUES = {"type": "object", "additionalProperties": {"type": ["string", "integer", "null"]},
               "description": "La ligne lue : colonnes reconnues (nom, prénom, date de naissance, classe, niveau...)."}
 
-IMPORT_REPORT = obj({
+IMPORT_REPORT = component("PupilImportReport", obj({
     "import_id": {**_NULLABLE_UUID, "description": "null pour un aperçu (dry_run)."}, "school_uai": {"type": "string"},
     "dry_run": {"type": "boolean", "description": "true : aperçu, rien n'a été enregistré."},
     "summary": obj({"created": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
@@ -109,11 +112,13 @@ IMPORT_REPORT = obj({
     "codes": array(CODE),
     "codes_expire_at": _NULLABLE_STR,
     "sheet_pdf_base64": {"type": ["string", "null"], "description": "La fiche imprimable des codes (PDF, base64)."},
-}, ["import_id", "summary", "report", "codes"])
+}, ["import_id", "summary", "report", "codes"], description="Le compte rendu d'un import d'élèves (ou de son "
+                                                               "aperçu) et les codes d'activation des nouveaux."))
 
-JWKS = obj({"keys": array(obj({"kty": {"type": "string"}, "use": {"type": "string"}, "alg": {"type": "string"},
-                                "kid": {"type": "string"}, "n": {"type": "string"}, "e": {"type": "string"}},
-                               ["kty", "kid", "n", "e"], additional=True))}, ["keys"])
+JWKS = component("Jwks", obj({"keys": array(obj(
+    {"kty": {"type": "string"}, "use": {"type": "string"}, "alg": {"type": "string"}, "kid": {"type": "string"},
+     "n": {"type": "string"}, "e": {"type": "string"}}, ["kty", "kid", "n", "e"], additional=True))}, ["keys"],
+    description="Les clés publiques RSA qui vérifient les jetons d'accès (RFC 7517)."))
 
 
 def _client(req) -> dict:
