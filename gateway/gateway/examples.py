@@ -97,9 +97,8 @@ def example_of(schema: Any, components: dict, name: str | None = None, depth: in
     if ref:
         target = components.get(ref.rsplit("/", 1)[1], {})
         return example_of(target, components, name, depth + 1, terse)
-    for key in ("examples",):
-        if schema.get(key):
-            return schema[key][0]
+    if schema.get("examples"):
+        return schema["examples"][0]
     for key in ("example", "const", "default"):
         if key in schema:
             return schema[key]
@@ -111,7 +110,7 @@ def example_of(schema: Any, components: dict, name: str | None = None, depth: in
             value = example_of(part, components, name, depth + 1)
             if isinstance(value, dict):
                 out.update(value)
-        # the parts' own properties first (the items of a page), then the shared fields
+        # later parts (a list's typed items, its own fields) override the shared page fields
         return _merge_page(out, schema, components, depth)
     for key in ("oneOf", "anyOf"):
         if schema.get(key):
@@ -139,7 +138,7 @@ def example_of(schema: Any, components: dict, name: str | None = None, depth: in
             return FORMATS[schema["format"]]
         return "texte" if schema.get("minLength", 0) <= 5 else "texte d'exemple suffisamment long"
     if "integer" in types:
-        return max(schema.get("minimum", 1), 1) if "maximum" not in schema else schema.get("minimum", 1)
+        return schema.get("minimum", 1)
     if "number" in types:
         return schema.get("minimum", 1.5)
     if "boolean" in types:
@@ -148,6 +147,7 @@ def example_of(schema: Any, components: dict, name: str | None = None, depth: in
 
 
 def _merge_page(out: dict, schema: dict, components: dict, depth: int) -> dict:
+    """A page's example: at least one typed item, and a total and has_more that agree with it."""
     if isinstance(out.get("items"), list) and out.get("items") == []:
         for part in schema["allOf"]:
             items = (part.get("properties") or {}).get("items") if isinstance(part, dict) else None
