@@ -122,9 +122,12 @@ def test_the_zip_holds_the_document_and_the_agreements_pdf(api, world):
 
 
 def test_the_export_is_documented(api):
-    paths = api.get("/openapi.json").json()["paths"]
+    doc = api.get("/openapi.json").json()
+    paths = doc["paths"]
     assert "/api/v1/me/data" in paths and "/api/v1/me/data.zip" in paths
     schema = paths["/api/v1/me/data"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/PersonalDataExport"}  # a named schema of the document
+    schema = doc["components"]["schemas"]["PersonalDataExport"]
     assert {"applications", "agreements", "offers", "notifications"} <= set(schema["required"])
 
 

@@ -58,6 +58,18 @@ class Route:
     rate_limit: tuple[int, int] | list | None = None
     operation_id: str | None = None
     extra_responses: dict[int, str] = dataclasses.field(default_factory=dict)
+    # Documentation only (the OpenAPI document; never the checks): the request body's schema when it
+    # says more than ``body`` (per-step schemas), and examples of the request and success bodies
+    # (``{name: value}`` for several named examples of the request body).
+    body_doc: dict | None = None
+    body_example: Any = None
+    body_examples: dict | None = None
+    response_example: Any = None
+
+    @property
+    def paged(self) -> bool:
+        """A list paged with ``page`` (its answer follows the ``Page`` component: see ``page_of``)."""
+        return bool(self.query and "page" in self.query.get("properties", {}))
 
     @property
     def openapi_path(self) -> str:
@@ -104,6 +116,56 @@ def array(items: dict, **extra) -> dict:
     return {"type": "array", "items": items, **extra}
 
 
-def page_of(item: dict) -> dict:
-    return obj({"items": array(item), "page": {"type": "integer"}, "per_page": {"type": "integer"},
-                "total": {"type": "integer"}}, ["items"], additional=True)
+# Named schemas of the OpenAPI document (``#/components/schemas/<name>``) -------------------
+COMPONENTS: dict[str, dict] = {}
+
+
+def component(name: str, schema: dict, example: Any = None) -> dict:
+    """Registers ``schema`` as ``#/components/schemas/<name>`` and returns a reference to it (for
+    response schemas: request bodies stay inline, they are what the gateway checks). ``example``:
+    a complete, realistic value (French where people read it), checked against the schema by a test."""
+    schema = dict(schema)
+    if example is not None:
+        schema["examples"] = [example]
+    if name in COMPONENTS and COMPONENTS[name] != schema:
+        raise ValueError(f"component declared twice with different schemas: {name}")
+    COMPONENTS[name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def ref_name(schema: dict) -> str | None:
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    return ref.rsplit("/", 1)[1] if ref and ref.startswith("#/components/schemas/") else None
+
+
+# One pagination scheme for every list paged with ``page`` (the one most lists used): ``items``,
+# ``page``, ``per_page``, ``total``, and ``has_more``. The gateway completes what a service leaves
+# out (``per_page`` from the older ``page_size``, ``has_more`` from ``total``: gateway.pagination).
+_INT0 = {"type": "integer", "minimum": 0}
+PAGE_INFO = component("PageInfo", obj({
+    "items": {"type": "array", "description": "Les éléments de la page, dans l'ordre de la liste."},
+    "page": {"type": "integer", "minimum": 1, "description": "Numéro de la page (1 pour la première)."},
+    "per_page": {"type": "integer", "minimum": 1, "description": "Nombre d'éléments par page demandé."},
+    "has_more": {"type": "boolean", "description": "Vrai s'il existe une page suivante."},
+    "total": {**_INT0, "description": "Nombre total d'éléments de la liste, toutes pages confondues."},
+    "page_size": {"type": "integer", "minimum": 1, "deprecated": True,
+                  "description": "Obsolète : ancien nom de per_page, encore envoyé par certaines listes."},
+}, ["items", "page", "per_page", "has_more"], additional=True,
+    description="Pagination de toute liste paginée par « page » : la recherche d'offres s'arrête à has_more "
+                "(sans total) ; toutes les autres listes donnent aussi total (schéma Page)."),
+    {"items": [], "page": 2, "per_page": 30, "has_more": False, "total": 42})
+PAGE_REF = component("Page", {
+    "allOf": [PAGE_INFO, {"type": "object", "required": ["total"]}],
+    "description": "Une page d'une liste dont le total est connu : items, page, per_page, total, has_more.",
+}, {"items": [], "page": 1, "per_page": 30, "has_more": True, "total": 42})
+
+
+def page_of(item: dict, extra: dict | None = None, required: list[str] | None = None, *,
+            with_total: bool = True, description: str | None = None) -> dict:
+    """A page of ``item`` (a component reference, ideally): ``Page`` (or ``PageInfo`` when the total
+    is not counted) and the typed ``items``; ``extra``: the list's other fields (counts...)."""
+    own = obj({"items": array(item), **(extra or {})}, ["items", *(required or [])], additional=True)
+    out = {"allOf": [PAGE_REF if with_total else PAGE_INFO, own]}
+    if description:
+        out["description"] = description
+    return out

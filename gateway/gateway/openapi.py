@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import copy
 
-from .api import ROUTES, Route
+from .api import COMPONENTS, ROUTES, Route
+from .examples import example_of, parameter_example, request_example_of
 from .budgets import budgets_of
 from .problems import PROBLEM_SCHEMA, TITLES
 
@@ -50,6 +51,10 @@ def _operation(r: Route) -> dict:
             params.append({"name": name, "in": "query", "required": name in required,
                            "schema": copy.deepcopy(schema),
                            **({"description": schema["description"]} if "description" in schema else {})})
+    for param in params:
+        example = parameter_example(param["name"], param["schema"])
+        if example is not None:
+            param["example"] = example
     if r.idempotent:
         params.append({"name": "Idempotency-Key", "in": "header", "required": False,
                        "description": "Clé unique par action : un double envoi ne crée qu'une ressource.",
@@ -59,7 +64,15 @@ def _operation(r: Route) -> dict:
     if r.body is not None or r.request_content_types:
         content = {}
         if r.body is not None:
-            content["application/json"] = {"schema": copy.deepcopy(r.body)}
+            media = {"schema": copy.deepcopy(r.body_doc or r.body)}
+            if r.body_examples:
+                media["examples"] = {k: {"summary": v.get("summary", k), "value": v["value"]}
+                                     if isinstance(v, dict) and "value" in v else {"summary": k, "value": v}
+                                     for k, v in r.body_examples.items()}
+            else:
+                media["example"] = copy.deepcopy(r.body_example if r.body_example is not None
+                                                 else request_example_of(r.body, COMPONENTS))
+            content["application/json"] = media
         for ct in r.request_content_types or []:
             content[ct] = {"schema": {"type": "string", "format": "binary"}}
         op["requestBody"] = {"required": True, "content": content}
@@ -67,7 +80,8 @@ def _operation(r: Route) -> dict:
     if r.status != 204:
         schema = copy.deepcopy(r.response) if r.response is not None else {}
         if r.content_type == "application/json":
-            ok["content"] = {"application/json": {"schema": schema}}
+            example = r.response_example if r.response_example is not None else example_of(schema, COMPONENTS)
+            ok["content"] = {"application/json": {"schema": schema, "example": copy.deepcopy(example)}}
         else:
             ok["content"] = {r.content_type: {"schema": {"type": "string", "format": "binary"}}}
     responses = {str(r.status): ok}
@@ -94,7 +108,9 @@ def _operation(r: Route) -> dict:
         # credential, a role or ownership check, an unknown token or resource, a state conflict,
         # a limit per account
         errors |= set(SERVICE_ERRORS)
-    errors |= set(r.extra_responses)
+    errors |= {s for s in r.extra_responses if s >= 300}
+    for status in sorted(s for s in r.extra_responses if s < 300):  # another success: the same body
+        responses[str(status)] = {**copy.deepcopy(ok), "description": r.extra_responses[status]}
     for status in sorted(errors):
         responses[str(status)] = _problem_ref(r.extra_responses.get(status) or TITLES.get(status, "Erreur"))
     if 429 in errors:
@@ -117,13 +133,18 @@ def build(builtin: list[Route]) -> dict:
             "title": "1 élève, 1 stage — API",
             "version": VERSION,
             "description": "API de la plateforme des stages d'observation (4e, 3e, 2nde). "
-                           "Erreurs au format application/problem+json, messages en français.",
+                           "Erreurs au format application/problem+json, messages en français. "
+                           "Chaque réponse de succès est décrite par un schéma nommé (components/schemas) "
+                           "et un exemple. Listes paginées (paramètre page) : un seul schéma, Page "
+                           "(items, page, per_page, total, has_more) ; page_size est un ancien nom de "
+                           "per_page, encore envoyé par certaines listes (obsolète). La recherche d'offres "
+                           "ne compte pas le total : elle donne has_more (PageInfo).",
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": {"Problem": PROBLEM_SCHEMA},
+            "schemas": {"Problem": PROBLEM_SCHEMA, **copy.deepcopy(COMPONENTS)},
             "headers": copy.deepcopy(RATE_LIMIT_HEADERS),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },

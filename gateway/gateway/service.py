@@ -32,7 +32,7 @@ from common.rpc import Rpc
 from common.service import CachedSignatureCheck
 from common.transport import RawJson, json_bytes
 
-from . import decoding, headers, openapi, validation
+from . import decoding, headers, openapi, pagination, validation
 from .api import ROUTES, Route, obj
 from .budgets import Limiter, budgets_of
 from .problems import from_domain_error, problem
@@ -209,7 +209,13 @@ BUILTIN = [
                        ["status", "services"]),
           extra_responses={503: "Au moins un service ne répond pas (voir services)"}),
     Route("GET", "/openapi.json", openapi_json, summary="Ce document", tags=["operations"], auth="none",
-          response={"type": "object"}),
+          response=obj({"openapi": {"type": "string", "const": "3.1.0"}, "info": {"type": "object"},
+                        "paths": {"type": "object", "additionalProperties": {"type": "object"}},
+                        "components": {"type": "object", "additionalProperties": {"type": "object"}}},
+                       ["openapi", "info", "paths"], additional=True,
+                       description="Un document OpenAPI 3.1 (https://spec.openapis.org/oas/v3.1.0)."),
+          response_example={"openapi": "3.1.0", "info": {"title": "1 élève, 1 stage — API", "version": "1.0.0"},
+                            "paths": {}}),
 ]
 for _r in BUILTIN:
     _r.operation_id = _r.handler.__name__
@@ -338,6 +344,8 @@ class GatewayService:
         status = route.status
         if isinstance(result, tuple):
             status, result = result
+        if route.paged and status < 300:
+            result = pagination.complete(result)
         return _json_response(status, result)
 
     def _read_body(self, req: ApiRequest) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from gateway.api import GRADE, ISO_WEEK, PAGE, UUID, array, obj, page_of, route
+from gateway.api import GRADE, ISO_WEEK, PAGE, UUID, array, component, obj, page_of, route
 from gateway.budgets import LINK_ACTION_BUDGETS, LINK_VIEW_BUDGETS
 
 TAGS = ["applications"]
@@ -35,26 +35,51 @@ HISTORY_ITEM = obj({
     "message": NULLABLE_TEXT,
 }, ["action", "to_state", "actor_role", "at"], additional=True)
 
+LEGAL_REPRESENTATIVE = obj({"name": NULLABLE_TEXT, "email": NULLABLE_TEXT, "phone": NULLABLE_TEXT}, additional=True,
+                           type=["object", "null"], description="Représentant légal (masqué tant que les "
+                                                                "coordonnées le sont).")
+_APPLICATION_EXAMPLE = {
+    "id": "9a3d7c2e-1b4f-4e6a-8d5c-3f2e1a0b9c87", "offer_id": "5b0e4c1e-8f1a-4d2b-9c3e-2a7f6d1b0c11",
+    "offer_title": "Découverte des métiers de la boulangerie", "pupil_id": "c4e1f7a2-6b3d-4a8e-9f0c-1d2e3f4a5b6c",
+    "employer_id": "0d6f2a4b-3c1e-4f5a-8b9c-7e6d5c4b3a21", "school_uai": "0131884C", "pupil_name": "Camille Martin",
+    "grade": "troisieme", "school_name": "Collège Belle de Mai", "weeks": ["2027-W03"],
+    "motivation": "J'aimerais découvrir le métier de boulanger, que je fais déjà le week-end avec mon oncle.",
+    "email": "camille.martin@example.fr", "phone": "06 12 34 56 78", "address": "8 rue des Lilas, 13003 Marseille",
+    "legal_representative": {"name": "Sophie Martin", "email": "sophie.martin@example.fr",
+                             "phone": "06 98 76 54 32"},
+    "contact_hidden": False, "state": "submitted", "state_label": "Envoyée", "tab": "received",
+    "submitted_at": "2026-12-01T17:45:00Z", "accepted_at": None, "transferred_at": None, "restored_at": None,
+    "nudged_at": None, "reapply_invited_at": None, "updated_at": "2026-12-01T17:45:00Z",
+    "deadline_at": "2026-12-15T17:45:00Z", "restore_count": 0, "allowed_actions": ["cancel"],
+    "history": [{"action": "submit", "from_state": None, "to_state": "submitted", "from_label": None,
+                 "to_label": "Envoyée", "actor_role": "pupil", "actor_id": "c4e1f7a2-6b3d-4a8e-9f0c-1d2e3f4a5b6c",
+                 "at": "2026-12-01T17:45:00Z", "reason": None, "message": None}],
+}
 APPLICATION = obj({
     "id": UUID, "offer_id": {"type": "string"}, "offer_title": NULLABLE_TEXT, "pupil_id": {"type": "string"},
     "employer_id": {"type": "string"}, "school_uai": NULLABLE_TEXT, "pupil_name": NULLABLE_TEXT,
     "grade": GRADE, "school_name": NULLABLE_TEXT, "weeks": array(ISO_WEEK), "motivation": {"type": "string"},
     "email": NULLABLE_TEXT, "phone": NULLABLE_TEXT, "address": NULLABLE_TEXT,
-    "legal_representative": {"type": ["object", "null"]}, "contact_hidden": {"type": "boolean"},
+    "legal_representative": LEGAL_REPRESENTATIVE, "contact_hidden": {"type": "boolean"},
     "state": {"type": "string", "enum": STATES}, "state_label": {"type": "string"},
     "tab": {"type": "string", "enum": TABS}, "submitted_at": DT, "accepted_at": DT, "transferred_at": DT,
     "restored_at": DT, "nudged_at": DT, "reapply_invited_at": DT, "updated_at": DT, "deadline_at": DT,
     "restore_count": {"type": "integer"},
     "allowed_actions": array({"type": "string", "enum": ACTIONS}),
     "history": array(HISTORY_ITEM),
-}, ["id", "offer_id", "state", "state_label", "weeks"], additional=True)
+}, ["id", "offer_id", "state", "state_label", "weeks"], additional=True,
+    description="Une candidature, telle que la voit l'appelant (coordonnées de l'élève masquées pour "
+                "l'entreprise avant acceptation).")
+APPLICATION = component("Application", APPLICATION, _APPLICATION_EXAMPLE)
 
-LIST = dict(page_of(APPLICATION))
-LIST["properties"] = dict(LIST["properties"], tabs={"type": "object", "additionalProperties": {"type": "integer"}})
+LIST = component("ApplicationPage", page_of(APPLICATION, {
+    "tabs": {"type": "object", "additionalProperties": {"type": "integer"},
+             "description": "Nombre de candidatures par onglet (received, accepted...)."}}))
 
 LIST_QUERY = obj({
     "tab": {"type": "string", "enum": TABS},
-    "state": {"type": "string", "description": "un ou plusieurs statuts séparés par des virgules"},
+    "state": {"type": "string", "description": "un ou plusieurs statuts séparés par des virgules",
+              "examples": ["submitted,read_by_employer"]},
     "offer_id": {"type": "string", "maxLength": 36},
     "week": ISO_WEEK,
     "grade": GRADE,
@@ -78,7 +103,7 @@ def _filters(req) -> dict:
        roles=["pupil"], body=FORM, response=APPLICATION, status=201, idempotent=True,
        description="Une seule candidature par élève et par offre ; renvoyer la même requête avec le même "
                    "en-tête Idempotency-Key rend la candidature déjà créée (200).",
-       extra_responses={200: "Candidature déjà enregistrée (même Idempotency-Key)",
+       extra_responses={200: "Candidature déjà enregistrée (même Idempotency-Key) : la même candidature",
                         403: "Offre non ouverte à cet élève", 409: "Candidature impossible (motif en détail)"})
 def submit(req):
     out = req.rpc("applications").submit(actor=req.actor, offer_id=req.path["offer_id"], form=req.body,
@@ -114,9 +139,13 @@ CLASS = obj({"class_name": {"type": "string"}, "pupils": {"type": "integer"},
 
 @route("GET", "/api/v1/applications/classes", summary="Candidatures par classe (qui n'a pas encore candidaté)",
        tags=TAGS, roles=["school_staff"],
-       response=obj({"school_uai": {"type": "string"}, "classes": array(CLASS), "pupils": {"type": "integer"},
-                     "with_application": {"type": "integer"}, "confirmed": {"type": "integer"}},
-                    ["classes"], additional=True))
+       response=component("ClassSummary", obj({
+           "school_uai": {"type": "string"}, "classes": array(CLASS), "pupils": {"type": "integer"},
+           "with_application": {"type": "integer"}, "confirmed": {"type": "integer"}}, ["classes"], additional=True),
+           {"school_uai": "0131884C", "pupils": 28, "with_application": 20, "confirmed": 12,
+            "classes": [{"class_name": "3A", "pupils": 28, "with_application": 20, "confirmed": 12,
+                         "without_application": [{"pupil_id": "c4e1f7a2-6b3d-4a8e-9f0c-1d2e3f4a5b6c",
+                                                  "name": "Camille Martin"}]}]}))
 def class_summary(req):
     return req.rpc("applications").class_summary(actor=req.actor)
 
@@ -176,8 +205,9 @@ BULK = obj({"action": {"type": "string", "enum": ["read", "accept", "reject"]},
 
 @route("POST", "/api/v1/applications/bulk", summary="Traiter plusieurs candidatures d'un coup (tout ou rien)",
        tags=TAGS, roles=["employer"], body=BULK,
-       response=obj({"action": {"type": "string"}, "count": {"type": "integer"}, "items": array(APPLICATION)},
-                    ["action", "count", "items"]),
+       response=component("ApplicationBulkResult", obj(
+           {"action": {"type": "string"}, "count": {"type": "integer"}, "items": array(APPLICATION)},
+           ["action", "count", "items"])),
        extra_responses={409: "Aucune n'a été traitée : le détail par candidature est dans errors"})
 def bulk(req):
     b = req.body
@@ -185,8 +215,10 @@ def bulk(req):
                                         reason=b.get("reason"), message=b.get("message"))
 
 
-TRANSFER_VIEW = obj({"application": APPLICATION, "expires_at": {"type": "string", "format": "date-time"}},
-                    ["application", "expires_at"])
+TRANSFER_VIEW = component("ApplicationTransfer", obj(
+    {"application": APPLICATION, "expires_at": {"type": "string", "format": "date-time"}},
+    ["application", "expires_at"],
+    description="La candidature transférée à un collègue, et la fin de validité du lien."))
 
 
 @route("GET", "/api/v1/public/transfers/<token>", summary="Candidature transférée (lien reçu par e-mail)",
@@ -207,11 +239,18 @@ def decide_transfer(req):
                                                    reason=b.get("reason"), message=b.get("message"))
 
 
-BUCKET = obj({"by_state": {"type": "object"}, "by_tab": {"type": "object"}, "total": {"type": "integer"},
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+BUCKET = obj({"by_state": _COUNTS, "by_tab": _COUNTS, "total": {"type": "integer"},
               "pupils": {"type": "integer"}, "placed_pupils": {"type": "integer"},
               "placement_rate": {"type": ["number", "null"]}}, additional=True)
 
 
+SCOPE = component("StatsScope", obj(
+    {"kind": {"type": "string", "enum": ["school", "departement", "academie", "region", "national", "employer"]},
+     "code": NULLABLE_TEXT}, additional=True,
+    description="Le périmètre des chiffres : un type et un code, jamais un nom (entreprise : employer et son "
+                "identifiant)."),
+                  {"kind": "academie", "code": "02"})
 SCOPE_QUERY = {
     "school_uai": {"type": "string", "maxLength": 10, "description": "un établissement (UAI) de votre périmètre"},
     "departement": {"type": "string", "maxLength": 3, "description": "code du département (13, 2A, 971)"},
@@ -229,15 +268,18 @@ SCOPE_DESCRIPTION = ("Chaque chiffre est calculé dans le périmètre de l'appel
        description=SCOPE_DESCRIPTION + " Entreprise : ses offres.",
        query=obj({**SCOPE_QUERY, "employer_id": {"type": "string", "maxLength": 36},
                   "offer_id": {"type": "string", "maxLength": 36}}),
-       response=obj({"scope": {"type": "object"}, "total": BUCKET,
+       response=component("ApplicationStats", obj({
+                     "scope": SCOPE, "total": BUCKET,
                      "by_category": obj({c: BUCKET for c in ("rep_plus", "rep", "qpv", "other")}),
-                     "priority": {"type": "object"},
+                     "priority": obj({"pupils": {"type": "integer"}, "placed_pupils": {"type": "integer"},
+                                      "placement_rate": {"type": ["number", "null"]}}, additional=True,
+                                     description="Élèves prioritaires (REP, REP+, QPV) : élèves, élèves placés, taux."),
                      "by_month": {"type": "array", "description": "par mois de dépôt (heure de Paris), les "
                                   "candidatures déposées et combien sont aujourd'hui confirmées (élèves placés)",
                                   "items": obj({"month": {"type": "string", "example": "2027-01"},
                                                 "applications": {"type": "integer"},
                                                 "placed": {"type": "integer"}},
                                                ["month", "applications", "placed"])}},
-                    ["total", "by_category"], additional=True))
+                    ["total", "by_category"], additional=True)))
 def stats(req):
     return req.rpc("applications").stats(actor=req.actor, filters=_filters(req))

@@ -5,9 +5,9 @@ import base64
 
 from werkzeug.wrappers import Response
 
-from gateway.api import GRADE, ISO_WEEK, PAGE, UUID, array, obj, route
+from gateway.api import GRADE, ISO_WEEK, PAGE, UUID, array, component, obj, page_of, route
 from gateway.budgets import LINK_ACTION_BUDGETS, LINK_VIEW_BUDGETS
-from gateway.routes.applications import SCOPE_DESCRIPTION, SCOPE_QUERY
+from gateway.routes.applications import SCOPE, SCOPE_DESCRIPTION, SCOPE_QUERY
 
 TAGS = ["conventions"]
 STATES = ["draft", "started_by_employer", "completed_by_employer", "started_by_school", "validated",
@@ -16,7 +16,8 @@ ROLES = ["employer", "head_of_school", "pupil", "legal_representative"]
 PARTIES = ["employer", "school_staff", "pupil", "admin"]
 TEXT = {"type": ["string", "null"]}
 DT = {"type": ["string", "null"], "format": "date-time"}
-SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$",
+          "examples": ["3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b"]}
 NULL_SHA256 = {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"}
 
 S = {"type": ["string", "null"], "maxLength": 1600}
@@ -43,6 +44,11 @@ FIELDS = obj({
                                       "l'annuaire (ne modifie pas l'annuaire) ; null : celle de l'annuaire"},
 }, minProperties=1)
 
+OPEN = {"type": "object", "additionalProperties": True, "properties": {}}
+PERIOD = obj({"start": {**TEXT, "examples": ["2027-01-18"]}, "end": {**TEXT, "examples": ["2027-01-22"]}},
+             additional=True, type=["object", "null"],
+             description="Période du stage : premier jour (lundi) et dernier jour (vendredi), ISO 8601.")
+PARTY = {**{k: v for k, v in FIELDS.items() if k != "minProperties"}, "additionalProperties": True}
 SIGNATURE = obj({"id": UUID, "role": {"type": "string", "enum": ROLES}, "role_label": TEXT,
                  "signer_name": {"type": "string"}, "method": {"type": "string"},
                  "signed_at": {"type": "string", "format": "date-time"}, "document_hash": SHA256},
@@ -50,22 +56,35 @@ SIGNATURE = obj({"id": UUID, "role": {"type": "string", "enum": ROLES}, "role_la
 CONVENTION = obj({
     "id": UUID, "application_id": UUID, "offer_id": TEXT, "organisation_id": TEXT, "school_uai": {"type": "string"},
     "pupil_user_id": {"type": "string"}, "employer_user_id": {"type": "string"}, "grade": GRADE,
-    "weeks": array(ISO_WEEK), "period": {"type": ["object", "null"]}, "pupil_name": TEXT, "class_name": TEXT,
+    "weeks": array(ISO_WEEK), "period": PERIOD, "pupil_name": TEXT, "class_name": TEXT,
     "organisation_name": TEXT, "offer_title": TEXT,
     "state": {"type": "string", "enum": STATES}, "state_label": {"type": "string"},
     "document_hash": NULL_SHA256, "employer_completed_at": DT, "school_completed_at": DT, "validated_at": DT,
     "signed_by_all_at": DT, "cancelled_at": DT,
     "signatures": array(SIGNATURE), "missing_signatures": array({"type": "string", "enum": ROLES}),
     "allowed_actions": array({"type": "string"}),
-    "prefill": {"type": "object"}, "employer": {"type": "object"}, "school": {"type": "object"},
+    "prefill": {**OPEN, "description": "Valeurs proposées pour les champs à compléter (mêmes clés que PATCH)."},
+    "employer": {**PARTY, "description": "Les champs saisis par l'organisme d'accueil (mêmes clés que PATCH)."},
+    "school": {**PARTY, "description": "Les champs saisis par l'établissement (mêmes clés que PATCH)."},
     "editable_fields": array({"type": "string"}),
 }, ["id", "application_id", "state", "state_label", "signatures", "missing_signatures", "allowed_actions"],
-    additional=True)
-LIST = obj({"items": array(CONVENTION), "page": {"type": "integer"}, "per_page": {"type": "integer"},
-            "total": {"type": "integer"}, "counts": {"type": "object", "additionalProperties": {"type": "integer"}}},
-           ["items", "total"], additional=True)
+    additional=True, description="Une convention de stage et l'état de ses signatures.")
+CONVENTION = component("Convention", CONVENTION, {
+    "id": "7e2c9b1a-4d3f-4a5e-8c6b-2f1e0d9c8b7a", "application_id": "9a3d7c2e-1b4f-4e6a-8d5c-3f2e1a0b9c87",
+    "offer_id": "5b0e4c1e-8f1a-4d2b-9c3e-2a7f6d1b0c11", "school_uai": "0131884C",
+    "pupil_user_id": "c4e1f7a2-6b3d-4a8e-9f0c-1d2e3f4a5b6c", "employer_user_id": "0d6f2a4b-3c1e-4f5a-8b9c-7e6d5c4b3a21",
+    "grade": "troisieme", "weeks": ["2027-W03"], "period": {"start": "2027-01-18", "end": "2027-01-22"},
+    "pupil_name": "Camille Martin", "class_name": "3A", "organisation_name": "Boulangerie du Vieux-Port",
+    "offer_title": "Découverte des métiers de la boulangerie", "state": "validated", "state_label": "Validée",
+    "document_hash": "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b",
+    "validated_at": "2027-01-05T10:00:00Z", "signatures": [], "missing_signatures": ["employer", "head_of_school"],
+    "allowed_actions": ["sign"], "editable_fields": []})
+LIST = component("ConventionPage", page_of(CONVENTION, {
+    "counts": {"type": "object", "additionalProperties": {"type": "integer"},
+               "description": "Nombre de conventions par état (avec les filtres, sans la pagination)."}}))
 LIST_QUERY = obj({
-    "state": {"type": "string", "description": "un ou plusieurs états séparés par des virgules"},
+    "state": {"type": "string", "description": "un ou plusieurs états séparés par des virgules",
+              "examples": ["validated,signatures_started"]},
     "class_name": {"type": "string", "maxLength": 60},
     "missing_signature": {"type": "string", "enum": [*ROLES, "any"],
                           "description": "conventions en attente de la signature de ce rôle (« any » : d'une signature)"},
@@ -74,7 +93,8 @@ LIST_QUERY = obj({
 })
 SIGN_BODY = obj({
     "document_hash": {**SHA256, "description": "l'empreinte du document lu (GET) : refusé s'il a changé depuis"},
-    "code": {"type": "string", "pattern": "^[0-9]{6}$", "description": "organisme d'accueil : code reçu par SMS"},
+    "code": {"type": "string", "pattern": "^[0-9]{6}$", "examples": ["482913"],
+             "description": "organisme d'accueil : code reçu par SMS"},
     "method": {"type": "string", "enum": ["image", "typed_name"], "description": "chef d'établissement"},
     "typed_name": {"type": "string", "maxLength": 200},
 }, ["document_hash"])
@@ -86,8 +106,12 @@ SIGN_MANY_BODY = obj({
 }, ["conventions"])
 PUBLIC_VIEW = obj({"convention_id": UUID, "state": {"type": "string"}, "state_label": {"type": "string"},
                    "document_hash": SHA256, "grade": GRADE, "pupil_name": TEXT, "organisation_name": TEXT,
-                   "offer_title": TEXT, "period": {"type": ["object", "null"]}, "representative_name": TEXT,
-                   "signatures": array({"type": "object"})}, ["convention_id", "document_hash"], additional=True)
+                   "offer_title": TEXT, "period": PERIOD, "representative_name": TEXT,
+                   "signatures": array(obj({"role": {"type": "string"}, "role_label": TEXT, "signer_name": TEXT,
+                                            "signed_at": DT}, additional=True))},
+                  ["convention_id", "document_hash"], additional=True,
+                  description="Ce que voit le représentant légal par son lien : la convention à signer.")
+PUBLIC_VIEW = component("PublicConvention", PUBLIC_VIEW)
 PDF = {"type": "string", "format": "binary"}
 LINK_ERRORS = {404: "Lien invalide ou remplacé", 409: "Lien déjà utilisé, ou convention signée, rouverte ou annulée",
                423: "Lien bloqué après 5 noms erronés (type …/problems/link_locked) : l'établissement ou l'élève "
@@ -116,9 +140,15 @@ def conventions_list_conventions(req):
        roles=["statistician", "admin", "school_staff", "employer"],
        description=SCOPE_DESCRIPTION + " Entreprise : ses conventions.",
        query=obj({**SCOPE_QUERY, "grade": GRADE}),
-       response=obj({"counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-                     "total": {"type": "integer"}, "scope": {"type": "object"},
-                     "by_class": {"type": ["object", "null"]}}, ["counts", "total"]))
+       response=component("ConventionStats", obj({
+                     "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+                     "total": {"type": "integer"}, "scope": SCOPE,
+                     "by_class": {"type": ["object", "null"], "additionalProperties": {
+                         "type": "object", "additionalProperties": {"type": "integer"}},
+                         "description": "Établissement : par classe, le nombre de conventions par état."}},
+                    ["counts", "total"]),
+           {"counts": {"validated": 3, "signed_by_all": 12}, "total": 15, "scope": {"kind": "school", "code": "0131884C"},
+            "by_class": {"3A": {"validated": 1, "signed_by_all": 7}, "3B": {"validated": 2, "signed_by_all": 5}}}))
 def conventions_stats(req):
     return req.rpc("conventions").stats(actor=req.actor, filters=dict(req.query))
 
@@ -137,7 +167,8 @@ def conventions_request_code(req):
 
 @route("POST", "/api/v1/conventions/sign", summary="Signer plusieurs conventions", tags=TAGS,
        confirmed_staff=True, roles=["employer", "school_staff"], body=SIGN_MANY_BODY, rate_limit=(30, 60),
-       response=obj({"count": {"type": "integer"}, "items": array(CONVENTION)}, ["count", "items"]),
+       response=component("ConventionSignResult", obj({"count": {"type": "integer"}, "items": array(CONVENTION)},
+                                                       ["count", "items"])),
        description="Tout ou rien : si l'une ne peut pas être signée, aucune ne l'est (409 avec le détail par "
                    "convention).")
 def conventions_sign_many(req):

@@ -8,7 +8,7 @@ import base64
 
 from werkzeug.wrappers import Response
 
-from gateway.api import GRADE, PAGE, UUID, array, obj, route
+from gateway.api import GRADE, PAGE, UUID, array, component, obj, page_of, route
 from gateway.budgets import Budget
 
 TAG_AUTH = ["auth"]
@@ -23,7 +23,10 @@ FUNCTION = {"type": "string", "enum": ["head", "teacher", "cpe", "admin_staff"]}
 UAI = {"type": "string", "pattern": "^[0-9]{7}[A-Za-z]$", "examples": ["0131884C"]}
 PASSWORD = {"type": "string", "minLength": 1, "maxLength": 1000,
             "description": "12 à 128 caractères, avec minuscule, majuscule, chiffre et caractère spécial."}
-DETAIL = obj({"status": {"type": "string"}, "detail": {"type": "string"}}, ["status"], additional=True)
+DETAIL = component("Detail", obj({"status": {"type": "string"}, "detail": {"type": "string"}}, ["status"],
+                                 additional=True, description="Ce qui a été fait, en une phrase."),
+                   {"status": "accepted", "detail": "Si un compte correspond à cette adresse, un e-mail vient de "
+                                                    "lui être envoyé."})
 
 USER = obj({
     "id": UUID, "role": ROLE, "status": {"type": "string"}, "first_name": {"type": "string"},
@@ -44,7 +47,23 @@ SCHOOL = obj({
     "street_address": _NULLABLE_STR, "address_complement": _NULLABLE_STR, "address_postal_code": _NULLABLE_STR,
     "address_city": _NULLABLE_STR,
     "distance_km": {"type": "number"},
-}, ["uai", "kind", "name"], additional=True)
+}, ["uai", "kind", "name"], additional=True, description="Un établissement de l'annuaire (collège ou lycée).")
+SCHOOL = component("School", SCHOOL, {
+    "uai": "0131884C", "kind": "college", "name": "Collège Belle de Mai", "sector": "public",
+    "private_contract": None, "status": "open", "postal_code": "13003", "commune_insee": "13203",
+    "commune_name": "Marseille", "dep_code": "13", "academie_code": "02", "academie_name": "Aix-Marseille",
+    "lat": 43.3112, "lon": 5.3869, "education_prioritaire": "REP+", "qpv": True, "qpv_situation": "dans un QPV",
+    "street_address": "14 rue Belle de Mai", "address_complement": None, "address_postal_code": "13003",
+    "address_city": "Marseille"})
+USER_REF = component("User", {**USER, "description": "Un compte (sans coordonnées)."}, {
+    "id": "0d6f2a4b-3c1e-4f5a-8b9c-7e6d5c4b3a21", "role": "employer", "status": "active", "first_name": "Claire",
+    "last_name": "Durand", "function": None, "job_title": "Gérante", "organisation_name": "Boulangerie du Vieux-Port",
+    "school_uai": None, "grade": None, "class_name": None, "stat_scope": None, "stat_scope_code": None,
+    "created_at": "2026-10-30T14:00:00Z", "activated_at": "2026-10-30T14:05:00Z"})
+CLAIMS = obj({k: {"type": ["string", "boolean", "null"]} for k in (
+    "user_id", "role", "function", "school_uai", "grade", "school_rep", "school_qpv", "academie", "staff_confirmed",
+    "stat_scope", "stat_scope_code")}, additional=True,
+    description="Les droits portés par le jeton d'accès (les mêmes que ses claims), pour l'interface.")
 
 TOKENS = obj({
     "access_token": {"type": "string", "description": "JWT RS256, 15 minutes."},
@@ -52,45 +71,54 @@ TOKENS = obj({
     "expires_in": {"type": "integer"},
     "refresh_token": {"type": "string", "description": "Opaque, à usage unique : chaque renouvellement en donne un nouveau."},
     "refresh_expires_at": {"type": "string", "format": "date-time"},
-    "user": USER,
-    "claims": {"type": "object"},
-}, ["access_token", "token_type", "expires_in", "refresh_token", "user"])
+    "user": USER_REF,
+    "claims": CLAIMS,
+}, ["access_token", "token_type", "expires_in", "refresh_token", "user"], description="Une session ouverte.")
+TOKENS = component("Tokens", TOKENS)
 
 PUPIL = obj({
     "id": UUID, "first_name": {"type": "string"}, "last_name": {"type": "string"}, "class_name": _NULLABLE_STR,
     "grade": GRADE, "birth_date": _NULLABLE_STR, "ine": _NULLABLE_STR, "email": _NULLABLE_STR,
     "status": {"type": "string"}, "activated": {"type": "boolean"}, "last_activity_at": _NULLABLE_STR,
-}, ["id", "first_name", "last_name", "grade"], additional=True)
+}, ["id", "first_name", "last_name", "grade"], additional=True, description="Un élève de l'établissement.")
+PUPIL = component("Pupil", PUPIL, {
+    "id": "c4e1f7a2-6b3d-4a8e-9f0c-1d2e3f4a5b6c", "first_name": "Camille", "last_name": "Martin", "class_name": "3A",
+    "grade": "troisieme", "birth_date": "2012-03-04", "ine": None, "email": "camille.martin@example.fr",
+    "status": "active", "activated": True, "last_activity_at": "2026-12-01T17:45:00Z"})
 
 CODE = obj({"pupil_id": UUID, "last_name": {"type": "string"}, "first_name": {"type": "string"},
             "class_name": {"type": "string"}, "grade": GRADE, "code": {"type": "string", "examples": ["K7QM-2XHP"]}},
            ["pupil_id", "code"])
 
 _NULLABLE_UUID = {"type": ["string", "null"], "format": "uuid"}
+ROW_VALUES = {"type": "object", "additionalProperties": {"type": ["string", "integer", "null"]},
+              "description": "La ligne lue : colonnes reconnues (nom, prénom, date de naissance, classe, niveau...)."}
 
-IMPORT_REPORT = obj({
+IMPORT_REPORT = component("PupilImportReport", obj({
     "import_id": {**_NULLABLE_UUID, "description": "null pour un aperçu (dry_run)."}, "school_uai": {"type": "string"},
     "dry_run": {"type": "boolean", "description": "true : aperçu, rien n'a été enregistré."},
     "summary": obj({"created": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
                     "rejected": {"type": "integer"}}, ["created", "updated", "unchanged", "rejected"], additional=True),
     "report": obj({
         "created": array(obj({"line": {"type": "integer"}, "pupil_id": _NULLABLE_UUID,
-                              "values": {"type": "object", "description": "Aperçu : la ligne lue."}},
+                              "values": ROW_VALUES},
                              additional=True)),
         "updated": array(obj({"line": {"type": "integer"}, "pupil_id": UUID,
                               "changes": array({"type": "string"})}, additional=True)),
         "unchanged": array(obj({"line": {"type": "integer"}, "pupil_id": UUID}, additional=True)),
-        "rejected": array(obj({"line": {"type": "integer"}, "values": {"type": "object"},
+        "rejected": array(obj({"line": {"type": "integer"}, "values": ROW_VALUES,
                                "reasons": array({"type": "string"})}, additional=True)),
     }, ["created", "updated", "unchanged", "rejected"]),
     "codes": array(CODE),
     "codes_expire_at": _NULLABLE_STR,
     "sheet_pdf_base64": {"type": ["string", "null"], "description": "La fiche imprimable des codes (PDF, base64)."},
-}, ["import_id", "summary", "report", "codes"])
+}, ["import_id", "summary", "report", "codes"], description="Le compte rendu d'un import d'élèves (ou de son "
+                                                               "aperçu) et les codes d'activation des nouveaux."))
 
-JWKS = obj({"keys": array(obj({"kty": {"type": "string"}, "use": {"type": "string"}, "alg": {"type": "string"},
-                                "kid": {"type": "string"}, "n": {"type": "string"}, "e": {"type": "string"}},
-                               ["kty", "kid", "n", "e"], additional=True))}, ["keys"])
+JWKS = component("Jwks", obj({"keys": array(obj(
+    {"kty": {"type": "string"}, "use": {"type": "string"}, "alg": {"type": "string"}, "kid": {"type": "string"},
+     "n": {"type": "string"}, "e": {"type": "string"}}, ["kty", "kid", "n", "e"], additional=True))}, ["keys"],
+    description="Les clés publiques RSA qui vérifient les jetons d'accès (RFC 7517)."))
 
 
 def _client(req) -> dict:
@@ -125,6 +153,10 @@ REGISTER = obj({
        description="Le compte doit ensuite être activé par le lien envoyé par e-mail (valable 7 jours). La réponse est "
                    "la même si l'adresse a déjà un compte.",
        tags=TAG_AUTH, auth="none", body=REGISTER, response=DETAIL, status=201,
+       body_example={"role": "employer", "first_name": "Claire", "last_name": "Durand", "function": "Gérante",
+                     "email": "claire.durand@example.fr", "phone": "06 12 34 56 78", "password": "Boulangerie-2027!"},
+       response_example={"status": "pending_activation", "detail": "Compte créé : cliquez sur le lien envoyé par "
+                                                                  "e-mail pour l'activer (valable 7 jours)."},
        rate_limit=[Budget(5, 3600, per="body:email"), Budget(1000, 3600, per="ip")])
 def register(req):
     return _identity(req).register(data=req.body, client=_client(req))
@@ -246,9 +278,11 @@ def jwks(req):
 # -- me --------------------------------------------------------------------------------------
 
 @route("GET", "/api/v1/me", summary="Mon compte", tags=TAG_ME,
-       response=obj({**USER["properties"], "email": _NULLABLE_STR, "phone": _NULLABLE_STR,
-                     "school": {"type": ["object", "null"]}, "totp_enabled": {"type": "boolean"}},
-                    ["id", "role", "status"], additional=True))
+       response=component("Me", obj({**USER["properties"], "email": _NULLABLE_STR, "phone": _NULLABLE_STR,
+                                     "school": {"oneOf": [SCHOOL, {"type": "null"}]},
+                                     "totp_enabled": {"type": "boolean"}},
+                                    ["id", "role", "status"], additional=True,
+                                    description="Mon compte, mes coordonnées et mon établissement.")))
 def me(req):
     return _identity(req).get_me(actor=req.actor)
 
@@ -416,8 +450,7 @@ def import_pupils(req):
                   "q": {"type": "string", "maxLength": 100},
                   "page": PAGE,
                   "page_size": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}}),
-       response=obj({"items": array(PUPIL), "page": {"type": "integer"}, "page_size": {"type": "integer"},
-                     "total": {"type": "integer"}, "classes": array({"type": ["string", "null"]})}, ["items"]))
+       response=component("PupilPage", page_of(PUPIL, {"classes": array({"type": ["string", "null"]})})))
 def list_pupils(req):
     q = req.query
     return _identity(req).list_pupils(actor=req.actor, uai=req.path["uai"], class_name=q.get("class_name"),
@@ -471,12 +504,9 @@ def rotate_signing_key(req):
        query=obj({"school_uai": UAI, "academie": {"type": "string", "maxLength": 50, "examples": ["Aix-Marseille"]},
                   "function": FUNCTION, "page": PAGE,
                   "page_size": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
-       response=obj({"items": array(obj({**STAFF_MEMBER["properties"], "school_name": {"type": "string"},
-                                         "academie_name": _NULLABLE_STR,
-                                         "school_has_designated_head": {"type": "boolean"}},
-                                        ["user_id", "school_uai"], additional=True)),
-                     "page": {"type": "integer"}, "page_size": {"type": "integer"}, "total": {"type": "integer"}},
-                    ["items", "total"]))
+       response=component("UnconfirmedStaffPage", page_of(obj({
+           **STAFF_MEMBER["properties"], "school_name": {"type": "string"}, "academie_name": _NULLABLE_STR,
+           "school_has_designated_head": {"type": "boolean"}}, ["user_id", "school_uai"], additional=True))))
 def list_unconfirmed_staff(req):
     q = req.query
     return _identity(req).list_unconfirmed_staff(actor=req.actor, school_uai=q.get("school_uai"),

@@ -1,6 +1,6 @@
 """HTTP routes of the notifications domain: the in-app inbox, notification preferences, and the
 admin view of failed messages. The notifications service checks the actor again."""
-from gateway.api import PAGE, UUID, array, obj, route
+from gateway.api import PAGE, UUID, array, component, obj, page_of, route
 
 ALL_ROLES = ["employer", "operator", "school_staff", "pupil", "statistician", "admin"]
 DATETIME = {"type": "string", "format": "date-time"}
@@ -17,15 +17,18 @@ NOTIFICATION = obj({
     "link": {"type": "string", "format": "uri"},
     "created_at": DATETIME,
     "read_at": NULLABLE_DATETIME,
-}, ["id", "template", "title", "body", "link", "created_at", "read_at"])
+}, ["id", "template", "title", "body", "link", "created_at", "read_at"], description="Une notification de la boîte "
+                                                                                   "de réception.")
+NOTIFICATION = component("Notification", NOTIFICATION, {
+    "id": "2f4e6a8c-1b3d-4f5a-9c7e-0a2b4c6d8e1f", "template": "new_application", "title": "Nouvelle candidature",
+    "body": "Camille Martin a candidaté à votre offre « Découverte des métiers de la boulangerie ».",
+    "link": "https://1eleve1stage.example.fr/candidatures/9a3d7c2e-1b4f-4e6a-8d5c-3f2e1a0b9c87",
+    "created_at": "2026-12-01T17:45:00Z", "read_at": None})
 
-NOTIFICATION_PAGE = obj({
-    "items": array(NOTIFICATION),
-    "page": {"type": "integer"},
-    "page_size": {"type": "integer"},
-    "total": {"type": "integer"},
-    "unread": {"type": "integer"},
-}, ["items", "page", "page_size", "total", "unread"])
+NOTIFICATION_PAGE = component("NotificationPage", page_of(NOTIFICATION, {
+    "unread": {"type": "integer", "description": "Notifications non lues (toutes pages)."}},
+    ["page", "page_size", "total", "unread"]),
+    {"items": [], "page": 1, "per_page": 30, "page_size": 30, "total": 0, "has_more": False, "unread": 0})
 
 UNREAD = obj({"unread": {"type": "integer", "minimum": 0}}, ["unread"])
 
@@ -33,10 +36,13 @@ CATEGORY_SWITCHES = {"type": "object", "additionalProperties": {"type": "boolean
                      "description": "Catégorie -> reçue ou non (account, applications, conventions, offers, "
                                     "reminders, school). Les messages essentiels et de sécurité partent toujours."}
 PREFERENCES_IN = obj({"email": CATEGORY_SWITCHES, "sms": CATEGORY_SWITCHES})
-PREFERENCES = obj({"email": CATEGORY_SWITCHES, "sms": CATEGORY_SWITCHES,
+PREFERENCES = component("NotificationPreferences", obj({"email": CATEGORY_SWITCHES, "sms": CATEGORY_SWITCHES,
                    "categories": array({"type": "string"}),
                    "essential_templates": array({"type": "string"})},
-                  ["email", "sms", "categories", "essential_templates"])
+                  ["email", "sms", "categories", "essential_templates"]),
+    {"email": {"applications": True, "reminders": False}, "sms": {"applications": False},
+     "categories": ["account", "applications", "conventions", "offers", "reminders", "school"],
+     "essential_templates": ["password_reset"]})
 
 MESSAGE = obj({
     "id": UUID, "event_id": {"type": "string"}, "event_type": {"type": "string"},
@@ -46,11 +52,18 @@ MESSAGE = obj({
     "attempts": {"type": "integer"}, "last_error": {"type": ["string", "null"]},
     "subject": {"type": ["string", "null"]},
     "created_at": DATETIME, "next_attempt_at": NULLABLE_DATETIME, "sent_at": NULLABLE_DATETIME,
-    "refs": {"type": "object", "description": "Ce dont parle le message (application_id, offer_id, convention_id...)."},
-}, ["id", "template", "channel", "status", "attempts"], additional=True)
+    "refs": {"type": "object", "additionalProperties": {"type": ["string", "null"]},
+             "description": "Ce dont parle le message (application_id, offer_id, convention_id...)."},
+}, ["id", "template", "channel", "status", "attempts"], additional=True, description="Un message envoyé (ou à "
+                                                                                     "envoyer) par e-mail ou SMS.")
+MESSAGE = component("Message", MESSAGE, {
+    "id": "6c8e0a2b-4d6f-4a1c-8e3b-5d7f9a1c3e5b", "event_id": "1e3a5c7e-9b2d-4f6a-8c0e-2b4d6f8a0c2e",
+    "event_type": "application.submitted", "template": "new_application", "recipient": "camille.martin@example.fr",
+    "channel": "email", "status": "failed", "attempts": 5, "last_error": "550 boîte aux lettres inconnue",
+    "subject": "Nouvelle candidature", "created_at": "2026-12-01T17:45:00Z", "next_attempt_at": None,
+    "sent_at": None, "refs": {"application_id": "9a3d7c2e-1b4f-4e6a-8d5c-3f2e1a0b9c87"}})
 
-MESSAGE_PAGE = obj({"items": array(MESSAGE), "page": {"type": "integer"}, "page_size": {"type": "integer"},
-                    "total": {"type": "integer"}}, ["items", "total"])
+MESSAGE_PAGE = component("MessagePage", page_of(MESSAGE, required=["total"]))
 
 
 @route("GET", "/api/v1/me/notifications", summary="Mes notifications", tags=["notifications"], roles=ALL_ROLES,

@@ -14,29 +14,62 @@ from werkzeug.wrappers import Response
 
 from common import settings
 from common.errors import DomainError, ServiceUnavailable
-from gateway.api import array, obj, route
+from gateway.api import array, component, obj, route
 
 TAG_ME = ["me"]
 # Deadline of each service's part of the export (they are asked in parallel), and of the agreements' PDFs.
 EXPORT_DEADLINE = settings.env_float("GATEWAY_EXPORT_DEADLINE", 20.0)
 DOCUMENTS_DEADLINE = settings.env_float("GATEWAY_EXPORT_DOCUMENTS_DEADLINE", 60.0)
 
-OBJECT = {"type": "object"}
-NULLABLE_OBJECT = {"type": ["object", "null"]}
+def _record(what: str) -> dict:
+    """A stored record, as the owning service keeps it (its columns: free-form by design, see docs/rpc/*.md)."""
+    return {"type": "object", "additionalProperties": True, "description": what}
+
+
+def _nullable_record(what: str) -> dict:
+    return {**_record(what), "type": ["object", "null"]}
+
+
 PARTS = {
-    "applications": obj({"applications": array(OBJECT), "actions": array(OBJECT)}, ["applications", "actions"],
-                        additional=True),
-    "agreements": obj({"agreements": array(OBJECT), "signature_code": NULLABLE_OBJECT,
-                       "school_signature_uploads": array(OBJECT)}, ["agreements"], additional=True),
-    "offers": obj({"offers": array(OBJECT)}, ["offers"], additional=True),
-    "notifications": obj({"messages": array(OBJECT), "in_app": array(OBJECT), "preferences": NULLABLE_OBJECT,
-                          "reminders": array(OBJECT)}, ["messages", "in_app"], additional=True),
+    "applications": obj({"applications": array(_record("Une de mes candidatures (élève), avec son historique et "
+                                                        "les liens de transfert envoyés.")),
+                         "actions": array(_record("Une action que j'ai faite sur une candidature d'un autre."))},
+                        ["applications", "actions"], additional=True, description="Service des candidatures."),
+    "agreements": obj({"agreements": array(_record("Une convention dont je suis partie, et mes signatures.")),
+                       "signature_code": _nullable_record("Mon dernier code de signature (sans le code)."),
+                       "school_signature_uploads": array(_record("Une image de signature que j'ai déposée."))},
+                      ["agreements"], additional=True, description="Service des conventions."),
+    "offers": obj({"offers": array(_record("Une offre que j'ai créée ou que je gère, supprimées comprises."))},
+                  ["offers"], additional=True, description="Service des offres."),
+    "notifications": obj({"messages": array(_record("Un message envoyé à mon adresse ou à mon mobile.")),
+                          "in_app": array(_record("Une notification de ma boîte de réception.")),
+                          "preferences": _nullable_record("Mes préférences de notification."),
+                          "reminders": array(_record("Un rappel programmé pour moi."))},
+                         ["messages", "in_app"], additional=True, description="Service des notifications."),
 }
-EXPORT = obj({
-    "generated_at": {"type": "string"}, "account": OBJECT, "school": NULLABLE_OBJECT,
-    "sessions": array(OBJECT), "one_time_tokens": array(OBJECT), "activation_codes": array(OBJECT),
-    "pupil_imports": array(OBJECT), "login_lock": NULLABLE_OBJECT, "retention": OBJECT, **PARTS,
-}, ["generated_at", "account", *PARTS], additional=True)
+EXPORT = component("PersonalDataExport", obj({
+    "generated_at": {"type": "string", "format": "date-time"},
+    "account": _record("Mon compte (service des comptes)."),
+    "school": _nullable_record("Mon établissement."),
+    "sessions": array(_record("Une session (appareil, adresse IP, dates).")),
+    "one_time_tokens": array(_record("Un lien à usage unique envoyé (activation, mot de passe...), sans le jeton.")),
+    "activation_codes": array(_record("Un code d'activation (élève), sans le code.")),
+    "pupil_imports": array(_record("Un import d'élèves que j'ai fait.")),
+    "login_lock": _nullable_record("Le blocage de connexion après des essais erronés."),
+    "retention": _record("Durées de conservation appliquées à mes données."),
+    **PARTS,
+}, ["generated_at", "account", *PARTS], additional=True,
+    description="Toutes les données personnelles détenues sur moi, service par service (droit d'accès)."), {
+    "generated_at": "2026-12-05T08:00:00+00:00",
+    "account": {"id": "0d6f2a4b-3c1e-4f5a-8b9c-7e6d5c4b3a21", "role": "employer", "first_name": "Claire",
+                "last_name": "Durand", "email": "claire.durand@example.fr"},
+    "school": None, "sessions": [], "one_time_tokens": [], "activation_codes": [], "pupil_imports": [],
+    "login_lock": None, "retention": {"inactive_account_years": 3},
+    "applications": {"applications": [], "actions": []},
+    "agreements": {"agreements": [], "signature_code": None, "school_signature_uploads": []},
+    "offers": {"offers": [{"id": "5b0e4c1e-8f1a-4d2b-9c3e-2a7f6d1b0c11", "state": "published",
+                           "title": "Découverte des métiers de la boulangerie"}]},
+    "notifications": {"messages": [], "in_app": [], "preferences": None, "reminders": []}})
 UNAVAILABLE = "Un service n'a pas répondu à temps : export incomplet, réessayez"
 SERVICE_OF = {"applications": "applications", "agreements": "conventions", "offers": "offers",
               "notifications": "notifications"}
