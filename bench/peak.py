@@ -208,6 +208,7 @@ class Platform:
         self.viewed: list[tuple[dict, dict]] = []    # (pupil, offer) viewed, not applied to yet
         self.submitted: list[tuple[dict, dict]] = []  # (pupil, application) waiting for an answer
         self.accepted: list[tuple[dict, dict]] = []   # (pupil, application) accepted, to confirm
+        self.confirmed: set[str] = set()              # pupils with a confirmed internship: they stop looking
         self.seen: set[tuple[str, str]] = set()      # (pupil, offer) already found: viewed at most once
         self.errors: dict[str, list[str]] = {}        # action -> the first answers other than 2xx
         self.sessions: list[requests.Session] = []
@@ -234,12 +235,16 @@ class Platform:
             params = {"radius_km": r.choice([10, 20, 30])}   # around the pupil's school (the default centre)
             if r.random() < 0.3:
                 params["q"] = r.choice(KEYWORDS)
-            return r.choice(self.pupils), params
+            looking = [p for p in self.pupils if p["email"] not in self.confirmed] or self.pupils
+            return r.choice(looking), params
         pools = {"view": self.found, "apply": self.viewed, "answer": self.submitted, "confirm": self.accepted}
         pool = pools[action]
-        if not pool:
-            return None
-        return pool.pop(r.randrange(len(pool)))
+        while pool:
+            item = pool.pop(r.randrange(len(pool)))
+            if action in ("view", "apply") and item[0]["email"] in self.confirmed:
+                continue   # found before the pupil confirmed an internship elsewhere
+            return item
+        return None
 
     def run(self, action: str, item) -> int:
         if action == "login":
@@ -288,6 +293,8 @@ class Platform:
         else:  # confirm
             pupil, app = item
             resp = self.call("POST", f"/api/v1/applications/{app['id']}/confirm", pupil["token"], idempotent=True)
+            if resp.status_code == 200:
+                self.confirmed.add(pupil["email"])
         if resp.status_code >= 300 and len(self.errors.setdefault(action, [])) < 5:
             self.errors[action].append(f"{resp.status_code} {resp.text[:200]}")
         return resp.status_code
@@ -352,9 +359,9 @@ def drive(platform: Platform, plan: list[tuple[float, str]]) -> dict:
 
 
 # -- phases and CPU ----------------------------------------------------------------------------------
-def measured(suite: Suite, sampler: ProcSampler, platform: Platform, plan, idle_rate: dict | None) -> dict:
+def measured(suite: Suite, sampler: ProcSampler, platform: Platform, plan) -> dict:
     """Drive ``plan``, wait until the bus has drained, and return latencies and the CPU seconds of each
-    component (``net``: minus what it spends idle over the same time)."""
+    component (``net_cpu`` subtracts what it spends idle over the same time)."""
     before, t0 = sampler.totals(), time.monotonic()
     out = drive(platform, plan)
     out["bus_drained"] = wait_drained(suite)
@@ -362,8 +369,6 @@ def measured(suite: Suite, sampler: ProcSampler, platform: Platform, plan, idle_
     window = time.monotonic() - t0
     out["window_seconds"] = round(window, 1)
     out["cpu_seconds"] = spent
-    if idle_rate is not None:
-        out["cpu_seconds_net"] = {k: round(max(0.0, v - idle_rate.get(k, 0.0) * window), 3) for k, v in spent.items()}
     return out
 
 
@@ -374,6 +379,13 @@ def idle_cpu(sampler: ProcSampler, seconds: float) -> dict[str, float]:
     spent = sampler.spent(before, sampler.totals())
     window = time.monotonic() - t0
     return {k: v / window for k, v in spent.items()}
+
+
+def net_cpu(phase: dict, idle_rate: dict) -> None:
+    """``cpu_seconds_net``: the phase's CPU seconds minus what each component spends idle over its window."""
+    w = phase["window_seconds"]
+    phase["cpu_seconds_net"] = {k: round(max(0.0, v - idle_rate.get(k, 0.0) * w), 3)
+                                for k, v in phase["cpu_seconds"].items()}
 
 
 def cpu_per_action(phase: dict, action: str) -> dict:
@@ -413,7 +425,35 @@ def projection_from_mix(mix: dict, scale: float, seconds: float) -> dict:
     return {"cores": cores, "total_cores": total, "dominant": next(iter(cores), None),
             "target_cores": TARGET_CORES, "within_target": total <= TARGET_CORES,
             "postgresql_by_database": {k: round(v / (scale * seconds), 2) for k, v in mix["cpu_seconds_net"].items()
-                                       if k.startswith("postgresql.")}}
+                                       if k.startswith("postgresql.")},
+            # the whole broker's CPU during the mix, the other users' traffic included: an upper bound
+            "rabbitmq_upper_bound_cores": round(mix["cpu_seconds"].get("rabbitmq", 0.0) / (scale * seconds), 2)}
+
+
+def markdown(r: dict) -> str:
+    """The run's tables, as bench/README.md shows them (also written to bench/results/peak.md)."""
+    comps = [c for c in PLATFORM_COMPONENTS if c != "postgresql"] + ["postgresql"]
+    per, mix, rates = r["cpu_ms_per_action"], r["mix"], national_rates()
+    lines = [f"Run {r['date']} (machine speed {r['machine_speed_before_us']} → {r['machine_speed_after_us']} µs, "
+             f"load average {r['load_average_before'][0]:.1f} → {r['load_average_after'][0]:.1f}), "
+             f"mix at {r['args']['scale']:g} × the national rates for {r['args']['mix_seconds']:g} s.", "",
+             "| action | national rate (/s) | mix rate (/s) | mix requests | statuses | p50 ms | p95 ms | "
+             + " | ".join(f"{c} CPU ms" for c in comps) + " |",
+             "| --- " * (7 + len(comps)) + "|"]
+    for a in ACTIONS:
+        m = mix["actions"].get(a, {})
+        st = ", ".join(f"{k}: {v}" for k, v in sorted(m.get("status", {}).items()))
+        lines.append(f"| {a} | {rates[a]:.1f} | {mix['rates_per_s'][a]:.2f} | {m.get('requests', 0)} | {st} | "
+                     f"{m.get('p50_ms')} | {m.get('p95_ms')} | "
+                     + " | ".join(f"{per.get(a, {}).get(c, 0):.1f}" for c in comps) + " |")
+    nat, direct = r["national_peak"], r["national_peak_from_mix"]
+    lines += ["", "| component | cores, from the CPU per action | cores, from the mix |", "| --- | --- | --- |"]
+    for c in comps:
+        lines.append(f"| {c} | {nat['cores'].get(c, 0):.2f} | {direct['cores'].get(c, 0):.2f} |")
+    lines.append(f"| **total** | **{nat['total_cores']:.1f}** | **{direct['total_cores']:.1f}** |")
+    lines.append(f"\nRabbitMQ, the whole shared broker's CPU during the mix (other users' traffic included): "
+                 f"{direct.get('rabbitmq_upper_bound_cores')} cores at most.")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
@@ -465,21 +505,29 @@ def main(argv=None) -> int:
         drive(platform, schedule(rates, args.warmup_seconds))
         wait_drained(suite)
         # 1. idle (again at the end: the shared broker's background moves with the other users' runs)
-        idle_rate = idle_cpu(sampler, args.idle_seconds)
-        results["idle_cpu_per_s"] = {k: round(v, 4) for k, v in idle_rate.items()}
+        idle_before = idle_cpu(sampler, args.idle_seconds)
         # 2. each action alone, in the order the work flows
-        results["phases"], per_action = {}, {}
+        results["phases"] = {}
         for action in ACTIONS:
             rate = args.login_rate if action == "login" else args.phase_rate
-            phase = measured(suite, sampler, platform, schedule({action: rate}, args.phase_seconds), idle_rate)
+            phase = measured(suite, sampler, platform, schedule({action: rate}, args.phase_seconds))
             results["phases"][action] = phase
-            per_action[action] = cpu_per_action(phase, action)
-            print(json.dumps({action: {**phase["actions"].get(action, {}), "cpu_ms": per_action[action]}}),
-                  flush=True)
-        results["cpu_ms_per_action"] = per_action
+            print(json.dumps({action: phase["actions"].get(action, {})}), flush=True)
         # 3. the mix at the scaled national rates
-        mix = measured(suite, sampler, platform, schedule(rates, args.mix_seconds), idle_rate)
+        mix = measured(suite, sampler, platform, schedule(rates, args.mix_seconds))
         mix["rates_per_s"] = {a: round(r, 3) for a, r in rates.items()}
+        idle_after = idle_cpu(sampler, args.idle_seconds)
+        sampler.stop()
+        # what each component spends idle: the mean of before and after (RabbitMQ's moves with the others' runs)
+        idle_rate = {k: (idle_before.get(k, 0.0) + idle_after.get(k, 0.0)) / 2 for k in {*idle_before, *idle_after}}
+        results["idle_cpu_per_s"] = {"before": {k: round(v, 4) for k, v in idle_before.items()},
+                                     "after": {k: round(v, 4) for k, v in idle_after.items()}}
+        per_action = {}
+        for action, phase in results["phases"].items():
+            net_cpu(phase, idle_rate)
+            per_action[action] = cpu_per_action(phase, action)
+        results["cpu_ms_per_action"] = per_action
+        net_cpu(mix, idle_rate)
         predicted: dict[str, float] = {}
         for action, a in mix["actions"].items():
             for comp, ms in per_action.get(action, {}).items():
@@ -487,13 +535,11 @@ def main(argv=None) -> int:
         mix["cpu_seconds_predicted_from_phases"] = {k: round(v, 2) for k, v in predicted.items()}
         results["mix"] = mix
         print(json.dumps({"mix": {k: v for k, v in mix.items() if k != "cpu_seconds"}}, indent=1), flush=True)
-        results["idle_cpu_per_s_after"] = {k: round(v, 4) for k, v in idle_cpu(sampler, args.idle_seconds).items()}
         results["non_2xx_examples"] = platform.errors
         results["national_peak"] = projection(per_action)
         results["national_peak_from_mix"] = projection_from_mix(mix, args.scale, args.mix_seconds)
         results["national_peak"]["p95_within_target_at_scaled_rate"] = all(
             (a["p95_ms"] or 0) <= TARGET_P95_MS for a in mix["actions"].values())
-        sampler.stop()
         print(json.dumps({"national_peak": results["national_peak"]}, indent=1), flush=True)
     finally:
         if suite is not None:
@@ -506,6 +552,10 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
+    if "national_peak_from_mix" in results:
+        table = markdown(results)
+        out.with_suffix(".md").write_text(table)
+        print(table)
     return 0
 
 
