@@ -55,6 +55,8 @@ prepare_process()
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import offers_generate  # noqa: E402 (bench/offers_generate.py)
 from common import settings  # noqa: E402
+from common.holidays import zone_of_academie  # noqa: E402
+from offers.domain import calendar as cal  # noqa: E402
 from peak_cpu import ProcSampler  # noqa: E402 (bench/peak_cpu.py)
 from testkit.applications import PASSWORD, suite_employer  # noqa: E402
 from testkit.harness import Backends, Suite, free_port  # noqa: E402
@@ -162,8 +164,9 @@ def seed_pupils(suite: Suite, n: int) -> list[dict]:
                     client={"ip": "10.0.0.1", "user_agent": "peak-bench"})))
             for email, reply in replies:
                 session = reply.result()
+                claims = session["claims"]
                 pupils.append({"email": email, "token": session["access_token"], "uai": uai,
-                               "grade": session["claims"].get("grade")})
+                               "grade": claims.get("grade"), "zone": zone_of_academie(claims.get("academie"))})
     return pupils
 
 
@@ -269,8 +272,9 @@ class Platform:
         elif action == "apply":
             pupil, offer = item
             weeks = offer.get("offer_weeks") or offer.get("weeks") or []
-            holidays = offer.get("holiday_weeks") or {}
-            week = next((w for w in weeks if w not in holidays), weeks[0] if weeks else None)
+            # a week of school in the pupil's zone (as the web's form offers them)
+            week = next((w for w in weeks if pupil["zone"] not in (cal.known_holiday_zones(w) or ())),
+                        weeks[0] if weeks else None)
             form = {"motivation": "Je voudrais découvrir votre métier.", "email": pupil["email"],
                     "phone": "06 12 34 56 78", "address": "1 rue de la Paix, 75002 Paris",
                     "legal_representative": {"name": "Marie Martin", "email": "marie@example.fr",
@@ -296,7 +300,7 @@ class Platform:
             if resp.status_code == 200:
                 self.confirmed.add(pupil["email"])
         if resp.status_code >= 300 and len(self.errors.setdefault(action, [])) < 5:
-            self.errors[action].append(f"{resp.status_code} {resp.text[:200]}")
+            self.errors[action].append(f"{resp.status_code} {resp.text[:500]}")
         return resp.status_code
 
 
