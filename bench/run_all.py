@@ -14,6 +14,7 @@ BENCHES = [
     ["conventions_render.py", "-n", "30"],
     ["conventions_health.py", "--seconds", "20", "--renders", "10"],
     ["web_pages.py", "--users", "20", "--rounds", "5"],
+    ["peak.py"],
 ]
 
 
