@@ -6,7 +6,7 @@ import os
 
 from common import settings
 
-from .domain import throttle
+from .domain import passwords, throttle
 
 
 def _int(name: str, default: int) -> int:
@@ -17,10 +17,10 @@ def _int(name: str, default: int) -> int:
 
 
 def argon2_params() -> dict:
-    """Argon2id cost. Defaults: RFC 9106 (64 MiB, 3 passes). Tests may lower them."""
-    return {"time_cost": _int("IDENTITY_ARGON2_TIME_COST", 3),
-            "memory_cost": _int("IDENTITY_ARGON2_MEMORY_KIB", 65536),
-            "parallelism": _int("IDENTITY_ARGON2_PARALLELISM", 4)}
+    """Argon2id cost; defaults: ``domain.passwords`` (OWASP's setting). Tests may lower them."""
+    return {"time_cost": _int("IDENTITY_ARGON2_TIME_COST", passwords.TIME_COST),
+            "memory_cost": _int("IDENTITY_ARGON2_MEMORY_KIB", passwords.MEMORY_KIB),
+            "parallelism": _int("IDENTITY_ARGON2_PARALLELISM", passwords.PARALLELISM)}
 
 
 def public_url() -> str:
