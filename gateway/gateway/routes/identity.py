@@ -518,13 +518,10 @@ def list_unconfirmed_staff(req):
        description="Les plus anciens d'abord. Valider : POST /admin/users/{user_id}/validate.",
        tags=TAG_ADMIN, roles=["admin"],
        query=obj({"page": PAGE, "page_size": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
-       response=obj({"items": array(obj({"id": UUID, "first_name": {"type": "string"},
-                                         "last_name": {"type": "string"}, "email": _NULLABLE_STR,
-                                         "organisation_name": _NULLABLE_STR, "job_title": _NULLABLE_STR,
-                                         "stat_scope": _NULLABLE_STR, "stat_scope_code": _NULLABLE_STR,
-                                         "created_at": _NULLABLE_STR}, ["id"], additional=True)),
-                     "page": {"type": "integer"}, "page_size": {"type": "integer"}, "total": {"type": "integer"}},
-                    ["items", "total"]))
+       response=component("PendingStatisticiansPage", page_of(obj({
+           "id": UUID, "first_name": {"type": "string"}, "last_name": {"type": "string"}, "email": _NULLABLE_STR,
+           "organisation_name": _NULLABLE_STR, "job_title": _NULLABLE_STR, "stat_scope": _NULLABLE_STR,
+           "stat_scope_code": _NULLABLE_STR, "created_at": _NULLABLE_STR}, ["id"], additional=True))))
 def list_pending_statisticians(req):
     q = req.query
     return _identity(req).list_pending_statisticians(actor=req.actor, page=q.get("page", 1),

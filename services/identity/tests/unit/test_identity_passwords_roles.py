@@ -65,9 +65,12 @@ def test_needs_rehash_when_parameters_grow():
     assert strong.verify(digest, "Correct-Horse-42")
 
 
-def test_default_parameters_are_argon2id_rfc9106():
+def test_default_parameters_are_argon2id_at_owasps_setting():
     h = passwords.PasswordHasher()
-    assert h._h.memory_cost == 65536 and h._h.time_cost == 3
+    assert (h._h.memory_cost, h._h.time_cost, h._h.parallelism) == (19456, 2, 1)
+    assert h._h.type.name == "ID"
+    # a hash of the former, costlier setting is upgraded at the next login
+    assert h.needs_rehash(passwords.PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash("x"))
 
 
 def test_roles_and_functions():
