@@ -39,6 +39,7 @@ import uuid
 import amqp
 import eventlet
 import kombu
+import kombu.exceptions
 import kombu.serialization
 import orjson
 from eventlet.event import Event
@@ -271,6 +272,25 @@ class QuickQueueConsumer(QueueConsumer):
                                    interval_start=self.RETRY_START, interval_step=self.RETRY_STEP,
                                    interval_max=self.RETRY_MAX)
             yield conn
+
+    # A worker that finishes after the broker went away acks (or requeues) on a dead socket: nameko catches amqp's
+    # ConnectionError but not the socket's (ConnectionResetError, BrokenPipeError), which killed the container and
+    # the process (found by the fault suite, tests/faults, a broker killed with SIGKILL). The broker has already
+    # taken the message back (it was not acked on a live connection): it will be delivered again, and handlers
+    # are idempotent (inbox, idempotency keys).
+    def ack_message(self, message):
+        self._settle(message, "ack", super().ack_message)
+
+    def requeue_message(self, message):
+        self._settle(message, "requeue", super().requeue_message)
+
+    @staticmethod
+    def _settle(message, what, settle):
+        try:
+            settle(message)
+        except (OSError, amqp.exceptions.AMQPError, kombu.exceptions.KombuError) as exc:
+            log.warning("could not %s a message on a lost broker connection (%s): the broker delivers it again",
+                        what, type(exc).__name__)
 
 
 # -- RPC client ---------------------------------------------------------------------------------

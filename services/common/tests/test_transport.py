@@ -45,3 +45,28 @@ def test_a_remote_domain_error_is_raised_typed():
     with pytest.raises(NotFound) as info:
         RpcClient.result(body, raw=True)
     assert info.value.code == "probe_missing"
+
+
+def test_a_message_settled_on_a_lost_connection_does_not_kill_the_consumer(caplog):
+    """The broker went away while a worker ran (tests/faults: a node killed with SIGKILL): the worker's ack hits
+    a reset socket. nameko only catches amqp's ConnectionError; the socket's error killed the container."""
+    from common.transport import QuickQueueConsumer
+
+    class Channel:
+        connection = object()   # still looks alive to nameko
+
+    class Message:
+        channel = Channel()
+
+        def ack(self):
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+        def requeue(self):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    consumer = QuickQueueConsumer()
+    with caplog.at_level("WARNING", logger="common.transport"):
+        consumer.ack_message(Message())
+        consumer.requeue_message(Message())
+    said = [r.getMessage() for r in caplog.records if r.name == "common.transport"]
+    assert len(said) == 2 and "could not ack" in said[0] and "could not requeue" in said[1]
