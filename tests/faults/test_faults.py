@@ -35,7 +35,8 @@ from testkit.harness import Suite
 
 pytestmark = [pytest.mark.suite, pytest.mark.slow]
 
-PER_FAULT = 2          # journeys (pupils) run through each fault
+PUPILS_PER_FAULT = 8   # journeys run through each fault (the last one after it), and the seats of its offer
+WORKERS = 2            # journeys in flight at once
 RECOVERY = 30          # seconds the platform has to answer again after a fault ends
 EXCHANGES = ("applications.events", "conventions.events")
 SUBSCRIBER_QUEUE = "faults.outside-subscriber"
@@ -91,6 +92,7 @@ class Client:
     def __init__(self, suite: Suite):
         self.suite = suite
         self.errors: list[tuple[str, int, str, str]] = []   # (path, status, content type, body) of every >= 400
+        self.unanswered = 0                                   # requests nobody answered (the gateway was down)
 
     def call(self, method: str, path: str, token: str, ok=(200, 201), timeout: float = 90, **kw):
         deadline = time.monotonic() + timeout
@@ -100,6 +102,7 @@ class Client:
                 r = requests.request(method, self.suite.url + path, headers=headers, timeout=30, **kw)
             except requests.RequestException:   # the gateway itself was killed: nothing answered
                 r = None
+                self.unanswered += 1
             if r is not None:
                 if r.status_code in ok:
                     return r
@@ -117,7 +120,7 @@ class Client:
         week = offer["offer_weeks"][0]
         r = self.call("POST", f"/api/v1/offers/{offer['id']}/applications", pupil["token"],
                       json=application_form(week), headers={"Idempotency-Key": str(uuid.uuid4())})
-        assert r.status_code == 201, r.text
+        assert r.status_code in (200, 201), r.text   # 200: the same application, a retry with the same key
         app_id = r.json()["id"]
         for step, token, body in (("accept", employer["token"], {"message": "Bienvenue"}),
                                   ("confirm", pupil["token"], None)):
@@ -159,14 +162,40 @@ def _terminate_connections(backends, database: str) -> int:
                                 "WHERE datname = %s AND pid <> pg_backend_pid()", (database,)).fetchall())
 
 
-def test_journeys_go_through_broker_restarts_killed_services_and_dropped_database_connections(
-        platform, broker, backends):
-    suite = platform
-    subscriber = Subscriber(suite.amqp_uri)
-    client = Client(suite)
+class Traffic:
+    """Journeys back to back (``WORKERS`` at once) on one offer, each with a pupil of ``pupils``, until stopped or
+    out of pupils: there is always a journey in flight when a fault strikes."""
 
+    def __init__(self, client: Client, employer: dict, offer: dict, pupils: list[dict]):
+        self.client, self.employer, self.offer = client, employer, offer
+        self.pupils = iter(pupils)
+        self.done: list[tuple[str, float, float]] = []    # (application id, started, confirmed) monotonic
+        self.stopped = False
+        self.workers = [eventlet.spawn(self._work) for _ in range(WORKERS)]
+
+    def _work(self):
+        while not self.stopped:
+            pupil = next(self.pupils, None)
+            if pupil is None:
+                return
+            started = time.monotonic()
+            app_id = self.client.journey(self.offer, self.employer, pupil)
+            self.done.append((app_id, started, time.monotonic()))
+
+    def stop(self) -> list[str]:
+        self.stopped = True
+        for w in self.workers:
+            w.wait()
+        return [app_id for app_id, _, _ in self.done]
+
+
+def _faults(suite: Suite, broker, backends) -> dict:
     def restart_broker():
         broker.restart(down_for=2)
+
+    def kill_broker():
+        broker.kill()
+        broker.start()
 
     def kill(name):
         def fault():
@@ -179,36 +208,60 @@ def test_journeys_go_through_broker_restarts_killed_services_and_dropped_databas
             assert _terminate_connections(backends, suite.databases[service]) > 0
         return fault
 
-    faults = [("broker restart", restart_broker, ()),
-              *[(f"kill -9 {name}", kill(name), (name,)) for name in (*settings.SERVICES, "gateway")],
-              *[(f"connections of {service} terminated", drop_connections(service), ())
-                for service in ("applications", "offers", "conventions")]]
+    return {"broker restarted": restart_broker,
+            "broker killed (SIGKILL) and started": kill_broker,
+            **{f"kill -9 {name}": kill(name) for name in (*settings.SERVICES, "gateway")},
+            **{f"connections of {service} terminated": drop_connections(service)
+               for service in ("applications", "offers", "conventions", "identity")}}
+
+
+def test_journeys_go_through_broker_restarts_killed_services_and_dropped_database_connections(
+        platform, broker, backends):
+    faults = _faults(platform, broker, backends)
+    faults.pop("broker killed (SIGKILL) and started")   # see the next test
+    _journeys_through(platform, backends, list(faults.items()))
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "a broker killed with SIGKILL resets the services' connections; an RPC worker that finishes then acks its "
+    "request on the dead connection (common.service.SafeRpcConsumer.handle_result -> nameko QueueConsumer."
+    "ack_message, which catches amqp's ConnectionError but not the socket's ConnectionResetError) and the "
+    "container, hence the process, exits: the applications service died in the first run. To fix in "
+    "services/common (QuickQueueConsumer.ack_message: a failed ack on a dead connection is the broker's to "
+    "redeliver); this test then passes"))
+def test_journeys_go_through_a_broker_killed_with_sigkill(platform, broker, backends):
+    faults = _faults(platform, broker, backends)
+    _journeys_through(platform, backends, [("broker killed (SIGKILL) and started",
+                                            faults["broker killed (SIGKILL) and started"])])
+
+
+def _journeys_through(suite: Suite, backends, faults: list) -> None:
+    """Journeys through each fault in turn, then every check of the module's docstring."""
+    subscriber = Subscriber(suite.amqp_uri)
+    client = Client(suite)
 
     with suite.rpc() as rpc:
         employer = suite_employer(rpc)
-        offers = [suite_offer(rpc, employer["user_id"], seats=PER_FAULT + 1) for _ in faults]
-        pupils = suite_pupils(rpc, PER_FAULT * len(faults))
+        offers = [suite_offer(rpc, employer["user_id"], seats=PUPILS_PER_FAULT) for _ in faults]
+        pupils = suite_pupils(rpc, PUPILS_PER_FAULT * len(faults))
 
     confirmed: dict[str, str] = {}          # application id -> offer id
-    restarted: set[str] = set()
     recoveries = {}
-    pool = eventlet.GreenPool(PER_FAULT + 1)
-    for i, (label, fault, killed) in enumerate(faults):
+    for i, (label, fault) in enumerate(faults):
         offer = offers[i]
-        mine = pupils[i * PER_FAULT:(i + 1) * PER_FAULT]
-        journeys = [pool.spawn(client.journey, offer, employer, p) for p in mine]
-        eventlet.sleep(0.2)          # the journeys are under way when the fault strikes
+        mine = pupils[i * PUPILS_PER_FAULT:(i + 1) * PUPILS_PER_FAULT]
+        traffic = Traffic(client, employer, offer, mine[:-1])
+        # the journeys are under way when the fault strikes: one went through already, others are in flight
+        assert _wait(lambda: traffic.done, RECOVERY), f"{label}: no journey went through before the fault"
         fault()
-        restarted.update(killed)
-        started = time.monotonic()
+        ended = time.monotonic()
         assert _wait(lambda: _ready(suite), RECOVERY), f"{label}: the gateway was not ready {RECOVERY}s after"
-        for g in journeys:
-            confirmed[g.wait()] = offer["id"]
-        recoveries[label] = round(time.monotonic() - started, 1)
-        # recovery: a journey started after the fault goes through at once
-        extra = suite_pupils_one(suite)
-        app_id = client.journey(offer, employer, extra)
+        # recovery: a journey started once the fault is over goes through within a few seconds
+        app_id = client.journey(offer, employer, mine[-1])
+        recoveries[label] = round(time.monotonic() - ended, 1)
+        assert recoveries[label] < RECOVERY, (label, recoveries[label])
         confirmed[app_id] = offer["id"]
+        confirmed.update({a: offer["id"] for a in traffic.stop()})
 
     # no process died of a fault: every process is alive (the killed ones were restarted by the test)
     dead = {name: proc.returncode for name, proc in suite.processes.items() if proc.poll() is not None}
@@ -219,12 +272,11 @@ def test_journeys_go_through_broker_restarts_killed_services_and_dropped_databas
     bad = [e for e in client.errors if not (e[1] in (503, 409) and e[2].startswith("application/problem+json"))]
     assert not bad, bad
 
-    # no duplicated effect: one agreement per confirmed application, seats consistent with the confirmations
+    # no duplicated effect: seats consistent with the confirmations, one agreement per confirmed application
     with suite.rpc() as rpc:
         for offer in offers:
             taken = sum(1 for o in confirmed.values() if o == offer["id"])
-            assert taken == PER_FAULT + 1
-            assert rpc.offers.get_offer(offer["id"])["seats_left"] == 0
+            assert rpc.offers.get_offer(offer["id"])["seats_left"] == PUPILS_PER_FAULT - taken, offer["id"]
     agreements = _wait(lambda: (lambda rows: rows if set(confirmed) <= set(rows) else None)(
         _agreements(backends, suite.databases["conventions"])), timeout=60, step=0.5)
     assert agreements and set(agreements) == set(confirmed), "an agreement is missing"
@@ -244,10 +296,5 @@ def test_journeys_go_through_broker_restarts_killed_services_and_dropped_databas
         for expected in ("application.submitted", "application.accepted", "application.confirmed",
                          "convention.created"):
             assert types.count(expected) == 1, (app_id, types)
-    print("recovery seconds per fault:", recoveries)
-
-
-def suite_pupils_one(suite: Suite) -> dict:
-    with suite.rpc() as rpc:
-        [pupil] = suite_pupils(rpc, 1)
-    return pupil
+    print(f"\n{len(confirmed)} journeys confirmed; answers refused during the faults: "
+          f"{Counter(e[1] for e in client.errors)}, unanswered requests: {client.unanswered}; recovery (s) per fault: {recoveries}")
