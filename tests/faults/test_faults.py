@@ -255,7 +255,10 @@ def _journeys_through(suite: Suite, backends, faults: list) -> None:
         assert _wait(lambda: traffic.done, RECOVERY), f"{label}: no journey went through before the fault"
         fault()
         ended = time.monotonic()
-        assert _wait(lambda: _ready(suite), RECOVERY), f"{label}: the gateway was not ready {RECOVERY}s after"
+        if not _wait(lambda: _ready(suite), RECOVERY):
+            dead = {name: proc.returncode for name, proc in suite.processes.items() if proc.poll() is not None}
+            raise AssertionError(f"{label}: the gateway was not ready {RECOVERY}s after; processes that died: {dead} "
+                                 f"(logs: {suite.log_dir})")
         # recovery: a journey started once the fault is over goes through within a few seconds
         app_id = client.journey(offer, employer, mine[-1])
         recoveries[label] = round(time.monotonic() - ended, 1)
