@@ -215,6 +215,12 @@ def _faults(suite: Suite, broker, backends) -> dict:
                for service in ("applications", "offers", "conventions", "identity")}}
 
 
+def test_the_suite_runs_on_the_private_node(platform, broker):
+    """Every process of the fault suite was given the private node, and the node is the one answering."""
+    refuse_shared_broker(platform.env, broker)
+    assert broker.ctl("list_vhosts").stdout.count(f"t{broker.run_id}_faults") == 1
+
+
 BROKER_FAULTS = ("broker restarted", "broker killed (SIGKILL) and started")
 
 
