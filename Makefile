@@ -7,7 +7,7 @@ GATEWAY_URL ?= http://127.0.0.1:8000
 WEB_URL ?= http://127.0.0.1:8080
 export PYTHONWARNINGS := ignore
 
-.PHONY: up down setup services data demo test test-browser test-unit bench status logs clean-test-data
+.PHONY: up down setup services data demo test test-browser test-faults test-unit bench status logs clean-test-data
 
 setup:
 	deploy/setup.sh
@@ -53,6 +53,14 @@ test-browser: setup
 	STAGES_TEST_AMQP=$${STAGES_TEST_AMQP:-amqp://guest:guest@127.0.0.1:5672/} \
 	STAGES_TEST_REDIS=$${STAGES_TEST_REDIS:-redis://127.0.0.1:6379/0} \
 	$(PY) -m pytest -c tests/browser/pytest.ini tests/browser $(BROWSER_PYTEST_ARGS)
+
+# The fault suite (tests/faults/README.md): the platform on a private RabbitMQ node of its own (testkit.broker),
+# restarted, services killed with SIGKILL, database connections terminated. Its own pytest invocation; the shared
+# broker is never used (STAGES_TEST_AMQP is not read: the run refuses to start if a setting names another broker).
+test-faults: setup
+	STAGES_TEST_PG=$${STAGES_TEST_PG:-postgresql://stages:stages@127.0.0.1:5432/postgres} \
+	STAGES_TEST_REDIS=$${STAGES_TEST_REDIS:-redis://127.0.0.1:6379/0} \
+	$(PY) -m pytest -c tests/faults/pytest.ini tests/faults $(FAULTS_PYTEST_ARGS)
 
 test-unit: setup
 	$(PY) -m pytest -q services/*/tests/unit
