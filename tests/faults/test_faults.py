@@ -230,14 +230,6 @@ def test_journeys_go_through_killed_services_and_dropped_database_connections(pl
     _journeys_through(platform, backends, [(label, f) for label, f in faults.items() if label not in BROKER_FAULTS])
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "a broker that stops (cleanly or killed) resets the services' connections; a worker that finishes then acks "
-    "its message on the dead socket (an RPC: common.service.SafeRpcConsumer.handle_result; an event handler: "
-    "nameko's Consumer.handle_message_processed; both through nameko's QueueConsumer.ack_message, which catches "
-    "amqp's ConnectionError but not the socket's ConnectionResetError) and the container, hence the process, "
-    "exits (a service died in 5 runs of 11 on 2026-12-05). To fix in services/common "
-    "(QuickQueueConsumer.ack_message: a failed ack on a dead connection is the broker's to redeliver); "
-    "this test then passes: remove the mark"))
 def test_journeys_go_through_broker_restarts(platform, broker, backends):
     faults = _faults(platform, broker, backends)
     _journeys_through(platform, backends, [(label, faults[label]) for label in BROKER_FAULTS])
