@@ -11,8 +11,8 @@ deadlock. No RPC is made while these locks are held (the use cases call other se
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
+from common.db import ServiceUnitOfWork
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -28,22 +28,12 @@ from .queries import Queries
 PRODUCER = "applications"
 
 
-class UnitOfWork:
+class UnitOfWork(ServiceUnitOfWork):
     """What the use cases take as ``uow`` (``testkit.applications.fakes.FakeUnitOfWork`` is its fake):
     ``begin()`` one transaction yielding the ``Repository``, ``read()`` the ``Queries``."""
 
-    def __init__(self, db):
-        self.db = db
-
-    @contextmanager
-    def begin(self):
-        with self.db.uow() as unit:
-            yield Repository(unit)
-
-    @contextmanager
-    def read(self):
-        with self.db.session() as session:
-            yield Queries(session)
+    repository = staticmethod(lambda unit: Repository(unit))
+    queries = staticmethod(lambda session: Queries(session))
 
     def wake_relay(self) -> None:
         self.db.wake_relay()

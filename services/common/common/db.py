@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
+from contextlib import contextmanager
 
 import eventlet
 from eventlet.event import Event
@@ -151,6 +152,33 @@ class UnitOfWork:
 
     def execute(self, *args, **kwargs):
         return self.session.execute(*args, **kwargs)
+
+
+class ServiceUnitOfWork:
+    """What a service's use cases take as ``uow`` (docs/architecture.md, « One shape for every service »):
+    ``begin()`` one transaction (commit on exit, rollback on an exception) yielding ``repository(unit)``, the
+    service's write side (which emits events through the unit's outbox); ``read()`` a read-only session yielding
+    ``queries(session)``, its read side. A service subclasses it and names its two sides; by default they are the
+    transaction and the session themselves. Its fakes (``testkit.<service>``) answer the same two methods."""
+
+    def __init__(self, db: "DatabaseAccess"):
+        self.db = db
+
+    def repository(self, unit: UnitOfWork):
+        return unit
+
+    def queries(self, session: Session):
+        return session
+
+    @contextmanager
+    def begin(self):
+        with self.db.uow() as unit:
+            yield self.repository(unit)
+
+    @contextmanager
+    def read(self):
+        with self.db.session() as session:
+            yield self.queries(session)
 
 
 class DatabaseAccess:

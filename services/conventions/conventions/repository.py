@@ -7,8 +7,8 @@ unit tests.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 
+from common.db import ServiceUnitOfWork
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -203,21 +203,14 @@ class Repository:
                 .on_conflict_do_update(index_elements=["convention_id"], set_=values))
 
 
-class UnitOfWork:
+class UnitOfWork(ServiceUnitOfWork):
     """What use cases are given (as ``uow``): ``begin()`` one transaction (commit on exit, rollback on exception)
     yielding the ``Repository`` (which also emits events through the outbox), ``read()`` the read side
     (``conventions.queries.Queries``) on a read-only session."""
 
-    def __init__(self, db):
-        self.db = db
+    repository = staticmethod(lambda unit: Repository(unit))
 
-    @contextmanager
-    def begin(self):
-        with self.db.uow() as uow:
-            yield Repository(uow)
-
-    @contextmanager
-    def read(self):
+    @staticmethod
+    def queries(session):
         from .queries import Queries
-        with self.db.session() as session:
-            yield Queries(session)
+        return Queries(session)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from contextlib import contextmanager
 
+from common.db import ServiceUnitOfWork
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -26,22 +26,12 @@ from .models import convention_signers, inbox_items, intents, messages, preferen
 from .queries import Queries
 
 
-class UnitOfWork:
+class UnitOfWork(ServiceUnitOfWork):
     """What the use cases take (``testkit.notifications.FakeUnitOfWork`` in unit tests): ``begin()`` one
     transaction yielding the ``Repository``, ``read()`` the ``Queries`` on a read-only session."""
 
-    def __init__(self, db):
-        self.db = db
-
-    @contextmanager
-    def begin(self):
-        with self.db.uow() as unit:
-            yield Repository(unit)
-
-    @contextmanager
-    def read(self):
-        with self.db.session() as session:
-            yield Queries(session)
+    repository = staticmethod(lambda unit: Repository(unit))
+    queries = staticmethod(lambda session: Queries(session))
 
 
 class Repository:

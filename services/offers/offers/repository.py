@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from contextlib import contextmanager
 
+from common.db import ServiceUnitOfWork
 from sqlalchemy import and_, delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -178,19 +178,9 @@ class OfferRepository:
         self.session.execute(insert(partner_hits).values(operator_id=operator_id, at=at))
 
 
-class UnitOfWork:
+class UnitOfWork(ServiceUnitOfWork):
     """What the use cases receive: ``begin()`` one transaction yielding the ``OfferRepository`` (which emits
     through the outbox), ``read()`` the ``OfferQueries`` on a read-only session."""
 
-    def __init__(self, db):
-        self.db = db
-
-    @contextmanager
-    def begin(self):
-        with self.db.uow() as unit:
-            yield OfferRepository(unit.session, unit)
-
-    @contextmanager
-    def read(self):
-        with self.db.session() as session:
-            yield OfferQueries(session)
+    repository = staticmethod(lambda unit: OfferRepository(unit.session, unit))
+    queries = staticmethod(lambda session: OfferQueries(session))

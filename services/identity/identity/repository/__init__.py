@@ -7,6 +7,8 @@ refresh families, rate events, login locks), ``pupils`` (imports and activation 
 keys and their process cache). Use cases reach it as ``ctx.repo`` so that unit tests pass an in-memory one
 (``testkit.identity.FakeRepository``), and open their transactions with ``ctx.uow`` (``UnitOfWork`` below;
 ``testkit.identity.fakes.FakeUnitOfWork`` in unit tests)."""
+from common.db import ServiceUnitOfWork
+
 from .pupils import (insert_import, insert_pupil_code, known_pupils, mark_code_used, pending_pupils,
                      pupil_code_by_hash, purge_import_reports, ine_taken, serialise_imports, void_pupil_codes)
 from .rows import row_dict
@@ -19,20 +21,13 @@ from .users import (designated_head, email_taken, find_by_login, get_school, get
                     upsert_head, user_id_by_id_or_email)
 
 
-class UnitOfWork:
+class UnitOfWork(ServiceUnitOfWork):
     """What use cases open transactions with (``ctx.uow``), over the service's ``db`` (``common.db``):
     ``begin()`` one transaction (commit on exit, rollback on an exception) yielding the unit whose ``session``
     the functions of this package take and whose ``emit`` writes to the outbox; ``read()`` a read-only session
     for ``identity.queries``."""
 
-    def __init__(self, db):
-        self.db = db
-
-    def begin(self):
-        return self.db.uow()
-
-    def read(self):
-        return self.db.session()
+    # the defaults of common.db.ServiceUnitOfWork: the transaction itself, the session itself
 
 
 __all__ = [
