@@ -47,6 +47,9 @@ test: setup
 	STAGES_TEST_REDIS=$${STAGES_TEST_REDIS:-redis://127.0.0.1:6379/0} \
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) test-browser
+	@if [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && { [ "$$(id -u)" = 0 ] || [ "$$(id -un)" = rabbitmq ]; }; then \
+	  $(MAKE) test-faults; \
+	else echo "make test: the fault suite starts a RabbitMQ node of its own and needs root or the rabbitmq user: run 'sudo make test-faults' (tests/faults/README.md)"; fi
 
 test-browser: setup
 	STAGES_TEST_PG=$${STAGES_TEST_PG:-postgresql://stages:stages@127.0.0.1:5432/postgres} \

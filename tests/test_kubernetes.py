@@ -220,6 +220,7 @@ SAFE_DEFAULTS = {
     "STAGES_DATA_DIR",                      # set in the images (ENV) to the reference data they ship
     "OUTBOX_RELAY",                         # on by default; off only in benchmarks
     "STAGES_AMQP_CONNECT_TIMEOUT", "STAGES_AMQP_RECONNECT_PAUSE",  # broker fail-fast tuning (docs/bus.md)
+    "STAGES_QUEUE_TYPE",  # quorum (default) or classic queues (common.queues, docs/bus.md)
     "STAGES_REDIS_PREFIX", "STAGES_REDIS_TIMEOUT",  # key prefix (tests isolate runs with it), client timeout
     "NOTIFICATIONS_PROBE_INTERVAL",         # the channels' circuit breaker (5 s)
     "GATEWAY_EXPORT_DEADLINE", "GATEWAY_EXPORT_DOCUMENTS_DEADLINE",  # personal-data export deadlines

@@ -26,7 +26,7 @@ from kombu import Connection
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.standalone.events import get_event_exchange
 
-from . import settings, tracing
+from . import queues, settings, tracing
 from .envelope import ENVELOPE_SCHEMA as _envelope_schema
 from .envelope import make_envelope as _make_envelope
 from .errors import DomainError, ServiceUnavailable
@@ -282,6 +282,20 @@ class EnvelopeEventHandler(EventHandler):
 
     queue_consumer = QuickQueueConsumer()  # the RPC entrypoints' consumer: reconnects within a second
 
+    def setup(self):
+        super().setup()
+        if self.handler_type is SERVICE_POOL and self.reliable_delivery:
+            # a quorum queue with its dead-letter queue (common.queues); QuickQueueConsumer declares the latter
+            self.queue.queue_arguments = queues.arguments(self.queue.name, queues.EVENT)
+            self.dead_letters = (self.queue.name, queues.EVENT)
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is not None and self.requeue_on_error:
+            # back off before the message goes back to the queue: 1 s, 2 s, ... 30 s as its deliveries grow
+            # (x-delivery-count of a quorum queue); at the queue's delivery limit it is dead-lettered
+            eventlet.sleep(queues.retry_backoff((message.headers or {}).get("x-delivery-count")))
+        super().handle_message_processed(message, result, exc_info)
+
 
 def event_handler(source_service: str, event_type: str, **kwargs):
     """Decorate ``def handler(self, envelope)``.
@@ -307,17 +321,15 @@ def event_handler(source_service: str, event_type: str, **kwargs):
                 EVENTS_HANDLED[key] += 1
                 return out
             except ServiceUnavailable:
-                # another service did not answer: transient, so retry below
-                eventlet.sleep(1)
+                # another service did not answer: transient, so requeued after a backoff (handle_message_processed)
                 raise
             except DomainError as exc:
                 log.warning("event %s (%s) refused: %s", envelope.get("event_id"), event_type, exc)
                 EVENTS_HANDLED[key] += 1
                 return None
             except Exception:
-                # transient (database, broker down): back off a little, then
-                # let nameko requeue the message for another try
-                eventlet.sleep(1)
+                # transient (database, broker down): nameko requeues the message after a backoff
+                # (handle_message_processed)
                 raise
 
         return EnvelopeEventHandler.decorator(source_service, event_type, **kwargs)(wrapper)

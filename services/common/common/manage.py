@@ -3,8 +3,10 @@
     python -m common.manage createdb [SERVICE ...]
     python -m common.manage migrate [SERVICE ...]    # under a PostgreSQL advisory lock (one at a time)
     python -m common.manage load-reference [SERVICE ...]
-    python -m common.manage setup [SERVICE ...]      # the three above
-    python -m common.manage release [SERVICE ...]    # migrate + load-reference under the lock (release Job)
+    python -m common.manage queues [SERVICE ...]     # the service's RabbitMQ queues: quorum + dead-letter queues
+    python -m common.manage setup [SERVICE ...]      # the four above
+    python -m common.manage release [SERVICE ...]    # migrate + load-reference under the lock, then queues
+    python -m common.manage dead-letters SERVICE     # give dead-lettered messages back to their queues
 
 Without SERVICE, every service. Each step is idempotent.
 """
@@ -18,7 +20,7 @@ from contextlib import contextmanager
 import psycopg
 from sqlalchemy.engine import make_url
 
-from . import migrations, settings
+from . import migrations, queues, settings
 from .db import make_engine
 
 
@@ -66,11 +68,45 @@ def migrate(service: str) -> None:
 
 def release(service: str) -> None:
     """What a release runs once before its new processes start (the Kubernetes Job): the migrations, then the
-    reference data, under the migration lock. The database itself exists already (made by the operator)."""
+    reference data, under the migration lock, then the queues. The database itself exists already (made by the
+    operator)."""
     with migration_lock(service):
         migrations.upgrade(service)
         load_reference(service)
-    print(f"{service}: released (migrations and reference data)", file=sys.stderr)
+    declare_queues(service)
+    print(f"{service}: released (migrations, reference data and queues)", file=sys.stderr)
+
+
+def _service_class(service: str):
+    module = importlib.import_module(f"{service}.service")
+    return next(obj for obj in vars(module).values()
+                if isinstance(obj, type) and getattr(obj, "name", None) == service and hasattr(obj, "ops"))
+
+
+@contextmanager
+def _broker():
+    from kombu import Connection
+
+    with Connection(settings.amqp_uri(), connect_timeout=5) as conn:
+        conn.ensure_connection(max_retries=5, interval_start=1, interval_step=1, interval_max=2)
+        yield conn
+
+
+def declare_queues(service: str) -> None:
+    """Declare the service's queues as the platform wants them (``common.queues``: quorum queues with dead-letter
+    queues), moving the messages of a queue declared otherwise by an earlier version. Run it before the service's
+    processes start."""
+    with _broker() as conn:
+        for spec in queues.service_queues(_service_class(service)):
+            print(f"{service}: {spec.name}: {queues.migrate(conn, spec)}", file=sys.stderr)
+
+
+def requeue_dead_letters(service: str) -> None:
+    with _broker() as conn:
+        for spec in queues.service_queues(_service_class(service)):
+            moved = queues.requeue_dead_letters(conn, spec.name)
+            if moved:
+                print(f"{service}: {spec.name}: {moved} dead-lettered messages requeued", file=sys.stderr)
 
 
 def load_reference(service: str) -> None:
@@ -86,7 +122,8 @@ def load_reference(service: str) -> None:
 
 
 STEPS = {"createdb": [createdb], "migrate": [migrate], "load-reference": [load_reference],
-         "setup": [createdb, migrate, load_reference], "release": [release], "dropdb": [dropdb]}
+         "queues": [declare_queues], "dead-letters": [requeue_dead_letters],
+         "setup": [createdb, migrate, load_reference, declare_queues], "release": [release], "dropdb": [dropdb]}
 
 
 def main(argv=None) -> int:

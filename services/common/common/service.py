@@ -18,7 +18,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc as _NamekoRpc
 from nameko.rpc import RpcConsumer
 
-from . import settings
+from . import queues, settings
 from .boot import prepare_process
 from .clock import PROCESS_CLOCK
 from .db import DATABASE_UNAVAILABLE, check_database, database_unavailable
@@ -43,6 +43,12 @@ class SafeRpcConsumer(RpcConsumer):
 
     replies = ReplySender()
     queue_consumer = QuickQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        # a quorum queue with its dead-letter queue (common.queues); QuickQueueConsumer declares the latter
+        self.queue.queue_arguments = queues.arguments(self.queue.name, queues.RPC)
+        self.dead_letters = (self.queue.name, queues.RPC)
 
     def handle_result(self, message, result, exc_info):
         if exc_info is not None and database_unavailable(exc_info[1]):

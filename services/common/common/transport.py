@@ -52,7 +52,7 @@ from nameko.extensions import SharedExtension
 from nameko.messaging import HeaderEncoder, QueueConsumer
 from nameko.rpc import RPC_REPLY_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TTL, get_rpc_exchange
 
-from . import settings
+from . import queues, settings
 
 log = logging.getLogger(__name__)
 
@@ -283,6 +283,15 @@ class QuickQueueConsumer(QueueConsumer):
 
     def requeue_message(self, message):
         self._settle(message, "requeue", super().requeue_message)
+
+    def get_consumers(self, consumer_cls, channel):
+        # the dead-letter queues of the providers' quorum queues (common.queues), declared on every (re)connection
+        # like the queues themselves
+        for provider in self._providers:
+            dead_letters = getattr(provider, "dead_letters", None)
+            if dead_letters:
+                queues.declare_dead_letters(channel, *dead_letters)
+        return super().get_consumers(consumer_cls, channel)
 
     @staticmethod
     def _settle(message, what, settle):

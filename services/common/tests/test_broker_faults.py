@@ -11,7 +11,7 @@ from common.rpc import cluster_rpc
 
 import probe_services as ps  # noqa: E402
 from broker_proxy import BrokerProxy  # noqa: E402
-from test_plumbing import pika_params, probe_db  # noqa: E402,F401 (fixture)
+from test_plumbing import pika_params  # noqa: E402
 
 
 @pytest.fixture

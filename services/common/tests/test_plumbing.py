@@ -18,17 +18,6 @@ from common.rpc import cluster_rpc
 import probe_services as ps  # noqa: E402 (tests/ is on sys.path through conftest below)
 
 
-@pytest.fixture
-def probe_db(backends):
-    url = backends.create_database(f"t{backends.run_id}_probe_{uuid.uuid4().hex[:6]}")
-    engine = create_engine(url)
-    ps.metadata.create_all(engine)
-    engine.dispose()
-    import os
-    os.environ["PROBE_DATABASE_URL"] = url
-    return url
-
-
 def pika_params(amqp_uri):
     return pika.URLParameters(amqp_uri.replace("pyamqp://", "amqp://"))
 

@@ -10,7 +10,7 @@ from common.rpc import cluster_rpc
 from common.transport import loads
 
 import probe_services as ps  # noqa: E402
-from test_plumbing import bind_queue, probe_db  # noqa: E402,F401 (fixture)
+from test_plumbing import bind_queue  # noqa: E402
 
 
 def _wait(fn, timeout=30, step=0.05):
