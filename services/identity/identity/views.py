@@ -71,6 +71,15 @@ def staff_member(u: dict, head_id: str | None) -> dict:
             "activated_at": iso(u.get("activated_at"))}
 
 
+def membership(m: dict, school: dict | None, current: bool, designated_head: bool) -> dict:
+    """One school of a staff member (GET /me/schools)."""
+    return {"school_uai": m["school_uai"], "name": (school or {}).get("name"),
+            "commune_name": (school or {}).get("commune_name"), "kind": (school or {}).get("kind"),
+            "function": m["function"], "function_label": roles.FUNCTION_LABELS.get(m["function"]),
+            "source": m.get("source"), "confirmed": m.get("confirmed_at") is not None,
+            "confirmed_how": m.get("confirmed_how"), "current": current, "designated_head": designated_head}
+
+
 def staff_event(h: dict) -> dict:
     return {"action": h["action"], "user_id": h["user_id"], "how": h["how"], "actor_id": h["actor_id"],
             "actor_role": h["actor_role"], "previous_user_id": h["previous_user_id"], "at": iso(h["at"])}
