@@ -9,8 +9,8 @@ from sqlalchemy import and_, func, or_, select
 
 from .domain import anonymisation, roles
 from .domain.schools import bounding_box, prefilter_words
-from .models import (login_locks, one_time_tokens, pupil_codes, pupil_imports, refresh_families, school_heads,
-                     schools, staff_audit, users)
+from .models import (federated_identities, login_locks, one_time_tokens, pupil_codes, pupil_imports,
+                     refresh_families, school_heads, school_memberships, schools, staff_audit, users)
 from .repository.rows import row_dict
 
 # -- schools -------------------------------------------------------------------
@@ -56,11 +56,26 @@ def users_by_ids(s, ids: list[str]) -> list[dict]:
 
 
 def active_school_staff(s, uai: str, functions=None) -> list[dict]:
+    """Active staff of ``uai``: those whose current school it is, and those who belong to it while another
+    school is current (``school_memberships``: their function and confirmation there)."""
+    m = school_memberships
     stmt = select(users).where(users.c.school_uai == uai, users.c.role == roles.SCHOOL_STAFF,
                                users.c.status == "active")
+    members = (select(users, m.c.function.label("m_function"), m.c.confirmed_at, m.c.confirmed_by,
+                      m.c.confirmed_how)
+               .join(m, m.c.user_id == users.c.id)
+               .where(m.c.school_uai == uai, users.c.school_uai != uai, users.c.role == roles.SCHOOL_STAFF,
+                      users.c.status == "active"))
     if functions:
         stmt = stmt.where(users.c.function.in_(list(functions)))
-    return [row_dict(r) for r in s.execute(stmt.order_by(users.c.last_name, users.c.first_name))]
+        members = members.where(m.c.function.in_(list(functions)))
+    rows = [row_dict(r) for r in s.execute(stmt)]
+    for r in s.execute(members):
+        d = row_dict(r)
+        d.update(school_uai=uai, function=d.pop("m_function"), staff_confirmed_at=d.pop("confirmed_at"),
+                 staff_confirmed_by=d.pop("confirmed_by"), staff_confirmed_how=d.pop("confirmed_how"))
+        rows.append(d)
+    return sorted(rows, key=lambda u: (u["last_name"], u["first_name"]))
 
 
 def session_state(s, session_id: str) -> dict | None:
@@ -146,6 +161,8 @@ def personal_records(s, user_id: str) -> dict:
         "tokens": rows(one_time_tokens, one_time_tokens.c.user_id, one_time_tokens.c.created_at),
         "codes": rows(pupil_codes, pupil_codes.c.user_id, pupil_codes.c.created_at),
         "imports": rows(pupil_imports, pupil_imports.c.imported_by, pupil_imports.c.created_at),
+        "federated": rows(federated_identities, federated_identities.c.user_id, federated_identities.c.linked_at),
+        "memberships": rows(school_memberships, school_memberships.c.user_id, school_memberships.c.created_at),
         "lock": row_dict(s.execute(select(login_locks).where(login_locks.c.key == f"user:{user_id}")).first()),
     }
 

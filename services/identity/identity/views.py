@@ -107,6 +107,11 @@ def personal_data(u: dict, school: dict | None, records: dict, now: dt.datetime)
                               "used_at": iso(x["used_at"])} for x in records["codes"]],
         "pupil_imports": [{"id": i["id"], "school_uai": i["school_uai"], "created_at": iso(i["created_at"]),
                            "filename": i["filename"], "summary": i["summary"]} for i in records["imports"]],
+        "national_identities": [{"provider": f["provider"], "linked_at": iso(f["linked_at"])}
+                                for f in records.get("federated", [])],
+        "schools": [{"school_uai": m["school_uai"], "function": m["function"], "source": m["source"],
+                     "confirmed_at": iso(m["confirmed_at"]), "confirmed_how": m["confirmed_how"]}
+                    for m in records.get("memberships", [])],
         "login_lock": {"failed_count": lock["failed_count"], "locked_until": iso(lock["locked_until"])}
         if lock else None,
         "retention": {"anonymisation_due_at": anonymisation.anonymisation_due_at(

@@ -136,6 +136,11 @@ def test_fim_head_of_two_schools_switches(identity, engine):
     with pytest.raises(Forbidden) as e:
         rpc.switch_school(actor=actor_of(switched), uai=HEADLESS)
     assert e.value.code == "not_a_member"
+    # other services still find the head at the collège (its membership there)
+    heads = rpc.list_school_staff(uai=COLLEGE, functions=["head"])
+    mine = [i for i in heads["items"] if i["user_id"] == head["user_id"]]
+    assert mine and mine[0]["confirmed"] and mine[0]["designated_head"] and heads["designated_head_id"] == \
+        head["user_id"]
     # the next FIM sign-in keeps the school chosen; the confirmation is published once per school
     again = rpc.federated_sign_in(provider="fim", claims=claims)
     assert again["claims"]["school_uai"] == LYCEE and again["user"]["id"] == head["user_id"]
