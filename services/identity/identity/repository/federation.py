@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..domain import roles
 from ..models import federated_identities, school_memberships, schools, users
 from .rows import row_dict
+
+
+def serialise_identity(conn, provider: str, subject: str) -> None:
+    """One sign-in of an identity at a time (transaction-scoped advisory lock): two first sign-ins of the
+    same person at once create one account."""
+    conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"federation:{provider}:{subject}"))))
 
 
 def federated_user_id(conn, provider: str, subject: str) -> str | None:

@@ -63,6 +63,7 @@ def _pupil_sign_in(ctx: Context, p: fed.PupilIdentity, client: dict | None) -> d
     now = ctx.now
     with ctx.uow.begin() as uow:
         c = uow.session
+        ctx.repo.serialise_identity(c, fed.EDUCONNECT, p.subject)
         school = ctx.repo.get_school(c, p.uai)
         if school is None:
             raise fed.unknown_school(p.uai)
@@ -114,6 +115,7 @@ def _staff_sign_in(ctx: Context, s: fed.StaffIdentity, client: dict | None) -> d
     now = ctx.now
     with ctx.uow.begin() as uow:
         c = uow.session
+        ctx.repo.serialise_identity(c, fed.FIM, s.subject)
         uais = fed.known_uais(s, ctx.repo.known_school_uais(c, list(s.uais)))
         user = _find_staff(ctx, c, s)
         if user is None:
@@ -191,6 +193,7 @@ def link_federated_identity(ctx: Context, actor: dict, provider: str, claims: di
     ident = fed.read_educonnect(claims) if provider == fed.EDUCONNECT else fed.read_fim(claims)
     with ctx.uow.begin() as uow:
         c = uow.session
+        ctx.repo.serialise_identity(c, provider, ident.subject)
         user = acting_user(ctx, c, actor, for_update=True)
         owner = ctx.repo.federated_user_id(c, provider, ident.subject)
         ine = getattr(ident, "ine", None)

@@ -185,3 +185,19 @@ def test_designated_head_follows_fim(identity, engine):
                                                                    FrEduFonctAdm="DIR"))
     assert same["user"]["id"] == former
     assert rpc.list_staff(actor=ADMIN, school_uai=HEADLESS)["designated_head_id"] == former
+
+
+def test_two_first_sign_ins_at_once_make_one_account(identity, amqp_uri, engine):
+    import eventlet
+    from common.rpc import cluster_rpc
+    claims = pupil_claims()
+
+    def sign_in():
+        with cluster_rpc(amqp_uri, timeout=30) as tab:
+            return tab.identity.federated_sign_in(provider="educonnect", claims=claims)
+
+    first, second = [t.wait() for t in [eventlet.spawn(sign_in), eventlet.spawn(sign_in)]]
+    assert first["user"]["id"] == second["user"]["id"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM users WHERE ine = :i"),
+                            {"i": claims["FrEduCtEleveINE"]}).scalar() == 1

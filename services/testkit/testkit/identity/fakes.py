@@ -236,6 +236,9 @@ class FakeRepository:
 
 
     # -- national sign-in and memberships ------------------------------------------------------
+    def serialise_identity(self, conn, provider, subject):
+        pass
+
     def federated_user_id(self, conn, provider, subject):
         return (self.federated.get((provider, subject)) or {}).get("user_id")
 
