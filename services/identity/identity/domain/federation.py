@@ -245,6 +245,16 @@ def read_fim(claims) -> StaffIdentity:
                          uais=tuple(uais))
 
 
+def check_new_staff(s: StaffIdentity) -> None:
+    """An account is created from FIM's claims: they must name the person."""
+    errs = FieldErrors()
+    if not s.first_name:
+        errs.add("given_name", "Prénom manquant.")
+    if not s.last_name:
+        errs.add("family_name", "Nom manquant.")
+    errs.raise_if_any()
+
+
 def known_uais(staff: StaffIdentity, known: set[str]) -> list[str]:
     """The person's schools that the directory knows, main first; none: refused."""
     out = [u for u in staff.uais if u in known]

@@ -87,6 +87,10 @@ def _pupil_sign_in(ctx: Context, p: fed.PupilIdentity, client: dict | None) -> d
             changes = fed.pupil_updates(user, p, school)
             if "ine" in changes and ctx.repo.ine_taken(c, changes["ine"], except_id=user["id"]):
                 del changes["ine"]
+            if "school_uai" in changes and user.get("pupil_key"):
+                namesake = ctx.repo.pupil_by_key(c, p.uai, user["pupil_key"])
+                if namesake and namesake["id"] != user["id"]:
+                    changes["pupil_key"] = None   # the natural key is unique per school
             if changes:
                 ctx.repo.update_user(c, user["id"], **changes)
             if user["status"] != "active":   # imported, code not used yet: ÉduConnect activates the account
@@ -119,9 +123,10 @@ def _staff_sign_in(ctx: Context, s: fed.StaffIdentity, client: dict | None) -> d
         uais = fed.known_uais(s, ctx.repo.known_school_uais(c, list(s.uais)))
         user = _find_staff(ctx, c, s)
         if user is None:
+            fed.check_new_staff(s)
             uid = str(uuid.uuid4())
             ctx.repo.insert_user(c, id=uid, role=roles.SCHOOL_STAFF, status="active", email=s.email,
-                                 first_name=s.first_name or "", last_name=s.last_name or "", function=s.function,
+                                 first_name=s.first_name, last_name=s.last_name, function=s.function,
                                  school_uai=uais[0], created_at=now, updated_at=now, activated_at=now,
                                  last_activity_at=now)
             _registered(uow, uid, roles.SCHOOL_STAFF, uais[0], function=s.function)

@@ -191,6 +191,27 @@ def test_fim_address_of_a_non_staff_account_is_a_conflict():
     assert e.value.code == "federation_account_conflict"
 
 
+def test_fim_account_needs_names_and_a_known_school():
+    ctx = ctx_with_schools()
+    with pytest.raises(ValidationError) as e:
+        federation.federated_sign_in(ctx, "fim", fim_claims(given_name=None, family_name=None))
+    assert set(e.value.errors) == {"given_name", "family_name"}
+    with pytest.raises(Forbidden) as e:
+        federation.federated_sign_in(ctx, "fim", fim_claims(rne=OTHER, FrEduRneResp="X"))
+    assert e.value.code == "federation_unknown_school" and OTHER in e.value.detail
+    assert not ctx.repo.users
+
+
+def test_a_pupil_who_changed_school_follows_the_claims():
+    ctx = ctx_with_schools()
+    ctx.repo.add_school(uai=OTHER, kind="college", name="Collège de Lyon", academie_name="Lyon")
+    first = federation.federated_sign_in(ctx, "educonnect", pupil_claims())
+    moved = federation.federated_sign_in(ctx, "educonnect", pupil_claims(FrEduCtEleveUAI=OTHER,
+                                                                         FrEduCtEleveClasse="3D"))
+    assert moved["user"]["id"] == first["user"]["id"] and moved["claims"]["school_uai"] == OTHER
+    assert ctx.repo.users[first["user"]["id"]]["class_name"] == "3D"
+
+
 def test_unknown_provider():
     with pytest.raises(ValidationError):
         federation.federated_sign_in(fake_context(NOW), "google", {})
