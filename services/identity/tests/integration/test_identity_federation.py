@@ -149,6 +149,22 @@ def test_fim_head_of_two_schools_switches(identity, engine):
     assert {e["how"] for e in confirmed} == {"federation"}
 
 
+def test_head_confirms_a_colleague_whose_current_school_is_another(identity):
+    rpc, _ = identity
+    head = actor_of(rpc.federated_sign_in(provider="fim", claims=fim_claims(rne=LYCEE, others=())))
+    t = rpc.federated_sign_in(provider="fim", claims=fim_claims(function="ENS", rne=COLLEGE, others=(LYCEE,)))
+    tid = t["user"]["id"]
+    assert t["claims"]["school_uai"] == COLLEGE
+    listed = rpc.list_staff(actor=head, school_uai=LYCEE)
+    mine = [i for i in listed["items"] if i["user_id"] == tid]
+    assert mine and (mine[0]["function"], mine[0]["confirmed"], mine[0]["school_uai"]) == ("teacher", False, LYCEE)
+    out = rpc.confirm_staff(actor=head, school_uai=LYCEE, user_id=tid)
+    assert out["confirmed"] and out["confirmed_how"] == "head"
+    schools = {i["school_uai"]: i["confirmed"] for i in rpc.list_my_schools(actor=actor_of(t))["items"]}
+    assert schools == {COLLEGE: False, LYCEE: True}
+    assert rpc.switch_school(actor=actor_of(t), uai=LYCEE)["claims"]["staff_confirmed"] is True
+
+
 def test_fim_teacher_cannot_act_as_a_head(identity):
     rpc, _ = identity
     t = rpc.federated_sign_in(provider="fim", claims=fim_claims(function="ENS", others=()))

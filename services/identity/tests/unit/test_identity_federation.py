@@ -212,6 +212,31 @@ def test_a_pupil_who_changed_school_follows_the_claims():
     assert ctx.repo.users[first["user"]["id"]]["class_name"] == "3D"
 
 
+def test_a_member_is_confirmed_at_the_school_where_another_is_current():
+    ctx = ctx_with_schools()
+    h = federation.federated_sign_in(ctx, "fim", fim_claims(rne=LYCEE, FrEduRneResp="X"))
+    t = federation.federated_sign_in(ctx, "fim", fim_claims(sub="t", email="t.t@ac-aix-marseille.fr",
+                                                            FrEduFonctAdm="ENS"))
+    tid = t["user"]["id"]
+    assert ctx.repo.users[tid]["school_uai"] == COLLEGE
+    out = staff.confirm_staff(ctx, {"user_id": h["user"]["id"], "role": "school_staff"}, LYCEE, tid)
+    assert out["confirmed"] and out["school_uai"] == LYCEE and out["function"] == "teacher"
+    assert ctx.repo.users[tid]["staff_confirmed_at"] is None                 # not at the collège
+    assert ctx.repo.memberships[(tid, LYCEE)]["confirmed_how"] == "head"
+    listed = {i["school_uai"]: i["confirmed"] for i in memberships.list_my_schools(
+        ctx, {"user_id": tid, "role": "school_staff"})["items"]}
+    assert listed == {COLLEGE: False, LYCEE: True}
+
+
+def test_anonymisation_forgets_national_identities_and_memberships():
+    from identity.use_cases import anonymisation
+    ctx = ctx_with_schools()
+    uid = federation.federated_sign_in(ctx, "fim", fim_claims())["user"]["id"]
+    assert ctx.repo.federated and ctx.repo.memberships
+    anonymisation.anonymize(ctx, uid)
+    assert not ctx.repo.federated and not ctx.repo.memberships
+
+
 def test_unknown_provider():
     with pytest.raises(ValidationError):
         federation.federated_sign_in(fake_context(NOW), "google", {})
