@@ -6,6 +6,9 @@ import uuid
 
 import jwt
 import pytest
+import requests
+
+from testkit import openapi as openapi_check
 
 pytestmark = pytest.mark.suite
 
@@ -25,16 +28,22 @@ def test_head_of_two_schools_switches_through_the_gateway(api, suite):
                                                  client={"ip": "192.0.2.10", "user_agent": "test"})
         employer = rpc.identity.seed_demo()
     token = session["access_token"]
+    doc = requests.get(suite.url + "/openapi.json", timeout=30).json()
+    wrong = []
+
+    def checked(r, method, template):
+        wrong.extend(openapi_check.answer_errors(doc, method, template, r.status_code, r.json()))
+        return r
     assert jwt.decode(token, options={"verify_signature": False})["school_uai"] == COLLEGE
 
-    r = api.get("/api/v1/me/schools", token=token)
+    r = checked(api.get("/api/v1/me/schools", token=token), "GET", "/api/v1/me/schools")
     assert r.status_code == 200, r.text
     mine = r.json()
     assert mine["current_uai"] == COLLEGE
     assert [(i["school_uai"], i["function"], i["confirmed"], i["current"]) for i in mine["items"]] == \
         [(COLLEGE, "head", True, True), (LYCEE, "head", True, False)]
 
-    r = api.put("/api/v1/me/school", json={"uai": LYCEE}, token=token)
+    r = checked(api.put("/api/v1/me/school", json={"uai": LYCEE}, token=token), "PUT", "/api/v1/me/school")
     assert r.status_code == 200, r.text
     fresh = r.json()
     assert fresh["claims"]["school_uai"] == LYCEE and fresh["refresh_token"]
@@ -43,7 +52,8 @@ def test_head_of_two_schools_switches_through_the_gateway(api, suite):
     r = api.post("/api/v1/auth/refresh", json={"refresh_token": fresh["refresh_token"]})
     assert r.status_code == 200 and r.json()["claims"]["school_uai"] == LYCEE
 
-    r = api.put("/api/v1/me/school", json={"uai": "0131884C"}, token=fresh["access_token"])
+    r = checked(api.put("/api/v1/me/school", json={"uai": "0131884C"}, token=fresh["access_token"]),
+                "PUT", "/api/v1/me/school")
     assert r.status_code == 403 and r.headers["Content-Type"].startswith("application/problem+json")
     assert r.json()["code"] == "not_a_member" and "rattaché" in r.json()["detail"]
     r = api.put("/api/v1/me/school", json={"uai": "pas-un-uai"}, token=fresh["access_token"])
@@ -53,3 +63,7 @@ def test_head_of_two_schools_switches_through_the_gateway(api, suite):
                                                "password": employer["password"]})
     assert emp.status_code == 200, emp.text
     assert api.get("/api/v1/me/schools", token=emp.json()["access_token"]).status_code == 403
+    staff = checked(api.get(f"/api/v1/schools/{LYCEE}/staff", token=fresh["access_token"]), "GET",
+                    "/api/v1/schools/{uai}/staff")
+    assert any(i["confirmed_how"] == "federation" for i in staff.json()["items"])
+    assert wrong == []
