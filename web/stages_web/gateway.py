@@ -31,6 +31,8 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "change_password": ("POST", "/api/v1/auth/password"),
     "pupil_activate": ("POST", "/api/v1/auth/pupil-activate"),
     "me": ("GET", "/api/v1/me"),
+    "my_schools": ("GET", "/api/v1/me/schools"),           # staff in several schools (views/memberships.py)
+    "switch_school": ("PUT", "/api/v1/me/school"),
     "my_data": ("GET", "/api/v1/me/data"),
     "notifications": ("GET", "/api/v1/me/notifications"),
     "notifications_unread": ("GET", "/api/v1/me/notifications/unread-count"),

@@ -7,7 +7,7 @@ from django.views.generic import RedirectView
 
 from .views import agreements, auth, employer, errors, public, pupil
 from .views import admin as admin_views
-from .views import school
+from .views import memberships, school
 from .views import stats as stats_views
 
 handler404 = errors.not_found
@@ -93,6 +93,7 @@ stats_urls = [
 # -- school staff (pupils, classes, colleagues) and admin pages ----------------------------------
 school_urls = [
     path("etablissement", school.home, name="school_home"),
+    path("etablissement/mes-etablissements", memberships.my_schools, name="my_schools"),
     path("etablissement/inscription", school.register, name="school_register"),
     path("etablissement/inscription/envoyee", school.registered, name="school_registered"),
     path("invitation", school.invitation, name="invitation"),  # e-mail: colleague_invitation

@@ -367,9 +367,12 @@ def invite_colleague(req):
 
 STAFF_MEMBER = obj({
     "user_id": UUID, "first_name": {"type": "string"}, "last_name": {"type": "string"}, "email": _NULLABLE_STR,
-    "function": FUNCTION, "school_uai": {"type": "string"}, "status": {"type": "string"},
+    "function": {"type": "string", "enum": [*FUNCTION["enum"], "other"],
+                 "description": "other : autre personnel connu par l'authentification des personnels (FIM)."},
+    "school_uai": {"type": "string"}, "status": {"type": "string"},
     "confirmed": {"type": "boolean"}, "confirmed_at": _NULLABLE_STR, "confirmed_by": _NULLABLE_STR,
-    "confirmed_how": {"type": ["string", "null"], "enum": ["admin", "head", "invitation", "migration", "demo", None]},
+    "confirmed_how": {"type": ["string", "null"],
+                      "enum": ["admin", "head", "invitation", "migration", "demo", "federation", None]},
     "designated_head": {"type": "boolean"}, "activated_at": _NULLABLE_STR,
 }, ["user_id", "function", "confirmed", "designated_head"], additional=True)
 

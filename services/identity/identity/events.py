@@ -10,8 +10,9 @@ _ROLE = {"type": "string", "enum": ["employer", "operator", "school_staff", "pup
 EVENTS = {
     "user.registered": {
         "version": 1,
-        "description": "An account was created (self-registration, invitation or demo seed), "
-                       "not yet activated unless created active.",
+        "description": "An account was created (self-registration, invitation, demo seed, or a first national "
+                       "sign-in: ÉduConnect pupil, FIM staff, created active), not yet activated unless created "
+                       "active.",
         "data_schema": {
             "type": "object", "additionalProperties": False,
             "required": ["user_id", "role", "school_uai"],
@@ -53,21 +54,24 @@ EVENTS = {
     "staff.confirmed": {
         "version": 1,
         "description": "A school-staff account was confirmed by someone accountable (an admin, a confirmed head "
-                       "of the school, or by accepting a confirmed head's invitation): it may now act for its "
-                       "school (docs/school-staff.md).",
+                       "of the school, or by accepting a confirmed head's invitation), or a head signed in through "
+                       "FIM (how: federation; once per school): it may now act for its school "
+                       "(docs/school-staff.md).",
         "data_schema": {
             "type": "object", "additionalProperties": False,
             "required": ["user_id", "school_uai", "function", "how", "confirmed_by"],
             "properties": {"user_id": _UUID, "school_uai": _UAI,
-                           "function": {"type": "string", "enum": ["head", "teacher", "cpe", "admin_staff"]},
-                           "how": {"type": "string", "enum": ["admin", "head", "invitation", "demo"]},
+                           "function": {"type": "string",
+                                        "enum": ["head", "teacher", "cpe", "admin_staff", "other"]},
+                           "how": {"type": "string", "enum": ["admin", "head", "invitation", "demo", "federation"]},
                            "confirmed_by": {"type": ["string", "null"], "format": "uuid"}},
         },
     },
     "school.head_designated": {
         "version": 1,
-        "description": "A school's designated head changed (the first head an admin confirms, or an explicit "
-                       "change by an admin or by the outgoing head). previous_user_id is null for the first one.",
+        "description": "A school's designated head changed (the first head an admin confirms, an explicit "
+                       "change by an admin or by the outgoing head, or a head (DIR) of the school signing in "
+                       "through FIM: designated_by null). previous_user_id is null for the first one.",
         "data_schema": {
             "type": "object", "additionalProperties": False,
             "required": ["school_uai", "user_id", "previous_user_id", "designated_by"],

@@ -107,6 +107,33 @@ staff_audit = Table(
     Index("ix_staff_audit_school_at", "school_uai", "at"),
 )
 
+# National sign-in: an account's identities at ÉduConnect / FIM (one per provider and account; one
+# account per identity). ``subject`` is the provider's ``sub`` claim.
+federated_identities = Table(
+    "federated_identities", metadata,
+    Column("provider", String(20), primary_key=True),      # educonnect | fim
+    Column("subject", String(255), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("linked_at", TS, nullable=False),
+    UniqueConstraint("user_id", "provider", name="uq_federated_identities_user_provider"),
+)
+
+# School staff in several schools: one row per (person, school). The current school's function and
+# confirmation are those of ``users`` (school_uai, function, staff_confirmed_*); a switch saves them here
+# and loads the other school's (domain.federation).
+school_memberships = Table(
+    "school_memberships", metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("school_uai", String(8), ForeignKey("schools.uai"), primary_key=True, index=True),
+    Column("function", String(20), nullable=False),
+    Column("source", String(10), nullable=False),           # fim | platform
+    Column("confirmed_at", TS),
+    Column("confirmed_by", String(36)),
+    Column("confirmed_how", String(20)),                    # admin | head | invitation | federation | ...
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
 # Single-use tokens (activation, password reset, invitation): only the SHA-256 is stored.
 one_time_tokens = Table(
     "one_time_tokens", metadata,
@@ -198,6 +225,7 @@ rate_events = Table(
     Index("ix_rate_events_bucket_at", "bucket", "at"),
 )
 
-__all__ = ["metadata", "schools", "school_heads", "staff_audit", "users",
+__all__ = ["metadata", "schools", "school_heads", "staff_audit", "users", "federated_identities",
+           "school_memberships",
            "one_time_tokens", "pupil_codes", "pupil_imports", "refresh_families",
            "refresh_tokens", "signing_keys", "login_locks", "rate_events", "outbox", "inbox", "text"]

@@ -9,8 +9,8 @@ from sqlalchemy import and_, func, or_, select
 
 from .domain import anonymisation, roles
 from .domain.schools import bounding_box, prefilter_words
-from .models import (login_locks, one_time_tokens, pupil_codes, pupil_imports, refresh_families, school_heads,
-                     schools, staff_audit, users)
+from .models import (federated_identities, login_locks, one_time_tokens, pupil_codes, pupil_imports,
+                     refresh_families, school_heads, school_memberships, schools, staff_audit, users)
 from .repository.rows import row_dict
 
 # -- schools -------------------------------------------------------------------
@@ -55,12 +55,37 @@ def users_by_ids(s, ids: list[str]) -> list[dict]:
     return [row_dict(r) for r in s.execute(select(users).where(users.c.id.in_(ids)))]
 
 
+def _members_elsewhere(s, uai: str, statuses: tuple[str, ...], functions=None) -> list[dict]:
+    """Staff who belong to ``uai`` while another school is current (``school_memberships``), as records of
+    that school: its UAI, their function and confirmation there."""
+    m = school_memberships
+    stmt = (select(users, m.c.function.label("m_function"), m.c.confirmed_at, m.c.confirmed_by, m.c.confirmed_how)
+            .join(m, m.c.user_id == users.c.id)
+            .where(m.c.school_uai == uai, users.c.school_uai != uai, users.c.role == roles.SCHOOL_STAFF,
+                   users.c.status.in_(statuses)))
+    if functions:
+        stmt = stmt.where(m.c.function.in_(list(functions)))
+    out = []
+    for r in s.execute(stmt):
+        d = row_dict(r)
+        d.update(school_uai=uai, function=d.pop("m_function"), staff_confirmed_at=d.pop("confirmed_at"),
+                 staff_confirmed_by=d.pop("confirmed_by"), staff_confirmed_how=d.pop("confirmed_how"))
+        out.append(d)
+    return out
+
+
+def _by_name(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda u: (u["last_name"], u["first_name"], u["id"]))
+
+
 def active_school_staff(s, uai: str, functions=None) -> list[dict]:
+    """Active staff of ``uai``: those whose current school it is, and those who belong to it while another
+    school is current (their function and confirmation there)."""
     stmt = select(users).where(users.c.school_uai == uai, users.c.role == roles.SCHOOL_STAFF,
                                users.c.status == "active")
     if functions:
         stmt = stmt.where(users.c.function.in_(list(functions)))
-    return [row_dict(r) for r in s.execute(stmt.order_by(users.c.last_name, users.c.first_name))]
+    return _by_name([row_dict(r) for r in s.execute(stmt)] + _members_elsewhere(s, uai, ("active",), functions))
 
 
 def session_state(s, session_id: str) -> dict | None:
@@ -93,11 +118,12 @@ def pupils_page(s, uai: str, class_name: str | None, grade: str | None, key_part
 
 
 def staff_of_school(s, uai: str) -> list[dict]:
-    """School-staff accounts of ``uai`` (active, invited or pending), by name."""
-    return [row_dict(r) for r in s.execute(select(users).where(
-        users.c.school_uai == uai, users.c.role == roles.SCHOOL_STAFF,
-        users.c.status.in_(("active", "invited", "pending_activation")))
-        .order_by(users.c.last_name, users.c.first_name, users.c.id))]
+    """School-staff accounts of ``uai`` (active, invited or pending; members whose current school is another
+    one too), by name."""
+    statuses = ("active", "invited", "pending_activation")
+    return _by_name([row_dict(r) for r in s.execute(select(users).where(
+        users.c.school_uai == uai, users.c.role == roles.SCHOOL_STAFF, users.c.status.in_(statuses)))]
+        + _members_elsewhere(s, uai, statuses))
 
 
 def staff_history(s, uai: str, limit: int = 100) -> list[dict]:
@@ -146,6 +172,8 @@ def personal_records(s, user_id: str) -> dict:
         "tokens": rows(one_time_tokens, one_time_tokens.c.user_id, one_time_tokens.c.created_at),
         "codes": rows(pupil_codes, pupil_codes.c.user_id, pupil_codes.c.created_at),
         "imports": rows(pupil_imports, pupil_imports.c.imported_by, pupil_imports.c.created_at),
+        "federated": rows(federated_identities, federated_identities.c.user_id, federated_identities.c.linked_at),
+        "memberships": rows(school_memberships, school_memberships.c.user_id, school_memberships.c.created_at),
         "lock": row_dict(s.execute(select(login_locks).where(login_locks.c.key == f"user:{user_id}")).first()),
     }
 

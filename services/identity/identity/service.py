@@ -17,7 +17,8 @@ from .hashing import PASSWORDS
 from .models import metadata
 from .repository import UnitOfWork
 from .repository.keys import KeyStore
-from .use_cases import accounts, admin, anonymisation, demo, directory, passwords, pupils, schools, sessions, staff
+from .use_cases import (accounts, admin, anonymisation, demo, directory, federation, memberships, passwords, pupils,
+                        schools, sessions, staff)
 from .use_cases.context import Context
 from .views import codes_sheet_pdf
 
@@ -125,6 +126,23 @@ class IdentityService(PlatformService):
     @rpc
     def logout(self, refresh_token=None, actor=None, all_sessions=False):
         return sessions.logout(self._ctx(), refresh_token=refresh_token, actor=actor, all_sessions=all_sessions)
+
+    # -- national sign-in (ÉduConnect, FIM) and staff in several schools ---------------------
+    @rpc
+    def federated_sign_in(self, provider, claims, client=None):
+        return federation.federated_sign_in(self._ctx(), provider, claims, client=client)
+
+    @rpc
+    def link_federated_identity(self, actor, provider, claims):
+        return federation.link_federated_identity(self._ctx(), actor, provider, claims)
+
+    @rpc
+    def list_my_schools(self, actor):
+        return memberships.list_my_schools(self._ctx(), actor)
+
+    @rpc
+    def switch_school(self, actor, uai, client=None):
+        return memberships.switch_school(self._ctx(), actor, uai, client=client)
 
     # -- passwords ----------------------------------------------------------------------------
     @rpc

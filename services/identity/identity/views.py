@@ -71,6 +71,15 @@ def staff_member(u: dict, head_id: str | None) -> dict:
             "activated_at": iso(u.get("activated_at"))}
 
 
+def membership(m: dict, school: dict | None, current: bool, designated_head: bool) -> dict:
+    """One school of a staff member (GET /me/schools)."""
+    return {"school_uai": m["school_uai"], "name": (school or {}).get("name"),
+            "commune_name": (school or {}).get("commune_name"), "kind": (school or {}).get("kind"),
+            "function": m["function"], "function_label": roles.FUNCTION_LABELS.get(m["function"]),
+            "source": m.get("source"), "confirmed": m.get("confirmed_at") is not None,
+            "confirmed_how": m.get("confirmed_how"), "current": current, "designated_head": designated_head}
+
+
 def staff_event(h: dict) -> dict:
     return {"action": h["action"], "user_id": h["user_id"], "how": h["how"], "actor_id": h["actor_id"],
             "actor_role": h["actor_role"], "previous_user_id": h["previous_user_id"], "at": iso(h["at"])}
@@ -98,6 +107,11 @@ def personal_data(u: dict, school: dict | None, records: dict, now: dt.datetime)
                               "used_at": iso(x["used_at"])} for x in records["codes"]],
         "pupil_imports": [{"id": i["id"], "school_uai": i["school_uai"], "created_at": iso(i["created_at"]),
                            "filename": i["filename"], "summary": i["summary"]} for i in records["imports"]],
+        "national_identities": [{"provider": f["provider"], "linked_at": iso(f["linked_at"])}
+                                for f in records.get("federated", [])],
+        "schools": [{"school_uai": m["school_uai"], "function": m["function"], "source": m["source"],
+                     "confirmed_at": iso(m["confirmed_at"]), "confirmed_how": m["confirmed_how"]}
+                    for m in records.get("memberships", [])],
         "login_lock": {"failed_count": lock["failed_count"], "locked_until": iso(lock["locked_until"])}
         if lock else None,
         "retention": {"anonymisation_due_at": anonymisation.anonymisation_due_at(

@@ -19,13 +19,16 @@ HEAD = "head"
 TEACHER = "teacher"
 CPE = "cpe"
 ADMIN_STAFF = "admin_staff"
-STAFF_FUNCTIONS = (HEAD, TEACHER, CPE, ADMIN_STAFF)
+STAFF_FUNCTIONS = (HEAD, TEACHER, CPE, ADMIN_STAFF)   # the functions one registers or invites with
+OTHER = "other"                                       # other staff known through FIM (domain.federation)
+ALL_STAFF_FUNCTIONS = STAFF_FUNCTIONS + (OTHER,)
 
 FUNCTION_LABELS = {
     HEAD: "Chef d'établissement",
     TEACHER: "Professeur",
     CPE: "Conseiller principal d'éducation",
     ADMIN_STAFF: "Personnel administratif",
+    OTHER: "Autre personnel",
 }
 
 ROLE_LABELS = {

@@ -40,6 +40,7 @@ def anonymize(ctx: Context, user_id: str) -> None:
         ctx.repo.revoke_families(c, u["id"], ctx.now, "anonymized")
         ctx.deny_sessions(ctx.repo.family_ids_of(c, u["id"]))
         ctx.repo.delete_user_secrets(c, u["id"])
+        ctx.repo.delete_federation_rows(c, u["id"])
         uow.emit("user.anonymized", {"user_id": u["id"], "role": u["role"], "school_uai": u["school_uai"]})
 
 

@@ -7,7 +7,7 @@ from common.errors import Conflict, FieldErrors, ValidationError
 from common.validation import check_email, check_mobile_phone, check_text, normalize_email, normalize_phone
 
 from .. import views
-from ..domain import accounts, roles, tokens
+from ..domain import accounts, federation as fed, roles, tokens
 from ..domain import staff as staff_rules
 from ..domain.academic import check_academic_email
 from ..domain.passwords import check_password
@@ -29,11 +29,17 @@ def designate(ctx: Context, conn, uow, uai: str, user_id: str, previous: str | N
                                         "designated_by": (by or {}).get("id")})
 
 
-def confirm(ctx: Context, conn, uow, target: dict, how: str, by: dict | None) -> bool:
+def confirm(ctx: Context, conn, uow, target: dict, how: str, by: dict | None, membership: dict | None = None) -> bool:
     """Mark ``target`` confirmed, audit it, publish it; designate it head if the school has none.
-    Returns whether it became the designated head."""
-    ctx.repo.update_user(conn, target["id"], staff_confirmed_at=ctx.now, staff_confirmed_by=(by or {}).get("id"),
-                         staff_confirmed_how=how, updated_at=ctx.now)
+    ``membership``: the target's membership of the school when another school is current for them (the
+    confirmation is written there). Returns whether it became the designated head."""
+    if membership is not None:
+        ctx.repo.upsert_membership(conn, target["id"], {**membership, "confirmed_at": ctx.now,
+                                                        "confirmed_by": (by or {}).get("id"), "confirmed_how": how},
+                                   ctx.now)
+    else:
+        ctx.repo.update_user(conn, target["id"], staff_confirmed_at=ctx.now,
+                             staff_confirmed_by=(by or {}).get("id"), staff_confirmed_how=how, updated_at=ctx.now)
     audit(ctx, conn, target["school_uai"], target["id"], staff_rules.CONFIRMED, how, by)
     uow.emit("staff.confirmed", {"user_id": target["id"], "school_uai": target["school_uai"],
                                  "function": target["function"], "how": how, "confirmed_by": (by or {}).get("id")})
@@ -145,11 +151,21 @@ def confirm_staff(ctx: Context, actor: dict, uai: str, user_id: str) -> dict:
         require_school(ctx, c, uai)
         ctx.repo.serialise_school_staff(c, uai)   # one change at a time
         confirmer = acting_user(ctx, c, actor)
-        target = ctx.repo.get_user(c, str(user_id), for_update=True) if is_uuid(user_id) else None
+        target, member = staff_at(ctx, c, user_id, uai, for_update=True)
         how = staff_rules.check_can_confirm(confirmer, target, uai, ctx.repo.has_confirmed_head(c, uai))
-        designated = confirm(ctx, c, uow, target, how, confirmer)
-        fresh = ctx.repo.get_user(c, target["id"])
+        designated = confirm(ctx, c, uow, target, how, confirmer, membership=member)
+        fresh, _ = staff_at(ctx, c, target["id"], uai)
     return {**views.staff_member(fresh, fresh["id"] if designated else None), "designated_now": designated}
+
+
+def staff_at(ctx: Context, conn, user_id, uai: str, for_update: bool = False) -> tuple[dict | None, dict | None]:
+    """(the account as a member of ``uai``, its membership row when another school is current for it): a
+    staff member of several schools is confirmed or designated at each with their function there."""
+    target = ctx.repo.get_user(conn, str(user_id), for_update=for_update) if is_uuid(user_id) else None
+    if target is None or target.get("role") != roles.SCHOOL_STAFF or target.get("school_uai") == uai:
+        return target, None
+    member = next((m for m in ctx.repo.memberships_of(conn, target["id"]) if m["school_uai"] == uai), None)
+    return ({**target, **fed.user_fields_of(member)}, member) if member else (target, None)
 
 
 def designate_head(ctx: Context, actor: dict, uai: str, user_id: str) -> dict:
@@ -162,7 +178,7 @@ def designate_head(ctx: Context, actor: dict, uai: str, user_id: str) -> dict:
         by = acting_user(ctx, c, actor)
         head = ctx.repo.designated_head(c, uai, for_update=True)
         previous = head["user_id"] if head else None
-        target = ctx.repo.get_user(c, str(user_id)) if is_uuid(user_id) else None
+        target, _ = staff_at(ctx, c, user_id, uai)
         staff_rules.check_can_designate(by, target, uai, previous)
         designate(ctx, c, uow, uai, target["id"], previous, by)
     return {"school_uai": uai, "user_id": target["id"], "previous_user_id": previous,

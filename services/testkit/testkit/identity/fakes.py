@@ -41,6 +41,8 @@ class FakeRepository:
         self.refresh_tokens: dict[str, dict] = {}
         self.codes: list[dict] = []
         self.imports: list[dict] = []
+        self.federated: dict[tuple[str, str], dict] = {}     # (provider, subject) -> link
+        self.memberships: dict[tuple[str, str], dict] = {}   # (user_id, school_uai) -> membership
 
     # -- set-up helpers (tests) ---------------------------------------------------------
     def add_school(self, **values) -> dict:
@@ -231,6 +233,55 @@ class FakeRepository:
                 i["report"] = {"purged_at": now.isoformat()}
                 n += 1
         return n
+
+
+    # -- national sign-in and memberships ------------------------------------------------------
+    def serialise_identity(self, conn, provider, subject):
+        pass
+
+    def federated_user_id(self, conn, provider, subject):
+        return (self.federated.get((provider, subject)) or {}).get("user_id")
+
+    def federated_link_of(self, conn, user_id, provider):
+        return next((dict(f) for f in self.federated.values()
+                     if f["user_id"] == user_id and f["provider"] == provider), None)
+
+    def insert_federated(self, conn, provider, subject, user_id, at):
+        if (provider, subject) in self.federated or self.federated_link_of(conn, user_id, provider):
+            return False
+        self.federated[(provider, subject)] = {"provider": provider, "subject": subject, "user_id": user_id,
+                                               "linked_at": at}
+        return True
+
+    def pupil_by_ine(self, conn, ine, for_update=False):
+        return next((copy.deepcopy(u) for u in self.users.values() if u["ine"] == ine and u["role"] == "pupil"),
+                    None)
+
+    def pupil_by_key(self, conn, uai, key):
+        return next((copy.deepcopy(u) for u in self.users.values() if u["school_uai"] == uai
+                     and u["pupil_key"] == key and u["role"] == "pupil" and u["status"] != "anonymized"), None)
+
+    def known_school_uais(self, conn, uais):
+        return {u for u in uais if u in self.schools}
+
+    def memberships_of(self, conn, user_id):
+        return sorted((copy.deepcopy(m) for m in self.memberships.values() if m["user_id"] == user_id),
+                      key=lambda m: (m["created_at"], m["school_uai"]))
+
+    def upsert_membership(self, conn, user_id, m, now):
+        old = self.memberships.get((user_id, m["school_uai"]))
+        values = {k: m.get(k) for k in ("function", "source", "confirmed_at", "confirmed_by", "confirmed_how")}
+        self.memberships[(user_id, m["school_uai"])] = {
+            "user_id": user_id, "school_uai": m["school_uai"], "created_at": old["created_at"] if old else now,
+            "updated_at": now, **values}
+
+    def delete_memberships(self, conn, user_id, uais):
+        for u in uais:
+            self.memberships.pop((user_id, u), None)
+
+    def delete_federation_rows(self, conn, user_id):
+        self.federated = {k: f for k, f in self.federated.items() if f["user_id"] != user_id}
+        self.memberships = {k: m for k, m in self.memberships.items() if m["user_id"] != user_id}
 
 
 class _FakeTransaction:
