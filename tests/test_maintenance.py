@@ -93,6 +93,11 @@ def test_switching_on_needs_a_message_and_a_future_end(api, world):
     r = api.put("/api/v1/admin/maintenance", json={"active": True, "message": MESSAGE,
                                                    "ends_at": "2020-01-01T10:00"}, token=world["admin"])
     assert r.status_code == 422 and r.json()["errors"] == {"ends_at": ["La fin annoncée doit être dans le futur."]}
+    far = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=40)).isoformat()
+    r = api.put("/api/v1/admin/maintenance", json={"active": True, "message": MESSAGE, "ends_at": far},
+                token=world["admin"])
+    assert r.status_code == 422 and r.json()["errors"] == {
+        "ends_at": ["La fin annoncée doit être dans les 30 prochains jours."]}
     r = api.put("/api/v1/admin/maintenance", json={"active": True, "message": MESSAGE, "ends_at": "demain"},
                 token=world["admin"])
     assert r.status_code == 422 and "ends_at" in r.json()["errors"]

@@ -61,6 +61,8 @@ MSG_REQUIRED = "Ce champ est obligatoire pour activer la maintenance."
 MSG_MESSAGE = "Le message doit contenir de 5 à 500 caractères."
 MSG_ENDS_AT = "Date et heure invalides (format attendu : AAAA-MM-JJTHH:MM, heure de Paris)."
 MSG_ENDS_PAST = "La fin annoncée doit être dans le futur."
+MAX_DAYS = 30
+MSG_ENDS_FAR = "La fin annoncée doit être dans les 30 prochains jours."
 
 
 # -- opening calendar ------------------------------------------------------------------------------
@@ -95,20 +97,21 @@ def get_maintenance(req):
 def _ends_at(value, errors: dict, now: dt.datetime) -> str | None:
     try:
         at = dt.datetime.fromisoformat(value.strip())
-    except (AttributeError, ValueError):
+        at = (at.replace(tzinfo=PARIS) if at.tzinfo is None else at).astimezone(dt.timezone.utc)
+    except (AttributeError, ValueError, OverflowError):   # OverflowError: 0001-01-01T00:00 in Paris
         errors["ends_at"] = [MSG_ENDS_AT]
         return None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=PARIS)
-    at = at.astimezone(dt.timezone.utc)
     if at <= now:
         errors["ends_at"] = [MSG_ENDS_PAST]
+    elif at > now + dt.timedelta(days=MAX_DAYS):
+        errors["ends_at"] = [MSG_ENDS_FAR]
     return at.isoformat()
 
 
 @route("PUT", "/api/v1/admin/maintenance", summary="Activer ou arrêter le mode maintenance (admin)", tags=TAGS,
        roles=["admin"], body=MAINTENANCE_BODY, response=MAINTENANCE,
-       description="active=true demande un message (5 à 500 caractères) et une fin annoncée (ends_at, future). "
+       description="active=true demande un message (5 à 500 caractères) et une fin annoncée (ends_at, dans les "
+                   "30 prochains jours). "
                    "Idempotent. Cette route et la connexion restent ouvertes pendant la maintenance.")
 def set_maintenance(req):
     body, now = req.body, dt.datetime.now(dt.timezone.utc)

@@ -54,7 +54,8 @@ def defaults(year: str) -> dict:
 
 
 def parse_admin_moment(value) -> dt.datetime | None:
-    """An admin's date: ISO 8601, with an offset or in Paris local time without one. Raises ValueError."""
+    """An admin's date: ISO 8601, with an offset or in Paris local time without one, between the years 2000
+    and 2999 (every date can be said in Paris time). Raises ValueError."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -62,6 +63,8 @@ def parse_admin_moment(value) -> dt.datetime | None:
     at = dt.datetime.fromisoformat(value.strip())
     if at.tzinfo is None:
         at = at.replace(tzinfo=PARIS)
+    if not 2000 <= at.year <= 2999:
+        raise ValueError(value)
     return at.astimezone(dt.timezone.utc)
 
 
@@ -78,6 +81,9 @@ def merge(year: str, current: dict, given: dict) -> tuple[dict, dict]:
         if grade not in GRADES:
             errors.setdefault(f"grades.{grade}", []).append(MSG_GRADE)
             continue
+        if not isinstance(dates or {}, dict):
+            errors.setdefault(f"grades.{grade}", []).append(MSG_KIND)
+            continue
         for kind, value in (dates or {}).items():
             field = f"grades.{grade}.{kind}"
             if kind not in KINDS:
@@ -85,7 +91,7 @@ def merge(year: str, current: dict, given: dict) -> tuple[dict, dict]:
                 continue
             try:
                 out[grade][kind] = parse_admin_moment(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):   # OverflowError: 0001-01-01T00:00 in Paris
                 errors.setdefault(field, []).append(MSG_DATE)
     for grade in GRADES:
         b, a = out[grade]["browse_from"], out[grade]["apply_from"]

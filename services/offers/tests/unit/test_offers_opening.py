@@ -91,6 +91,9 @@ def test_merge_keeps_what_is_left_out_and_refuses_bad_dates_field_by_field():
     assert set(errors) == {"grades.cinquieme", "grades.seconde.apply_from", "grades.seconde.when",
                            "grades.troisieme.apply_from"}
     assert errors["grades.troisieme.apply_from"] == [op.MSG_ORDER]
+    _, errors = op.merge("2024-2025", {}, {"seconde": {"apply_from": "0001-01-01T00:00",
+                                                       "browse_from": "9999-12-31T23:59+00:00"}, "troisieme": "x"})
+    assert set(errors) == {"grades.seconde.apply_from", "grades.seconde.browse_from", "grades.troisieme"}
 
 
 # -- use cases on the fakes ----------------------------------------------------------------------------
