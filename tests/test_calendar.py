@@ -90,6 +90,8 @@ def test_early_publication_and_early_application_are_refused_with_the_date(api, 
     # the pupil finds the offer, sees the date instead of « Postuler »
     r = api.get("/api/v1/offers", params={"commune": "71270"}, token=pupil["token"])
     assert r.status_code == 200 and "closed" not in r.json()
+    [card] = [i for i in r.json()["items"] if i["id"] == offer["id"]]
+    assert card["can_apply"] is False
     r = api.get(f"/api/v1/offers/{offer['id']}", token=pupil["token"])
     assert r.status_code == 200 and r.json()["can_apply"] is False
     assert r.json()["applications_open"]["message"] == O.apply_message("troisieme", apply_at)

@@ -57,7 +57,15 @@ def search(uow, reader, actor, params: dict, now: dt.datetime) -> dict:
     grade = viewer.get("grade") if viewer.get("role") == "pupil" else (params or {}).get("grade")
     closed = op.browse_closed(now, grade if isinstance(grade, str) else None, calendar, actor)
     if closed is None:
-        return search_uc.search(reader, actor, params, now)
+        found = search_uc.search(reader, actor, params, now)
+        if viewer.get("role") == "pupil":   # before the application date of the offer's year: no « Postuler »
+            years = {i.get("school_year") for i in found["items"] if i.get("can_apply") and i.get("school_year")}
+            with uow.begin() as repo:
+                calendars = {y: repo.opening(y, cached=True) for y in years if not cal.check_school_year(y)}
+            for item in found["items"]:
+                if item.get("can_apply") and not op.may_apply(now, grade, calendars.get(item.get("school_year"))):
+                    item["can_apply"] = False
+        return found
     page = (params or {}).get("page") or 1
     return {"items": [], "page": page if isinstance(page, int) else 1, "per_page": 30, "has_more": False,
             "relaxed": False, "centre": None, "grade": grade if isinstance(grade, str) else None,

@@ -140,6 +140,12 @@ def test_a_pupil_sees_the_application_date_and_searches_nothing_before_browsing(
     assert seen["can_apply"] is False and seen["applications_open"]["code"] == "applications_not_open"
     assert reading.get_offer(uow, made["id"])["apply_from"] == {"troisieme": seen["applications_open"]["opens_at"]}
     assert reading.view_offer(uow, pupil, made["id"], NOW + dt.timedelta(days=4))["can_apply"] is True
+    # the search works, its cards say « no application yet »
+    reader = FakeSearchReader([{**uow.offers.rows[made["id"]], "distance_km": 1.0}])
+    cards = opening.search(uow, reader, pupil, {"commune": "71270"}, NOW)["items"]
+    assert [c["can_apply"] for c in cards] == [False]
+    cards = opening.search(uow, reader, pupil, {"commune": "71270"}, NOW + dt.timedelta(days=4))["items"]
+    assert [c["can_apply"] for c in cards] == [True]
     # browsing: the calendar of the running school year
     opening.set_opening(uow, ADMIN, "2026-2027", {"troisieme": {"browse_from": _later(2)}}, NOW)
     reader = FakeSearchReader([])
