@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from common import opening as O
+from testkit import openapi as openapi_check
 from testkit.applications import application_form, suite_employer, suite_offer, suite_pupils
 from testkit.pytest_plugin import ApiClient
 
@@ -73,6 +74,9 @@ def test_early_publication_and_early_application_are_refused_with_the_date(api, 
     assert r.status_code == 200 and r.json()["grades"]["troisieme"]["publish_from"] == \
         dt.datetime.fromisoformat(opens).isoformat()
     assert r.json()["proposed"]["seconde"]["publish_from"]
+    doc = api.get("/openapi.json").json()
+    assert openapi_check.answer_errors(doc, "GET", "/api/v1/calendar", 200, r.json()) == []
+    assert openapi_check.answer_errors(doc, "PUT", "/api/v1/admin/calendar/{school_year}", 200, view) == []
 
     # publication before the employers' date: 403 problem+json, the date in French
     r = api.post(f"/api/v1/offers/{offer['id']}/publish", token=emp["token"])
@@ -95,6 +99,7 @@ def test_early_publication_and_early_application_are_refused_with_the_date(api, 
     r = api.get(f"/api/v1/offers/{offer['id']}", token=pupil["token"])
     assert r.status_code == 200 and r.json()["can_apply"] is False
     assert r.json()["applications_open"]["message"] == O.apply_message("troisieme", apply_at)
+    assert openapi_check.answer_errors(doc, "GET", "/api/v1/offers/{offer_id}", 200, r.json()) == []
 
     # an early application is refused by the applications service, with when it opens
     path = f"/api/v1/offers/{offer['id']}/applications"
@@ -120,6 +125,8 @@ def test_search_before_the_browsing_date_says_when_and_staff_still_see(api, worl
     assert r.status_code == 200
     assert r.json()["items"] == [] and r.json()["closed"]["code"] == "browsing_not_open"
     assert r.json()["closed"]["message"] == O.browse_message("troisieme", browse_at)
+    doc = api.get("/openapi.json").json()
+    assert openapi_check.answer_errors(doc, "GET", "/api/v1/offers", 200, r.json()) == []
     # employers are not subject to browsing dates
     r = api.get("/api/v1/offers", params={"commune": "71270"}, token=world["emp"]["token"])
     assert r.status_code == 200 and "closed" not in r.json()

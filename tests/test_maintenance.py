@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from testkit import openapi as openapi_check
 from testkit.applications import suite_employer
 from testkit.offers import offer_data
 from testkit.pytest_plugin import ApiClient
@@ -67,12 +68,15 @@ def test_maintenance_refuses_writes_not_reads_and_an_admin_turns_it_off(api, wor
     assert body["code"] == "maintenance" and body["detail"] == MESSAGE and body["status"] == 503
     assert 60 <= int(refused.headers["Retry-After"]) <= 30 * 60
     assert body["ends_at"] == ends.isoformat()
+    doc = api.get("/openapi.json").json()
+    assert openapi_check.answer_errors(doc, "POST", "/api/v1/offers", 503, body) == []
 
     # reads keep working, and anyone can read the state
     assert api.get("/api/v1/me/offers", token=emp["token"]).status_code == 200
     assert api.get("/api/v1/offers", params={"commune": "71270"}).status_code == 200
     state = api.get("/api/v1/maintenance").json()
     assert state["active"] is True and state["ends_at"] == ends.isoformat()
+    assert openapi_check.answer_errors(doc, "GET", "/api/v1/maintenance", 200, state) == []
 
     # an employer cannot switch it off; an admin can still sign in and does
     r = api.put("/api/v1/admin/maintenance", json={"active": False}, token=emp["token"])
