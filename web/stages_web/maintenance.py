@@ -19,7 +19,11 @@ CACHE_SECONDS = 5
 
 def state(request) -> dict:
     """The maintenance state {active, message, ends_at} (cached a few seconds)."""
-    found = cache.get(CACHE_KEY)
+    try:
+        found = cache.get(CACHE_KEY)
+    except Exception as exc:   # the cache away: ask the gateway (the page fails on its own if it needs more)
+        log.info("maintenance cache unavailable: %s", exc)
+        found = None
     if found is None:
         try:
             found = Gateway(client=session.client_info(request)).call("maintenance")   # public: no token
@@ -27,7 +31,10 @@ def state(request) -> dict:
             log.info("maintenance state unavailable: %s", exc)
             found = None
         found = found if isinstance(found, dict) else {"active": False}
-        cache.set(CACHE_KEY, found, CACHE_SECONDS)
+        try:
+            cache.set(CACHE_KEY, found, CACHE_SECONDS)
+        except Exception as exc:
+            log.info("maintenance cache unavailable: %s", exc)
     return found
 
 
