@@ -71,6 +71,7 @@ def test_an_admin_turns_maintenance_on_then_off(monkeypatch):
     fake.answers["maintenance"] = ON
     html = c.get("/administration/maintenance").content.decode()
     assert "La maintenance est en cours" in html and "Arrêter la maintenance" in html and MESSAGE in html
+    assert 'value="2027-01-19T14:00"' in html and f"{MESSAGE}</textarea>" in html   # the form to change them
     r = c.post("/administration/maintenance", {"action": "off"})
     assert r.status_code == 302 and fake.named("admin_maintenance_set")[-1] == {"json": {"active": False}}
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from .. import maintenance as notice
 from .. import session
-from ..forms.platform import GRADES, KINDS, MaintenanceForm, OpeningCalendarForm
+from ..forms.platform import GRADES, KINDS, MaintenanceForm, OpeningCalendarForm, local_value
 from ..gateway import ApiError
 from ..session import login_required
 from .common import page
@@ -53,7 +53,10 @@ def maintenance(request):
     """Turn maintenance on (message and announced end) or off."""
     api = session.api(request)
     action = request.POST.get("action") if request.method == "POST" else None
-    form = MaintenanceForm(request.POST if action == "on" else None)
+    state = api.call("maintenance")
+    initial = {"message": state.get("message"), "ends_at": local_value(state.get("ends_at"))} \
+        if state.get("active") else {}
+    form = MaintenanceForm(request.POST if action == "on" else None, initial=initial)
     if action == "off":
         try:
             api.call("admin_maintenance_set", json={"active": False})
@@ -72,6 +75,5 @@ def maintenance(request):
             messages.success(request, "La maintenance est activée : les modifications sont suspendues.")
             notice.forget()
             return redirect("admin_maintenance")
-    state = api.call("maintenance")
     return page(request, "platform/maintenance.html", "Mode maintenance", form=form, state=state,
                 status=422 if form.errors else 200)
