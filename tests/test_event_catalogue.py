@@ -23,7 +23,8 @@ PERSONAL = {"email", "phone", "mobile", "first_name", "last_name", "name", "full
             "birthdate", "ine", "password", "token", "code", "motivation", "ip", "user_agent"}
 ENTITY_OWNER = {"user": "identity", "pupil": "identity", "school": "identity", "offer": "offers",
                 "organisation": "offers", "seat": "offers", "application": "applications",
-                "convention": "conventions", "signature": "conventions", "notification": "notifications"}
+                "convention": "conventions", "signature": "conventions", "notification": "notifications",
+                "calendar": "offers"}
 
 
 def test_registries_are_found():

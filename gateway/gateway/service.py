@@ -32,7 +32,7 @@ from common.rpc import Rpc
 from common.service import CachedSignatureCheck
 from common.transport import RawJson, json_bytes
 
-from . import decoding, headers, openapi, pagination, validation
+from . import decoding, headers, maintenance, openapi, pagination, validation
 from .api import ROUTES, Route, obj
 from .budgets import Limiter, budgets_of
 from .problems import from_domain_error, problem
@@ -307,6 +307,9 @@ class GatewayService:
                            request_id=rid)
 
         request.environ["stages.route"] = route.path  # the route template, for the metrics
+        closed = maintenance.refusal(request.method, route.path, request.path, rid)  # writes: 503 while on
+        if closed is not None:
+            return closed
         if any(decoding.has_forbidden_text(v) or decoding.has_control(v) for v in path_values.values()):
             return problem(404, "Cette adresse n'existe pas.", code="not_found", request_id=rid)
         req = ApiRequest(self, request, route, path_values, rid)

@@ -108,6 +108,11 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "admin_notifications_retry": ("POST", "/api/v1/admin/notifications/retry"),
     # -- statistics (statisticians, school staff, admins) ----------------------------------------
     "stats_applications": ("GET", "/api/v1/stats/applications"),
+    # -- platform: opening calendar and maintenance (issue 21) -----------------------------------
+    "opening_calendar": ("GET", "/api/v1/calendar"),
+    "admin_opening_calendar_set": ("PUT", "/api/v1/admin/calendar/{school_year}"),
+    "maintenance": ("GET", "/api/v1/maintenance"),
+    "admin_maintenance_set": ("PUT", "/api/v1/admin/maintenance"),
 }
 
 
@@ -191,6 +196,8 @@ class Gateway:
             except ValueError:
                 problem = {}
             if r.status_code >= 500 or not isinstance(problem, dict):
+                if isinstance(problem, dict) and problem.get("code") == "maintenance":
+                    raise ApiError(r.status_code, problem)   # its French message: forms and pages show it
                 if r.status_code in (502, 503, 504) or not isinstance(problem, dict):
                     raise ApiUnavailable(f"{r.status_code} from {method} {template}")
             raise ApiError(r.status_code, problem)

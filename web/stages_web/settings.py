@@ -90,6 +90,7 @@ TEMPLATES = [{
             "django.template.context_processors.csrf",
             "django.contrib.messages.context_processors.messages",
             "stages_web.context_processors.site",
+            "stages_web.maintenance.notice",
         ],
         "builtins": ["stages_web.templatetags.stages"],
     },

@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 from .views import agreements, auth, employer, errors, public, pupil
 from .views import admin as admin_views
 from .views import memberships, school
+from .views import platform as platform_views
 from .views import stats as stats_views
 
 handler404 = errors.not_found
@@ -118,6 +119,8 @@ school_urls = [
     path("administration/notifications/<uuid:message_id>/renvoyer", admin_views.notification_retry,
          name="admin_notification_retry"),
     path("administration/offres", admin_views.offers, name="admin_offers"),
+    path("administration/calendrier", platform_views.calendar, name="admin_calendar"),
+    path("administration/maintenance", platform_views.maintenance, name="admin_maintenance"),
     path("administration/offres/<uuid:offer_id>/depublier", admin_views.offer_unpublish, name="admin_offer_unpublish"),
 ]
 

@@ -154,6 +154,8 @@ HOURS_BY_DAY = component("HoursByDay", {
     "type": ["object", "null"], "additionalProperties": {"type": "object", "properties": {"start": TIME, "end": TIME}},
     "description": "Horaires jour par jour, déduits de hours : {monday: {start, end}, ...} (null si incomplets)."},
     {d: {"start": "08:30", "end": "16:30"} for d in DAY_NAMES[:5]})
+OPENS = obj({"code": TEXT, "message": TEXT, "opens_at": {"type": "string", "format": "date-time"}},
+            ["code", "message", "opens_at"])
 OFFER = component("Offer", obj({
     "id": UUID, "state": STATE, "employer_id": NTEXT, "operator_id": NTEXT, "is_partner": {"type": "boolean"},
     "remote_id": NTEXT, "permalink": NTEXT, "title": NTEXT, "description": NTEXT, "address": ADDRESS_OUT,
@@ -171,6 +173,8 @@ OFFER = component("Offer", obj({
     "completed_steps": _d(array({"type": "string", "enum": ["place", "organisation", "planning"]}),
                           "Propriétaire seulement : étapes de création enregistrées."),
     "can_apply": {"type": "boolean"}, "published_at": DT, "created_at": DT, "updated_at": DT,
+    "applications_open": _d(OPENS, "Élève, avant la date d'ouverture des candidatures de son niveau : la date "
+                                   "et la phrase à afficher au lieu de « Postuler » (can_apply est faux)."),
     "holiday_weeks": {"type": "object", "additionalProperties": array({"type": "string", "enum": ["A", "B", "C"]}),
                       "description": "Semaines de l'offre qui tombent pendant les vacances scolaires d'une ou "
                                      "plusieurs zones : {semaine: [zones]}. Un élève ne peut pas choisir une "
@@ -222,6 +226,8 @@ SEARCH_RESULT = component("OfferSearchPage", page_of(RESULT, {
     "relaxed": {"type": "boolean", "description": "Aucun résultat strict : recherche élargie (mot-clé et "
                                                   "secteur ignorés)."},
     "centre": {**SEARCH_CENTRE, "type": ["object", "null"]}, "grade": NTEXT,
+    "closed": _d(OPENS, "Élève (ou visiteur), avant la date de consultation des offres : aucune offre, et quand "
+                        "elles seront visibles (calendrier d'ouverture, GET /calendar)."),
 }, ["page", "per_page", "has_more", "relaxed"], with_total=False,
     description="Une page de résultats (30 par page). Sans total : has_more dit s'il y a une page suivante."))
 SEARCH_QUERY = obj({

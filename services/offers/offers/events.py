@@ -6,6 +6,9 @@ seats left); consumers that need more call ``offers.get_offer(offer_id)``."""
 _UUID = {"type": "string", "format": "uuid"}
 _UUID_OR_NULL = {"type": ["string", "null"], "format": "uuid"}
 _STATE = {"type": "string", "enum": ["draft", "published", "unpublished", "need_to_be_updated", "removed"]}
+_MOMENT = {"type": ["string", "null"], "format": "date-time"}
+_OPENING = {"type": "object", "additionalProperties": False, "required": ["publish_from", "browse_from", "apply_from"],
+            "properties": {"publish_from": _MOMENT, "browse_from": _MOMENT, "apply_from": _MOMENT}}
 _GRADES = {"type": "array", "items": {"type": "string", "enum": ["quatrieme", "troisieme", "seconde"]}}
 
 EVENTS = {
@@ -66,6 +69,20 @@ EVENTS = {
             "type": "object", "additionalProperties": False,
             "required": ["offer_id"],
             "properties": {"offer_id": _UUID},
+        },
+    },
+    "calendar.changed": {
+        "version": 1,
+        "description": "An admin set the opening calendar of a school year: per grade, from when employers may "
+                       "publish, pupils may browse and pupils may apply (ISO datetimes, UTC; null: no "
+                       "restriction). The whole year's calendar, not only what changed.",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["school_year", "grades"],
+            "properties": {
+                "school_year": {"type": "string", "pattern": "^\\d{4}-\\d{4}$"},
+                "grades": {"type": "object", "additionalProperties": False,
+                           "properties": {g: _OPENING for g in ("quatrieme", "troisieme", "seconde")}}},
         },
     },
 }

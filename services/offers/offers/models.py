@@ -81,6 +81,18 @@ calendar_overrides = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# -- opening calendar (domain/opening.py): per school year and grade; NULL = no restriction -------------
+opening_calendar = Table(
+    "opening_calendar", metadata,
+    Column("school_year", String(9), primary_key=True),
+    Column("grade", String(12), primary_key=True),
+    Column("publish_from", DateTime(timezone=True)),
+    Column("browse_from", DateTime(timezone=True)),
+    Column("apply_from", DateTime(timezone=True)),
+    Column("updated_by", String(36)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # -- offers ----------------------------------------------------------------------------
 offers = Table(
     "offers", metadata,

@@ -19,12 +19,15 @@ from sqlalchemy import and_, delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from .domain import states as st
-from .models import calendar_overrides, communes, naf_codes, offers, partner_hits, postal_codes, seat_reservations
+from .models import (calendar_overrides, communes, naf_codes, offers, opening_calendar, partner_hits, postal_codes,
+                     seat_reservations)
 from .queries import OfferQueries
 
 OVERRIDES_TTL = 30.0  # seconds: an admin's change reaches every worker's search within this delay
 _OVERRIDES_CACHE: dict = {}
 _NAF_CACHE: dict = {}
+OPENING_TTL = 10.0  # seconds: an admin's opening dates reach the other replicas within this delay
+_OPENING_CACHE: dict = {}
 COLUMNS = frozenset(offers.c.keys())
 
 # the unique indexes a creating insert may meet (idempotent creation), by the key that names them
@@ -143,6 +146,27 @@ class OfferRepository:
                                           set_={**values, "updated_by": stmt.excluded.updated_by,
                                                 "updated_at": stmt.excluded.updated_at})
         self.session.execute(stmt)
+
+    def opening(self, school_year: str, cached: bool = False) -> dict:
+        """The opening calendar of a year ({grade: {kind: datetime|None}}; {} when never set); ``cached``
+        reuses this process's copy younger than OPENING_TTL (refreshed at once by ``save_opening``)."""
+        hit = _OPENING_CACHE.get(school_year)
+        if cached and hit is not None and time.monotonic() - hit[0] < OPENING_TTL:
+            return hit[1]
+        rows = self.session.execute(select(opening_calendar).where(
+            opening_calendar.c.school_year == school_year)).mappings().all()
+        value = {r["grade"]: {k: r[k] for k in ("publish_from", "browse_from", "apply_from")} for r in rows}
+        _OPENING_CACHE[school_year] = (time.monotonic(), value)
+        return value
+
+    def save_opening(self, school_year: str, calendar: dict, user_id, now) -> None:
+        for grade, dates in calendar.items():
+            stmt = pg_insert(opening_calendar).values(school_year=school_year, grade=grade, updated_by=user_id,
+                                                      updated_at=now, **dates)
+            self.session.execute(stmt.on_conflict_do_update(
+                index_elements=["school_year", "grade"],
+                set_={**dates, "updated_by": user_id, "updated_at": now}))
+        _OPENING_CACHE.pop(school_year, None)
 
     def naf_mapping(self) -> dict:
         """NAF sub-class -> sector (reference data, read once per process)."""

@@ -10,7 +10,7 @@ from . import settings
 from .models import metadata
 from .queries.search import reader_for
 from .repository import UnitOfWork
-from .use_cases import demo, drafting, partner, publication, reading, reference, search, seats
+from .use_cases import demo, drafting, opening, partner, publication, reading, reference, seats
 
 
 class OffersService(PlatformService):
@@ -37,6 +37,15 @@ class OffersService(PlatformService):
     @rpc
     def set_calendar_override(self, actor, school_year, dates):
         return reference.set_calendar_override(self.uow, actor, school_year, dates, self.clock.now())
+
+    # -- opening calendar (domain/opening.py) --------------------------------------------
+    @rpc
+    def get_opening_calendar(self, school_year=None):
+        return opening.get_opening(self.uow, school_year, self.clock.now())
+
+    @rpc
+    def set_opening_calendar(self, actor, school_year, grades=None):
+        return opening.set_opening(self.uow, actor, school_year, grades, self.clock.now())
 
     # -- employer offers ------------------------------------------------------------
     @rpc
@@ -89,7 +98,7 @@ class OffersService(PlatformService):
 
     @rpc
     def search(self, actor, params):
-        return search.search(reader_for(self.db.engine.url), actor, params, self.clock.now())
+        return opening.search(self.uow, reader_for(self.db.engine.url), actor, params, self.clock.now())
 
     # -- seats ------------------------------------------------------------------------
     @rpc

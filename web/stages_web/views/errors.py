@@ -17,7 +17,7 @@ def forbidden(request, detail: str | None = None, exception=None):
 
 def refused(request, exc):
     """A refusal of the platform that the view did not handle itself (its French detail)."""
-    status = exc.status if 400 <= exc.status < 500 else 502
+    status = exc.status if 400 <= exc.status < 500 or exc.code == "maintenance" else 502
     return page(request, "errors/error.html", "La demande n'a pas abouti", status=status, detail=exc.detail)
 
 

@@ -36,8 +36,9 @@ def apply(request, offer_id):
         this_week = "%d-W%02d" % timezone.localdate().isocalendar()[:2]
         weeks = [(w, iso_week_label(w)) for w in offer.get("offer_weeks") or [] if w > this_week]
     crumbs = [("Rechercher un stage", reverse("search")), (offer.get("title") or "Offre", reverse("offer", args=[offer_id]))]
-    if not offer.get("can_apply"):
-        messages.error(request, "Cette offre n'accepte pas votre candidature (niveau, places ou dates).")
+    if not offer.get("can_apply"):   # before the application date: when it opens (opening calendar)
+        messages.error(request, (offer.get("applications_open") or {}).get("message")
+                       or "Cette offre n'accepte pas votre candidature (niveau, places ou dates).")
         return redirect("offer", offer_id=offer_id)
     if request.method == "POST":
         form = ApplyForm(request.POST, weeks=weeks)

@@ -39,6 +39,9 @@ class OfferSnapshot:
     is_partner: bool = False
     # weeks of the offer that are school holidays in some zones: {week: (zones)} (offers' calendar)
     holiday_weeks: dict = field(default_factory=dict)
+    # the application date of each grade of the offer's school year: {grade: ISO datetime or None} (offers'
+    # opening calendar; domain/opening.py)
+    apply_from: dict = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: dict) -> "OfferSnapshot":
@@ -57,6 +60,7 @@ class OfferSnapshot:
             permalink=d.get("permalink"),
             is_partner=bool(d.get("is_partner") or d.get("permalink")),
             holiday_weeks={w: tuple(z) for w, z in (d.get("holiday_weeks") or {}).items()},
+            apply_from=dict(d.get("apply_from") or {}),
         )
 
 

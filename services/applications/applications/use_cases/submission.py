@@ -11,6 +11,7 @@ from ..domain import deadlines as C
 from ..domain import machine as M
 from ..domain import states as S
 from ..domain import stats
+from ..domain.opening import check_opening
 from ..domain.submission import ExistingApplication, Pupil, check_eligibility, validate_form
 from . import transitions
 
@@ -25,6 +26,7 @@ def _check(snap, pupil, rows, form, actor, now) -> dict:
     if pupil.grade != "seconde" and isinstance((form or {}).get("week"), str):
         chosen = [form["week"]]
     check_eligibility(snap, pupil, _existing(rows), chosen)
+    check_opening(snap.apply_from, pupil.grade, now)
     return validate_form(form, pupil.grade, snap, now, zone_of_academie(actor.get("academie")))
 
 

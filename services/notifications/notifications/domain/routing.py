@@ -219,6 +219,7 @@ ROUTES: dict[str, list[Rule]] = {
                                 _to_offer_owner("offer_unpublished", "offer_id"))],
     "offer.full": [_to_offer_owner("offer_full", "offer_id")],
     "offer.removed": [],
+    "calendar.changed": [],  # the opening calendar: read by the front end (GET /calendar), nobody is told
     # applications
     "application.submitted": [_to_user("new_application", "employer_id", *APP_KEYS)],
     "application.read": [_to_user("application_read", "pupil_id", *APP_KEYS)],

@@ -39,6 +39,7 @@ EXPECTED = [
     ("offer.full", {"offer_id": "o1", "seats": 3}, [("offer_full", OFFER_OWNER, "o1", ())]),
     ("offer.full", {"offer_id": "o1", "employer_id": "e1"}, [("offer_full", USER, "e1", ())]),
     ("offer.removed", {"offer_id": "o1", "employer_id": "e1"}, []),
+    ("calendar.changed", {"school_year": "2026-2027", "grades": {}}, []),
     ("application.submitted", APP, [("new_application", USER, "e1", ())]),
     ("application.read", APP, [("application_read", USER, "p1", ())]),
     ("application.transferred", APP, []),
@@ -111,7 +112,7 @@ def test_route(event_type, data, expected):
 def test_every_platform_event_of_the_issues_has_a_route():
     issues = ["user.registered", "user.activated", "staff.confirmed", "school.head_designated", "pupil.imported",
               "user.anonymized", "offer.published",
-              "offer.updated", "offer.unpublished", "offer.full", "offer.removed"]
+              "offer.updated", "offer.unpublished", "offer.full", "offer.removed", "calendar.changed"]
     issues += [f"application.{f}" for f in ("submitted", "read", "transferred", "accepted", "confirmed", "rejected",
                                             "cancelled", "restored", "expired", "nudged", "reapply_invited")]
     issues += [f"convention.{f}" for f in ("created", "completed_by_employer", "validated", "reopened", "signed",

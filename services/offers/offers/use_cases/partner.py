@@ -11,6 +11,7 @@ from common.errors import Conflict, NotFound, RateLimited, ValidationError
 from .. import views
 from ..domain import access
 from ..domain import offer as od
+from ..domain import opening as opening_rules
 from ..domain import partner as pd
 from ..domain import seats as seats_rules
 from ..domain import states as st
@@ -73,6 +74,9 @@ def partner_create(uow, actor, data: dict, now: dt.datetime) -> dict:
         operator_id = access.operator_of(actor)
         overrides = repo.overrides()
         out = _validated(data or {}, paris_date(now), overrides)
+        if out.get("school_year"):   # published at once: the employers' date of the offer's year
+            opening_rules.check_publish(now, repo.opening(out["school_year"], cached=True), out.get("grades"),
+                                        actor)
         cols, perrs = _columns(repo, out)
         if perrs:
             raise ValidationError(None, perrs)

@@ -11,8 +11,10 @@ from common.errors import ValidationError
 
 from .. import views
 from ..domain import offer as od
+from ..domain import opening as opening_rules
 from ..domain import seats as seats_rules
 from ..domain import states as st
+from ..domain.calendar import check_school_year as cal_year_error
 from ..domain.search import index_columns
 from .lookup import load, load_managed
 
@@ -52,6 +54,8 @@ def publish_offer(uow, actor, offer_id, now: dt.datetime) -> dict:
     with uow.begin() as repo:
         row = load_managed(repo, actor, offer_id)
         st.check_transition("publish", row["state"])
+        if not cal_year_error(row.get("school_year")):   # the employers' date of the offer's year
+            opening_rules.check_publish(now, repo.opening(row["school_year"], cached=True), row.get("grades"), actor)
         today = paris_date(now)
         overrides = repo.overrides()
         data = od.content(row)

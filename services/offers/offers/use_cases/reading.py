@@ -11,6 +11,7 @@ from .. import views
 from ..domain import access
 from ..domain import calendar as cal
 from ..domain import offer as od
+from ..domain import opening as opening_rules
 from ..domain import search as sd
 from ..domain import seats as seats_rules
 from ..domain import states as st
@@ -19,10 +20,19 @@ from .lookup import MSG_NOT_FOUND, load
 MSG_STATE = "État inconnu (draft, published, unpublished, need_to_be_updated, removed)."
 
 
+def _iso(at):
+    return at.isoformat() if at is not None else None
+
+
 def get_offer(uow, offer_id) -> dict:
     """For other services: the whole offer (eligibility and agreement data) with its holiday weeks."""
     with uow.begin() as repo:
-        return views.with_holidays(views.offer_view(load(repo, offer_id), "internal"), repo.overrides(cached=True))
+        row = load(repo, offer_id)
+        out = views.with_holidays(views.offer_view(row, "internal"), repo.overrides(cached=True))
+        # the application date of each grade of the offer's year (the applications service decides with it)
+        opening = repo.opening(row["school_year"], cached=True) if row.get("school_year") else {}
+        out["apply_from"] = {g: _iso((opening.get(g) or {}).get("apply_from")) for g in row.get("grades") or ()}
+        return out
 
 
 def view_offer(uow, actor, offer_id, now: dt.datetime) -> dict:
@@ -42,6 +52,10 @@ def view_offer(uow, actor, offer_id, now: dt.datetime) -> dict:
         out = views.with_holidays(views.offer_view(row, "public"), overrides)
         out["can_apply"] = (sd.can_apply(data, viewer, seats_rules.left_of(row)) and row["last_day"] is not None
                             and not cal.week_is_past(cal.week_key(row["last_day"]), now))
+        if out["can_apply"]:   # before the grade's application date: the date instead (domain/opening.py)
+            closed = opening_rules.apply_closed(now, viewer.get("grade"), repo.opening(row["school_year"], cached=True))
+            if closed is not None:
+                out["can_apply"], out["applications_open"] = False, closed
         return out
 
 

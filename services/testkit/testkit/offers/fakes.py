@@ -43,6 +43,7 @@ class FakeOffers:
         self.reservations: dict[tuple[str, str], str] = {}
         self.hits: dict[str, list] = {}
         self.calendar: dict = dict(overrides or {})
+        self.openings: dict = {}   # opening calendars by school year (domain/opening.py)
         self.communes = dict(COMMUNES if communes is None else communes)
         self.naf = dict(naf or {"10.71C": "s26", "62.01Z": "s31"})
         self.locked: list[str] = []   # ids of the offers a use case locked, in order
@@ -121,6 +122,12 @@ class FakeOffers:
     def save_override(self, school_year: str, values: dict, user_id, now) -> None:
         merged = {**self.calendar.get(school_year, {}), **values}
         self.calendar[school_year] = {k: v for k, v in merged.items() if v is not None}
+
+    def opening(self, school_year: str, cached: bool = False) -> dict:
+        return copy.deepcopy(self.openings.get(school_year, {}))
+
+    def save_opening(self, school_year: str, calendar: dict, user_id, now) -> None:
+        self.openings[school_year] = copy.deepcopy(calendar)
 
     def naf_mapping(self) -> dict:
         return self.naf
