@@ -10,7 +10,7 @@ from . import settings
 from .models import metadata
 from .queries.search import reader_for
 from .repository import UnitOfWork
-from .use_cases import demo, drafting, partner, publication, reading, reference, search, seats
+from .use_cases import demo, drafting, moderation, partner, publication, reading, reference, search, seats
 
 
 class OffersService(PlatformService):
@@ -90,6 +90,23 @@ class OffersService(PlatformService):
     @rpc
     def search(self, actor, params):
         return search.search(reader_for(self.db.engine.url), actor, params, self.clock.now())
+
+    # -- reports and moderation (domain/moderation.py) ------------------------------------
+    @rpc
+    def report_offer(self, actor, offer_id, data, client_hash=None):
+        return moderation.report_offer(self.uow, actor, offer_id, data, client_hash, self.clock.now())
+
+    @rpc
+    def moderation_queue(self, actor, page=1):
+        return moderation.moderation_queue(self.uow, actor, page)
+
+    @rpc
+    def moderate_offer(self, actor, offer_id, data, idempotency_key=None):
+        return moderation.decide(self.uow, actor, offer_id, data, idempotency_key, self.clock.now())
+
+    @rpc
+    def moderation_history(self, actor, offer_id):
+        return moderation.moderation_history(self.uow, actor, offer_id)
 
     # -- seats ------------------------------------------------------------------------
     @rpc

@@ -22,7 +22,12 @@ MSG_STATE = "État inconnu (draft, published, unpublished, need_to_be_updated, r
 def get_offer(uow, offer_id) -> dict:
     """For other services: the whole offer (eligibility and agreement data) with its holiday weeks."""
     with uow.begin() as repo:
-        return views.with_holidays(views.offer_view(load(repo, offer_id), "internal"), repo.overrides(cached=True))
+        view = views.with_holidays(views.offer_view(load(repo, offer_id), "internal"), repo.overrides(cached=True))
+        last = repo.last_moderation(view["id"])   # what notifications tell the employer (never in events)
+        view["moderation"] = None if last is None else {
+            "id": last["id"], "decision": last["decision"], "reason": last["reason"],
+            "decided_at": last["created_at"].isoformat()}
+        return view
 
 
 def view_offer(uow, actor, offer_id, now: dt.datetime) -> dict:
