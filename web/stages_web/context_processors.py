@@ -39,7 +39,7 @@ MENUS: dict[str | None, list[tuple[str, str]]] = {
     "school_staff": [("Élèves", "school_home"), ("Conventions", "conventions"), ("Statistiques", "stats"),
                      ("Notifications", "notifications"), ("Mon compte", "account")],
     "admin": [("Personnels à confirmer", "admin_staff"), ("Statisticiens à valider", "admin_statisticians"),
-              ("Notifications en échec", "admin_notifications"),
+              ("Notifications en échec", "admin_notifications"), ("Offres signalées", "admin_moderation"),
               ("Statistiques", "stats"), ("Mon compte", "account")],
 }
 
