@@ -76,9 +76,13 @@ def list_my_offers(uow, actor, state: str | None, page: int, owner_id: str | Non
 def export_personal_data(uow, actor) -> dict:
     """Everything the offers service keeps about the caller (GET /me/data): every offer they created, published
     or manage as an operator, removed ones included, as their owner sees it, with the internal columns kept
-    (creation key, partner payload, dates)."""
+    (creation key, partner payload, dates), and the reports they made."""
     with uow.read() as queries:
         user_id = (actor or {}).get("user_id")
         if not user_id:
             raise Forbidden()
-        return {"offers": [views.personal_item(r) for r in queries.of_person(str(user_id))]}
+        return {"offers": [views.personal_item(r) for r in queries.of_person(str(user_id))],
+                # the offers they reported (issue 21): reason, text, dates
+                "reports": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()
+                             if k in ("offer_id", "reason", "text", "created_at", "closed_at")}
+                            for r in queries.reports_by(str(user_id))]}

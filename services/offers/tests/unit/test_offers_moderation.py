@@ -168,3 +168,12 @@ def test_remove_removes_the_offer_once(uow):
     assert ("offer.removed", {"offer_id": offer["id"]}) in uow.events
     with pytest.raises(Conflict):
         moderation.decide(uow, ADMIN, offer["id"], {"decision": "remove", "reason": "Encore."}, None, NOW)
+
+
+def test_a_reporter_finds_their_reports_in_their_personal_data(uow):
+    _, offer = published(uow)
+    someone = pupil()
+    moderation.report_offer(uow, someone, offer["id"], {"reason": "other", "text": "Horaires de nuit."}, None, NOW)
+    [mine] = reading.export_personal_data(uow, someone)["reports"]
+    assert mine == {"offer_id": offer["id"], "reason": "other", "text": "Horaires de nuit.",
+                    "created_at": NOW.isoformat(), "closed_at": None}
