@@ -26,7 +26,8 @@ class ReportForm(ApiForm):
     reason = forms.ChoiceField(label="Motif du signalement", choices=REPORT_REASONS, widget=forms.RadioSelect,
                                error_messages={"required": "Choisissez un motif dans la liste.",
                                                "invalid_choice": "Choisissez un motif dans la liste."})
-    text = forms.CharField(label="Précisions", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 4}),
+    text = forms.CharField(label="Précisions", required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 4}),
                            help_text="Obligatoire pour « Autre ». 1000 caractères au plus. Ne donnez pas "
                                      "d'informations personnelles.",
                            error_messages={"max_length": "1000 caractères au plus."})

@@ -22,6 +22,7 @@ from common.errors import Conflict, FieldErrors
 from common.validation import check_text
 
 REPORTS_TO_HIDE = 2            # distinct reporters with an open report: the offer leaves the search
+QUEUE_PAGE_SIZE = 30           # reported offers per page of the moderation queue
 HOLD_COLUMN = "moderation_hold"
 
 REASONS = {

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import and_, func, select
 
+from ..domain.moderation import QUEUE_PAGE_SIZE as QUEUE_PER_PAGE
 from ..models import offer_moderations, offer_reports, offers
-
-QUEUE_PER_PAGE = 30
 
 
 class ModerationQueries:

@@ -79,7 +79,8 @@ def moderation_queue(uow, actor, page) -> dict:
         raise ValidationError(None, {"page": [MSG_PAGE]})
     with uow.read() as queries:
         entries, total = queries.moderation_queue(page)
-        return {"items": [_queue_item(e) for e in entries], "page": page, "per_page": 30, "total": total}
+        return {"items": [_queue_item(e) for e in entries], "page": page, "per_page": mod.QUEUE_PAGE_SIZE,
+                "total": total}
 
 
 def decision_view(row: dict, admin: bool) -> dict:
