@@ -76,7 +76,7 @@ def test_the_admin_queue_and_a_decision(monkeypatch):
     assert "Travail dissimulé / emploi déguisé : 1" in html
     assert f'href="/administration/moderation/{OFFER_ID}"' in html
     html = c.get(f"/administration/moderation/{OFFER_ID}").content.decode()
-    assert "Livraisons de nuit." in html and 'value="request_changes"' in html
+    assert "Livraisons de nuit." in html and 'value="request_changes"' in html and "publiée" in html
     r = c.post(f"/administration/moderation/{OFFER_ID}", {"decision": "remove", "reason": "", "idempotency_key": "k"})
     assert r.status_code == 422 and "Indiquez le motif de la décision" in r.content.decode()
     assert fake.named("offer_moderate") == []

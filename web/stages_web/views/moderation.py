@@ -69,6 +69,7 @@ def history_for(request, offer_id) -> dict | None:
 
 @login_required("admin")
 def decide(request, offer_id):
+    from .employer import OFFER_STATE_LABELS   # employer's page imports this module (history_for)
     api = session.api(request)
     offer = api.call("offer", offer_id=str(offer_id))
     form = DecisionForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
@@ -86,5 +87,6 @@ def decide(request, offer_id):
     history = api.call("offer_moderation", offer_id=str(offer_id))
     return page(request, "moderation/decide.html", "Décider d'une offre signalée",
                 crumbs=[("Offres signalées", reverse("admin_moderation"))], offer=offer, form=form,
+                state_label=OFFER_STATE_LABELS.get(offer.get("state"), offer.get("state")),
                 item=_labelled(queue_item) if queue_item else None, history=history_rows(history),
                 status=422 if form.errors else 200)
