@@ -99,3 +99,13 @@ def test_the_employer_sees_the_moderation_history_on_the_offer_page(monkeypatch)
     html = _logged_in("employer").get(f"/entreprise/offres/{OFFER_ID}").content.decode()
     assert "Modération" in html and "Modifications demandées" in html and "Décrivez les activités." in html
     assert "La modération a demandé des modifications" in html
+
+
+def test_the_employer_is_told_a_held_offer_is_hidden_from_the_search(monkeypatch):
+    login = tokens("employer")
+    offer = {**OFFER, "employer_id": login["user"]["id"]}
+    FakeGateway(monkeypatch, {"login": login, "offer": offer,
+                              "offer_moderation": {**HISTORY, "hidden": True, "status": None, "items": []}})
+    html = _logged_in("employer").get(f"/entreprise/offres/{OFFER_ID}").content.decode()
+    assert "elle est masquée de la recherche en attendant l'examen" in html
+    assert "Décisions de la modération" not in html
