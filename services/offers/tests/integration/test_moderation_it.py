@@ -120,3 +120,25 @@ def test_decisions_are_recorded_and_shown_to_the_employer(offers_rpc):
     assert offers_rpc.get_offer(offer_id=offer["id"])["state"] == "removed"
     assert [h["decision"] for h in offers_rpc.moderation_history(actor=ADMIN, offer_id=offer["id"])["items"]] == [
         "request_changes", "remove"]
+
+
+def test_concurrent_reports_count_each_person_once(offers_rpc, amqp_uri, db_rows):
+    import eventlet
+    _, offer = publish_new(offers_rpc, "c" + uuid.uuid4().hex[:6], 0.04)
+    same = pupil()
+    people = [same, same, same, pupil(), pupil()]
+    created = []
+
+    def send(who):
+        with cluster_rpc(amqp_uri) as rpc:
+            created.append(rpc.offers.report_offer(actor=who, offer_id=offer["id"],
+                                                   data={"reason": "dangerous_for_minor"})["created"])
+
+    pool = eventlet.GreenPool()
+    for who in people:
+        pool.spawn(send, who)
+    pool.waitall()
+    assert sorted(created) == [False, False, True, True, True]
+    assert mod.hidden_from_search(db_rows([offer["id"]])[offer["id"]])
+    [item] = [i for i in offers_rpc.moderation_queue(actor=ADMIN, page=1)["items"] if i["offer_id"] == offer["id"]]
+    assert item["reports"] == 3 and item["counts"]["dangerous_for_minor"] == 3
