@@ -88,7 +88,7 @@ def test_a_pupil_gets_everything_kept_about_them(api, world):
     assert sig["role"] == "pupil" and sig["user_agent"] == AGENT and sig["ip"]
     accepted = [m for m in data["notifications"]["messages"] if m["template"] == "application_accepted"]
     assert accepted and accepted[0]["context"].get("application_id") == app["id"]
-    assert data["offers"] == {"offers": []}
+    assert data["offers"] == {"offers": [], "reports": []}
 
 
 def test_an_employer_gets_their_offers_actions_and_agreements_not_the_pupils_signature_details(api, world):

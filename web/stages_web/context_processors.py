@@ -39,8 +39,8 @@ MENUS: dict[str | None, list[tuple[str, str]]] = {
     "school_staff": [("Élèves", "school_home"), ("Conventions", "conventions"), ("Statistiques", "stats"),
                      ("Notifications", "notifications"), ("Mon compte", "account")],
     "admin": [("Personnels à confirmer", "admin_staff"), ("Statisticiens à valider", "admin_statisticians"),
-              ("Notifications en échec", "admin_notifications"), ("Calendrier", "admin_calendar"),
-              ("Maintenance", "admin_maintenance"),
+              ("Notifications en échec", "admin_notifications"), ("Offres signalées", "admin_moderation"),
+              ("Calendrier", "admin_calendar"), ("Maintenance", "admin_maintenance"),
               ("Statistiques", "stats"), ("Mon compte", "account")],
 }
 

@@ -46,6 +46,7 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "search_offers": ("GET", "/api/v1/offers"),
     "places": ("GET", "/api/v1/places"),
     "offer": ("GET", "/api/v1/offers/{offer_id}"),
+    "offer_report": ("POST", "/api/v1/offers/{offer_id}/reports"),
     "schools": ("GET", "/api/v1/schools"),
     "school": ("GET", "/api/v1/schools/{uai}"),
     # -- pupils -------------------------------------------------------------------------------------
@@ -65,6 +66,7 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "offer_unpublish": ("POST", "/api/v1/offers/{offer_id}/unpublish"),
     "offer_duplicate": ("POST", "/api/v1/offers/{offer_id}/duplicate"),
     "offer_remove": ("DELETE", "/api/v1/offers/{offer_id}"),
+    "offer_moderation": ("GET", "/api/v1/offers/{offer_id}/moderation"),
     "applications_export": ("GET", "/api/v1/applications/export.csv"),
     "applications_bulk": ("POST", "/api/v1/applications/bulk"),
     "application_read": ("POST", "/api/v1/applications/{application_id}/read"),
@@ -106,6 +108,8 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "admin_notifications": ("GET", "/api/v1/admin/notifications"),
     "admin_notification_retry": ("POST", "/api/v1/admin/notifications/{message_id}/retry"),
     "admin_notifications_retry": ("POST", "/api/v1/admin/notifications/retry"),
+    "moderation_queue": ("GET", "/api/v1/admin/moderation/offers"),
+    "offer_moderate": ("POST", "/api/v1/admin/offers/{offer_id}/moderation"),
     # -- statistics (statisticians, school staff, admins) ----------------------------------------
     "stats_applications": ("GET", "/api/v1/stats/applications"),
     # -- platform: opening calendar and maintenance (issue 21) -----------------------------------

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from .views import agreements, auth, employer, errors, public, pupil
+from .views import moderation
 from .views import admin as admin_views
 from .views import memberships, school
 from .views import platform as platform_views
@@ -20,6 +21,7 @@ public_urls = [
     path("", public.home, name="home"),
     path("offres", public.search, name="search"),
     path("offres/<uuid:offer_id>", public.offer, name="offer"),
+    path("offres/<uuid:offer_id>/signaler", moderation.report, name="offer_report"),
     path("accessibilite", public.info, {"name": "accessibility"}, name="accessibility"),
     path("mentions-legales", public.info, {"name": "legal"}, name="legal"),
     path("donnees-personnelles", public.info, {"name": "privacy"}, name="privacy"),
@@ -121,6 +123,8 @@ school_urls = [
     path("administration/offres", admin_views.offers, name="admin_offers"),
     path("administration/calendrier", platform_views.calendar, name="admin_calendar"),
     path("administration/maintenance", platform_views.maintenance, name="admin_maintenance"),
+    path("administration/moderation", moderation.queue, name="admin_moderation"),
+    path("administration/moderation/<uuid:offer_id>", moderation.decide, name="admin_moderation_decide"),
     path("administration/offres/<uuid:offer_id>/depublier", admin_views.offer_unpublish, name="admin_offer_unpublish"),
 ]
 

@@ -61,9 +61,11 @@ EVENTS = {
                                      "another internship (see state); seat_released tells whether it held a seat. "
                                      "For cancelled_after_other_confirmed, confirmed_application_id and "
                                      "confirmed_employer_id name the application the pupil confirmed and its "
-                                     "employer (the same employer is told once, by application.confirmed).",
+                                     "employer (the same employer is told once, by application.confirmed). "
+                                     "cause offer_removed (state cancelled_by_employer): the offer was removed "
+                                     "(by its employer or a moderator) and every application in progress with it.",
         "data_schema": _schema(seat_released={"type": "boolean"}, confirmed_application_id=_ID,
-                               confirmed_employer_id=_ID)},
+                               confirmed_employer_id=_ID, cause={"type": "string", "enum": ["offer_removed"]})},
     "application.restored": {
         "version": 1, "description": "The pupil restored a cancelled application (once); it waits for the "
                                      "employer's answer again.",

@@ -67,6 +67,11 @@ class Repository(Queries):
         return {r.id: _row(r) for r in self.s.execute(select(A).where(A.c.id.in_(ids)).order_by(A.c.id)
                                                       .with_for_update()).all()}
 
+    def lock_of_offer(self, offer_id: str, states) -> list[dict]:
+        """The offer's applications in ``states``, locked, in ascending id order."""
+        return [_row(r) for r in self.s.execute(select(A).where(A.c.offer_id == offer_id, A.c.state.in_(list(states)))
+                                                .order_by(A.c.id).with_for_update()).all()]
+
     def insert(self, values: dict) -> bool:
         """False when a twin exists (same pupil and offer, or same idempotency key)."""
         return self.s.execute(pg_insert(A).values(**values).on_conflict_do_nothing().returning(A.c.id)

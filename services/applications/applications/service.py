@@ -13,7 +13,8 @@ from . import settings
 from .clients import Clients
 from .models import metadata
 from .repository import OLDEST_DUE_SQL, UnitOfWork
-from .use_cases import anonymisation, answers, expiry, exports, reading, seats, statistics, submission, transfers
+from .use_cases import (anonymisation, answers, expiry, exports, offer_removal, reading, seats, statistics, submission,
+                        transfers)
 
 log = logging.getLogger(__name__)
 
@@ -155,3 +156,8 @@ class ApplicationsService(PlatformService):
     def on_user_anonymized(self, envelope):
         """Erase what we hold about an anonymised pupil (the application itself stays, for statistics)."""
         anonymisation.on_user_anonymized(self.uow, envelope)
+
+    @event_handler("offers", "offer.removed")
+    def on_offer_removed(self, envelope):
+        """Cancel the applications in progress of a removed offer (the pupils are told by notifications)."""
+        offer_removal.on_offer_removed(self.uow, self.clients, envelope, self.clock.now())

@@ -81,6 +81,8 @@ def event_data(app: dict, t: M.Transition, cols: dict) -> dict:
         data["accept_expires_at"] = data["expires_at"]
     if t.event_type == "application.cancelled":
         data["seat_released"] = t.releases_seat
+    if t.action == M.CANCEL_OFFER_REMOVED:
+        data["cause"] = "offer_removed"   # notifications tell the pupil the offer is gone
     if t.action == M.CANCEL_AFTER_OTHER_CONFIRMED:
         # the confirmed application and its employer: notifications tell this employer nothing more when
         # it is the one the pupil confirmed with (it gets « X a confirmé son stage », issue 13 item 8)

@@ -88,6 +88,10 @@ class NotificationsService(PlatformService):
     def on_offer_full(self, envelope):
         self._on_event(envelope)
 
+    @event_handler("offers", "offer.moderated")
+    def on_offer_moderated(self, envelope):
+        self._on_event(envelope)
+
     @event_handler("applications", "application.submitted")
     def on_application_submitted(self, envelope):
         self._on_event(envelope)

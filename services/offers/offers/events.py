@@ -9,6 +9,8 @@ _STATE = {"type": "string", "enum": ["draft", "published", "unpublished", "need_
 _MOMENT = {"type": ["string", "null"], "format": "date-time"}
 _OPENING = {"type": "object", "additionalProperties": False, "required": ["publish_from", "browse_from", "apply_from"],
             "properties": {"publish_from": _MOMENT, "browse_from": _MOMENT, "apply_from": _MOMENT}}
+_REPORT_REASON = {"type": "string", "enum": ["not_observation", "disguised_work", "discriminatory",
+                                          "dangerous_for_minor", "other"]}
 _GRADES = {"type": "array", "items": {"type": "string", "enum": ["quatrieme", "troisieme", "seconde"]}}
 
 EVENTS = {
@@ -43,13 +45,14 @@ EVENTS = {
     "offer.unpublished": {
         "version": 1,
         "description": "An offer left the search: unpublished by its employer (reason employer, state "
-                       "unpublished) or by the daily timer because all its weeks are past (reason weeks_past, "
-                       "state need_to_be_updated).",
+                       "unpublished), by the daily timer because all its weeks are past (reason weeks_past, "
+                       "state need_to_be_updated), or by an admin who asked for changes (reason moderation, "
+                       "state unpublished; see offer.moderated).",
         "data_schema": {
             "type": "object", "additionalProperties": False,
             "required": ["offer_id", "state", "reason"],
             "properties": {"offer_id": _UUID, "state": _STATE,
-                           "reason": {"type": "string", "enum": ["employer", "weeks_past"]}},
+                           "reason": {"type": "string", "enum": ["employer", "weeks_past", "moderation"]}},
         },
     },
     "offer.full": {
@@ -83,6 +86,33 @@ EVENTS = {
                 "school_year": {"type": "string", "pattern": "^\\d{4}-\\d{4}$"},
                 "grades": {"type": "object", "additionalProperties": False,
                            "properties": {g: _OPENING for g in ("quatrieme", "troisieme", "seconde")}}},
+        },
+    },
+    "offer.reported": {
+        "version": 1,
+        "description": "Someone reported an offer (one open report per person). open_reports counts the distinct "
+                       "people with an open report; hidden tells whether the offer is held out of the search until "
+                       "an admin reviews it (from 2 reporters). Never the reporter's identity or text.",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["offer_id", "reason", "open_reports", "hidden"],
+            "properties": {"offer_id": _UUID, "reason": _REPORT_REASON, "open_reports": {"type": "integer"},
+                           "hidden": {"type": "boolean"}},
+        },
+    },
+    "offer.moderated": {
+        "version": 1,
+        "description": "An admin decided on an offer: keep (reports closed, visible again), request_changes "
+                       "(unpublished until its employer changes it; offer.unpublished reason moderation) or remove "
+                       "(offer.removed follows). report_counts: the open reports closed, by reason. The decision's "
+                       "reason (free text) is read with offers.get_offer (moderation), never carried here.",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["offer_id", "moderation_id", "decision", "report_counts", "reports"],
+            "properties": {"offer_id": _UUID, "moderation_id": _UUID,
+                           "decision": {"type": "string", "enum": ["keep", "request_changes", "remove"]},
+                           "report_counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+                           "reports": {"type": "integer"}},
         },
     },
 }

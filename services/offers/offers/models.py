@@ -141,6 +141,8 @@ offers = Table(
     Column("knn_tags", ARRAY(Integer), nullable=False, server_default="{}"),   # GiST with geo: grades, weeks
     Column("published_at", DateTime(timezone=True)),
     Column("removed_at", DateTime(timezone=True)),
+    Column("moderation_hold", Boolean, nullable=False, server_default="false"),  # domain/moderation.py
+    Column("moderation_status", String(20)),          # changes_requested | changes_made | null
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -158,4 +160,30 @@ partner_hits = Table(
     Column("id", BigInteger, primary_key=True, autoincrement=True),
     Column("operator_id", UUID(as_uuid=False), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+)
+
+# -- reports and moderation (domain/moderation.py) ---------------------------------------
+offer_reports = Table(
+    "offer_reports", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("offer_id", UUID(as_uuid=False), nullable=False),
+    Column("reporter_key", Text, nullable=False),     # user:<id> or visitor:<sha256>; one open report each
+    Column("reporter_id", UUID(as_uuid=False)),       # the signed-in reporter (personal-data export)
+    Column("reason", String(30), nullable=False),
+    Column("text", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("moderation_id", UUID(as_uuid=False)),     # the decision that closed it
+)
+
+offer_moderations = Table(
+    "offer_moderations", metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("offer_id", UUID(as_uuid=False), nullable=False),
+    Column("decision", String(20), nullable=False),
+    Column("reason", Text),
+    Column("author_id", UUID(as_uuid=False), nullable=False),
+    Column("report_counts", JSONB, nullable=False),
+    Column("idempotency_key", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

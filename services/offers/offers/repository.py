@@ -19,8 +19,8 @@ from sqlalchemy import and_, delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from .domain import states as st
-from .models import (calendar_overrides, communes, naf_codes, offers, opening_calendar, partner_hits, postal_codes,
-                     seat_reservations)
+from .models import (calendar_overrides, communes, naf_codes, offer_moderations, offer_reports, offers, opening_calendar,
+                     partner_hits, postal_codes, seat_reservations)
 from .queries import OfferQueries
 
 OVERRIDES_TTL = 30.0  # seconds: an admin's change reaches every worker's search within this delay
@@ -52,7 +52,48 @@ def cached_overrides(read) -> dict:
     return read()
 
 
-class OfferRepository:
+class ModerationRepository:
+    """Reports and moderation decisions (``domain/moderation.py``), in the caller's transaction."""
+
+    def add_report(self, values: dict) -> bool:
+        """Insert an open report; False when this reporter has an open report on the offer already."""
+        stmt = pg_insert(offer_reports).values(**values).on_conflict_do_nothing(
+            index_elements=["offer_id", "reporter_key"], index_where=text("closed_at IS NULL"))
+        return self.session.execute(stmt.returning(offer_reports.c.id)).first() is not None
+
+    def open_report(self, offer_id: str, reporter_key: str) -> dict | None:
+        row = self.session.execute(select(offer_reports).where(and_(
+            offer_reports.c.offer_id == offer_id, offer_reports.c.reporter_key == reporter_key,
+            offer_reports.c.closed_at.is_(None)))).mappings().first()
+        return dict(row) if row is not None else None
+
+    def open_reasons(self, offer_id: str) -> list[str]:
+        """The reason of every open report of an offer (one per reporter)."""
+        return list(self.session.execute(select(offer_reports.c.reason).where(and_(
+            offer_reports.c.offer_id == offer_id, offer_reports.c.closed_at.is_(None)))).scalars().all())
+
+    def close_reports(self, offer_id: str, moderation_id: str, now) -> None:
+        self.session.execute(update(offer_reports).where(and_(
+            offer_reports.c.offer_id == offer_id, offer_reports.c.closed_at.is_(None)))
+            .values(closed_at=now, moderation_id=moderation_id))
+
+    def moderation_by_key(self, author_id: str, key: str) -> dict | None:
+        row = self.session.execute(select(offer_moderations).where(and_(
+            offer_moderations.c.author_id == author_id, offer_moderations.c.idempotency_key == key)))\
+            .mappings().first()
+        return dict(row) if row is not None else None
+
+    def last_moderation(self, offer_id: str) -> dict | None:
+        row = self.session.execute(select(offer_moderations).where(offer_moderations.c.offer_id == offer_id)
+                                   .order_by(offer_moderations.c.created_at.desc(), offer_moderations.c.id)
+                                   .limit(1)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def add_moderation(self, values: dict) -> None:
+        self.session.execute(insert(offer_moderations).values(**values))
+
+
+class OfferRepository(ModerationRepository):
     def __init__(self, session, unit=None):
         self.session = session
         self._unit = unit   # common.db unit of work: the outbox of this transaction

@@ -10,7 +10,7 @@ from . import settings
 from .models import metadata
 from .queries.search import reader_for
 from .repository import UnitOfWork
-from .use_cases import demo, drafting, opening, partner, publication, reading, reference, seats
+from .use_cases import demo, drafting, moderation, opening, partner, publication, reading, reference, seats
 
 
 class OffersService(PlatformService):
@@ -99,6 +99,23 @@ class OffersService(PlatformService):
     @rpc
     def search(self, actor, params):
         return opening.search(self.uow, reader_for(self.db.engine.url), actor, params, self.clock.now())
+
+    # -- reports and moderation (domain/moderation.py) ------------------------------------
+    @rpc
+    def report_offer(self, actor, offer_id, data, client_hash=None):
+        return moderation.report_offer(self.uow, actor, offer_id, data, client_hash, self.clock.now())
+
+    @rpc
+    def moderation_queue(self, actor, page=1):
+        return moderation.moderation_queue(self.uow, actor, page)
+
+    @rpc
+    def moderate_offer(self, actor, offer_id, data, idempotency_key=None):
+        return moderation.decide(self.uow, actor, offer_id, data, idempotency_key, self.clock.now())
+
+    @rpc
+    def moderation_history(self, actor, offer_id):
+        return moderation.moderation_history(self.uow, actor, offer_id)
 
     # -- seats ------------------------------------------------------------------------
     @rpc

@@ -19,6 +19,7 @@ from ..forms.employer import (AcceptForm, BulkForm, CancelForm, ConventionEmploy
 from ..gateway import ApiError, Gateway
 from ..session import client_info, login_required
 from ..templatetags.stages import date_fr, iso_week_label
+from . import moderation
 from .common import page, registration, registration_sent
 
 STEPS = [("place", "Métier et lieu"), ("organisation", "Structure d'accueil"), ("planning", "Planning et places")]
@@ -89,7 +90,8 @@ def offer(request, offer_id):
     return page(request, "employer/offer.html", o.get("title") or "Offre sans titre", crumbs=_home_crumbs(),
                 offer=o, steps=steps, complete=all(s["done"] for s in steps), nonce=uuid.uuid4().hex,
                 weeks=[iso_week_label(w) for w in o.get("offer_weeks") or []],
-                hours=_hours_rows(o), dates=(date_fr(o.get("first_day")), date_fr(o.get("last_day"))))
+                hours=_hours_rows(o), dates=(date_fr(o.get("first_day")), date_fr(o.get("last_day"))),
+                moderation=moderation.history_for(request, offer_id))
 
 
 def _hours_rows(o: dict) -> list[tuple[str, str]]:

@@ -34,6 +34,7 @@ NUDGE = "nudge"
 EXPIRE = C.EXPIRE  # the timer's actions are the deadline actions (domain/deadlines.py)
 EXPIRE_BY_PUPIL = C.EXPIRE_BY_PUPIL
 CANCEL_AFTER_OTHER_CONFIRMED = "cancel_after_other_confirmed"
+CANCEL_OFFER_REMOVED = "cancel_offer_removed"   # the offer was removed (by its employer or a moderator)
 INVITE_TO_REAPPLY = "invite_to_reapply"
 
 USER_ACTIONS = (READ, TRANSFER, ACCEPT, REJECT, CANCEL, CONFIRM, RESTORE, NUDGE, INVITE_TO_REAPPLY)
@@ -46,6 +47,10 @@ TRANSFER_RECIPIENT = "transfer_recipient"
 
 REASON_MAX = 1000
 MESSAGE_MAX = 1500
+
+# What the removal of an offer cancels: every application in progress, confirmed ones included.
+OFFER_REMOVAL_CANCELS = S.PENDING | {S.CONFIRMED}
+MSG_OFFER_REMOVED = "L'offre a été retirée de la plateforme."
 
 # action -> role -> (allowed from-states, to-state). ``None`` as to-state: the state does not change.
 RULES: dict[str, dict[str, tuple[frozenset, str | None]]] = {
@@ -72,6 +77,7 @@ RULES: dict[str, dict[str, tuple[frozenset, str | None]]] = {
     EXPIRE: {SYSTEM: (S.AWAITING_EMPLOYER, C.expiry_target(EXPIRE))},
     EXPIRE_BY_PUPIL: {SYSTEM: (frozenset({S.ACCEPTED_BY_EMPLOYER}), C.expiry_target(EXPIRE_BY_PUPIL))},
     CANCEL_AFTER_OTHER_CONFIRMED: {SYSTEM: (S.PENDING, S.CANCELLED_AFTER_OTHER_CONFIRMED)},
+    CANCEL_OFFER_REMOVED: {SYSTEM: (OFFER_REMOVAL_CANCELS, S.CANCELLED_BY_EMPLOYER)},
 }
 
 # Re-accepting an expired application needs a seat left (a rejected one is never accepted again).
@@ -85,6 +91,7 @@ EVENT_OF_ACTION = {
     REJECT: "application.rejected",
     CANCEL: "application.cancelled",
     CANCEL_AFTER_OTHER_CONFIRMED: "application.cancelled",
+    CANCEL_OFFER_REMOVED: "application.cancelled",
     CONFIRM: "application.confirmed",
     RESTORE: "application.restored",
     NUDGE: "application.nudged",
@@ -96,7 +103,7 @@ EVENT_OF_ACTION = {
 ACTION_VERBS = {  # "Impossible de <verb> une candidature <label>."
     READ: "lire", TRANSFER: "transférer", ACCEPT: "accepter", REJECT: "refuser", CANCEL: "annuler",
     CONFIRM: "confirmer", RESTORE: "restaurer", NUDGE: "relancer", EXPIRE: "faire expirer",
-    EXPIRE_BY_PUPIL: "faire expirer", CANCEL_AFTER_OTHER_CONFIRMED: "annuler",
+    EXPIRE_BY_PUPIL: "faire expirer", CANCEL_AFTER_OTHER_CONFIRMED: "annuler", CANCEL_OFFER_REMOVED: "annuler",
     INVITE_TO_REAPPLY: "proposer de candidater à nouveau pour",
 }
 

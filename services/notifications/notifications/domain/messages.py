@@ -92,6 +92,9 @@ MESSAGES: dict[str, MessageSpec] = {m.template: m for m in [
        description="Your offer has no seat left and has left the search."),
     _m("offer_unpublished", "employer", (IN_APP,), CATEGORY_OFFERS, page="/entreprise/offres/{offer_id}",
        description="Your offer is no longer published."),
+    _m("offer_moderated", "employer", (EMAIL, IN_APP), CATEGORY_OFFERS, essential=True,
+       page="/entreprise/offres/{offer_id}", description="A moderator asked for changes to your offer (unpublished "
+                                                         "until you change it) or removed it, with the reason."),
     # --- applications: employer ---
     _m("new_application", "employer", (EMAIL, IN_APP), CATEGORY_APPLICATIONS, essential=True,
        page="/entreprise/candidatures/{application_id}", description="A pupil applied to your offer."),
@@ -126,6 +129,9 @@ MESSAGES: dict[str, MessageSpec] = {m.template: m for m in [
                                               "again to its offer."),
     _m("application_cancelled", "pupil", (EMAIL, IN_APP), CATEGORY_APPLICATIONS, essential=True,
        page="/eleve/candidatures/{application_id}", description="The employer cancelled your application."),
+    _m("application_offer_removed", "pupil", (EMAIL, IN_APP), CATEGORY_APPLICATIONS, essential=True,
+       page="/eleve/candidatures/{application_id}", description="The offer was removed from the platform: your "
+                                                                 "application is cancelled."),
     _m("application_expired", "pupil", (EMAIL, IN_APP), CATEGORY_APPLICATIONS, essential=True,
        page="/eleve/candidatures/{application_id}", description="No answer in time: your application expired."),
     _m("acceptance_expired", "pupil", (EMAIL, IN_APP), CATEGORY_APPLICATIONS, essential=True,

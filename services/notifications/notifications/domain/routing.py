@@ -11,10 +11,12 @@ services' ``events.py``:
 - user.*: ``user_id`` (``role``); pupil.imported: ``school_uai``, ``import_id``, ``created``/``updated``
   (lists of pupil ids), ``imported_by`` (optional: else the head and admin staff of the school)
 - offer.*: ``offer_id``, ``employer_id``/``operator_id`` when given (else the owner is read from the offer),
-  ``reason`` (offer.unpublished), ``republished`` (offer.published)
+  ``reason`` (offer.unpublished), ``republished`` (offer.published), ``decision``, ``moderation_id``
+  (offer.moderated)
 - application.*: ``application_id``, ``offer_id``, ``pupil_id``, ``employer_id``, ``school_uai``,
   ``state`` (the new state, used to tell cancellations and expiries apart), ``confirmed_employer_id``
-  (application.cancelled after another confirmation: no « a choisi un autre stage » to that employer)
+  (application.cancelled after another confirmation: no « a choisi un autre stage » to that employer),
+  ``cause`` (application.cancelled: offer_removed)
 - convention.*: ``convention_id``, ``application_id`` (the parties are then read from the application at
   send time, unless named: ``employer_user_id``, ``pupil_user_id``, ``school_uai``), ``role``
   (convention.signed), ``signed_roles`` (added by the service from earlier signatures) or ``remaining_roles``
@@ -215,8 +217,13 @@ ROUTES: dict[str, list[Rule]] = {
     "offer.published": [_when(lambda d: not d.get("republished"), _to_offer_owner("offer_published", "offer_id"))],
     "offer.updated": [],
     # unpublished by its employer: they know; by the timer (weeks past): tell them
-    "offer.unpublished": [_when(lambda d: d.get("reason") != "employer",
+    "offer.unpublished": [_when(lambda d: d.get("reason") not in ("employer", "moderation"),
                                 _to_offer_owner("offer_unpublished", "offer_id"))],
+    # a moderator's request for changes or removal: the employer gets the decision and its reason (the reason
+    # is read from offers.get_offer's ``moderation`` at send time, never carried by the event)
+    "offer.moderated": [_when(lambda d: d.get("decision") in ("request_changes", "remove"),
+                              _to_offer_owner("offer_moderated", "offer_id", "decision", "moderation_id"))],
+    "offer.reported": [],
     "offer.full": [_to_offer_owner("offer_full", "offer_id")],
     "offer.removed": [],
     "calendar.changed": [],  # the opening calendar: read by the front end (GET /calendar), nobody is told
@@ -230,7 +237,10 @@ ROUTES: dict[str, list[Rule]] = {
                               _to_teachers("teacher_application_confirmed", *APP_KEYS)],
     "application.rejected": [_to_user("application_rejected", "pupil_id", *APP_KEYS)],
     "application.cancelled": [
-        _when(_state_is("cancelled_by_employer"), _to_user("application_cancelled", "pupil_id", *APP_KEYS)),
+        _when(lambda d: d.get("state") == "cancelled_by_employer" and d.get("cause") != "offer_removed",
+              _to_user("application_cancelled", "pupil_id", *APP_KEYS)),
+        _when(lambda d: d.get("cause") == "offer_removed",
+              _to_user("application_offer_removed", "pupil_id", *APP_KEYS)),
         _when(_state_is("cancelled_by_pupil"), _to_user("pupil_cancelled", "employer_id", *APP_KEYS)),
         # the employer the pupil confirmed with gets « X a confirmé son stage » only (issue 13 item 8)
         _when(lambda d: d.get("state") == "cancelled_after_other_confirmed"

@@ -168,6 +168,10 @@ def _from_offer(ctx: dict, offer: dict) -> None:
         title = ", ".join(str(t) for t in title)
     if title and not ctx.get("offer_title"):
         ctx["offer_title"] = str(title)[:150]
+    moderation = offer.get("moderation")   # the decision an offer.moderated names, with its reason
+    if isinstance(moderation, dict) and ctx.get("moderation_id") and moderation.get("id") == ctx["moderation_id"]:
+        if moderation.get("reason") and not ctx.get("reason"):
+            ctx["reason"] = str(moderation["reason"])[:2000]
     org = offer.get("organisation") or {}
     org_name = (org.get("trade_name") or org.get("name")) if isinstance(org, dict) else None
     org_name = org_name or offer.get("organisation_name")

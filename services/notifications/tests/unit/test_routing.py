@@ -50,6 +50,17 @@ EXPECTED = [
     ("application.rejected", APP, [("application_rejected", USER, "p1", ())]),
     ("application.cancelled", {**APP, "state": "cancelled_by_employer"}, [("application_cancelled", USER, "p1", ())]),
     ("application.cancelled", {**APP, "state": "cancelled_by_pupil"}, [("pupil_cancelled", USER, "e1", ())]),
+    # the offer was removed (by its employer or a moderator): the pupil is told why, the employer knows
+    ("application.cancelled", {**APP, "state": "cancelled_by_employer", "cause": "offer_removed"},
+     [("application_offer_removed", USER, "p1", ())]),
+    # moderation: the employer hears of a request for changes or a removal, not of a report nor of « keep »
+    ("offer.moderated", {"offer_id": "o1", "moderation_id": "m1", "decision": "request_changes"},
+     [("offer_moderated", OFFER_OWNER, "o1", ())]),
+    ("offer.moderated", {"offer_id": "o1", "moderation_id": "m1", "decision": "remove"},
+     [("offer_moderated", OFFER_OWNER, "o1", ())]),
+    ("offer.moderated", {"offer_id": "o1", "moderation_id": "m1", "decision": "keep"}, []),
+    ("offer.reported", {"offer_id": "o1", "reason": "other", "open_reports": 2, "hidden": True}, []),
+    ("offer.unpublished", {"offer_id": "o1", "state": "unpublished", "reason": "moderation"}, []),
     ("application.cancelled", {**APP, "state": "cancelled_after_other_confirmed"},
      [("pupil_chose_other", USER, "e1", ())]),
     # confirmed with another employer: this one is told the pupil chose another internship
@@ -112,7 +123,8 @@ def test_route(event_type, data, expected):
 def test_every_platform_event_of_the_issues_has_a_route():
     issues = ["user.registered", "user.activated", "staff.confirmed", "school.head_designated", "pupil.imported",
               "user.anonymized", "offer.published",
-              "offer.updated", "offer.unpublished", "offer.full", "offer.removed", "calendar.changed"]
+              "offer.updated", "offer.unpublished", "offer.full", "offer.removed", "offer.reported", "offer.moderated",
+              "calendar.changed"]
     issues += [f"application.{f}" for f in ("submitted", "read", "transferred", "accepted", "confirmed", "rejected",
                                             "cancelled", "restored", "expired", "nudged", "reapply_invited")]
     issues += [f"convention.{f}" for f in ("created", "completed_by_employer", "validated", "reopened", "signed",

@@ -9,12 +9,13 @@ from sqlalchemy import and_, func, or_, select
 
 from ..domain import states as st
 from ..models import communes, offers
+from .moderation import ModerationQueries
 
 PER_PAGE = 30
 _COMMUNES: list[dict] = []
 
 
-class OfferQueries:
+class OfferQueries(ModerationQueries):
     PER_PAGE = PER_PAGE
 
     def __init__(self, session):

@@ -32,14 +32,15 @@ import re
 
 from common.validation import fold
 
-from ..domain import ranking
+from ..domain import moderation, ranking
 from ..domain import states as st
 from ..domain.search import RESERVATION_ROLES, SEE_ALL_ROLES, cells_around, grade_tag, sector_tag, week_tag
 
 EARTH_RADIUS_M = 6378168.0  # earthdistance's earth()
 # searchable (domain.states.is_searchable) with a seat left (domain.seats); the partial indexes of the
-# migrations 0002/0003 carry the same predicate
-LIVE = f"o.state = '{st.PUBLISHED}' AND o.seats_taken < o.seats"
+# migrations 0002/0003 carry the same predicate. Not held for review (domain.moderation.hidden_from_search):
+# checked on the rows the indexes return.
+LIVE = f"o.state = '{st.PUBLISHED}' AND o.seats_taken < o.seats AND NOT o.{moderation.HOLD_COLUMN}"
 
 # What a result card shows (views.result_card); every returned row is live and visible to the viewer.
 RESULT_COLUMNS = """o.id::text AS id, o.title, o.organisation->>'name' AS organisation_name, o.city, o.commune_insee,

@@ -14,6 +14,7 @@ from common.errors import Conflict, FieldErrors, ValidationError
 from .. import views
 from ..domain import access
 from ..domain import calendar as cal
+from ..domain import moderation
 from ..domain import offer as od
 from ..domain import seats as seats_rules
 from ..domain import states as st
@@ -167,6 +168,8 @@ def update_offer(uow, actor, offer_id, data: dict, now: dt.datetime) -> dict:
         values["completed_steps"] = sorted(set(row["completed_steps"] or []) | set(steps), key=od.STEPS.index)
         values["updated_at"] = now
         changed = sorted(k for k in cols if cols[k] != row.get(k))
+        if changed:   # an edit answers a moderator's request for changes (domain/moderation.py)
+            values["moderation_status"] = moderation.after_edit(row.get("moderation_status"))
         fresh = publication.save_change(repo, row, values, changed, today, overrides)
         return views.offer_view(fresh, "owner")
 
@@ -194,6 +197,7 @@ def duplicate_offer(uow, actor, offer_id, options: dict | None, idempotency_key,
         copy.update(id=str(uuid.uuid4()), state=st.DRAFT, creation_key=idempotency_key, duplicated_from=row["id"],
                     linked_offer_id=None, school_year=year, weeks=[], all_year=False, seats_taken=0,
                     published_at=None, removed_at=None, created_at=now, updated_at=now, owner_id=owner_id,
+                    moderation_hold=False, moderation_status=None,
                     completed_steps=[s for s in (row["completed_steps"] or []) if s != "planning"])
         if not options.get("keep_place", True):
             copy.update(address=None, commune_insee=None, city=None, dep_code=None, academie_code=None, lat=None,

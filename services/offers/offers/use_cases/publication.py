@@ -10,6 +10,7 @@ from common.clock import paris_date
 from common.errors import ValidationError
 
 from .. import views
+from ..domain import moderation
 from ..domain import offer as od
 from ..domain import opening as opening_rules
 from ..domain import seats as seats_rules
@@ -56,6 +57,7 @@ def publish_offer(uow, actor, offer_id, now: dt.datetime) -> dict:
         st.check_transition("publish", row["state"])
         if not cal_year_error(row.get("school_year")):   # the employers' date of the offer's year
             opening_rules.check_publish(now, repo.opening(row["school_year"], cached=True), row.get("grades"), actor)
+        moderation.check_republish(row.get("moderation_status"))
         today = paris_date(now)
         overrides = repo.overrides()
         data = od.content(row)
@@ -68,7 +70,7 @@ def publish_offer(uow, actor, offer_id, now: dt.datetime) -> dict:
         if len(parts) == 1:
             repo.change(row["id"], dict(
                 state=st.PUBLISHED, published_at=row["published_at"] or now, updated_at=now,
-                completed_steps=list(od.STEPS), **index_columns({**row, **data}, overrides)))
+                completed_steps=list(od.STEPS), moderation_status=None, **index_columns({**row, **data}, overrides)))
             fresh = load(repo, row["id"])
             emit_published(repo, fresh, republished=row["state"] != st.DRAFT)
             return {"offers": [views.offer_view(fresh, "owner")]}

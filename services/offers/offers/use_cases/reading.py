@@ -28,11 +28,15 @@ def get_offer(uow, offer_id) -> dict:
     """For other services: the whole offer (eligibility and agreement data) with its holiday weeks."""
     with uow.begin() as repo:
         row = load(repo, offer_id)
-        out = views.with_holidays(views.offer_view(row, "internal"), repo.overrides(cached=True))
+        view = views.with_holidays(views.offer_view(row, "internal"), repo.overrides(cached=True))
         # the application date of each grade of the offer's year (the applications service decides with it)
         opening = repo.opening(row["school_year"], cached=True) if row.get("school_year") else {}
-        out["apply_from"] = {g: _iso((opening.get(g) or {}).get("apply_from")) for g in row.get("grades") or ()}
-        return out
+        view["apply_from"] = {g: _iso((opening.get(g) or {}).get("apply_from")) for g in row.get("grades") or ()}
+        last = repo.last_moderation(view["id"])   # what notifications tell the employer (never in events)
+        view["moderation"] = None if last is None else {
+            "id": last["id"], "decision": last["decision"], "reason": last["reason"],
+            "decided_at": last["created_at"].isoformat()}
+        return view
 
 
 def view_offer(uow, actor, offer_id, now: dt.datetime) -> dict:
@@ -85,9 +89,13 @@ def list_my_offers(uow, actor, state: str | None, page: int, owner_id: str | Non
 def export_personal_data(uow, actor) -> dict:
     """Everything the offers service keeps about the caller (GET /me/data): every offer they created, published
     or manage as an operator, removed ones included, as their owner sees it, with the internal columns kept
-    (creation key, partner payload, dates)."""
+    (creation key, partner payload, dates), and the reports they made."""
     with uow.read() as queries:
         user_id = (actor or {}).get("user_id")
         if not user_id:
             raise Forbidden()
-        return {"offers": [views.personal_item(r) for r in queries.of_person(str(user_id))]}
+        return {"offers": [views.personal_item(r) for r in queries.of_person(str(user_id))],
+                # the offers they reported (issue 21): reason, text, dates
+                "reports": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()
+                             if k in ("offer_id", "reason", "text", "created_at", "closed_at")}
+                            for r in queries.reports_by(str(user_id))]}

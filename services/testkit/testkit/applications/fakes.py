@@ -192,6 +192,11 @@ class MemoryRepository:
         self.store.locked = True
         return {a["id"]: a for a in self.get_many(ids)}
 
+    def lock_of_offer(self, offer_id, states):
+        self.store.locked = True
+        return [_copy(a) for a in sorted(self._apps.values(), key=lambda a: a["id"])
+                if a["offer_id"] == offer_id and a["state"] in states]
+
     def insert(self, values):
         for a in self._apps.values():
             if a["pupil_id"] != values["pupil_id"]:

@@ -12,11 +12,13 @@ from offers.domain import ranking
 from offers.domain import search as sd
 from offers.domain import states as st
 from offers.repository import COLUMNS
+from .moderation_fakes import FakeModerationQueries, FakeModerationRepository
 
 # the server defaults of the offers table
 DEFAULTS = {"state": st.DRAFT, "is_partner": False, "completed_steps": [], "grades": [], "weeks": [],
             "all_year": False, "search_weeks": [], "seats": 1, "seats_taken": 0, "reserved_school_uais": [],
-            "reserved_rep": False, "reserved_qpv": False, "tags": [], "knn_tags": []}
+            "reserved_rep": False, "reserved_qpv": False, "tags": [], "knn_tags": [],
+            "moderation_hold": False, "moderation_status": None}
 COMMUNES = {
     "71270": {"insee_code": "71270", "name": "Mâcon", "kind": "commune", "dep_code": "71", "academie_code": "07",
               "postal_codes": ["71000"], "population": 33000, "lat": 46.3069, "lon": 4.8287},
@@ -35,7 +37,7 @@ class CheckViolation(Exception):
     """What PostgreSQL answers when a write breaks the CHECK constraint on seats."""
 
 
-class FakeOffers:
+class FakeOffers(FakeModerationRepository):
     """``offers.repository.OfferRepository`` in memory."""
 
     def __init__(self, communes: dict | None = None, naf: dict | None = None, overrides: dict | None = None):
@@ -178,7 +180,7 @@ class FakeUnitOfWork:
         return [t for t, _ in self.events]
 
 
-class FakeQueries:
+class FakeQueries(FakeModerationQueries):
     """``offers.queries.OfferQueries`` over a FakeOffers."""
     PER_PAGE = 30
 
