@@ -160,3 +160,18 @@ def sign_in_at_provider(authorization_url: str, account: str, redirect_uri: str,
         url, method, data = urljoin(url, form["action"]), form["method"].upper(), {**form["hidden"],
                                                                                       "account": account}
     raise AssertionError("too many redirects at the provider")
+
+
+def end_session_at_provider(end_session_url: str, http: requests.Session | None = None) -> str:
+    """Follow the provider's end-session address as a browser would (its page posts its form itself) and return
+    where the provider sends the browser afterwards (the post-logout address, or its own « signed out » page)."""
+    http = http or requests.Session()
+    r = http.get(end_session_url, allow_redirects=False, timeout=15)
+    if r.is_redirect:
+        return urljoin(end_session_url, r.headers["Location"])
+    parser = _Forms()
+    parser.feed(r.text)
+    form = parser.forms[0]
+    action = urljoin(end_session_url, form["action"])
+    r = http.post(action, data={**form["hidden"], "logout": "yes"}, allow_redirects=False, timeout=15)
+    return urljoin(action, r.headers["Location"]) if r.is_redirect else action
