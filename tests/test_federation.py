@@ -105,8 +105,11 @@ def test_first_and_second_sign_in_of_a_pupil(gw, op):
     # the platform's own session works as any other: refresh and logout
     r = gw.post("/api/v1/auth/refresh", json={"refresh_token": second.json()["refresh_token"]})
     assert r.status_code == 200, r.text
-    r = gw.post("/api/v1/auth/logout", json={"refresh_token": r.json()["refresh_token"]})
-    assert r.status_code == 200, r.text
+    renewed = r.json()
+    r = gw.post("/api/v1/auth/logout", json={"refresh_token": renewed["refresh_token"]},
+                token=renewed["access_token"])
+    assert r.status_code == 200 and r.json()["revoked_sessions"] == 1, r.text
+    assert r.json()["end_session_url"] == second.json()["federation"]["end_session_url"]   # the provider's too
 
 
 def test_a_parent_and_a_school_not_in_the_directory_are_refused(gw):

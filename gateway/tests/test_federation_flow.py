@@ -35,6 +35,7 @@ class IdentityStandIn:
     """Stand-in of identity's two federation RPCs, for this module only (the real ones are identity's)."""
     name = "identity"
     calls: list = []
+    mint = None   # makes the access token (a signed one, for the tests that call the gateway with it)
 
     @rpc
     def federated_sign_in(self, provider, claims, client=None):
@@ -44,9 +45,14 @@ class IdentityStandIn:
             raise Forbidden("Seuls les élèves se connectent avec ÉduConnect.", code="federation_parent")
         if UNKNOWN_SCHOOL in (claims.get("FrEduCtEleveUAI"), claims.get("rne")):
             raise Forbidden("Votre établissement n'est pas encore raccordé.", code="federation_unknown_school")
-        return {"access_token": "a.b.c", "token_type": "Bearer", "expires_in": 900, "refresh_token": "r",
+        token = IdentityStandIn.mint() if IdentityStandIn.mint else "a.b.c"
+        return {"access_token": token, "token_type": "Bearer", "expires_in": 900, "refresh_token": "r",
                 "user": {"id": str(uuid.uuid4()), "role": "pupil" if provider == "educonnect" else "school_staff",
                          "status": "active"}}
+
+    @rpc
+    def logout(self, refresh_token=None, actor=None, all_sessions=False):
+        return {"status": "logged_out", "revoked_sessions": 1}
 
     @rpc
     def link_federated_identity(self, actor, provider, claims):
@@ -71,6 +77,7 @@ def gateway(start_service, op, monkeypatch):
         monkeypatch.setenv(k, v)
     oidc.CACHE.clear()
     IdentityStandIn.calls.clear()
+    IdentityStandIn.mint = None
     start_service(IdentityStandIn)
     service.GatewayService.router = None
     port = free_port()
@@ -90,11 +97,15 @@ def signing_key():
     service.verifier._last_refresh = 0.0
 
 
-def _token(key, kid, user_id, role="pupil"):
+def _jwt(key, kid, user_id, role="pupil", **claims):
     now = dt.datetime.now(dt.timezone.utc)
     payload = {"sub": user_id, "role": role, "iss": security.ISSUER, "aud": security.AUDIENCE, "iat": now,
-               "exp": now + dt.timedelta(minutes=15), "typ": "access"}
-    return {"Authorization": "Bearer " + jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid})}
+               "exp": now + dt.timedelta(minutes=15), "typ": "access", **claims}
+    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid})
+
+
+def _token(key, kid, user_id, role="pupil"):
+    return {"Authorization": "Bearer " + _jwt(key, kid, user_id, role)}
 
 
 def start(gateway, provider="educonnect", redirect_uri=CALLBACK, purpose="login", headers=None):
@@ -170,6 +181,23 @@ def test_a_second_sign_in_in_the_same_browser_and_a_staff_sign_in_through_fim(ga
     claims = IdentityStandIn.calls[-1]["claims"]
     assert claims["FrEduFonctAdm"] == "DIR" and claims["rne"] == "0131884C"
     assert claims["FrEduRneResp"] == ["0131884C", "0130007M"] and claims["email"].endswith("@ac-aix-marseille.fr")
+
+
+def test_logout_of_a_session_opened_by_a_provider_gives_its_end_session_address(gateway, signing_key):
+    sid = str(uuid.uuid4())
+    IdentityStandIn.mint = lambda: _jwt(*signing_key, str(uuid.uuid4()), sid=sid)
+    signed_in = callback(gateway, sign_in_at_provider(start(gateway), "ect-eleve-inaya", CALLBACK)).json()
+    end = signed_in["federation"]["end_session_url"]
+    bearer = {"Authorization": "Bearer " + signed_in["access_token"]}
+    r = requests.post(gateway + "/api/v1/auth/logout", json={"refresh_token": "r"}, headers=bearer, timeout=10)
+    assert r.status_code == 200 and r.json() == {"status": "logged_out", "revoked_sessions": 1,
+                                                 "end_session_url": end}
+    r = requests.post(gateway + "/api/v1/auth/logout", json={"refresh_token": "r"}, headers=bearer, timeout=10)
+    assert r.status_code == 200 and "end_session_url" not in r.json()        # given once
+    # a password session (no provider) logs out as before
+    other = {"Authorization": "Bearer " + _jwt(*signing_key, str(uuid.uuid4()), sid=str(uuid.uuid4()))}
+    r = requests.post(gateway + "/api/v1/auth/logout", json={"refresh_token": "r"}, headers=other, timeout=10)
+    assert r.status_code == 200 and "end_session_url" not in r.json()
 
 
 def test_identity_refusals_come_back_as_problems(gateway):

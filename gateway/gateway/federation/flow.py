@@ -100,3 +100,18 @@ def end_session_url(endpoint: str | None, id_token: str | None, client_id: str,
         params["post_logout_redirect_uri"] = post_logout_redirect_uri
     sep = "&" if "?" in endpoint else "?"
     return endpoint + sep + urlencode(params)
+
+
+def session_of(access_token: str | None) -> str | None:
+    """The platform session (``sid``) of an access token identity has just issued (read, not verified: it comes
+    straight from identity, and only keys the provider's end-session address)."""
+    if not access_token or access_token.count(".") != 2:
+        return None
+    import json
+    payload = access_token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, TypeError):
+        return None
+    sid = claims.get("sid") if isinstance(claims, dict) else None
+    return str(sid) if sid else None

@@ -44,3 +44,27 @@ def take(state: str) -> Attempt | None:
         return Attempt.from_dict(json.loads(raw))
     except (ValueError, TypeError):
         return None
+
+
+# -- sessions opened through a provider: their end-session address, for the logout's answer -----------------------
+
+def _session_key(session_id: str) -> str:
+    return kv.key("federation-session", session_id)
+
+
+def remember_session(session_id: str, end_session_url: str, seconds: int) -> None:
+    """Best effort: a session whose address is lost still logs out of the platform (the provider's session then
+    ends on its own)."""
+    try:
+        kv.client().set(_session_key(session_id), end_session_url, ex=max(60, int(seconds)))
+    except redis.RedisError as exc:
+        log.warning("federation session not remembered: %s", exc)
+
+
+def take_session(session_id: str) -> str | None:
+    try:
+        raw = kv.client().getdel(_session_key(session_id))
+    except redis.RedisError as exc:
+        log.warning("federation session not read: %s", exc)
+        return None
+    return raw.decode("utf-8") if isinstance(raw, bytes) else raw

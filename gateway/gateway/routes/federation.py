@@ -22,6 +22,7 @@ PROVIDER_PARAM = {"type": "string", "enum": list(PROVIDERS)}
 BUDGET = [Budget(300, 900, per="ip")]   # like the password login: generous per address, never per account
 
 NOT_CONFIGURED = "La connexion par {label} n'est pas disponible sur cette plateforme."
+SESSION_MEMORY = 31 * 24 * 3600   # the end-session address of a session is kept at most as long as a refresh token
 
 PROVIDERS_LIST = component("FederationProviders", obj({
     "providers": array(obj({"name": PROVIDER_PARAM, "label": {"type": "string"}}, ["name", "label"])),
@@ -146,7 +147,18 @@ def federation_callback(req):
     tokens = identity.federated_sign_in(provider=s.name, claims=claims, client=_client(req))
     end = flow.end_session_url(oidc.end_session_endpoint(s), token.get("id_token"), s.client_id,
                                s.post_logout_redirect_uri)
+    if end:
+        sid = flow.session_of(tokens.get("access_token"))
+        if sid:   # POST /auth/logout with this session's access token answers the address too
+            store.remember_session(sid, end, SESSION_MEMORY)
     return {**tokens, "federation": {"provider": s.name, "end_session_url": end}}
+
+
+def end_session_of(req) -> str | None:
+    """For ``POST /auth/logout``: the provider's end-session address of the caller's session, if it was opened
+    through one (once)."""
+    sid = (req.claims or {}).get("sid")
+    return store.take_session(str(sid)) if sid else None
 
 
 def _client(req) -> dict:
