@@ -7,20 +7,17 @@ like the password login does (``session.start``). At logout, when the provider's
 goes through the provider's end-session address (``end_session_url`` kept in the session)."""
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .. import session
 from ..gateway import ApiError, Gateway
 from ..session import client_info, login_required
 from .common import page
-
-log = logging.getLogger("stages_web.federation")
 
 # URL slug -> provider of the gateway, and the name of its return route
 SLUGS = {"educonnect": "educonnect", "agents": "fim"}
@@ -95,8 +92,8 @@ def back(request, slug: str):
     if end:
         request.session[END_SESSION] = end
     nxt = attempt.get("next") or ""
-    from django.utils.http import url_has_allowed_host_and_scheme
-    if not (nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})):
+    if not (nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
+                                                    require_https=request.is_secure())):
         nxt = session.home_for(answer["user"]["role"])
     return redirect(nxt)
 
