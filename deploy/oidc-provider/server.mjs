@@ -97,7 +97,14 @@ function build(name) {
   const provider = new Provider(`${PUBLIC_URL}/${name}`, {
     clients: configuredClients[name] || defaultClients(name),
     jwks: { keys: [jwk] },
-    cookies: { keys: [randomBytes(32).toString('hex')] },
+    // both issuers share one origin: cookies of their own; SameSite=Lax (plain HTTP on this machine: Chromium
+    // refuses SameSite=None without Secure)
+    cookies: {
+      keys: [randomBytes(32).toString('hex')],
+      names: { session: `_session_${name}`, interaction: `_interaction_${name}`, resume: `_interaction_resume_${name}` },
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
     claims: claimsConfig,
     scopes,
     acrValues: federation.acr ? [federation.acr] : [],

@@ -282,6 +282,10 @@ def test_bad_start_requests_and_a_provider_that_does_not_answer(gateway, monkeyp
     assert "n'est pas déclarée" in body["errors"]["redirect_uri"][0]
     r = requests.post(gateway + "/api/v1/auth/federation/educonnect/start", json={"purpose": "steal"}, timeout=10)
     assert r.status_code == 422 and "purpose" in json.dumps(r.json()["errors"])
+    with monkeypatch.context() as m:   # Redis does not answer: no attempt can be kept, none is started
+        m.setenv("STAGES_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+        problem(requests.post(gateway + "/api/v1/auth/federation/educonnect/start", json={}, timeout=30), 503,
+                "federation_unavailable")
     monkeypatch.setenv("FEDERATION_EDUCONNECT_ISSUER", f"http://127.0.0.1:{free_port()}/educonnect")
     oidc.CACHE.clear()
     body = problem(requests.post(gateway + "/api/v1/auth/federation/educonnect/start", json={}, timeout=30), 503,
