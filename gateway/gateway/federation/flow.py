@@ -68,11 +68,16 @@ def begin(settings: ProviderSettings, purpose: str, redirect_uri: str | None, ac
     return token(32), attempt
 
 
-def finish_check(attempt: Attempt | None, provider: str, actor: dict | None, now: float) -> Attempt:
-    """The attempt a callback may finish, or the refusal (the attempt was already taken out of the store)."""
+def finish_check(attempt: Attempt | None, provider: str, actor: dict | None, now: float, iss: str | None = None,
+                 issuer: str | None = None) -> Attempt:
+    """The attempt a callback may finish, or the refusal (the attempt was already taken out of the store).
+    ``iss``: the issuer named by the provider's answer (RFC 9207), when there is one: it must be ``issuer``
+    (an answer of another provider sent to this callback is a mix-up)."""
     if attempt is None or attempt.provider != provider or now - attempt.created_at > STATE_TTL \
             or now < attempt.created_at - 60:
         raise ValidationError(STATE_INVALID, errors={"state": [STATE_INVALID]}, code="federation_state_invalid")
+    if iss and issuer and iss.rstrip("/") != issuer.rstrip("/"):
+        raise ValidationError(STATE_INVALID, errors={"iss": [STATE_INVALID]}, code="federation_state_invalid")
     if attempt.purpose == "link":
         if not actor or not actor.get("user_id"):
             raise Unauthorized(LINK_LOGIN_REQUIRED, code="missing_token")

@@ -134,10 +134,8 @@ def federation_callback(req):
     s = _settings(req)
     b = req.body
     now = time.time()
-    attempt = flow.finish_check(store.take(b["state"]), s.name, req.actor, now)
-    if b.get("iss") and b["iss"].rstrip("/") != s.issuer:
-        raise flow.ValidationError(flow.STATE_INVALID, errors={"iss": [flow.STATE_INVALID]},
-                                   code="federation_state_invalid")
+    attempt = flow.finish_check(store.take(b["state"]), s.name, req.actor, now, iss=b.get("iss"),
+                                issuer=s.issuer)
     token = oidc.exchange_code(s, b["code"], attempt)
     claims = flow.passed_claims(s.name, oidc.validate_id_token(s, token["id_token"], attempt.nonce, now))
     identity = req.rpc("identity")
