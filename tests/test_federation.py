@@ -14,21 +14,24 @@ import uuid
 import pytest
 import requests
 
-from testkit.oidc import OidcProvider, sign_in_at_provider
+from testkit.applications import suite_pupils
+from testkit.oidc import OidcProvider, identities, sign_in_at_provider
 
 pytestmark = pytest.mark.suite
 
 WEB = "http://127.0.0.1:8080"
 PUPIL_BACK = WEB + "/connexion/educonnect/retour"
 AGENTS_BACK = WEB + "/connexion/agents/retour"
-COLLEGE = "0131884C"        # the REP+ demo collège (deploy/demo.py)
-OTHER_COLLEGE = "0130007M"
-PASSWORD = "Correct-Horse-42!"
+# The provider's demo identities moved to schools no other test uses (the demo collège stays as they expect it):
+COLLEGE = "0130136C"                      # Collège Vieux Port, Marseille 2e, REP+: the pupils
+STAFF_COLLEGES = ("0133788X", "0131935H")  # the head's and the teacher's two collèges
+IDENTITIES = identities(COLLEGE, STAFF_COLLEGES)
 
 
 @pytest.fixture(scope="module")
 def op(suite):
-    with OidcProvider([PUPIL_BACK, AGENTS_BACK], [WEB + "/"], log_path=suite.log_dir / "oidc-provider.log") as p:
+    with OidcProvider([PUPIL_BACK, AGENTS_BACK], [WEB + "/"], log_path=suite.log_dir / "oidc-provider.log",
+                      identities=IDENTITIES) as p:
         yield p
 
 
@@ -98,6 +101,7 @@ def test_first_and_second_sign_in_of_a_pupil(gw, op):
     assert me["first_name"] == "Inaya" and me["last_name"] == "Benali"
     token = claims_of(first["access_token"])
     assert token["school_uai"] == COLLEGE and token["grade"] == "troisieme" and token["school_rep"] in (True, "REP+")
+    assert me["class_name"] == "3B"
     # a second sign-in finds the same account
     second = sign_in(gw, "ect-eleve-inaya")
     assert second.status_code == 200, second.text
@@ -137,7 +141,7 @@ def test_a_reused_code_and_an_expired_code_are_refused(gw, fed, op, tmp_path):
     fresh = sign_in_at_provider(start(gw), "ect-eleve-noah", PUPIL_BACK)
     problem(callback(gw, {**fresh, "code": first["code"]}), 422, "federation_code_invalid")
     # a provider whose codes live one second
-    with OidcProvider([PUPIL_BACK], code_ttl=1, log_path=tmp_path / "short.log") as short:
+    with OidcProvider([PUPIL_BACK], code_ttl=1, log_path=tmp_path / "short.log", identities=IDENTITIES) as short:
         restart_gateway(fed, short.gateway_env(PUPIL_BACK))
         try:
             answer = sign_in_at_provider(start(gw), "ect-eleve-noah", PUPIL_BACK)
@@ -152,13 +156,17 @@ def test_staff_sign_in_through_fim_head_and_teacher(gw):
     assert r.status_code == 200, r.text
     head = r.json()
     assert head["user"]["role"] == "school_staff" and head["user"]["function"] == "head"
-    assert head["user"]["school_uai"] in (COLLEGE, OTHER_COLLEGE)
+    assert head["user"]["school_uai"] in STAFF_COLLEGES
     r = sign_in(gw, "fim-ens-julien", "fim", AGENTS_BACK)
     assert r.status_code == 200, r.text
     teacher = r.json()
     assert teacher["user"]["role"] == "school_staff" and teacher["user"]["function"] == "teacher"
-    # a teacher cannot do what a head can: designate the school's head
-    r = gw.put(f"/api/v1/schools/{COLLEGE}/head", json={"user_id": teacher["user"]["id"]},
+    # a teacher cannot do what a head can: designate the school's head (the head, confirmed and designated by
+    # signing in through FIM, passes the permission check: at most « already designated »)
+    school = head["user"]["school_uai"]
+    r = gw.put(f"/api/v1/schools/{school}/head", json={"user_id": head["user"]["id"]}, token=head["access_token"])
+    assert r.status_code not in (401, 403), r.text
+    r = gw.put(f"/api/v1/schools/{school}/head", json={"user_id": teacher["user"]["id"]},
                token=teacher["access_token"])
     assert r.status_code == 403, r.text
     r = sign_in(gw, "fim-adf-sophie", "fim", AGENTS_BACK)
@@ -167,27 +175,20 @@ def test_staff_sign_in_through_fim_head_and_teacher(gw):
 
 def test_a_pupil_links_an_existing_account(gw, fed):
     with fed.rpc() as rpc:
-        demo = rpc.identity.seed_demo()
-    r = gw.post("/api/v1/auth/login", json={"identifier": "demo.eleve3e.lucas@example.com",
-                                            "password": demo["password"]})
-    assert r.status_code == 200, r.text
-    lucas = r.json()
+        first, second = suite_pupils(rpc, 2, uai=COLLEGE)   # accounts activated with the school's codes
     # the start of a link needs a signed-in account; the callback, the same account
     problem(gw.post("/api/v1/auth/federation/educonnect/start", json={"purpose": "link"}), 401, "missing_token")
-    answer = sign_in_at_provider(start(gw, purpose="link", token=lucas["access_token"]), "ect-eleve-lucas",
-                                 PUPIL_BACK)
-    r = callback(gw, answer, token=lucas["access_token"])
+    answer = sign_in_at_provider(start(gw, purpose="link", token=first["token"]), "ect-eleve-lucas", PUPIL_BACK)
+    problem(callback(gw, answer, token=second["token"]), 403, "federation_link_other_account")
+    answer = sign_in_at_provider(start(gw, purpose="link", token=first["token"]), "ect-eleve-lucas", PUPIL_BACK)
+    r = callback(gw, answer, token=first["token"])
     assert r.status_code == 200 and r.json()["linked"] is True, r.text
-    # from now on ÉduConnect opens Lucas's account
+    # from now on ÉduConnect opens that account
     r = sign_in(gw, "ect-eleve-lucas")
-    assert r.status_code == 200 and r.json()["user"]["id"] == lucas["user"]["id"], r.text
+    assert r.status_code == 200 and r.json()["user"]["id"] == first["user_id"], r.text
     # another account cannot take the same ÉduConnect identity
-    r = gw.post("/api/v1/auth/login", json={"identifier": "demo.eleve3e.awa@example.com",
-                                            "password": demo["password"]})
-    awa = r.json()
-    answer = sign_in_at_provider(start(gw, purpose="link", token=awa["access_token"]), "ect-eleve-lucas",
-                                 PUPIL_BACK)
-    problem(callback(gw, answer, token=awa["access_token"]), 409, "federation_already_linked")
+    answer = sign_in_at_provider(start(gw, purpose="link", token=second["token"]), "ect-eleve-lucas", PUPIL_BACK)
+    problem(callback(gw, answer, token=second["token"]), 409, "federation_already_linked")
 
 
 def test_providers_are_listed(gw):

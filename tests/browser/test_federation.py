@@ -10,7 +10,11 @@ import re
 
 import pytest
 
-from testkit.oidc import OidcProvider
+from testkit.oidc import OidcProvider, identities
+
+# the provider's demo identities at schools the other browser tests do not use (the demo collège stays as they
+# expect it): Collège Edmond Rostand, Marseille 13e (REP+)
+PUPILS_COLLEGE = "0131260Z"
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +22,8 @@ def provider(platform):
     web = platform.web_url
     backs = [web + "/connexion/educonnect/retour", web + "/connexion/agents/retour"]
     suite = platform.suite
-    with OidcProvider(backs, [web + "/"], log_path=suite.log_dir / "oidc-provider.log") as op:
+    with OidcProvider(backs, [web + "/"], log_path=suite.log_dir / "oidc-provider.log",
+                      identities=identities(PUPILS_COLLEGE, ("0131261A", "0131262B"))) as op:
         suite.stop("gateway")
         suite.start("gateway", **op.gateway_env(backs, post_logout_redirect_uri=web + "/"))
         suite.wait_ready()

@@ -34,15 +34,16 @@ CLAIMS = {
         "FrEduCtPersonAffiliation",  # "eleve" (pupil) or "resp2d" (legal representative)
         "FrEduCtEleveINE",           # the pupil's national number (INE)
         "FrEduCtEleveUAI",           # the pupil's school (UAI)
-        "FrEduCtEleveNiveau",        # grade, e.g. "3EME"
+        "FrEduCtEleveNiveau",        # grade: a MEFSTAT4 code ("2116": 3e) or its label
         "FrEduCtEleveClasse",        # class, e.g. "3B"
+        "FrEduCtDateNaissance",      # birth date (finds an imported pupil by names and birth date)
     ),
     "fim": (
         "given_name", "family_name", "email",
         "FrEduFonctAdm",             # function: DIR (head), ENS (teacher), ADF (administrative staff)...
         "rne",                       # the main school (UAI)
-        "FrEduRne",                  # every school the agent works in (list of UAI)
-        "FrEduRneResp",              # the schools the agent is responsible for (list of UAI)
+        "FrEduRne",                  # every school the agent works in ("UAI$UAJ$…" values, "X": none)
+        "FrEduRneResp",              # the schools the agent is responsible for (same format)
     ),
 }
 ALWAYS_PASSED = ("sub", "iss", "acr", "auth_time")

@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -50,13 +51,15 @@ class OidcProvider:
     """The node server on a free port, stopped on exit. ``code_ttl``: life of an authorization code."""
 
     def __init__(self, redirect_uris: list[str], post_logout_redirect_uris: list[str] | None = None,
-                 code_ttl: int = 60, log_path: Path | None = None):
+                 code_ttl: int = 60, log_path: Path | None = None, identities: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.redirect_uris = list(redirect_uris)
         self.post_logout_redirect_uris = list(post_logout_redirect_uris or [])
         self.code_ttl = code_ttl
         self.log_path = log_path
+        self.identities = identities      # None: deploy/oidc-provider/identities.json
+        self._identities_file: Path | None = None
         self.process: subprocess.Popen | None = None
 
     def issuer(self, provider: str) -> str:
@@ -70,6 +73,12 @@ class OidcProvider:
             "response_types": ["code"], "token_endpoint_auth_method": "client_secret_basic"}] for p in PROVIDERS}
         env = {**os.environ, "OIDC_HOST": "127.0.0.1", "OIDC_PORT": str(self.port), "OIDC_PUBLIC_URL": self.url,
                "OIDC_CLIENTS": json.dumps(clients), "OIDC_CODE_TTL": str(self.code_ttl)}
+        if self.identities is not None:
+            fd, name = tempfile.mkstemp(prefix="oidc-identities-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(self.identities, f, ensure_ascii=False)
+            self._identities_file = Path(name)
+            env["OIDC_IDENTITIES_FILE"] = name
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen([shutil.which("node") or "node", "server.mjs"], cwd=PROVIDER_DIR, env=env,
                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -95,6 +104,9 @@ class OidcProvider:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
+        if self._identities_file is not None:
+            self._identities_file.unlink(missing_ok=True)
+            self._identities_file = None
 
     def __enter__(self):
         return self.start()
@@ -116,6 +128,37 @@ class OidcProvider:
             if post_logout_redirect_uri:
                 env[key + "POST_LOGOUT_REDIRECT_URI"] = post_logout_redirect_uri
         return env
+
+
+def identities(pupils_uai: str, staff_uais: tuple[str, str], unknown_uai: str = "0139999Z", tag: str = "") -> dict:
+    """The demo identities of ``deploy/oidc-provider/identities.json`` moved to other schools, for tests that must
+    leave the demo collège as other tests expect it: the pupils (and the parent) at ``pupils_uai``, the head and the
+    teacher in both ``staff_uais``, the administrative staff at the first. ``tag`` makes the subjects, INE and
+    e-mail addresses of this set its own."""
+    data = json.loads((PROVIDER_DIR / "identities.json").read_text(encoding="utf-8"))
+    demo_college = "0131884C"
+    out = {}
+    for fed in PROVIDERS:
+        out[fed] = []
+        for i, person in enumerate(data[fed]):
+            claims = dict(person["claims"])
+            if claims.get("FrEduCtEleveUAI") == demo_college:
+                claims["FrEduCtEleveUAI"] = pupils_uai
+            if claims.get("FrEduCtEleveINE") and tag:
+                ine = claims["FrEduCtEleveINE"]    # 10 digits or capitals and a capital (identity checks it)
+                claims["FrEduCtEleveINE"] = ine[:3] + tag[:6].upper().rjust(6, "0") + str(i % 10) + ine[-1]
+            if fed == "fim":
+                schools = [u for u in staff_uais] if claims.get("FrEduFonctAdm") in ("DIR", "ENS") else [staff_uais[0]]
+                claims["rne"] = schools[0]
+                claims["FrEduRne"] = [f"{u}$UAJ$PU$N$T3$CLG$340" for u in schools]
+                claims["FrEduRneResp"] = claims["FrEduRne"] if claims.get("FrEduFonctAdm") == "DIR" else "X"
+                if tag:
+                    local, _, domain = claims["email"].partition("@")
+                    claims["email"] = f"{local}.{tag}@{domain}"
+            pid = f"{person['id']}-{tag}" if tag else person["id"]
+            out[fed].append({"id": pid, "label": person["label"], "claims": {**claims, **(
+                {"FrEduCtId": pid} if "FrEduCtId" in claims else {})}})
+    return out
 
 
 class _Forms(HTMLParser):
