@@ -203,7 +203,9 @@ def test_logout_of_a_session_opened_by_a_provider_gives_its_end_session_address(
 
 def test_identity_refusals_come_back_as_problems(gateway):
     r = callback(gateway, sign_in_at_provider(start(gateway), "ect-parent-karim", CALLBACK))
-    problem(r, 403, "federation_parent")
+    body = problem(r, 403, "federation_parent")
+    # still signed in at the provider: the refusal says how to end that session
+    assert "id_token_hint=" in body["end_session_url"] and end_session_at_provider(body["end_session_url"]) == HOME
     r = callback(gateway, sign_in_at_provider(start(gateway), "ect-eleve-inconnu", CALLBACK))
     problem(r, 403, "federation_unknown_school")
 

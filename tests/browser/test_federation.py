@@ -67,3 +67,6 @@ def test_a_parent_is_told_that_the_pupil_signs_in(page, visit, platform, provide
     page.wait_for_url(re.compile(re.escape(platform.web_url) + r"/connexion/educonnect/retour"))
     visit(page, "educonnect-parent-refuse")
     assert page.get_by_role("heading", level=1).inner_text() == "Cet espace est réservé aux élèves"
+    # still signed in at ÉduConnect: the page offers to end that session, and the provider comes back home
+    page.get_by_role("link", name="fermez aussi cette session").click()
+    page.wait_for_url(platform.web_url + "/")

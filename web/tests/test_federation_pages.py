@@ -64,10 +64,12 @@ def test_refusals_are_explained(monkeypatch):
     answers = {"federation_callback": None}
     FakeGateway(monkeypatch, answers)
     c = Client()
-    answers["federation_callback"] = ApiError(403, {"code": "federation_parent", "detail": "Réservé aux élèves."})
+    answers["federation_callback"] = ApiError(403, {"code": "federation_parent", "detail": "Réservé aux élèves.",
+                                                    "end_session_url": END_URL})
     r = c.get("/connexion/educonnect/retour", {"code": "c", "state": "s"})
     html = r.content.decode()
     assert r.status_code == 403 and "réservé aux élèves" in html and "son propre compte ÉduConnect" in html
+    assert f'href="{END_URL}"' in html and "fermez aussi cette session" in html
     answers["federation_callback"] = ApiError(403, {"code": "federation_unknown_school",
                                                     "detail": "Votre établissement (0139999Z) n'est pas raccordé."})
     r = c.get("/connexion/educonnect/retour", {"code": "c", "state": "s"})

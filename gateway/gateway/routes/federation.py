@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from common.errors import NotFound
+from common.errors import DomainError, NotFound
 
 from gateway.api import COMPONENTS, array, component, obj, ref_name, route
 from gateway.budgets import Budget
@@ -126,7 +126,8 @@ def federation_start(req):
        body_example={"code": "Xk2Jv8yZ1o0pQm4aN7bR5tW3eL6uH9dC", "state": "Yq3Lr0pTq8WmZk1vN4xB6sD2fG7hJ9kA"},
        response=CALLBACK_ANSWER, rate_limit=BUDGET,
        extra_responses={401: "Jeton d'identité refusé (signature, émetteur, audience, expiration ou nonce)",
-                        403: "Compte parent, établissement non raccordé, ou liaison commencée depuis un autre compte",
+                        403: "Compte parent, établissement non raccordé, ou liaison commencée depuis un autre compte "
+                             "(end_session_url : l'adresse qui ferme la session ouverte chez le fournisseur)",
                         404: "Fournisseur inconnu ou non configuré",
                         409: "Identité déjà liée à un autre compte",
                         503: "Le fournisseur d'identité ne répond pas"})
@@ -139,12 +140,19 @@ def federation_callback(req):
     token = oidc.exchange_code(s, b["code"], attempt)
     claims = flow.passed_claims(s.name, oidc.validate_id_token(s, token["id_token"], attempt.nonce, now))
     identity = req.rpc("identity")
-    if attempt.purpose == "link":
-        answer = identity.link_federated_identity(actor=req.actor, provider=s.name, claims=claims)
-        return {"provider": s.name, **answer}
-    tokens = identity.federated_sign_in(provider=s.name, claims=claims, client=_client(req))
     end = flow.end_session_url(oidc.end_session_endpoint(s), token.get("id_token"), s.client_id,
                                s.post_logout_redirect_uri)
+    try:
+        if attempt.purpose == "link":
+            answer = identity.link_federated_identity(actor=req.actor, provider=s.name, claims=claims)
+            return {"provider": s.name, **answer}
+        tokens = identity.federated_sign_in(provider=s.name, claims=claims, client=_client(req))
+    except DomainError as exc:
+        # refused (a parent, a school not connected...): the person is still signed in at the provider; the
+        # refusal says how to end that session (a shared computer must not stay signed in)
+        if end and attempt.purpose == "login":
+            exc.extra = {**exc.extra, "end_session_url": end}
+        raise
     if end:
         sid = flow.session_of(tokens.get("access_token"))
         if sid:   # POST /auth/logout with this session's access token answers the address too

@@ -99,18 +99,20 @@ def back(request, slug: str):
 
 
 def _refused(request, provider: str, exc: ApiError):
+    # the person is still signed in at the provider: the refusal pages offer to end that session
+    end = exc.problem.get("end_session_url")
     if exc.code == "federation_parent":
         return page(request, "federation/parent.html", "Cet espace est réservé aux élèves", status=403,
-                    detail=exc.detail)
+                    detail=exc.detail, end_session_url=end)
     if exc.code == "federation_unknown_school":
         return page(request, "federation/unknown_school.html", "Votre établissement n'est pas encore raccordé",
-                    status=403, detail=exc.detail, provider=provider)
+                    status=403, detail=exc.detail, provider=provider, end_session_url=end)
     if exc.code == "federation_already_linked":
         messages.error(request, exc.detail)
         return redirect("account")
     status = exc.status if 400 <= exc.status < 500 else 503
     return page(request, "federation/error.html", "Connexion impossible", status=status, detail=exc.detail,
-                provider=provider)
+                provider=provider, end_session_url=end)
 
 
 def end_session_url(request) -> str | None:
