@@ -131,7 +131,8 @@ def validate_id_token(s: ProviderSettings, id_token: str, nonce: str, now: float
         raise Unauthorized(TOKEN_REFUSED, code="federation_token_invalid") from exc
     claims = token.claims
     now_i = int(now if now is not None else time.time())
-    registry = jwt.JWTClaimsRegistry(now=now_i, leeway=ID_TOKEN_LEEWAY, iss={"essential": True, "value": s.issuer},
+    issuer = discovery(s).get("issuer") or s.issuer   # exactly as the provider writes it (a trailing slash...)
+    registry = jwt.JWTClaimsRegistry(now=now_i, leeway=ID_TOKEN_LEEWAY, iss={"essential": True, "value": issuer},
                                      aud={"essential": True, "value": s.client_id}, exp={"essential": True},
                                      sub={"essential": True})
     try:
