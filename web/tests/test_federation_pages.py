@@ -46,6 +46,11 @@ def test_a_pupil_signs_in_with_educonnect_and_logs_out_of_it_too(monkeypatch):
     r = c.post("/deconnexion")
     assert r.status_code == 302 and r["Location"] == END_URL and "auth" not in c.session
     assert fake.named("logout")
+    # a password login after a federated one, in the same browser, logs out of the platform only
+    c.get("/connexion/educonnect/retour", {"code": "c2", "state": "s2"})
+    fake.answers["login"] = tokens("pupil")
+    assert c.post("/connexion", {"identifier": "inaya@example.com", "password": "x"}).status_code == 302
+    assert c.post("/deconnexion")["Location"] == "/"
 
 
 def test_agents_sign_in_through_fim(monkeypatch):

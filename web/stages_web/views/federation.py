@@ -23,7 +23,7 @@ from .common import page
 SLUGS = {"educonnect": "educonnect", "agents": "fim"}
 RETURN_ROUTE = {"educonnect": "federation_return_educonnect", "fim": "federation_return_agents"}
 ATTEMPT = "federation_attempt"     # the provider and purpose of the sign-in under way (session)
-END_SESSION = "federation_end_session_url"
+END_SESSION = session.PROVIDER_LOGOUT   # the provider's end-session address of a session it opened
 
 
 def providers(request) -> list[str]:
@@ -89,7 +89,7 @@ def back(request, slug: str):
         return redirect("account")
     session.start(request, answer)
     end = (answer.get("federation") or {}).get("end_session_url")
-    if end:
+    if end:   # session.start emptied it: a later login in this browser does not inherit it
         request.session[END_SESSION] = end
     nxt = attempt.get("next") or ""
     if not (nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
@@ -117,4 +117,4 @@ def _refused(request, provider: str, exc: ApiError):
 
 def end_session_url(request) -> str | None:
     """The provider's end-session address of this session, if it was opened through one (read before logout)."""
-    return request.session.get(END_SESSION)
+    return request.session.get(END_SESSION) if request.session.get(session.KEY) else None
