@@ -27,6 +27,7 @@ up: data
 	@echo
 	@echo "Web site: $(WEB_URL)   (open it in a browser)"
 	@echo "Platform ready: $(GATEWAY_URL)   (API under $(GATEWAY_URL)/api/v1, OpenAPI at $(GATEWAY_URL)/openapi.json)"
+	@if [ "$${STAGES_LOCAL_OIDC:-1}" = 1 ]; then echo "Local OpenID provider (ÉduConnect and FIM stand-ins): http://127.0.0.1:8090/educonnect/.well-known/openid-configuration and http://127.0.0.1:8090/fim/.well-known/openid-configuration"; fi
 	@echo "Logs: var/log/   Mails caught in development: var/mail/   Stop with: make down"
 
 down:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the platform's processes under supervisord, which restarts any that dies.
-#   deploy/run.sh start    five services, the gateway, the web front end and the SMTP catcher; logs in var/log/
+#   deploy/run.sh start    five services, the gateway, the web front end, the SMTP catcher and the local OpenID
+#                          provider (ÉduConnect and FIM stand-ins, :8090); logs in var/log/
 #   deploy/run.sh stop     stops them all, and supervisord
 #   deploy/run.sh status   the state of each process (running, restarting, backoff, fatal), with its pid and uptime
 #   deploy/run.sh restart NAME
@@ -25,6 +26,26 @@ export STAGES_PUBLIC_URL=${STAGES_PUBLIC_URL:-http://$WEB_ADDRESS}
 export STAGES_GATEWAY_URL=${STAGES_GATEWAY_URL:-http://$GATEWAY_ADDRESS}
 export STAGES_WEB_ENV=${STAGES_WEB_ENV:-development}  # plain-HTTP cookies on this machine
 
+# National sign-in (docs/federation.md): a local OpenID provider (deploy/oidc-provider) stands in for ÉduConnect
+# and FIM on this machine (STAGES_LOCAL_OIDC=0 leaves it out; FEDERATION_* set beforehand point elsewhere).
+export STAGES_LOCAL_OIDC=${STAGES_LOCAL_OIDC:-1}
+if [ "$STAGES_LOCAL_OIDC" = 1 ]; then
+  export OIDC_HOST=${OIDC_HOST:-127.0.0.1} OIDC_PORT=${OIDC_PORT:-8090}
+  export OIDC_PUBLIC_URL=${OIDC_PUBLIC_URL:-http://$OIDC_HOST:$OIDC_PORT}
+  export OIDC_REDIRECT_URIS=${OIDC_REDIRECT_URIS:-$STAGES_PUBLIC_URL/connexion/educonnect/retour,$STAGES_PUBLIC_URL/connexion/agents/retour}
+  export OIDC_POST_LOGOUT_REDIRECT_URIS=${OIDC_POST_LOGOUT_REDIRECT_URIS:-$STAGES_PUBLIC_URL/}
+  for p in educonnect fim; do
+    P=$(echo "$p" | tr a-z A-Z)
+    back=educonnect; [ "$p" = fim ] && back=agents
+    eval "export FEDERATION_${P}_ISSUER=\${FEDERATION_${P}_ISSUER:-$OIDC_PUBLIC_URL/$p}"
+    eval "export FEDERATION_${P}_CLIENT_ID=\${FEDERATION_${P}_CLIENT_ID:-stages-web}"
+    eval "export FEDERATION_${P}_CLIENT_SECRET=\${FEDERATION_${P}_CLIENT_SECRET:-dev-secret-$p}"
+    eval "export FEDERATION_${P}_REDIRECT_URIS=\${FEDERATION_${P}_REDIRECT_URIS:-$STAGES_PUBLIC_URL/connexion/$back/retour}"
+    eval "export FEDERATION_${P}_END_SESSION_URL=\${FEDERATION_${P}_END_SESSION_URL:-discovery}"
+    eval "export FEDERATION_${P}_POST_LOGOUT_REDIRECT_URI=\${FEDERATION_${P}_POST_LOGOUT_REDIRECT_URI:-$STAGES_PUBLIC_URL/}"
+  done
+fi
+
 # The processes, one per line: name, then its command. The only list of them.
 # (STAGES_PROCESSES_FILE replaces it with a file of such lines: the supervision test uses it.)
 processes() {
@@ -34,6 +55,7 @@ processes() {
     echo "$s $ROOT/.venv/bin/nameko run --config services/$s/config.yml $s.service:$(echo "${s:0:1}" | tr a-z A-Z)${s:1}Service"
   done
   echo "gateway $ROOT/.venv/bin/nameko run --config gateway/config.yml gateway.service:GatewayService"
+  if [ "$STAGES_LOCAL_OIDC" = 1 ]; then echo "oidc-provider $(command -v node) $ROOT/deploy/oidc-provider/server.mjs"; fi
   echo "web $ROOT/.venv/bin/gunicorn --chdir web --bind $WEB_ADDRESS --workers 2 --threads 4 --access-logfile - stages_web.wsgi"
 }
 

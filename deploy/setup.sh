@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a Debian machine for the platform, idempotently:
 #   system packages (PostgreSQL, RabbitMQ, Redis, the libraries weasyprint needs, Chromium for the
-#   browser tests), PostgreSQL, RabbitMQ and Redis started, the `stages` database role,
-#   the Python virtual environment with every service installed.
+#   browser tests, Node.js for the local OpenID provider), PostgreSQL, RabbitMQ and Redis started, the `stages`
+#   database role, the Python virtual environment with every service installed, the provider's node modules.
 # Usage: deploy/setup.sh [--services-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,8 @@ dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || need+=(libharfbuzz-subset0)
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
 $PY -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+command -v node >/dev/null 2>&1 || need+=(nodejs)  # the local OpenID provider (deploy/oidc-provider)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   say "installing ${need[*]}"
   $SUDO apt-get update -qq
@@ -89,6 +91,13 @@ if [ ! -f "$stamp" ] || [ -n "$(find services gateway web requirements-dev.txt -
     -e services/common -e services/testkit -e services/identity -e services/offers -e services/applications \
     -e services/conventions -e services/notifications -e gateway -e web
   touch "$stamp"
+fi
+
+# -- The local OpenID provider standing in for ÉduConnect and FIM (development and tests) ------------------
+oidc=deploy/oidc-provider
+if [ ! -d "$oidc/node_modules/oidc-provider" ] || [ "$oidc/package-lock.json" -nt "$oidc/node_modules/.package-lock.json" ]; then
+  say "installing the local OpenID provider's node modules (npm ci)"
+  (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # -- Events for other systems (docs/bus.md): the replay streams and a read-only development user -----------

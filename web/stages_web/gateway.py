@@ -30,6 +30,9 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "password_reset_confirm": ("POST", "/api/v1/auth/password-reset/confirm"),
     "change_password": ("POST", "/api/v1/auth/password"),
     "pupil_activate": ("POST", "/api/v1/auth/pupil-activate"),
+    "federation_providers": ("GET", "/api/v1/auth/federation"),                     # national sign-in
+    "federation_start": ("POST", "/api/v1/auth/federation/{provider}/start"),
+    "federation_callback": ("POST", "/api/v1/auth/federation/{provider}/callback"),
     "me": ("GET", "/api/v1/me"),
     "my_schools": ("GET", "/api/v1/me/schools"),           # staff in several schools (views/memberships.py)
     "switch_school": ("PUT", "/api/v1/me/school"),

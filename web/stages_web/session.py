@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 from .gateway import ApiError, ClientInfo, Gateway
 
 KEY = "auth"
+PROVIDER_LOGOUT = "federation_end_session_url"   # set by views/federation.py for a session ÉduConnect/FIM opened
 REFRESH_MARGIN = 60  # seconds before expiry at which the access token is renewed
 
 
@@ -53,6 +54,7 @@ def _auth_from_tokens(tokens: dict) -> dict:
 def start(request, tokens: dict) -> None:
     """A new session for the user the gateway just authenticated (new session key: no fixation)."""
     request.session.cycle_key()
+    request.session.pop(PROVIDER_LOGOUT, None)   # a new session: not the previous one's provider
     request.session[KEY] = _auth_from_tokens(tokens)
 
 

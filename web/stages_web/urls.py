@@ -5,7 +5,7 @@ web/tests/test_links.py): keep those paths stable."""
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from .views import agreements, auth, employer, errors, public, pupil
+from .views import agreements, auth, employer, errors, federation, public, pupil
 from .views import moderation
 from .views import admin as admin_views
 from .views import memberships, school
@@ -30,6 +30,11 @@ public_urls = [
 # -- authentication and account (every audience) -------------------------------------------
 auth_urls = [
     path("connexion", auth.login, name="login"),
+    path("connexion/<str:slug>", federation.start, name="federation_start"),  # ÉduConnect, FIM (agents)
+    path("connexion/educonnect/retour", federation.back, {"slug": "educonnect"},
+         name="federation_return_educonnect"),
+    path("connexion/agents/retour", federation.back, {"slug": "agents"}, name="federation_return_agents"),
+    path("compte/educonnect/lier", federation.link_start, name="federation_link"),
     path("deconnexion", auth.logout, name="logout"),
     path("activation", auth.activation, name="activation"),  # e-mail: account_activation
     path("activation/nouveau-lien", auth.resend_activation, name="resend_activation"),

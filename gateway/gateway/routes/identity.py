@@ -204,11 +204,17 @@ def refresh(req):
        tags=TAG_AUTH, auth="optional",
        body=obj({"refresh_token": {"type": ["string", "null"], "maxLength": 200},
                  "all_sessions": {"type": "boolean", "default": False}}),
-       response=obj({"status": {"type": "string"}, "revoked_sessions": {"type": "integer"}}, ["status"]))
+       response=obj({"status": {"type": "string"}, "revoked_sessions": {"type": "integer"},
+                     "end_session_url": {"type": "string", "description": "Session ouverte par ÉduConnect ou FIM "
+                                         "(jeton d'accès présenté) : l'adresse qui ferme aussi celle du fournisseur."}},
+                    ["status"]))
 def logout(req):
     b = req.body or {}
-    return _identity(req).logout(refresh_token=b.get("refresh_token"), actor=req.actor,
-                                 all_sessions=bool(b.get("all_sessions")) and req.actor is not None)
+    out = _identity(req).logout(refresh_token=b.get("refresh_token"), actor=req.actor,
+                                all_sessions=bool(b.get("all_sessions")) and req.actor is not None)
+    from gateway.routes.federation import end_session_of   # national sign-in (docs/federation.md)
+    end = end_session_of(req)
+    return {**out, "end_session_url": end} if end else out
 
 
 @route("POST", "/api/v1/auth/password-reset", summary="Demander un lien de réinitialisation du mot de passe",

@@ -15,6 +15,7 @@ from .. import session
 from ..forms.auth import ChangePasswordForm, EmailForm, LoginForm, NewPasswordForm, PupilAccountForm, PupilCodeForm
 from ..gateway import ApiError, Gateway
 from ..session import client_info, login_required
+from . import federation
 from .common import page
 
 
@@ -41,14 +42,16 @@ def login(request):
         else:
             session.start(request, tokens)
             return redirect(_safe_next(request, session.home_for(tokens["user"]["role"])))
-    return page(request, "auth/login.html", "Se connecter", form=form, next=request.GET.get("next", ""))
+    return page(request, "auth/login.html", "Se connecter", form=form, next=request.GET.get("next", ""),
+                federation=federation.providers(request))
 
 
 @require_POST
 def logout(request):
+    provider_logout = federation.end_session_url(request)  # the session came from ÉduConnect or FIM
     session.end(request)
     messages.success(request, "Vous êtes déconnecté.")
-    return redirect("home")
+    return redirect(provider_logout) if provider_logout else redirect("home")
 
 
 def activation(request):
@@ -153,7 +156,8 @@ def password_reset_confirm(request):
 @login_required()
 def account(request):
     me = session.api(request).call("me")
-    return page(request, "auth/account.html", "Mon compte", me=me)
+    linkable = me.get("role") == "pupil" and "educonnect" in federation.providers(request)
+    return page(request, "auth/account.html", "Mon compte", me=me, educonnect_linkable=linkable)
 
 
 @login_required()
