@@ -13,23 +13,12 @@ from common import opening as O
 from testkit import openapi as openapi_check
 from testkit.applications import application_form, suite_employer, suite_offer, suite_pupils
 from testkit.pytest_plugin import ApiClient
+from testkit.tokens import admin_token
 
 pytestmark = pytest.mark.suite
 
 GRADES = ("quatrieme", "troisieme", "seconde")
 OPEN = {g: {"publish_from": None, "browse_from": None, "apply_from": None} for g in GRADES}
-
-
-def admin_token(api, demo):
-    import pyotp
-    totp = pyotp.TOTP(demo["admin_totp_secret"])
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now, now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60)):   # a code works once
-        r = api.post("/api/v1/auth/login", json={"identifier": "demo.admin@example.com",
-                                                 "password": demo["password"], "totp_code": totp.at(at)})
-        if r.status_code == 200:
-            return r.json()["access_token"]
-    raise AssertionError(r.text)
 
 
 def moment(**delta) -> str:

@@ -7,6 +7,7 @@ import uuid
 
 import jwt
 import pytest
+from testkit.tokens import admin_token
 
 pytestmark = pytest.mark.suite
 
@@ -219,19 +220,6 @@ def test_staff_registration_and_password_reset(api, suite):
     assert r.status_code == 200 and r.json()["revoked_sessions"] == 1
     assert api.post("/api/v1/auth/refresh", json={"refresh_token": s["refresh_token"]}).status_code == 401
     assert login(api, email, "Brand-New-Pass-1!").status_code == 200
-
-
-def admin_token(api, d):
-    import datetime as dt
-
-    import pyotp
-    totp = pyotp.TOTP(d["admin_totp_secret"])
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now, now + dt.timedelta(seconds=30)):   # a code works once: another test may have used this one
-        r = login(api, "demo.admin@example.com", d["password"], totp_code=totp.at(at))
-        if r.status_code == 200:
-            return r.json()["access_token"]
-    raise AssertionError(r.text)
 
 
 def test_invitations_admin_totp_and_admin_commands(api, suite):

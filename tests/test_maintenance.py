@@ -11,22 +11,11 @@ from testkit import openapi as openapi_check
 from testkit.applications import suite_employer
 from testkit.offers import offer_data
 from testkit.pytest_plugin import ApiClient
+from testkit.tokens import admin_token
 
 pytestmark = pytest.mark.suite
 
 MESSAGE = "Maintenance de la plateforme : retour prévu à 14 h. Merci de votre patience."
-
-
-def admin_token(api, demo):
-    import pyotp
-    totp = pyotp.TOTP(demo["admin_totp_secret"])
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now, now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60)):   # a code works once
-        r = api.post("/api/v1/auth/login", json={"identifier": "demo.admin@example.com",
-                                                 "password": demo["password"], "totp_code": totp.at(at)})
-        if r.status_code == 200:
-            return r.json()["access_token"]
-    raise AssertionError(r.text)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 hide an offer from the search (one does not), an admin's « keep » brings it back, a request for changes tells the
 employer the reason by e-mail and keeps the offer unpublished until it is changed, a removal cancels the
 applications in progress and tells the pupil; refusals are problem+json in French."""
-import datetime as dt
 import time
 import uuid
 
@@ -11,6 +10,7 @@ import pytest
 from testkit.applications import application_form, suite_employer, suite_offer, suite_pupils
 from testkit.sms import FakeSmsApi
 from testkit.smtp import SmtpTestServer
+from testkit.tokens import admin_token
 
 pytestmark = pytest.mark.suite
 
@@ -43,18 +43,6 @@ def mail(suite):
                 "NOTIFICATIONS_RETRY_MAX": 2})
         assert configured["containers"] == 1
         yield Mailbox(server)
-
-
-def admin_token(api, demo):
-    import pyotp
-    totp = pyotp.TOTP(demo["admin_totp_secret"])
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now, now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60)):   # a code works once
-        r = api.post("/api/v1/auth/login", json={"identifier": "demo.admin@example.com", "password": demo["password"],
-                                                 "totp_code": totp.at(at)})
-        if r.status_code == 200:
-            return r.json()["access_token"]
-    raise AssertionError(r.text)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ academic address can read but cannot fill, validate or sign an agreement, regist
 signature image, import pupils or invite colleagues until an admin confirms the account; then the
 renewed session can. Item 12: GET /schools filters by REP, REP+ and QPV."""
 import base64
-import datetime as dt
 import io
 import time
 import uuid
@@ -14,23 +13,13 @@ from testkit.applications import (PASSWORD, REP_PLUS_COLLEGE, application_form, 
                                   suite_offer, suite_pupils)
 from common.errors import Forbidden
 from testkit.conventions import SUITE_EMPLOYER_FIELDS as EMPLOYER_FIELDS, SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
+from testkit.tokens import admin_token
 
 pytestmark = pytest.mark.suite
 
 
 def login(api, identifier, password=PASSWORD, **extra):
     return api.post("/api/v1/auth/login", json={"identifier": identifier, "password": password, **extra})
-
-
-def admin_token(api, demo):
-    import pyotp
-    totp = pyotp.TOTP(demo["admin_totp_secret"])
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now, now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60)):   # a code works once
-        r = login(api, "demo.admin@example.com", demo["password"], totp_code=totp.at(at))
-        if r.status_code == 200:
-            return r.json()["access_token"]
-    raise AssertionError(r.text)
 
 
 def wait_convention(api, token, application_id, timeout=30):
