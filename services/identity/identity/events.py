@@ -76,4 +76,25 @@ EVENTS = {
                            "designated_by": {"type": ["string", "null"], "format": "uuid"}},
         },
     },
+    "pupil.school_changed": {
+        "version": 1,
+        "description": "A pupil changed school: the national register's import of the new school moved them there "
+                     "(the old school no longer lists them; agreements keep the school of their time).",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["pupil_id", "previous_school_uai", "school_uai", "run_id"],
+            "properties": {"pupil_id": _UUID, "previous_school_uai": _UAI, "school_uai": _UAI, "run_id": _UUID},
+        },
+    },
+    "school.internship_weeks_declared": {
+        "version": 1,
+        "description": "A collège declared (or changed) the weeks during which its 3e pupils do their internship; "
+                       "its 3e pupils may apply only on those weeks (an empty list: no restriction).",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["uai", "weeks"],
+            "properties": {"uai": _UAI, "weeks": {"type": "array", "items": {"type": "string",
+                                                                              "pattern": "^[0-9]{4}-W[0-9]{2}$"}}},
+        },
+    },
 }
