@@ -62,6 +62,7 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "offer_publish": ("POST", "/api/v1/offers/{offer_id}/publish"),
     "offer_unpublish": ("POST", "/api/v1/offers/{offer_id}/unpublish"),
     "offer_duplicate": ("POST", "/api/v1/offers/{offer_id}/duplicate"),
+    "declared_weeks_near": ("GET", "/api/v1/internship-weeks/near"),   # planning step: collèges' 3e weeks
     "offer_remove": ("DELETE", "/api/v1/offers/{offer_id}"),
     "applications_export": ("GET", "/api/v1/applications/export.csv"),
     "applications_bulk": ("POST", "/api/v1/applications/bulk"),
