@@ -31,7 +31,9 @@ EVENTS = {
     },
     "pupil.imported": {
         "version": 1,
-        "description": "A class list was imported into a school: the pupils created and updated.",
+        "description": "A class list was imported into a school: the pupils created and updated. The national "
+                       "register's imports publish it only when they create pupils (their activation codes are to "
+                       "be printed); import_id is then the register import's id.",
         "data_schema": {
             "type": "object", "additionalProperties": False,
             "required": ["import_id", "school_uai", "created", "updated"],

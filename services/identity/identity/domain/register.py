@@ -63,8 +63,8 @@ def read_pupil(payload: dict, mefstat4: str, uai: str) -> tuple[RegisterPupil | 
     ine = normalize_ine(payload.get("ine") if isinstance(payload.get("ine"), str) else "")
     if not INE_RE.match(ine):
         return None, "invalid_ine"
-    level = str(payload.get("niveau") or mefstat4)
-    grade = MEFSTAT4_GRADES.get(level) or MEFSTAT4_GRADES.get(str(mefstat4))
+    level = str(payload.get("niveau") or mefstat4)   # the pupil's own level when the payload tells it
+    grade = MEFSTAT4_GRADES.get(level)
     if grade is None:
         return None, "unknown_level"
     last, first = _s(payload.get("nom"), 100), _s(payload.get("prenom"), 100)

@@ -135,7 +135,7 @@ def _apply(ctx: Context, uow, uai: str, run_id: str, pupils, guardians, errors) 
     counts = {"created": len(created), "updated": len(updated), "moved": len(moved), "unchanged": unchanged,
               "errors": len(errors)}
     sql.finish_run(c, run_id, status="done", finished_at=now, counts=counts, errors=errors[:500])
-    if created or updated or moved:
+    if created:   # new accounts, whose activation codes the school prints (moves have their own event)
         uow.emit("pupil.imported", {"import_id": run_id, "school_uai": uai, "created": created,
                                     "updated": updated + moved})
     return counts
