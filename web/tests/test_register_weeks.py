@@ -46,3 +46,47 @@ def test_no_hint_without_coordinates_or_declared_weeks(monkeypatch):
     r, fake = _page(monkeypatch, lambda uid: _offer(uid, lat=None, lon=None), {"radius_km": 60, "items": []})
     assert r.status_code == 200 and "collèges proches" not in r.content.decode()
     assert fake.named("declared_weeks_near") == []
+
+
+# -- the school's page: the register and its 3e weeks ------------------------------------------------------------
+
+UAI = "0131884C"
+RUN = {"id": str(uuid.uuid4()), "school_uai": UAI, "trigger": "nightly", "status": "done", "requested_by": None,
+       "started_at": "2026-12-05T01:00:03Z", "finished_at": "2026-12-05T01:00:09Z",
+       "counts": {"created": 2, "updated": 1, "moved": 1, "unchanged": 120, "errors": 0}, "errors": []}
+
+
+def _school_client(monkeypatch, answers):
+    fake = FakeGateway(monkeypatch, {
+        "login": tokens("school_staff", school_uai=UAI, function="head"),
+        "calendar": lambda kw: _calendar((kw.get("params") or {}).get("school_year") or "2026-2027"),
+        "school_internship_weeks": {"school_uai": UAI, "weeks": ["2027-W03"], "restricting": ["2027-W03"]},
+        "school_register_imports": {"school_uai": UAI, "connected": True, "items": [RUN]}, **answers})
+    c = Client()
+    assert c.post("/connexion", {"identifier": "x@example.com", "password": "x"}).status_code == 302
+    return c, fake
+
+
+def test_the_school_page_lists_the_imports_and_declares_the_weeks(monkeypatch):
+    c, fake = _school_client(monkeypatch, {
+        "school_internship_weeks_set": lambda kw: {"school_uai": UAI, "weeks": kw["json"]["weeks"],
+                                                   "restricting": kw["json"]["weeks"]},
+        "school_register_import": {**RUN, "trigger": "request"}})
+    html = c.get(f"/etablissements/{UAI}/registre").content.decode()
+    assert "Registre national des élèves" in html and "Importer maintenant" in html and "<td>nuit</td>" in html
+    assert 'value="2027-W03"' in html and "checked" in html.split('value="2027-W03"')[1][:40]
+    assert "ne peuvent candidater que sur : semaine du 18 au 22 janvier 2027" in html
+    r = c.post(f"/etablissements/{UAI}/registre", {"form": "weeks", "weeks": ["2027-W04", "2027-W03"]})
+    assert r.status_code == 302
+    assert fake.named("school_internship_weeks_set") == [{"uai": UAI, "json": {"weeks": ["2027-W03", "2027-W04"]}}]
+    r = c.post(f"/etablissements/{UAI}/registre", {"form": "import", "idempotency_key": "n1"})
+    assert r.status_code == 302 and fake.named("school_register_import") == [{"uai": UAI, "idempotency_key": "n1"}]
+
+
+def test_a_refusal_of_the_weeks_is_shown_on_the_field(monkeypatch):
+    from stages_web.gateway import ApiError
+    refusal = ApiError(422, {"detail": "Certaines informations sont invalides ou manquantes.",
+                             "errors": {"weeks": ["Seuls les collèges déclarent les semaines de stage de 3e."]}})
+    c, _ = _school_client(monkeypatch, {"school_internship_weeks_set": refusal})
+    r = c.post(f"/etablissements/{UAI}/registre", {"form": "weeks", "weeks": ["2027-W04"]})
+    assert r.status_code == 200 and "Seuls les collèges déclarent" in r.content.decode()
