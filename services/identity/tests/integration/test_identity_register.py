@@ -15,7 +15,7 @@ from identity import models
 from identity.domain import register as R
 from identity.register_client import OmogenRegister
 from identity.repository import UnitOfWork
-from identity.use_cases import directory, register
+from identity.use_cases import accounts, anonymisation, directory, register
 from identity.use_cases.context import Context
 from testkit.omogen import TOKEN, StandIn, load
 
@@ -143,11 +143,23 @@ def test_importing_twice_changes_nothing_the_second_time(engine, standin, ctx_at
     assert [(g["name"], g["relationship"], g["email"]) for g in pupil["legal_representatives"]] == [
         ("Nadia MARTIN", "MERE", "n@example.org"), ("Paul MARTIN", "PERE", None)]
     assert pupil["legal_representatives"][0]["address"] == "3 rue Mignet, 13100 AIX EN PROVENCE"
+    # the pupil's own data (right of access) show them; anonymisation erases them
+    pid = str(rows[ines[0]].id)
+    mine = accounts.get_my_data(ctx_at(), {"user_id": pid, "role": "pupil"})
+    assert [g["name"] for g in mine["legal_representatives"]] == ["Nadia MARTIN", "Paul MARTIN"]
+    ctx = ctx_at()
+    ctx.deny_sessions = lambda ids: None   # no gateway's Redis here
+    anonymisation.anonymize(ctx, pid)
+    with Session(engine) as s:
+        assert not s.execute(select(models.pupil_guardians).where(models.pupil_guardians.c.pupil_id == pid)).all()
+    assert "legal_representatives" not in directory.get_user(ctx_at(), pid)
     # the register changes a class and a guardian: one pupil updated, the others unchanged
     standin.put_pupil(eleve(ines[1], SCHOOL_A, niveau="2115", classe="4C"))
     standin.put_pupil(eleve(ines[2], SCHOOL_A, niveau="2434", classe="3SEGPA"), [guardian("ROUX", "Anne")])
+    standin.set_data({"eleves": [e for e in standin.snapshot()["eleves"] if e["ine"] != ines[0]],
+                      "responsables": standin.snapshot()["responsables"]})   # the anonymised pupil left
     third = register.import_school(ctx_at(), client(standin), ADMIN, SCHOOL_A, idempotency_key="k-1")
-    assert third["counts"] == {"created": 0, "updated": 2, "moved": 0, "unchanged": 1, "errors": 1}
+    assert third["counts"] == {"created": 0, "updated": 2, "moved": 0, "unchanged": 0, "errors": 1}
     # the same key again: the same run, nothing imported again
     assert register.import_school(ctx_at(), client(standin), ADMIN, SCHOOL_A, idempotency_key="k-1")["id"] == \
         third["id"]
