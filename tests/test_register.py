@@ -197,3 +197,21 @@ def test_a_colleges_weeks_restrict_its_3e_pupils(api, suite, standin, world):
     assert [i["schools"] for i in r.json()["items"] if i["week"] == second][0] >= 1
     r = api.get("/api/v1/internship-weeks/near", params={"lat": 95, "lon": 5})
     assert r.status_code in (400, 422) and r.headers["Content-Type"] == "application/problem+json"
+
+
+def test_the_answers_match_the_document(api, suite, standin, world):
+    from testkit import openapi as openapi_check
+    doc = api.get("/openapi.json").json()
+    head, admin = world["heads"][SCHOOL_B], admin_token(api, world["demo"])
+    calls = [("PUT", "/api/v1/admin/schools/{uai}/register", admin, {"json": {"connected": True}}),
+             ("POST", "/api/v1/schools/{uai}/register-import", head, {"headers": {"Idempotency-Key": uuid.uuid4().hex}}),
+             ("GET", "/api/v1/schools/{uai}/register-imports", head, {}),
+             ("PUT", "/api/v1/schools/{uai}/internship-weeks", head, {"json": {"weeks": []}}),
+             ("GET", "/api/v1/schools/{uai}/internship-weeks", None, {}),
+             ("GET", "/api/v1/internship-weeks/near", None, {"params": {"lat": 43.53, "lon": 5.45}})]
+    wrong = []
+    for method, template, token, kw in calls:
+        r = api.request(method, template.format(uai=SCHOOL_B), token=token, **kw)
+        assert r.status_code == 200, f"{method} {template}: {r.text}"
+        wrong += openapi_check.answer_errors(doc, method, template, 200, r.json())
+    assert not wrong, wrong
