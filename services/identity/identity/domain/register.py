@@ -185,13 +185,21 @@ def plan_register_import(pupils: list[RegisterPupil], known: list[dict]) -> Regi
 MAX_DECLARED_WEEKS = 20
 
 
-def check_declared_weeks(weeks) -> tuple[list[str], list[str]]:
-    """(the weeks, sorted and unique; French messages). A school declares 0 to 20 ISO weeks ("YYYY-Www")."""
+MAX_YEARS_AHEAD = 2
+
+
+def check_declared_weeks(weeks, now: dt.datetime | dt.date) -> tuple[list[str], list[str]]:
+    """(the weeks, sorted and unique; French messages). A school declares 0 to 20 ISO weeks ("YYYY-Www"), none
+    more than two years ahead (past ones are kept and restrict nothing)."""
     if not isinstance(weeks, list):
         return [], ["Indiquez une liste de semaines (format AAAA-Sss, par exemple 2027-W05)."]
     bad = [w for w in weeks if not W.is_week(w)]
     if bad:
         return [], [f"Semaine invalide : {str(bad[0])[:20]} (format attendu : AAAA-Sss, par exemple 2027-W05)."]
+    today = now.date() if isinstance(now, dt.datetime) else now
+    far = [w for w in weeks if W.week_monday(w) > today + dt.timedelta(days=366 * MAX_YEARS_AHEAD)]
+    if far:
+        return [], [f"Semaine trop lointaine : {far[0]} (deux ans au plus)."]
     out = sorted(set(weeks))
     if len(out) > MAX_DECLARED_WEEKS:
         return [], [f"Indiquez au plus {MAX_DECLARED_WEEKS} semaines."]

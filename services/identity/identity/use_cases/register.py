@@ -232,7 +232,7 @@ def set_internship_weeks(ctx: Context, actor: dict, uai: str, weeks) -> dict:
     require_school_manager(ctx, actor, uai)
     if school["kind"] != "college":
         raise ValidationError(errors={"weeks": ["Seuls les collèges déclarent les semaines de stage de 3e."]})
-    clean, messages = R.check_declared_weeks(weeks)
+    clean, messages = R.check_declared_weeks(weeks, ctx.now)
     if messages:
         raise ValidationError(errors={"weeks": messages})
     with ctx.uow.begin() as uow:

@@ -83,10 +83,13 @@ def test_the_nightly_cutoff_is_the_last_two_oclock_in_paris():
 
 
 def test_declared_weeks():
-    assert R.check_declared_weeks(["2027-W04", "2027-W03", "2027-W04"]) == (["2027-W03", "2027-W04"], [])
-    assert R.check_declared_weeks(["2027-W60"])[1] and R.check_declared_weeks("2027-W03")[1]
-    assert R.check_declared_weeks([f"2027-W{i:02d}" for i in range(1, 22)])[1] == ["Indiquez au plus 20 semaines."]
     now = dt.datetime(2027, 1, 20, 12, tzinfo=dt.timezone.utc)   # Wednesday of 2027-W03
+    assert R.check_declared_weeks(["2027-W04", "2027-W03", "2027-W04"], now) == (["2027-W03", "2027-W04"], [])
+    assert R.check_declared_weeks(["2027-W60"], now)[1] and R.check_declared_weeks("2027-W03", now)[1]
+    assert R.check_declared_weeks([f"2027-W{i:02d}" for i in range(1, 22)], now)[1] == [
+        "Indiquez au plus 20 semaines."]
+    assert R.check_declared_weeks(["9999-W52"], now)[1] == ["Semaine trop lointaine : 9999-W52 (deux ans au plus)."]
+    assert R.check_declared_weeks(["2028-W50", "2026-W02"], now)[1] == []   # past weeks are kept
     assert R.restricting_weeks(["2027-W02", "2027-W03", "2027-W05"], now) == ["2027-W03", "2027-W05"]
     assert R.restricting_weeks(["2026-W40"], now) == []
     assert R.week_counts([("A", "2027-W05"), ("B", "2027-W05"), ("A", "2027-W06"), ("A", "2027-W01")], now) == [
