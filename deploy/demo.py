@@ -45,15 +45,16 @@ DEMO_SCHOOLS = ("0131884C", "0130043B")   # identity's demo collège and lycée 
 
 
 def connect_demo_schools(rpc, admin_id: str) -> str:
-    """The demo schools use the national pupil register (its local stand-in): connected, then imported once."""
+    """The demo schools use the national pupil register (its local stand-in): connected, then an import queued
+    (identity runs it within seconds)."""
     admin = {"user_id": admin_id, "role": "admin"}
     done = []
     for uai in DEMO_SCHOOLS:
         rpc.identity.set_register_connected(actor=admin, uai=uai, connected=True)
         try:
             run = rpc.identity.register_import(actor=admin, uai=uai)
-            done.append(f"{uai} {run['counts']}")
-        except Exception as exc:   # the stand-in not up yet: the nightly import will do it
+            done.append(f"{uai} import {run['status']}")
+        except Exception as exc:
             done.append(f"{uai} not imported ({exc.__class__.__name__})")
     return "; ".join(done)
 

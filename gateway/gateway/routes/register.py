@@ -23,7 +23,7 @@ RUN_EXAMPLE = {
 RUN = component("RegisterImport", obj({
     "id": UUID, "school_uai": {"type": "string"},
     "trigger": {"type": "string", "enum": ["request", "nightly"]},
-    "status": {"type": "string", "enum": ["running", "done", "failed"]},
+    "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
     "requested_by": _NULLABLE_STR, "started_at": {"type": "string"}, "finished_at": _NULLABLE_STR,
     "counts": COUNTS,
     "errors": array(obj({"ine": _NULLABLE_STR, "reason": {"type": "string"}}, ["reason"], additional=True),
@@ -65,8 +65,10 @@ def _identity(req):
                    "change rien si le registre n'a pas changé ; un élève arrivé d'un autre établissement y est "
                    "déplacé. Chef d'établissement, personnel administratif (confirmés) et administrateurs ; "
                    "établissements reliés au registre seulement (les autres importent un CSV). Les établissements "
-                   "reliés sont aussi importés chaque nuit. Avec Idempotency-Key : le même import.",
-       tags=TAG_PUPILS, roles=["school_staff", "admin"], confirmed_staff=True, response=RUN)
+                   "reliés sont aussi importés chaque nuit. L'import est mis en file (état « queued ») et fait "
+                   "dans les secondes qui suivent : son compte rendu est dans GET …/register-imports. Avec "
+                   "Idempotency-Key : le même import.",
+       tags=TAG_PUPILS, roles=["school_staff", "admin"], confirmed_staff=True, response=RUN, status=202)
 def register_import(req):
     return _identity(req).register_import(actor=req.actor, uai=req.path["uai"], idempotency_key=req.idempotency_key)
 

@@ -219,12 +219,13 @@ register_imports = Table(
     Column("trigger", String(10), nullable=False),          # request | nightly
     Column("requested_by", String(36)),
     Column("idempotency_key", String(100)),
-    Column("status", String(10), nullable=False),           # running | done | failed
+    Column("status", String(10), nullable=False),           # queued | running | done | failed
     Column("started_at", TS, nullable=False),
     Column("finished_at", TS),
     Column("counts", JSONB, nullable=False),                # created, updated, moved, unchanged, errors
     Column("errors", JSONB, nullable=False),                # [{"ine", "reason"}] (no names)
     Index("ix_register_imports_school_started", "school_uai", "started_at"),
+    Index("ix_register_imports_queued", "started_at", postgresql_where=text("status = 'queued'")),
     UniqueConstraint("school_uai", "idempotency_key", name="uq_register_imports_key"),
 )
 

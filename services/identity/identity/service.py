@@ -228,8 +228,7 @@ class IdentityService(PlatformService):
 
     @rpc
     def register_import(self, actor, uai, idempotency_key=None):
-        return register.import_school(self._ctx(), OmogenRegister.from_settings(), actor, uai,
-                                      idempotency_key=idempotency_key)
+        return register.import_school(self._ctx(), actor, uai, idempotency_key=idempotency_key)
 
     @rpc
     def list_register_imports(self, actor, uai, limit=50):
@@ -238,11 +237,18 @@ class IdentityService(PlatformService):
     @timer(interval=settings.register_interval(), eager=False)
     def register_nightly_timer(self):
         try:
-            runs = register.nightly(self._ctx(), OmogenRegister.from_settings())
-            if runs:
-                log.info("register: %d schools imported", len(runs))
+            queued = register.queue_nightly(self._ctx())
+            if queued:
+                log.info("register: %d schools queued for their nightly import", len(queued))
         except Exception:
-            log.exception("register nightly import failed; next run will retry")
+            log.exception("register nightly queueing failed; next run will retry")
+
+    @timer(interval=settings.register_queue_interval(), eager=False)
+    def register_queue_timer(self):
+        try:
+            register.process_queue(self._ctx(), OmogenRegister.from_settings(), limit=1)
+        except Exception:
+            log.exception("register import failed; the next tick goes on with the queue")
 
     @rpc
     def get_internship_weeks(self, uai):

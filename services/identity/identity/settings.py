@@ -82,5 +82,10 @@ def omogen_timeout() -> float:
 
 
 def register_interval() -> float:
-    """How often the nightly-import timer looks for connected schools due (each is imported once a night)."""
+    """How often the nightly-import timer looks for connected schools due (each is queued once a night)."""
     return settings.env_float("IDENTITY_REGISTER_INTERVAL", 300.0)
+
+
+def register_queue_interval() -> float:
+    """How often each replica takes the next queued register import (one school per tick)."""
+    return settings.env_float("IDENTITY_REGISTER_QUEUE_INTERVAL", 1.0)

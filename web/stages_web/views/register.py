@@ -18,7 +18,8 @@ from ..templatetags.stages import iso_week_label
 from .common import page
 
 TRIGGERS = {"request": "à la demande", "nightly": "nuit"}
-STATUSES = {"running": "en cours", "done": "terminé", "failed": "échec"}
+STATUSES = {"queued": "en attente", "running": "en cours", "done": "terminé",
+            "failed": "échec : le registre n'a pas répondu"}
 
 
 def _week_choices(api, declared: list[str]) -> list[tuple[str, str]]:
@@ -49,15 +50,12 @@ def register(request, uai):
             return redirect("school_pupil_register", uai=uai)
     if request.method == "POST" and request.POST.get("form") == "import":
         try:
-            run = api.call("school_register_import", uai=uai,
-                           idempotency_key=request.POST.get("idempotency_key") or None)
+            api.call("school_register_import", uai=uai, idempotency_key=request.POST.get("idempotency_key") or None)
         except ApiError as exc:
             messages.error(request, exc.detail)
         else:
-            c = run["counts"]
-            messages.success(request, f"Import terminé : {c['created']} élève(s) créé(s), {c['updated']} mis à jour, "
-                                      f"{c['moved']} arrivé(s) d'un autre établissement, {c['unchanged']} inchangé(s), "
-                                      f"{c['errors']} non importé(s).")
+            messages.success(request, "Import demandé : il est fait dans les secondes qui suivent. Rechargez la page "
+                                      "pour voir son compte rendu ci-dessous.")
         return redirect("school_pupil_register", uai=uai)
     imports = api.call("school_register_imports", uai=uai, params={"limit": 20})
     runs = [{**r, "trigger_label": TRIGGERS.get(r["trigger"], r["trigger"]),

@@ -61,6 +61,16 @@ def started_since(conn, uai: str, cutoff: dt.datetime) -> bool:
                                                             register_imports.c.started_at >= cutoff)).first() is not None
 
 
+def claim_queued(conn) -> dict | None:
+    """The oldest queued run no other replica holds, now ``running``."""
+    row = row_dict(conn.execute(select(register_imports).where(register_imports.c.status == "queued")
+                                .order_by(register_imports.c.started_at).limit(1)
+                                .with_for_update(skip_locked=True)).first())
+    if row is not None:
+        conn.execute(update(register_imports).where(register_imports.c.id == row["id"]).values(status="running"))
+    return row
+
+
 def insert_run(conn, **values) -> None:
     conn.execute(register_imports.insert().values(**values))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from common.errors import Forbidden, ServiceUnavailable, ValidationError
+from common.errors import Forbidden, ValidationError
 
 from .. import views
 from ..domain import accounts, roles
@@ -82,19 +82,12 @@ def _fetch(register, uai: str) -> tuple[list[R.RegisterPupil], dict[str, list[di
     return pupils, guardians, errors
 
 
-def _claim(ctx: Context, uai: str, trigger: str, actor: dict | None, key: str | None) -> tuple[str, dict | None]:
-    """A new run (status ``running``), or the run this idempotency key already started."""
+def _queue(ctx: Context, c, uai: str, trigger: str, actor: dict | None, key: str | None) -> str:
     run_id = str(uuid.uuid4())
-    with ctx.uow.begin() as uow:
-        c = uow.session
-        if key:
-            twin = sql.run_by_key(c, uai, key)
-            if twin is not None:
-                return twin["id"], twin
-        sql.insert_run(c, id=run_id, school_uai=uai, trigger=trigger, requested_by=(actor or {}).get("user_id"),
-                       idempotency_key=key, status="running", started_at=ctx.now,
-                       counts={k: 0 for k in R.COUNTS}, errors=[])
-    return run_id, None
+    sql.insert_run(c, id=run_id, school_uai=uai, trigger=trigger, requested_by=(actor or {}).get("user_id"),
+                   idempotency_key=key, status="queued", started_at=ctx.now, counts={k: 0 for k in R.COUNTS},
+                   errors=[])
+    return run_id
 
 
 def _apply(ctx: Context, uow, uai: str, run_id: str, pupils, guardians, errors) -> dict:
@@ -141,14 +134,9 @@ def _apply(ctx: Context, uow, uai: str, run_id: str, pupils, guardians, errors) 
     return counts
 
 
-def run_import(ctx: Context, register, uai: str, trigger: str = "request", actor: dict | None = None,
-               key: str | None = None, claimed_run: str | None = None) -> dict:
-    """Import one school from the register: fetch (no lock held), then reconcile in one transaction."""
-    run_id = claimed_run
-    if run_id is None:
-        run_id, twin = _claim(ctx, uai, trigger, actor, key)
-        if twin is not None:
-            return views.register_run(twin)
+def run_import(ctx: Context, register, uai: str, run_id: str) -> dict:
+    """Import one school from the register for a claimed run: fetch (no lock held), then reconcile in one
+    transaction. ``RegisterUnavailable``: the run is recorded ``failed``."""
     try:
         if register is None:
             raise RegisterUnavailable("no register configured (OMOGEN_SYGNE_URL)")
@@ -158,26 +146,31 @@ def run_import(ctx: Context, register, uai: str, trigger: str = "request", actor
         with ctx.uow.begin() as uow:
             sql.finish_run(uow.session, run_id, status="failed", finished_at=ctx.now,
                            errors=[{"ine": None, "reason": "register_unavailable"}])
-        raise ServiceUnavailable("Le registre national des élèves ne répond pas. Réessayez plus tard.",
-                                 code="register_unavailable")
-    with ctx.uow.begin() as uow:
-        _apply(ctx, uow, uai, run_id, pupils, guardians, errors)
+    else:
+        with ctx.uow.begin() as uow:
+            _apply(ctx, uow, uai, run_id, pupils, guardians, errors)
     with ctx.uow.read() as s:
         return views.register_run(sql.get_run(s, run_id))
 
 
-def import_school(ctx: Context, register, actor: dict, uai: str, idempotency_key: str | None = None) -> dict:
-    """On request of the school's head or administrative staff, or an admin (only for connected schools)."""
+def import_school(ctx: Context, actor: dict, uai: str, idempotency_key: str | None = None) -> dict:
+    """On request of the school's head or administrative staff, or an admin (connected schools only): the run,
+    ``queued``; the queue's timer imports it within seconds (``process_queue``), its report then in
+    ``list_imports``. The same idempotency key answers the same run."""
     uai, _ = _school(ctx, uai)
     require_school_manager(ctx, actor, uai)
-    with ctx.uow.read() as s:
-        if not sql.is_connected(s, uai):
+    key = str(idempotency_key)[:100] if idempotency_key else None
+    with ctx.uow.begin() as uow:
+        c = uow.session
+        if not sql.is_connected(c, uai):
             raise ValidationError("Cet établissement n'utilise pas le registre national des élèves : importez "
                                   "une liste d'élèves (CSV).", errors={"school_uai": [
                                       "Établissement non relié au registre national des élèves."]},
                                   code="school_not_connected")
-    key = str(idempotency_key)[:100] if idempotency_key else None
-    return run_import(ctx, register, uai, "request", actor, key)
+        twin = sql.run_by_key(c, uai, key) if key else None
+        run_id = twin["id"] if twin else _queue(ctx, c, uai, "request", actor, key)
+    with ctx.uow.read() as s:
+        return views.register_run(sql.get_run(s, run_id))
 
 
 def list_imports(ctx: Context, actor: dict, uai: str, limit: int = 50) -> dict:
@@ -189,25 +182,32 @@ def list_imports(ctx: Context, actor: dict, uai: str, limit: int = 50) -> dict:
     return {"school_uai": uai, "connected": connected, "items": [views.register_run(r) for r in runs]}
 
 
-def nightly(ctx: Context, register, limit: int = 50) -> list[dict]:
-    """Every connected school not imported since last 02:00 (Paris), each claimed by one replica only
-    (the school's row locked with SKIP LOCKED while its run is recorded as started)."""
+def queue_nightly(ctx: Context, limit: int = 200) -> list[str]:
+    """Queue every connected school not imported since last 02:00 (Paris), once: the school's row is locked
+    with SKIP LOCKED while its run is queued (another replica's tick skips it, or then sees the run)."""
     cutoff = R.nightly_cutoff(ctx.now)
     with ctx.uow.read() as s:
         due = sql.due_schools(s, cutoff, limit)
-    done = []
+    queued = []
     for uai in due:
-        run_id = str(uuid.uuid4())
         with ctx.uow.begin() as uow:
             c = uow.session
-            if not sql.lock_school_skip_locked(c, uai) or sql.started_since(c, uai, cutoff):
-                continue   # another replica has it
-            sql.insert_run(c, id=run_id, school_uai=uai, trigger="nightly", requested_by=None, idempotency_key=None,
-                           status="running", started_at=ctx.now, counts={k: 0 for k in R.COUNTS}, errors=[])
-        try:
-            done.append(run_import(ctx, register, uai, "nightly", claimed_run=run_id))
-        except ServiceUnavailable:
-            continue
+            if sql.lock_school_skip_locked(c, uai) and not sql.started_since(c, uai, cutoff):
+                _queue(ctx, c, uai, "nightly", None, None)
+                queued.append(uai)
+    return queued
+
+
+def process_queue(ctx: Context, register, limit: int = 5) -> list[dict]:
+    """Import queued runs, oldest first, each claimed by one replica (``FOR UPDATE SKIP LOCKED``, then
+    ``running``)."""
+    done = []
+    for _ in range(limit):
+        with ctx.uow.begin() as uow:
+            run = sql.claim_queued(uow.session)
+        if run is None:
+            break
+        done.append(run_import(ctx, register, run["school_uai"], run["id"]))
     return done
 
 

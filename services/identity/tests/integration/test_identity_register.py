@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.db import UnitOfWork as CommonUnitOfWork
-from common.errors import Forbidden, NotFound, ServiceUnavailable, ValidationError
+from common.errors import Forbidden, NotFound, ValidationError
 from identity import models
 from identity.domain import register as R
 from identity.register_client import OmogenRegister
@@ -84,6 +84,15 @@ def client(s: StandIn) -> OmogenRegister:
     return OmogenRegister(s.base_url, s.oauth_url, "stages", "secret", timeout=5)
 
 
+def imported(ctx_at, standin, uai, key=None, register_client=None, now=NOW):
+    """Ask for an import (queued), let the queue run it, and answer the run's report."""
+    run = register.import_school(ctx_at(now), ADMIN, uai, idempotency_key=key)
+    assert run["status"] in ("queued", "done")
+    register.process_queue(ctx_at(now), register_client or client(standin), limit=100)
+    [out] = [r for r in register.list_imports(ctx_at(now), ADMIN, uai)["items"] if r["id"] == run["id"]]
+    return out
+
+
 def counts(engine, *tables):
     with engine.connect() as c:
         return [c.execute(select(func.count()).select_from(t)).scalar() for t in tables]
@@ -122,7 +131,7 @@ def test_importing_twice_changes_nothing_the_second_time(engine, standin, ctx_at
     with ctx_at().uow.begin() as uow:
         from identity.repository import register as sql
         sql.connect_school(uow.session, SCHOOL_A, NOW, ADMIN["user_id"])
-    first = register.import_school(ctx_at(), client(standin), ADMIN, SCHOOL_A)
+    first = imported(ctx_at, standin, SCHOOL_A)
     assert first["status"] == "done"
     assert first["counts"] == {"created": 3, "updated": 0, "moved": 0, "unchanged": 0, "errors": 1}
     assert first["errors"] == [{"ine": "BADINE", "reason": "invalid_ine"}]
@@ -133,7 +142,7 @@ def test_importing_twice_changes_nothing_the_second_time(engine, standin, ctx_at
             ines[1]: ("quatrieme", "4B", SCHOOL_A, "pending_activation"),
             ines[2]: ("troisieme", "3SEGPA", SCHOOL_A, "pending_activation")}   # 3e SEGPA: troisieme
     before = counts(engine, models.users, models.pupil_guardians, models.outbox)
-    second = register.import_school(ctx_at(), client(standin), ADMIN, SCHOOL_A)
+    second = imported(ctx_at, standin, SCHOOL_A)
     assert second["counts"] == {"created": 0, "updated": 0, "moved": 0, "unchanged": 3, "errors": 1}
     assert counts(engine, models.users, models.pupil_guardians, models.outbox) == before   # no row, no event
     runs = register.list_imports(ctx_at(), ADMIN, SCHOOL_A)["items"]
@@ -158,10 +167,10 @@ def test_importing_twice_changes_nothing_the_second_time(engine, standin, ctx_at
     standin.put_pupil(eleve(ines[2], SCHOOL_A, niveau="2434", classe="3SEGPA"), [guardian("ROUX", "Anne")])
     standin.set_data({"eleves": [e for e in standin.snapshot()["eleves"] if e["ine"] != ines[0]],
                       "responsables": standin.snapshot()["responsables"]})   # the anonymised pupil left
-    third = register.import_school(ctx_at(), client(standin), ADMIN, SCHOOL_A, idempotency_key="k-1")
+    third = imported(ctx_at, standin, SCHOOL_A, key="k-1")
     assert third["counts"] == {"created": 0, "updated": 2, "moved": 0, "unchanged": 0, "errors": 1}
     # the same key again: the same run, nothing imported again
-    assert register.import_school(ctx_at(), client(standin), ADMIN, SCHOOL_A, idempotency_key="k-1")["id"] == \
+    assert imported(ctx_at, standin, SCHOOL_A, key="k-1")["id"] == \
         third["id"]
 
 
@@ -172,11 +181,11 @@ def test_a_pupil_who_changes_school_follows(engine, standin, ctx_at):
         from identity.repository import register as sql
         for uai in (SCHOOL_A, SCHOOL_B):
             sql.connect_school(uow.session, uai, NOW, None)
-    register.import_school(ctx_at(), client(standin), ADMIN, SCHOOL_A)
+    imported(ctx_at, standin, SCHOOL_A)
     standin.move(ine, SCHOOL_B, classe="3C")
     # the old school's import no longer sees them, and leaves the account alone
-    assert register.import_school(ctx_at(), client(standin), ADMIN, SCHOOL_A)["counts"]["moved"] == 0
-    out = register.import_school(ctx_at(), client(standin), ADMIN, SCHOOL_B)
+    assert imported(ctx_at, standin, SCHOOL_A)["counts"]["moved"] == 0
+    out = imported(ctx_at, standin, SCHOOL_B)
     assert out["counts"]["moved"] == 1 and out["counts"]["created"] == 0
     with Session(engine) as s:
         [row] = s.execute(select(models.users).where(models.users.c.ine == ine)).all()
@@ -185,7 +194,7 @@ def test_a_pupil_who_changes_school_follows(engine, standin, ctx_at):
             models.outbox.c.type == "pupil.school_changed"))]
     assert {"pupil_id": row.id, "previous_school_uai": SCHOOL_A, "school_uai": SCHOOL_B}.items() <= \
         [e["data"] for e in events if e["data"]["pupil_id"] == row.id][0].items()
-    assert register.import_school(ctx_at(), client(standin), ADMIN, SCHOOL_B)["counts"]["moved"] == 0
+    assert imported(ctx_at, standin, SCHOOL_B)["counts"]["moved"] == 0
 
 
 def test_nightly_imports_each_connected_school_once(engine, standin, ctx_at):
@@ -197,29 +206,33 @@ def test_nightly_imports_each_connected_school_once(engine, standin, ctx_at):
         sql.connect_school(uow.session, uai, NOW, None)
     night = dt.datetime(2026, 12, 6, 1, 30, tzinfo=dt.timezone.utc)   # 02:30 in Paris
     assert R.nightly_cutoff(night) == dt.datetime(2026, 12, 6, 1, 0, tzinfo=dt.timezone.utc)
-    first = [r for r in register.nightly(ctx_at(night), client(standin), limit=1000) if r["school_uai"] == uai]
-    assert len(first) == 1 and first[0]["trigger"] == "nightly" and first[0]["counts"]["created"] == 1
-    # the same night again (another replica, or the next tick): nothing to do for this school
-    assert not [r for r in register.nightly(ctx_at(night + dt.timedelta(minutes=5)), client(standin), limit=1000)
-                if r["school_uai"] == uai]
+    assert uai in register.queue_nightly(ctx_at(night))
+    # the same night again (another replica, or the next tick): nothing more to queue for this school
+    assert uai not in register.queue_nightly(ctx_at(night + dt.timedelta(minutes=5)))
+    done = [r for r in register.process_queue(ctx_at(night), client(standin), limit=1000) if r["school_uai"] == uai]
+    assert len(done) == 1 and done[0]["trigger"] == "nightly" and done[0]["status"] == "done"
+    assert done[0]["counts"]["created"] == 1
+    assert uai not in register.queue_nightly(ctx_at(night + dt.timedelta(hours=1)))
+    assert register.process_queue(ctx_at(night), client(standin)) == []   # the queue is empty
 
 
 def test_refusals(standin, ctx_at):
     ctx = ctx_at()
     teacher = {"user_id": str(uuid.uuid4()), "role": "school_staff", "function": "teacher", "school_uai": SCHOOL_A}
     with pytest.raises(Forbidden):
-        register.import_school(ctx, client(standin), teacher, SCHOOL_A)
+        register.import_school(ctx, teacher, SCHOOL_A)
     with pytest.raises(NotFound):
-        register.import_school(ctx, client(standin), ADMIN, "9999999Z")
+        register.import_school(ctx, ADMIN, "9999999Z")
     with pytest.raises(ValidationError) as e:   # a school that does not use the register
-        register.import_school(ctx, client(standin), ADMIN, "0132568W")
+        register.import_school(ctx, ADMIN, "0132568W")
     assert e.value.code == "school_not_connected"
     with ctx.uow.begin() as uow:
         from identity.repository import register as sql
         sql.connect_school(uow.session, "0132568W", NOW, None)
-    with pytest.raises(ServiceUnavailable):   # the register does not answer: the run is marked failed
-        register.import_school(ctx, OmogenRegister("http://127.0.0.1:9/sygne/api/v1", timeout=1), ADMIN, "0132568W")
-    assert register.list_imports(ctx, ADMIN, "0132568W")["items"][0]["status"] == "failed"
+    # the register does not answer: the run is recorded failed
+    out = imported(ctx_at, standin, "0132568W",
+                   register_client=OmogenRegister("http://127.0.0.1:9/sygne/api/v1", timeout=1))
+    assert out["status"] == "failed" and out["errors"] == [{"ine": None, "reason": "register_unavailable"}]
 
 
 def test_declared_weeks(engine, ctx_at):

@@ -37,6 +37,8 @@ def upgrade():
         sa.UniqueConstraint("school_uai", "idempotency_key", name="uq_register_imports_key"),
     )
     op.create_index("ix_register_imports_school_started", "register_imports", ["school_uai", "started_at"])
+    op.create_index("ix_register_imports_queued", "register_imports", ["started_at"],
+                    postgresql_where=sa.text("status = 'queued'"))
     op.create_table(
         "pupil_guardians",
         sa.Column("id", sa.String(36), primary_key=True),
