@@ -257,3 +257,38 @@ def test_declared_weeks(engine, ctx_at):
     assert register.declared_weeks_near(ctx, 48.8566, 2.3522)["items"] == []   # Paris: no collège declared
     with pytest.raises(ValidationError):
         register.declared_weeks_near(ctx, 91, 5.4, 60)
+
+
+@pytest.fixture
+def demo_standin(monkeypatch):
+    """The development data, and identity (started after this fixture) reading it."""
+    s = StandIn(load(), require_token=True).start()
+    monkeypatch.setenv("OMOGEN_SYGNE_URL", s.base_url)
+    monkeypatch.setenv("OMOGEN_OAUTH_URL", s.oauth_url)
+    yield s
+    s.stop()
+
+
+def test_the_service_imports_the_demo_college_from_the_development_standin(demo_standin, identity):
+    """Through the running service: the demo's pupils are found by names and birth date and given their INE;
+    the queue's timer runs the import asked for (status polled until done)."""
+    import time
+    rpc, _ = identity
+    rpc.seed_demo()
+    uai = "0131884C"
+    rpc.set_register_connected(actor=ADMIN, uai=uai, connected=True)
+    run = rpc.register_import(actor=ADMIN, uai=uai)
+    assert run["status"] in ("queued", "running", "done")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        [run] = [r for r in rpc.list_register_imports(actor=ADMIN, uai=uai)["items"] if r["id"] == run["id"]]
+        if run["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert run["status"] == "done", run
+    assert run["counts"] == {"created": 6, "updated": 3, "moved": 0, "unchanged": 0, "errors": 0}
+    pupils = {p["ine"]: p for p in rpc.list_pupils(actor=ADMIN, uai=uai, page_size=500)["items"] if p["ine"]}
+    assert pupils["070112001AA"]["email"] == "demo.eleve3e.inaya@example.com"   # the demo account, now with its INE
+    assert (pupils["070112006AF"]["grade"], pupils["070112006AF"]["class_name"]) == ("troisieme", "3SEGPA")
+    inaya = rpc.get_user(pupils["070112001AA"]["id"])
+    assert [g["relationship"] for g in inaya["legal_representatives"]] == ["MERE", "PERE"]
