@@ -103,6 +103,7 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "school_register_imports": ("GET", "/api/v1/schools/{uai}/register-imports"),
     "school_internship_weeks": ("GET", "/api/v1/schools/{uai}/internship-weeks"),
     "school_internship_weeks_set": ("PUT", "/api/v1/schools/{uai}/internship-weeks"),
+    "admin_school_register": ("PUT", "/api/v1/admin/schools/{uai}/register"),
     "school_class_summary": ("GET", "/api/v1/applications/classes"),
     "admin_school_staff": ("GET", "/api/v1/admin/school-staff"),
     "admin_statisticians": ("GET", "/api/v1/admin/statisticians"),

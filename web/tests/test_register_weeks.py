@@ -90,3 +90,19 @@ def test_a_refusal_of_the_weeks_is_shown_on_the_field(monkeypatch):
     c, _ = _school_client(monkeypatch, {"school_internship_weeks_set": refusal})
     r = c.post(f"/etablissements/{UAI}/registre", {"form": "weeks", "weeks": ["2027-W04"]})
     assert r.status_code == 200 and "Seuls les collèges déclarent" in r.content.decode()
+
+
+def test_an_admin_connects_the_school_to_the_register(monkeypatch):
+    fake = FakeGateway(monkeypatch, {
+        "login": tokens("admin"),
+        "calendar": lambda kw: _calendar((kw.get("params") or {}).get("school_year") or "2026-2027"),
+        "school_internship_weeks": {"school_uai": UAI, "weeks": [], "restricting": []},
+        "school_register_imports": {"school_uai": UAI, "connected": False, "items": []},
+        "admin_school_register": {"school_uai": UAI, "connected": True, "last_import": None}})
+    c = Client()
+    assert c.post("/connexion", {"identifier": "x@example.com", "password": "x", "totp_code": "123456"}).status_code == 302
+    html = c.get(f"/etablissements/{UAI}/registre").content.decode()
+    assert "Relier l'établissement au registre" in html and "Importer maintenant" not in html
+    assert "Aucune semaine déclarée" in html
+    r = c.post(f"/etablissements/{UAI}/registre", {"form": "connect", "connected": "1"})
+    assert r.status_code == 302 and fake.named("admin_school_register") == [{"uai": UAI, "json": {"connected": True}}]

@@ -48,6 +48,16 @@ def register(request, uai):
         else:
             messages.success(request, "Les semaines de stage de 3e sont enregistrées.")
             return redirect("school_pupil_register", uai=uai)
+    if request.method == "POST" and request.POST.get("form") == "connect":   # admins (the API checks it again)
+        connect = request.POST.get("connected") == "1"
+        try:
+            api.call("admin_school_register", uai=uai, json={"connected": connect})
+        except ApiError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, "L'établissement est relié au registre national des élèves." if connect
+                             else "L'établissement n'est plus relié au registre national des élèves.")
+        return redirect("school_pupil_register", uai=uai)
     if request.method == "POST" and request.POST.get("form") == "import":
         try:
             api.call("school_register_import", uai=uai, idempotency_key=request.POST.get("idempotency_key") or None)
