@@ -7,7 +7,9 @@ prints who can log in. Called by `make up`.
   head (docs/school-staff.md);
 - offers: a few published offers of the demo employer (Mâcon, Paris, Lyon,
   Marseille, Nantes);
-- applications: one demo pupil applies to an offer through the gateway.
+- applications: one demo pupil applies to an offer through the gateway;
+- the national pupil register: the demo collège and lycée are connected to it and imported from the local
+  stand-in of the Omogen SYGNE API (testkit.omogen, started by deploy/run.sh).
 """
 from __future__ import annotations
 
@@ -39,6 +41,24 @@ def http(method: str, url: str, body=None, token=None, key=None):
         return exc.code, json.loads(exc.read() or b"null")
 
 
+DEMO_SCHOOLS = ("0131884C", "0130043B")   # identity's demo collège and lycée (identity.use_cases.demo)
+
+
+def connect_demo_schools(rpc, admin_id: str) -> str:
+    """The demo schools use the national pupil register (its local stand-in): connected, then an import queued
+    (identity runs it within seconds)."""
+    admin = {"user_id": admin_id, "role": "admin"}
+    done = []
+    for uai in DEMO_SCHOOLS:
+        rpc.identity.set_register_connected(actor=admin, uai=uai, connected=True)
+        try:
+            run = rpc.identity.register_import(actor=admin, uai=uai)
+            done.append(f"{uai} import {run['status']}")
+        except Exception as exc:
+            done.append(f"{uai} not imported ({exc.__class__.__name__})")
+    return "; ".join(done)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--gateway", default="http://127.0.0.1:8000")
@@ -48,6 +68,7 @@ def main(argv=None) -> int:
     with cluster_rpc(timeout=60) as rpc:
         accounts = rpc.identity.seed_demo()
         offers = rpc.offers.seed_demo_offers(employer_id=accounts["employer"]["user_id"], count=5)
+        register = connect_demo_schools(rpc, accounts["admin"]["user_id"])
 
     pupil = accounts["pupils_3e"][0]
     status, tokens = http("POST", f"{api}/auth/login", {"identifier": pupil["email"], "password": accounts["password"]})
@@ -77,6 +98,7 @@ def main(argv=None) -> int:
         print(f"  pupil     {p['email']} ({p['grade']}, {p['class_name']})")
     print(f"  admin TOTP secret: {accounts['admin_totp_secret']}")
     print(f"Demo offers: {len(offers['offer_ids'])}; demo application: {applied or 'none'}")
+    print(f"Pupil register (stand-in): {register}")
     return 0
 
 

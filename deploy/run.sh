@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the platform's processes under supervisord, which restarts any that dies.
-#   deploy/run.sh start    five services, the gateway, the web front end, the SMTP catcher and the local OpenID
-#                          provider (ÉduConnect and FIM stand-ins, :8090); logs in var/log/
+#   deploy/run.sh start    five services, the gateway, the web front end, the SMTP catcher, the local OpenID
+#                          provider (ÉduConnect and FIM stand-ins, :8090) and the stand-in of the national pupil
+#                          register (Omogen SYGNE API); logs in var/log/
 #   deploy/run.sh stop     stops them all, and supervisord
 #   deploy/run.sh status   the state of each process (running, restarting, backoff, fatal), with its pid and uptime
 #   deploy/run.sh restart NAME
@@ -18,6 +19,11 @@ export GATEWAY_ADDRESS=${GATEWAY_ADDRESS:-127.0.0.1:8000}
 export GATEWAY_CORS_ORIGINS=${GATEWAY_CORS_ORIGINS-http://127.0.0.1:8080,http://localhost:8080}  # the local web front end (development)
 export SMTP_HOST=${SMTP_HOST:-127.0.0.1} SMTP_PORT=${SMTP_PORT:-1025}
 export SMTP_CATCHER_DIR=${SMTP_CATCHER_DIR:-$VAR/mail}
+# The national pupil register: the local stand-in of the Omogen SYGNE API (testkit.omogen, demo schools' pupils).
+export OMOGEN_PORT=${OMOGEN_PORT:-8095}
+export OMOGEN_SYGNE_URL=${OMOGEN_SYGNE_URL-http://127.0.0.1:$OMOGEN_PORT/sygne/api/v1}
+export OMOGEN_OAUTH_URL=${OMOGEN_OAUTH_URL-http://127.0.0.1:$OMOGEN_PORT/oauth/token}
+export OMOGEN_CLIENT_ID=${OMOGEN_CLIENT_ID:-stages-dev} OMOGEN_CLIENT_SECRET=${OMOGEN_CLIENT_SECRET:-dev}
 CONF=$RUN/supervisord.conf
 CTL=(.venv/bin/supervisorctl -c "$CONF")
 export WEB_ADDRESS=${WEB_ADDRESS:-127.0.0.1:8080}
@@ -51,6 +57,7 @@ fi
 processes() {
   if [ -n "${STAGES_PROCESSES_FILE:-}" ]; then cat "$STAGES_PROCESSES_FILE"; return; fi
   echo "smtp-catcher $ROOT/.venv/bin/python -m testkit.catcher --host $SMTP_HOST --port $SMTP_PORT --dir $SMTP_CATCHER_DIR"
+  echo "omogen-standin $ROOT/.venv/bin/python -m testkit.omogen --port $OMOGEN_PORT --require-token"
   for s in $SERVICES; do
     echo "$s $ROOT/.venv/bin/nameko run --config services/$s/config.yml $s.service:$(echo "${s:0:1}" | tr a-z A-Z)${s:1}Service"
   done

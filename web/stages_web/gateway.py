@@ -68,6 +68,7 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "offer_publish": ("POST", "/api/v1/offers/{offer_id}/publish"),
     "offer_unpublish": ("POST", "/api/v1/offers/{offer_id}/unpublish"),
     "offer_duplicate": ("POST", "/api/v1/offers/{offer_id}/duplicate"),
+    "declared_weeks_near": ("GET", "/api/v1/internship-weeks/near"),   # planning step: collèges' 3e weeks
     "offer_remove": ("DELETE", "/api/v1/offers/{offer_id}"),
     "offer_moderation": ("GET", "/api/v1/offers/{offer_id}/moderation"),
     "applications_export": ("GET", "/api/v1/applications/export.csv"),
@@ -104,6 +105,12 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "school_pupils": ("GET", "/api/v1/schools/{uai}/pupils"),
     "school_pupils_import": ("POST", "/api/v1/schools/{uai}/pupils/import"),
     "school_pupils_codes": ("POST", "/api/v1/schools/{uai}/pupils/codes"),
+    # the national pupil register and the 3e internship weeks (issue 20)
+    "school_register_import": ("POST", "/api/v1/schools/{uai}/register-import"),
+    "school_register_imports": ("GET", "/api/v1/schools/{uai}/register-imports"),
+    "school_internship_weeks": ("GET", "/api/v1/schools/{uai}/internship-weeks"),
+    "school_internship_weeks_set": ("PUT", "/api/v1/schools/{uai}/internship-weeks"),
+    "admin_school_register": ("PUT", "/api/v1/admin/schools/{uai}/register"),
     "school_class_summary": ("GET", "/api/v1/applications/classes"),
     "admin_school_staff": ("GET", "/api/v1/admin/school-staff"),
     "admin_statisticians": ("GET", "/api/v1/admin/statisticians"),

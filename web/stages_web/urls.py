@@ -8,7 +8,7 @@ from django.views.generic import RedirectView
 from .views import agreements, auth, employer, errors, federation, public, pupil
 from .views import moderation
 from .views import admin as admin_views
-from .views import memberships, school
+from .views import memberships, register, school
 from .views import platform as platform_views
 from .views import stats as stats_views
 
@@ -114,6 +114,7 @@ school_urls = [
     path("etablissements/<str:uai>/suivi", school.follow_up, name="school_follow_up"),
     path("etablissements/<str:uai>/candidatures/<uuid:application_id>", school.application,
          name="school_application"),  # e-mails
+    path("etablissements/<str:uai>/registre", register.register, name="school_pupil_register"),   # issue 20
     path("etablissements/<str:uai>/personnels", school.staff, name="school_staff"),
     path("etablissements/<str:uai>/personnels/inviter", school.staff, {"action": "inviter"}, name="school_invite"),
     path("etablissements/<str:uai>/personnels/<uuid:user_id>/<str:action>", school.staff,

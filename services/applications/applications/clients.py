@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 SCHOOLS: dict[str, dict] = {}  # uai -> {"school_name", and its location codes (common.scopes.location)}
 PROFILES: dict[str, tuple[float, dict]] = {}  # pupil id -> (valid until, {"pupil_name", "class_name"})
+SCHOOL_WEEKS: dict[str, tuple[float, list]] = {}  # uai -> (valid until, the 3e weeks it declared, not past)
+SCHOOL_WEEKS_TTL = 30.0
 
 
 class OffersClient:
@@ -84,6 +86,23 @@ class IdentityClient:
         except DomainError as exc:
             log.warning("no profile for pupil %s: %s", actor.get("user_id"), exc)
         return out
+
+    def declared_weeks(self, uai: str | None) -> list[str]:
+        """The 3e internship weeks ``uai`` declared that still restrict its pupils (identity's
+        ``get_internship_weeks``, kept 30 s); none when identity cannot say (the application is not blocked)."""
+        if self.proxy is None or not uai:
+            return []
+        cached = SCHOOL_WEEKS.get(uai)
+        if cached is None or cached[0] < time.monotonic():
+            try:
+                weeks = list((self.proxy.get_internship_weeks(uai=uai) or {}).get("restricting") or [])
+            except Exception as exc:
+                log.warning("no declared weeks for school %s: %s", uai, exc)
+                return []
+            if len(SCHOOL_WEEKS) > 20_000:
+                SCHOOL_WEEKS.clear()
+            cached = SCHOOL_WEEKS[uai] = (time.monotonic() + SCHOOL_WEEKS_TTL, weeks)
+        return list(cached[1])
 
     def school_pupils(self, actor: dict, uai: str) -> list[dict]:
         """The school's roster (identity's), every page: [{"pupil_id", "name", "class_name"}]."""

@@ -32,7 +32,9 @@ EVENTS = {
     },
     "pupil.imported": {
         "version": 1,
-        "description": "A class list was imported into a school: the pupils created and updated.",
+        "description": "A class list was imported into a school: the pupils created and updated. The national "
+                       "register's imports publish it only when they create pupils (their activation codes are to "
+                       "be printed); import_id is then the register import's id.",
         "data_schema": {
             "type": "object", "additionalProperties": False,
             "required": ["import_id", "school_uai", "created", "updated"],
@@ -78,6 +80,27 @@ EVENTS = {
             "properties": {"school_uai": _UAI, "user_id": _UUID,
                            "previous_user_id": {"type": ["string", "null"], "format": "uuid"},
                            "designated_by": {"type": ["string", "null"], "format": "uuid"}},
+        },
+    },
+    "pupil.school_changed": {
+        "version": 1,
+        "description": "A pupil changed school: the national register's import of the new school moved them there "
+                     "(the old school no longer lists them; agreements keep the school of their time).",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["pupil_id", "previous_school_uai", "school_uai", "run_id"],
+            "properties": {"pupil_id": _UUID, "previous_school_uai": _UAI, "school_uai": _UAI, "run_id": _UUID},
+        },
+    },
+    "school.internship_weeks_declared": {
+        "version": 1,
+        "description": "A collège declared (or changed) the weeks during which its 3e pupils do their internship; "
+                       "its 3e pupils may apply only on those weeks (an empty list: no restriction).",
+        "data_schema": {
+            "type": "object", "additionalProperties": False,
+            "required": ["uai", "weeks"],
+            "properties": {"uai": _UAI, "weeks": {"type": "array", "items": {"type": "string",
+                                                                              "pattern": "^[0-9]{4}-W[0-9]{2}$"}}},
         },
     },
 }

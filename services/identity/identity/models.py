@@ -229,3 +229,56 @@ __all__ = ["metadata", "schools", "school_heads", "staff_audit", "users", "feder
            "school_memberships",
            "one_time_tokens", "pupil_codes", "pupil_imports", "refresh_families",
            "refresh_tokens", "signing_keys", "login_locks", "rate_events", "outbox", "inbox", "text"]
+
+# -- the national pupil register (SYGNE through Omogen) and the schools' internship weeks (identity.use_cases.register)
+# Schools that use the register (set by admins); the CSV import stays for the others.
+register_schools = Table(
+    "register_schools", metadata,
+    Column("school_uai", String(8), ForeignKey("schools.uai"), primary_key=True),
+    Column("connected_at", TS, nullable=False),
+    Column("connected_by", String(36)),
+)
+
+# One row per import of a school from the register: its progress report.
+register_imports = Table(
+    "register_imports", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_uai", String(8), ForeignKey("schools.uai"), nullable=False),
+    Column("trigger", String(10), nullable=False),          # request | nightly
+    Column("requested_by", String(36)),
+    Column("idempotency_key", String(100)),
+    Column("status", String(10), nullable=False),           # queued | running | done | failed
+    Column("started_at", TS, nullable=False),
+    Column("finished_at", TS),
+    Column("counts", JSONB, nullable=False),                # created, updated, moved, unchanged, errors
+    Column("errors", JSONB, nullable=False),                # [{"ine", "reason"}] (no names)
+    Index("ix_register_imports_school_started", "school_uai", "started_at"),
+    Index("ix_register_imports_queued", "started_at", postgresql_where=text("status = 'queued'")),
+    UniqueConstraint("school_uai", "idempotency_key", name="uq_register_imports_key"),
+)
+
+# A pupil's legal guardians as the register tells them (replaced at each import of the pupil's school).
+pupil_guardians = Table(
+    "pupil_guardians", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("pupil_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("rank", Integer, nullable=False),
+    Column("last_name", String(100), nullable=False),
+    Column("first_name", String(100)),
+    Column("relationship", String(60)),
+    Column("email", String(254)),
+    Column("phone", String(30)),
+    Column("address", String(300)),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("pupil_id", "rank", name="uq_pupil_guardians_rank"),
+)
+
+# The weeks (ISO "YYYY-Www") during which a school's 3e pupils do their internship.
+school_internship_weeks = Table(
+    "school_internship_weeks", metadata,
+    Column("school_uai", String(8), ForeignKey("schools.uai"), primary_key=True),
+    Column("week", String(8), primary_key=True),
+    Column("declared_at", TS, nullable=False),
+    Column("declared_by", String(36)),
+    Index("ix_school_internship_weeks_week", "week"),
+)

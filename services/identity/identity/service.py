@@ -17,8 +17,9 @@ from .hashing import PASSWORDS
 from .models import metadata
 from .repository import UnitOfWork
 from .repository.keys import KeyStore
+from .register_client import OmogenRegister
 from .use_cases import (accounts, admin, anonymisation, demo, directory, federation, memberships, passwords, pupils,
-                        schools, sessions, staff)
+                        register, schools, sessions, staff)
 from .use_cases.context import Context
 from .views import codes_sheet_pdf
 
@@ -236,6 +237,47 @@ class IdentityService(PlatformService):
             anonymisation.prune(self._ctx())
         except Exception:
             log.exception("anonymisation run failed; next run will retry")
+
+    # -- the national pupil register and the schools' internship weeks (use_cases/register.py) ------------------
+    @rpc
+    def set_register_connected(self, actor, uai, connected=True):
+        return register.set_connected(self._ctx(), actor, uai, connected)
+
+    @rpc
+    def register_import(self, actor, uai, idempotency_key=None):
+        return register.import_school(self._ctx(), actor, uai, idempotency_key=idempotency_key)
+
+    @rpc
+    def list_register_imports(self, actor, uai, limit=50):
+        return register.list_imports(self._ctx(), actor, uai, limit=limit)
+
+    @timer(interval=settings.register_interval(), eager=False)
+    def register_nightly_timer(self):
+        try:
+            queued = register.queue_nightly(self._ctx())
+            if queued:
+                log.info("register: %d schools queued for their nightly import", len(queued))
+        except Exception:
+            log.exception("register nightly queueing failed; next run will retry")
+
+    @timer(interval=settings.register_queue_interval(), eager=False)
+    def register_queue_timer(self):
+        try:
+            register.process_queue(self._ctx(), OmogenRegister.from_settings(), limit=1)
+        except Exception:
+            log.exception("register import failed; the next tick goes on with the queue")
+
+    @rpc
+    def get_internship_weeks(self, uai):
+        return register.get_internship_weeks(self._ctx(), uai)
+
+    @rpc
+    def set_internship_weeks(self, actor, uai, weeks):
+        return register.set_internship_weeks(self._ctx(), actor, uai, weeks)
+
+    @rpc
+    def declared_weeks_near(self, lat, lon, radius_km=60):
+        return register.declared_weeks_near(self._ctx(), lat, lon, radius_km=radius_km)
 
     # -- demo ---------------------------------------------------------------------------------------
     @rpc

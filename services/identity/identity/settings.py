@@ -55,3 +55,37 @@ def anonymise_interval() -> float:
 
 def notify_timeout() -> float:
     return settings.env_float("IDENTITY_NOTIFY_TIMEOUT", 5.0)
+
+
+# -- the national pupil register (Omogen SYGNE API; identity.register_client) ---------------------------------
+def omogen_url() -> str | None:
+    """Base URL of the SYGNE API (e.g. https://omogen.example/sygne/api/v1); in development the local stand-in
+    (``python -m testkit.omogen``, http://127.0.0.1:8095/sygne/api/v1). Unset: register imports answer 503."""
+    return (os.environ.get("OMOGEN_SYGNE_URL") or "").strip() or None
+
+
+def omogen_oauth_url() -> str | None:
+    """Token endpoint of Omogen's OAuth client-credentials grant (unset: no bearer token is sent)."""
+    return (os.environ.get("OMOGEN_OAUTH_URL") or "").strip() or None
+
+
+def omogen_client_id() -> str | None:
+    return os.environ.get("OMOGEN_CLIENT_ID")
+
+
+def omogen_client_secret() -> str | None:
+    return os.environ.get("OMOGEN_CLIENT_SECRET")
+
+
+def omogen_timeout() -> float:
+    return settings.env_float("OMOGEN_TIMEOUT", 10.0)
+
+
+def register_interval() -> float:
+    """How often the nightly-import timer looks for connected schools due (each is queued once a night)."""
+    return settings.env_float("IDENTITY_REGISTER_INTERVAL", 300.0)
+
+
+def register_queue_interval() -> float:
+    """How often each replica takes the next queued register import (one school per tick)."""
+    return settings.env_float("IDENTITY_REGISTER_QUEUE_INTERVAL", 1.0)

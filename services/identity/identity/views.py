@@ -132,3 +132,19 @@ def codes_sheet_pdf(school: dict, entries: list, now: dt.datetime) -> bytes:
         return weasyprint.HTML(string=html).write_pdf()
 
     return tpool.execute(_render)
+
+
+def register_run(r: dict) -> dict:
+    """One import of a school from the national register (its progress report)."""
+    return {"id": r["id"], "school_uai": r["school_uai"], "trigger": r["trigger"], "status": r["status"],
+            "requested_by": r.get("requested_by"), "started_at": iso(r["started_at"]),
+            "finished_at": iso(r.get("finished_at")), "counts": dict(r.get("counts") or {}),
+            "errors": list(r.get("errors") or [])}
+
+
+def guardian(g: dict) -> dict:
+    """A pupil's legal guardian as the register tells it (agreements' legal representatives)."""
+    name = " ".join(x for x in (g.get("first_name"), g.get("last_name")) if x)
+    return {"name": name, "first_name": g.get("first_name"), "last_name": g.get("last_name"),
+            "relationship": g.get("relationship"), "email": g.get("email"), "phone": g.get("phone"),
+            "address": g.get("address")}

@@ -147,10 +147,23 @@ def _calendars(api) -> tuple[list[str], list, list, list]:
     return [year, following["school_year"]], weeks, periods, current.get("public_employer_types") or []
 
 
+def _declared_weeks_near(api, o: dict) -> list[dict]:
+    """The 3e weeks collèges within 60 km of the offer's place declared (a hint on the planning step; nothing when
+    the place has no coordinates or the gateway cannot say)."""
+    if o.get("lat") is None or o.get("lon") is None:
+        return []
+    try:
+        items = api.call("declared_weeks_near", params={"lat": o["lat"], "lon": o["lon"], "radius_km": 60})["items"]
+    except ApiError:
+        return []
+    return [{"week": i["week"], "label": iso_week_label(i["week"]), "schools": i["schools"]} for i in items]
+
+
 @login_required("employer")
 def offer_step(request, offer_id, step):
     if step not in STEP_NAMES:
         raise Http404()
+    declared_near = []
     api = session.api(request)
     o = api.call("offer", offer_id=str(offer_id))
     if o.get("employer_id") != session.user(request)["id"]:
@@ -165,6 +178,7 @@ def offer_step(request, offer_id, step):
         years, weeks, periods, _ = _calendars(api)
         form = PlanningForm(request.POST or None, initial=PlanningForm.initial_from(o, years[0]),
                             school_years=years, weeks=weeks, periods=periods)
+        declared_near = _declared_weeks_near(api, o)
     if request.method == "POST" and form.is_valid():
         try:
             api.call("offer_update", offer_id=str(offer_id), json=form.body())
@@ -178,7 +192,8 @@ def offer_step(request, offer_id, step):
             return redirect("employer:offer_step", offer_id=offer_id, step=STEP_NAMES[index + 1])
     crumbs = _home_crumbs() + [(o.get("title") or "Offre", reverse("employer:offer", args=[offer_id]))]
     title = "Modifier l'offre" if o.get("state") != "draft" else "Déposer une offre"
-    return page(request, "employer/wizard.html", title, crumbs=crumbs, form=form, **_wizard_context(step, o))
+    return page(request, "employer/wizard.html", title, crumbs=crumbs, form=form, declared_near=declared_near,
+                **_wizard_context(step, o))
 
 
 OFFER_ACTIONS = {

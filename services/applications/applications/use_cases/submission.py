@@ -9,6 +9,7 @@ from common.holidays import zone_of_academie
 from .. import views
 from ..domain import deadlines as C
 from ..domain import machine as M
+from ..domain import school_weeks
 from ..domain import states as S
 from ..domain import stats
 from ..domain.opening import check_opening
@@ -44,6 +45,8 @@ def submit(uow, clients, actor: dict, offer_id: str, form: dict | None, idempote
         rows = q.pupil_applications(pupil.user_id)
     snap = clients.offers.offer(offer_id)
     _check(snap, pupil, rows, form, actor, now)
+    if pupil.grade in school_weeks.RESTRICTED_GRADES:   # the weeks the pupil's collège declared (identity)
+        school_weeks.check(pupil.grade, (form or {}).get("week"), clients.identity.declared_weeks(pupil.school_uai))
     profile = clients.identity.profile(actor)
     with uow.begin() as repo:
         rows = repo.lock_pupil(pupil.user_id)

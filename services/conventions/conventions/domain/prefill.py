@@ -112,7 +112,14 @@ def build(data: dict, application: dict | None, pupil: dict | None, school: dict
     if _g(app, "phone"):
         school_fields["pupil_phone"] = _g(app, "phone")
     legal = _g(app, "legal_representative")
-    if isinstance(legal, dict) and any(legal.get(k) for k in ("name", "email", "phone")):
+    # the pupil's legal guardians as the national register tells them (identity), else the application's
+    register_reps = [r for r in (_g(pupil, "legal_representatives") or []) if isinstance(r, dict) and r.get("name")]
+    if register_reps:
+        school_fields["legal_representatives"] = [{"name": r["name"], "email": r.get("email") or "",
+                                                   "phone": r.get("phone") or ""} for r in register_reps[:2]]
+        if "pupil_address" not in school_fields and register_reps[0].get("address"):
+            school_fields["pupil_address"] = str(register_reps[0]["address"])[:170]
+    elif isinstance(legal, dict) and any(legal.get(k) for k in ("name", "email", "phone")):
         school_fields["legal_representatives"] = [{"name": legal.get("name") or "", "email": legal.get("email") or "",
                                                    "phone": legal.get("phone") or ""}]
     return Convention(

@@ -56,3 +56,23 @@ def test_per_day_hours_from_offer():
                                                          "sunday": {"start": "1", "end": "2"}}}) == {
         "mode": "per_day", "days": {"monday": {"start": "09:00", "end": "12:00"}}}
     assert hours_from_offer(None) is None
+
+
+def test_the_registers_guardians_are_the_legal_representatives():
+    """identity's pupil carries the guardians of the national register (``legal_representatives``): they are
+    pre-filled (two at most), before what the pupil typed in the application."""
+    data = {"application_id": "a1", "offer_id": "o1", "pupil_id": "p1", "employer_id": "e1",
+            "school_uai": "0131884C", "weeks": ["2027-W05"]}
+    application = {"legal_representative": {"name": "Typed Name", "email": "t@example.org", "phone": "0600000000"}}
+    guardians = [{"name": "Samira Mansouri", "email": "s@example.org", "phone": "06 12 34 56 00",
+                  "address": "24 rue de la République, 13003 MARSEILLE", "relationship": "MERE"},
+                 {"name": "Karim Mansouri", "email": None, "phone": "07 98 76 54 00", "address": None},
+                 {"name": "Third One", "email": None, "phone": None}]
+    conv = build(data, application, {"id": "p1", "legal_representatives": guardians}, None, None)
+    assert conv.school["legal_representatives"] == [
+        {"name": "Samira Mansouri", "email": "s@example.org", "phone": "06 12 34 56 00"},
+        {"name": "Karim Mansouri", "email": "", "phone": "07 98 76 54 00"}]
+    assert conv.school["pupil_address"] == "24 rue de la République, 13003 MARSEILLE"
+    # no guardian known: the application's representative, as before
+    conv = build(data, application, {"id": "p1", "legal_representatives": []}, None, None)
+    assert conv.school["legal_representatives"][0]["name"] == "Typed Name"

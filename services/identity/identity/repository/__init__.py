@@ -14,6 +14,7 @@ from .federation import (delete_federation_rows, delete_memberships, federated_l
                          serialise_identity, upsert_membership)
 from .pupils import (insert_import, insert_pupil_code, known_pupils, mark_code_used, pending_pupils,
                      pupil_code_by_hash, purge_import_reports, ine_taken, serialise_imports, void_pupil_codes)
+from .register import guardians_of
 from .rows import row_dict
 from .secrets import (add_event, delete_user_secrets, expire_tokens, family_ids_of, find_refresh, find_token,
                       insert_family, insert_refresh_token, insert_token, lock_row, mark_refresh_used,
@@ -38,7 +39,7 @@ __all__ = [
     "known_school_uais", "memberships_of", "pupil_by_ine", "pupil_by_key", "serialise_identity",
     "upsert_membership",
     "add_event", "delete_user_secrets", "designated_head", "email_taken", "expire_tokens", "family_ids_of",
-    "find_by_login", "find_refresh", "find_token", "get_school", "get_user", "has_confirmed_head",
+    "find_by_login", "find_refresh", "find_token", "get_school", "get_user", "guardians_of", "has_confirmed_head",
     "identifier_owner", "ine_taken", "insert_audit", "insert_family", "insert_import", "insert_pupil_code",
     "insert_refresh_token", "insert_token", "insert_user", "known_pupils", "lock_row", "mark_code_used",
     "mark_refresh_used", "mark_token_used", "pending_pupils", "prune_events", "pupil_code_by_hash",

@@ -7,7 +7,8 @@ import uuid
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from ..models import login_locks, one_time_tokens, pupil_codes, rate_events, refresh_families, refresh_tokens
+from ..models import (login_locks, one_time_tokens, pupil_codes, pupil_guardians, rate_events, refresh_families,
+                      refresh_tokens)
 from .rows import row_dict
 
 # -- one-time tokens -----------------------------------------------------------------
@@ -114,7 +115,8 @@ def mark_refresh_used(conn, token_id: str, now: dt.datetime, successor: str) -> 
 
 
 def delete_user_secrets(conn, user_id: str) -> None:
-    """Anonymisation: one-time tokens, pupil codes and sessions of the account go."""
+    """Anonymisation: one-time tokens, pupil codes, the register's guardians and sessions of the account go."""
     conn.execute(one_time_tokens.delete().where(one_time_tokens.c.user_id == user_id))
     conn.execute(pupil_codes.delete().where(pupil_codes.c.user_id == user_id))
+    conn.execute(pupil_guardians.delete().where(pupil_guardians.c.pupil_id == user_id))   # the register's
     conn.execute(refresh_families.delete().where(refresh_families.c.user_id == user_id))

@@ -143,7 +143,11 @@ def get_my_data(ctx: Context, actor: dict) -> dict:
             raise NotFound("Compte introuvable.", code="user_not_found")
         school = ctx.repo.get_school(s, u["school_uai"]) if u["school_uai"] else None
         records = ctx.queries.personal_records(s, u["id"])
-    return views.personal_data(u, school, records, ctx.now)
+        guardians = ctx.repo.guardians_of(s, [u["id"]]).get(u["id"], []) if u["role"] == roles.PUPIL else None
+    out = views.personal_data(u, school, records, ctx.now)
+    if guardians is not None:   # the national register's legal guardians (use_cases.register)
+        out["legal_representatives"] = [views.guardian(g) for g in guardians]
+    return out
 
 
 def set_my_classes(ctx: Context, actor: dict, classes) -> dict:

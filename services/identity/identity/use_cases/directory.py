@@ -19,7 +19,13 @@ def _user(ctx: Context, user_id) -> dict:
 
 
 def get_user(ctx: Context, user_id: str) -> dict:
-    return views.user_public(_user(ctx, user_id))
+    u = _user(ctx, user_id)
+    out = views.user_public(u)
+    if u["role"] == roles.PUPIL and u["status"] != "anonymized":   # the register's guardians (agreements' prefill)
+        from .register import guardians_of
+        with ctx.uow.read() as s:
+            out["legal_representatives"] = guardians_of(ctx, s, u["id"])
+    return out
 
 
 def get_users(ctx: Context, user_ids) -> dict:

@@ -213,6 +213,8 @@ ROUTES: dict[str, list[Rule]] = {
                        _when(lambda d: not d.get("imported_by"),
                              _to_school("pupil_activation_codes_ready", HEAD_AND_ADMIN, *IMPORT_KEYS))],
     "user.anonymized": [],  # handled by the service: erases what it holds about the user
+    "pupil.school_changed": [],              # the national register moved a pupil: nobody is told
+    "school.internship_weeks_declared": [],  # a collège's 3e weeks: read by the pages, nobody is told
     # offers
     "offer.published": [_when(lambda d: not d.get("republished"), _to_offer_owner("offer_published", "offer_id"))],
     "offer.updated": [],

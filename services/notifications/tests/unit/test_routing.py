@@ -122,6 +122,7 @@ def test_route(event_type, data, expected):
 
 def test_every_platform_event_of_the_issues_has_a_route():
     issues = ["user.registered", "user.activated", "staff.confirmed", "school.head_designated", "pupil.imported",
+              "pupil.school_changed", "school.internship_weeks_declared",
               "user.anonymized", "offer.published",
               "offer.updated", "offer.unpublished", "offer.full", "offer.removed", "offer.reported", "offer.moderated",
               "calendar.changed"]

@@ -316,11 +316,15 @@ class FakeIdentity(_Client):
     def __init__(self, store):
         super().__init__(store)
         self.rosters: dict[str, list[dict]] = {}   # uai -> [{"pupil_id", "name", "class_name"}]
+        self.weeks: dict[str, list[str]] = {}      # uai -> the 3e weeks it declared (not past)
 
     def profile(self, actor):
         self._call("profile", actor.get("user_id"))
         return {"pupil_name": "Léa Martin", "school_name": "Collège Belle de Mai", "class_name": "3A",
                 "academie_code": actor.get("academie"), "departement_code": "13", "region_code": "93"}
+
+    def declared_weeks(self, uai):
+        return list(self.weeks.get(uai, []))
 
     def school_pupils(self, actor, uai):
         self._call("school_pupils", uai)

@@ -190,6 +190,9 @@ class FakeRepository:
         self.refresh_tokens = {k: t for k, t in self.refresh_tokens.items() if t["family_id"] not in gone}
 
     # -- pupils -------------------------------------------------------------------------------
+    def guardians_of(self, conn, pupil_ids):   # the register's guardians (identity.repository.register)
+        return {}
+
     def serialise_imports(self, conn, uai):
         pass
 
