@@ -198,8 +198,8 @@ class IdentityService(PlatformService):
         return backoffice.unlock_user(self._ctx(), actor, user_id, reason)
 
     @rpc
-    def admin_resend_activation(self, actor, user_id, reason):
-        return backoffice.resend_activation(self._ctx(), actor, user_id, reason)
+    def admin_resend_activation(self, actor, user_id, reason, idempotency_key=None):
+        return backoffice.resend_activation(self._ctx(), actor, user_id, reason, idempotency_key=idempotency_key)
 
     @rpc
     def admin_end_sessions(self, actor, user_id, reason):

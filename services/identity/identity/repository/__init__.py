@@ -9,7 +9,7 @@ keys and their process cache). Use cases reach it as ``ctx.repo`` so that unit t
 ``testkit.identity.fakes.FakeUnitOfWork`` in unit tests)."""
 from common.db import ServiceUnitOfWork
 
-from .backoffice import (count_pupils_in_class, insert_admin_action, insert_class, insert_school, last_admin_action,
+from .backoffice import (admin_action_by_key, count_pupils_in_class, insert_admin_action, insert_class, insert_school, last_admin_action,
                          live_classes, move_pupils, pupil_class_names, pupils_by_ids, rename_pupils_class,
                          school_for_update, serialise_classes, staff_following, update_class, update_school)
 from .pupils import (insert_import, insert_pupil_code, known_pupils, mark_code_used, pending_pupils,
@@ -34,7 +34,7 @@ class UnitOfWork(ServiceUnitOfWork):
 
 
 __all__ = [
-    "count_pupils_in_class", "insert_admin_action", "insert_class", "insert_school", "last_admin_action",
+    "admin_action_by_key", "count_pupils_in_class", "insert_admin_action", "insert_class", "insert_school", "last_admin_action",
     "live_classes", "move_pupils", "pupil_class_names", "pupils_by_ids", "rename_pupils_class",
     "school_for_update", "serialise_classes", "staff_following", "update_class", "update_school",
     "add_event", "delete_user_secrets", "designated_head", "email_taken", "expire_tokens", "family_ids_of",

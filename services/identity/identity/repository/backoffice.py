@@ -24,6 +24,13 @@ def last_admin_action(conn, target_id: str, action: str) -> dict | None:
         .order_by(admin_actions.c.at.desc(), admin_actions.c.id.desc()).limit(1)).first())
 
 
+def admin_action_by_key(conn, target_id: str, action: str, idempotency_key: str) -> dict | None:
+    """The journalled action done with this idempotency key (a command sent twice is done once)."""
+    return row_dict(conn.execute(select(admin_actions).where(
+        admin_actions.c.target_id == target_id, admin_actions.c.action == action,
+        admin_actions.c.details["idempotency_key"].astext == idempotency_key).limit(1)).first())
+
+
 # -- schools ------------------------------------------------------------------------------------
 
 def school_for_update(conn, uai: str) -> dict | None:

@@ -89,20 +89,24 @@ def unlock_user(ctx: Context, actor: dict, user_id: str, reason: str) -> dict:
     return {"user_id": u["id"], "status": status, "changed": changed}
 
 
-def resend_activation(ctx: Context, actor: dict, user_id: str, reason: str) -> dict:
-    """A new activation link to an account still waiting for its activation (the former link stops working)."""
+def resend_activation(ctx: Context, actor: dict, user_id: str, reason: str, idempotency_key: str | None = None) -> dict:
+    """A new activation link to an account still waiting for its activation (the former link stops working).
+    The same ``idempotency_key`` again sends nothing more."""
     roles.require_admin(actor)
     reason = audit.check_reason(reason)
+    answer = {"status": "sent", "detail": "Un nouveau lien d'activation a été envoyé à l'adresse e-mail du compte."}
     with ctx.uow.begin() as uow:
         c = uow.session
         u = _user(ctx, c, user_id, for_update=True)
+        if idempotency_key and ctx.repo.admin_action_by_key(c, u["id"], "user.resend_activation", idempotency_key):
+            return {"user_id": u["id"], **answer}
         if u["status"] != "pending_activation" or not u.get("email"):
             raise Conflict("Ce compte n'attend pas d'activation par e-mail.", code="not_pending_activation")
         raw = new_token(ctx, c, u["id"], tokens.ACTIVATION).raw
-        journal(ctx, c, actor, "user.resend_activation", "user", u["id"], reason)
+        journal(ctx, c, actor, "user.resend_activation", "user", u["id"], reason,
+                {"idempotency_key": idempotency_key} if idempotency_key else None)
     _send_activation(ctx, u["email"], u["id"], raw)
-    return {"user_id": u["id"], "status": "sent",
-            "detail": "Un nouveau lien d'activation a été envoyé à l'adresse e-mail du compte."}
+    return {"user_id": u["id"], **answer}
 
 
 def end_sessions(ctx: Context, actor: dict, user_id: str, reason: str) -> dict:

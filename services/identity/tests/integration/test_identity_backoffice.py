@@ -110,7 +110,11 @@ def test_resend_activation_only_to_a_pending_account(world):
     uid = rpc.admin_search_users(actor=admin, q=email)["items"][0]["id"]
     from testkit.hooks import last_secret
     first = last_secret("activation", email)
-    assert rpc.admin_resend_activation(actor=admin, user_id=uid, reason="Lien expiré, appel du 5/12")["status"] == "sent"
+    key = str(uuid.uuid4())
+    for _ in range(2):   # sent twice with its key: one new link
+        assert rpc.admin_resend_activation(actor=admin, user_id=uid, reason="Lien expiré, appel du 5/12",
+                                           idempotency_key=key)["status"] == "sent"
+    assert rpc.admin_list_actions(actor=admin, target_id=uid, action="user.resend_activation")["total"] == 1
     second = last_secret("activation", email)
     assert second != first and rpc.activate(second)["status"] == "active"
     with pytest.raises(Conflict):

@@ -112,6 +112,10 @@ class FakeRepository:
     def insert_admin_action(self, conn, rec):
         self.admin_actions.append(dict(rec))
 
+    def admin_action_by_key(self, conn, target_id, action, idempotency_key):
+        return next((r for r in self.admin_actions if r["target_id"] == target_id and r["action"] == action
+                     and r["details"].get("idempotency_key") == idempotency_key), None)
+
     def last_admin_action(self, conn, target_id, action):
         found = [r for r in self.admin_actions if r["target_id"] == target_id and r["action"] == action]
         return found[-1] if found else None
