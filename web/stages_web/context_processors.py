@@ -38,7 +38,9 @@ MENUS: dict[str | None, list[tuple[str, str]]] = {
     "statistician": [("Statistiques", "stats"), ("Notifications", "notifications"), ("Mon compte", "account")],
     "school_staff": [("Élèves", "school_home"), ("Conventions", "conventions"), ("Statistiques", "stats"),
                      ("Notifications", "notifications"), ("Mon compte", "account")],
-    "admin": [("Personnels à confirmer", "admin_staff"), ("Statisticiens à valider", "admin_statisticians"),
+    "admin": [("Utilisateurs", "backoffice_users"), ("Établissements", "backoffice_schools"),
+              ("Journal", "backoffice_audit"),
+              ("Personnels à confirmer", "admin_staff"), ("Statisticiens à valider", "admin_statisticians"),
               ("Notifications en échec", "admin_notifications"),
               ("Statistiques", "stats"), ("Mon compte", "account")],
 }
