@@ -211,6 +211,10 @@ ROUTES: dict[str, list[Rule]] = {
                        _when(lambda d: not d.get("imported_by"),
                              _to_school("pupil_activation_codes_ready", HEAD_AND_ADMIN, *IMPORT_KEYS))],
     "user.anonymized": [],  # handled by the service: erases what it holds about the user
+    "user.locked": [],      # back-office (issue 21): the admin tells the person; the login page says it too
+    "user.unlocked": [],
+    "school.created": [],
+    "school.updated": [],
     # offers
     "offer.published": [_when(lambda d: not d.get("republished"), _to_offer_owner("offer_published", "offer_id"))],
     "offer.updated": [],
