@@ -120,8 +120,10 @@ def admin_end_sessions(req):
        description="Les actions d'administration, les plus récentes d'abord : qui (actor_id), quand (at), quoi "
                    "(action), sur quoi (target_kind, target_id), pourquoi (reason).",
        tags=TAG_BACKOFFICE, roles=["admin"],
-       query=obj({"target_id": {"type": "string", "maxLength": 64}, "actor_id": {"type": "string", "maxLength": 64},
-                  "action": {"type": "string", "maxLength": 40}, "page": PAGE,
+       query=obj({"target_id": {"type": "string", "maxLength": 64, "examples": ["0d6f2a4b-3c1e-4f5a-8b9c-7e6d5c4b3a21"],
+                                "description": "L'identifiant d'un compte, un UAI ou l'identifiant d'une clé."},
+                  "actor_id": {"type": "string", "maxLength": 64, "examples": ["5b4f7c1e-0000-4000-8000-000000000001"]},
+                  "action": {"type": "string", "maxLength": 40, "examples": ["user.lock"]}, "page": PAGE,
                   "page_size": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
        response=component("AdminActionPage", page_of(ADMIN_ACTION)))
 def admin_list_actions(req):
