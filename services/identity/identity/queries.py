@@ -166,8 +166,9 @@ def inactive_accounts(s, cutoffs: dict[str, dt.datetime], limit: int) -> list[di
 # -- back-office ---------------------------------------------------------------------------------
 
 # accents (and the separators of names) folded in SQL, like common.validation.fold does in Python
-_FOLD_FROM = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿ-'"
-_FOLD_TO = "aaaaaaceeeeiiiinooooouuuuyy  "
+# (upper-case letters too: lower() leaves them as they are under the C collation)
+_FOLD_FROM = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜÝŸ-'"
+_FOLD_TO = "aaaaaaceeeeiiiinooooouuuuyyaaaaaaceeeeiiiinooooouuuuyy  "
 
 
 def _folded(col):
