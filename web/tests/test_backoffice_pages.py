@@ -149,7 +149,7 @@ def test_staff_manage_classes(monkeypatch):
     assert "<caption>Classes de l'établissement (2)</caption>" in html and "2 élèves à déplacer d'abord" in html
     assert "Supprimer<span class=\"fr-sr-only\"> la classe 3B" in html
     assert c.post(f"/etablissements/{UAI}/classes/gestion", {"op": "create", "name": "4C"}).status_code == 302
-    assert fake.named("school_class_create") == [{"uai": UAI, "json": {"name": "4C", "grade": None}}]
+    assert fake.named("school_class_create") == [{"uai": UAI, "json": {"name": "4C"}}]   # the grade: from the name
     r = c.post(f"/etablissements/{UAI}/classes/gestion", {"op": "rename", "name": "3A", "new_name": "3 Alpha"})
     assert r.status_code == 302 and fake.named("school_class_rename")[0]["json"] == {"name": "3A",
                                                                                      "new_name": "3 Alpha"}

@@ -163,8 +163,10 @@ def classes(request, uai):
     form = ClassForm(request.POST if op == "create" else None)
     if op == "create" and form.is_valid():
         try:
-            out = api.call("school_class_create", uai=uai, json={"name": form.cleaned_data["name"],
-                                                                 "grade": form.cleaned_data.get("grade") or None})
+            body = {"name": form.cleaned_data["name"]}
+            if form.cleaned_data.get("grade"):   # else deduced from the name by the API
+                body["grade"] = form.cleaned_data["grade"]
+            out = api.call("school_class_create", uai=uai, json=body)
         except ApiError as exc:
             form.apply_api_error(exc)
         else:

@@ -17,11 +17,13 @@ def list_classes(ctx: Context, actor: dict, uai: str) -> dict:
     uai = accounts.normalize_uai(uai)
     roles.require_staff_of(actor, uai)
     with ctx.uow.read() as s:
-        require_school(ctx, s, uai)
+        school = require_school(ctx, s, uai)
         rows, counts = ctx.queries.school_classes(s, uai)
     by_name = {r["name"]: r for r in rows}
-    return {"school_uai": uai, "items": [views.school_class(by_name.get(n), n, counts.get(n, 0))
-                                         for n in sorted(set(by_name) | set(counts))]}
+    # a name only pupils carry (an import): the grade its name tells
+    return {"school_uai": uai, "items": [views.school_class(
+        by_name.get(n) or {"grade": rules.inferred_grade(n, school["kind"])}, n, counts.get(n, 0))
+        for n in sorted(set(by_name) | set(counts))]}
 
 
 def _manage(ctx: Context, c, actor: dict, uai: str) -> tuple[dict, dict, set]:
