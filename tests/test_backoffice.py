@@ -3,6 +3,7 @@ name or school; lock then login refused in French, unlock then login works; end 
 refused; every action audited: who, when, what, why; non-admins refused; no secret in any answer) and the
 school staff's classes (create, rename with the pupils following, bulk move, delete refused when not empty)."""
 import datetime as dt
+import time
 import uuid
 
 import pytest
@@ -52,14 +53,21 @@ def world(suite):
     return {"demo": demo, "emp": emp, "totp": pyotp.TOTP(demo["admin_totp_secret"])}
 
 
-@pytest.fixture
-def admin(api, world):
-    d, totp = world["demo"], world["totp"]
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now, now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60)):   # a code works once
-        r = login(api, "demo.admin@example.com", d["password"], totp_code=totp.at(at))
+@pytest.fixture(scope="module")
+def admin(suite, world):
+    """The demo admin's access token (one login for the module: it lives 15 minutes). A TOTP code works once and
+    earlier tests of the run may have used the codes of this step and the next: the code of the next step is
+    tried, then again once the clock has passed into a new step (at most 3 failures: 8 lock the account)."""
+    from testkit.pytest_plugin import ApiClient
+    api, totp = ApiClient(suite.url), world["totp"]
+    for _ in range(3):
+        now = dt.datetime.now(dt.timezone.utc)
+        r = login(api, "demo.admin@example.com", world["demo"]["password"],
+                  totp_code=totp.at(now + dt.timedelta(seconds=30)))
         if r.status_code == 200:
+            api.http.close()
             return r.json()["access_token"]
+        time.sleep(30 - now.timestamp() % 30 + 1)   # the next step
     raise AssertionError(r.text)
 
 

@@ -187,3 +187,19 @@ def test_classes_rename_follows_move_in_bulk_delete_refused_when_not_empty(world
     with pytest.raises(ValidationError) as e:
         rpc.move_pupils(actor=head, uai=COLLEGE, pupil_ids=[str(uuid.uuid4())], class_name=f"3{tag}-bis")
     assert "introuvable" in e.value.errors["pupil_ids"][0]
+
+
+def test_existing_admin_actions_are_journalled_too(world):
+    rpc, _, admin = world
+    email = f"stat.{uuid.uuid4().hex[:8]}@insee.fr"
+    rpc.register(data={"role": "statistician", "first_name": "Ada", "last_name": "Lovelace", "email": email,
+                       "password": PASSWORD, "stat_scope": "national"})
+    from testkit.hooks import last_secret
+    uid = rpc.activate(last_secret("activation", email))["user_id"]
+    rpc.validate_statistician(actor=admin, user_id=uid)
+    kid = rpc.rotate_signing_key(actor=admin)["kid"]
+    entries = {x["action"]: x for x in rpc.admin_list_actions(actor=admin)["items"]}
+    assert entries["statistician.validate"]["target_id"] == uid
+    assert entries["statistician.validate"]["actor_id"] == admin["user_id"]
+    assert entries["signing_key.rotate"]["target_id"] == kid and entries["signing_key.rotate"]["reason"] is None
+    assert "private_pem" not in entries["signing_key.rotate"]["details"]
