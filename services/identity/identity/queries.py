@@ -7,10 +7,10 @@ import datetime as dt
 
 from sqlalchemy import and_, func, or_, select
 
-from .domain import anonymisation, roles
+from .domain import anonymisation, roles, user_search
 from .domain.schools import bounding_box, prefilter_words
-from .models import (login_locks, one_time_tokens, pupil_codes, pupil_imports, refresh_families, school_heads,
-                     schools, staff_audit, users)
+from .models import (admin_actions, classes, login_locks, one_time_tokens, pupil_codes, pupil_imports,
+                     refresh_families, school_heads, schools, staff_audit, users)
 from .repository.rows import row_dict
 
 # -- schools -------------------------------------------------------------------
@@ -177,7 +177,6 @@ def _folded(col):
 
 def search_users(s, query, role: str | None, page: int, page_size: int) -> tuple[int, list[dict]]:
     """(total, the page's accounts with their school's name) matching a ``domain.user_search.UserQuery``."""
-    from .domain import user_search
     stmt = (select(users, schools.c.name.label("school_name"))
             .join(schools, schools.c.uai == users.c.school_uai, isouter=True)
             .where(users.c.status != "anonymized"))
@@ -215,7 +214,6 @@ def headed_schools(s, user_id: str) -> list[str]:
 
 def admin_actions_page(s, filters: dict, page: int, page_size: int) -> tuple[int, list[dict]]:
     """(total, the page's journal entries, newest first); ``filters``: action, target_id, actor_id."""
-    from .models import admin_actions
     stmt = select(admin_actions)
     for k, v in filters.items():
         stmt = stmt.where(admin_actions.c[k] == v)
@@ -227,7 +225,6 @@ def admin_actions_page(s, filters: dict, page: int, page_size: int) -> tuple[int
 
 def school_classes(s, uai: str) -> tuple[list[dict], dict[str, int]]:
     """(the school's live classes, {class name: pupils}) — names carried by pupils only are counted too."""
-    from .models import classes
     rows = [row_dict(r) for r in s.execute(select(classes).where(
         classes.c.school_uai == uai, classes.c.archived_at.is_(None)).order_by(classes.c.name))]
     counts = {r[0]: r[1] for r in s.execute(select(users.c.class_name, func.count()).where(

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import settings
-from .domain import activation_codes, anonymisation, roles
+from .domain import activation_codes, anonymisation, audit, roles
 from .domain import staff as staff_rules
 from .domain.sheet import codes_sheet_html
 
@@ -153,9 +153,8 @@ def admin_user(u: dict, school: dict | None, sessions: list, headed: list) -> di
 
 
 def admin_action(r: dict) -> dict:
-    from .domain.audit import ACTIONS
     return {"id": r["id"], "actor_id": r["actor_id"], "action": r["action"],
-            "action_label": ACTIONS.get(r["action"], r["action"]), "target_kind": r["target_kind"],
+            "action_label": audit.ACTIONS.get(r["action"], r["action"]), "target_kind": r["target_kind"],
             "target_id": r["target_id"], "reason": r["reason"], "details": r["details"] or {}, "at": iso(r["at"])}
 
 
