@@ -173,3 +173,14 @@ def test_staff_move_pupils_in_bulk(monkeypatch):
                {"pupil_ids": [p1, p2], "class_name": "3B"})
     assert r.status_code == 302 and r["Location"].endswith("?classe=3B")
     assert fake.named("school_pupils_move") == [{"uai": UAI, "json": {"pupil_ids": [p1, p2], "class_name": "3B"}}]
+
+
+def test_the_journal_pages_forward_only_while_entries_remain(monkeypatch):
+    answers = {"login": tokens("admin"), "admin_audit": lambda kw: {
+        "items": [JOURNAL_ITEM], "page": int(kw["params"]["page"]), "page_size": 50, "total": 120}}
+    FakeGateway(monkeypatch, answers)
+    c = _logged_in()
+    first = page(c.get("/administration/journal"))
+    assert "Page suivante" in first and "Page précédente" not in first
+    last = page(c.get("/administration/journal", {"page": "3"}))
+    assert "Page précédente" in last and "Page suivante" not in last

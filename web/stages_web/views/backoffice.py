@@ -24,6 +24,10 @@ USER_ACTIONS = {"lock": ("admin_user_lock", "Le compte est verrouillé : ses ses
                 "end_sessions": ("admin_user_end_sessions", "Toutes les sessions du compte sont fermées.")}
 
 
+def _has_next(data: dict | None) -> bool:
+    return bool(data) and data.get("page", 1) * data.get("page_size", 50) < data.get("total", 0)
+
+
 def _labelled(u: dict) -> dict:
     return {**u, "role_label": ROLE_LABELS.get(u.get("role"), u.get("role")),
             "status_label": STATUS_LABELS.get(u.get("status"), u.get("status"))}
@@ -45,7 +49,7 @@ def users(request):
         else:
             items = [_labelled(u) for u in data.get("items", [])]
     return page(request, "backoffice/users.html", "Utilisateurs", form=form, data=data, items=items,
-                status=422 if form.errors else 200)
+                has_next=_has_next(data), status=422 if form.errors else 200)
 
 
 @login_required("admin")
@@ -80,7 +84,7 @@ def audit(request):
         form.apply_api_error(exc)
         data = {"items": [], "total": 0}
     return page(request, "backoffice/audit.html", "Journal d'administration", form=form, data=data,
-                items=data.get("items", []), status=422 if form.errors else 200)
+                items=data.get("items", []), has_next=_has_next(data), status=422 if form.errors else 200)
 
 
 # -- schools ----------------------------------------------------------------------------------------------
