@@ -198,7 +198,14 @@ def test_existing_admin_actions_are_journalled_too(world):
     uid = rpc.activate(last_secret("activation", email))["user_id"]
     rpc.validate_statistician(actor=admin, user_id=uid)
     kid = rpc.rotate_signing_key(actor=admin)["kid"]
+    head_email = f"principal.{uuid.uuid4().hex[:8]}@ac-aix-marseille.fr"
+    rpc.register(data={"role": "school_staff", "function": "head", "first_name": "Marie", "last_name": "Lambert",
+                       "email": head_email, "password": PASSWORD, "school_uai": "0131264D"})
+    head_id = rpc.activate(last_secret("activation", head_email))["user_id"]
+    rpc.confirm_staff(actor=admin, school_uai="0131264D", user_id=head_id)
     entries = {x["action"]: x for x in rpc.admin_list_actions(actor=admin)["items"]}
+    assert entries["staff.confirm"]["target_id"] == head_id
+    assert entries["staff.confirm"]["details"] == {"school_uai": "0131264D", "designated_head": True}
     assert entries["statistician.validate"]["target_id"] == uid
     assert entries["statistician.validate"]["actor_id"] == admin["user_id"]
     assert entries["signing_key.rotate"]["target_id"] == kid and entries["signing_key.rotate"]["reason"] is None
