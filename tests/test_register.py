@@ -8,7 +8,6 @@ stand-in of the Omogen SYGNE API, testkit.omogen, run by this module) and the sc
   reading the agreement made while they were its pupil;
 - a collège declares its 3e weeks: its pupils may apply only on them (422 naming them); employers see the weeks
   declared near a place."""
-import datetime as dt
 import time
 import uuid
 
@@ -17,6 +16,7 @@ import pytest
 from testkit.applications import (PASSWORD, _client, activation_secret, application_form, suite_employer, suite_head,
                                   suite_offer, suite_pupils)
 from testkit.omogen import StandIn
+from testkit.tokens import admin_token
 
 pytestmark = pytest.mark.suite
 
@@ -38,18 +38,6 @@ def responsable(last, first, link, email):
 
 def new_ine() -> str:
     return f"{uuid.uuid4().int % 10**9:09d}RS"
-
-
-def admin_token(api, demo):
-    import pyotp
-    totp = pyotp.TOTP(demo["admin_totp_secret"])
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now, now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60)):   # a code works once
-        r = api.post("/api/v1/auth/login", json={"identifier": "demo.admin@example.com", "password": demo["password"],
-                                                 "totp_code": totp.at(at)})
-        if r.status_code == 200:
-            return r.json()["access_token"]
-    raise AssertionError(r.text)
 
 
 def staff(rpc, uai, function):

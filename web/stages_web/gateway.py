@@ -120,6 +120,22 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "admin_notifications_retry": ("POST", "/api/v1/admin/notifications/retry"),
     "moderation_queue": ("GET", "/api/v1/admin/moderation/offers"),
     "offer_moderate": ("POST", "/api/v1/admin/offers/{offer_id}/moderation"),
+    # -- back-office (admins) and classes (school staff): views/backoffice.py ----------------------
+    "admin_users": ("GET", "/api/v1/admin/users"),
+    "admin_user": ("GET", "/api/v1/admin/users/{user_id}"),
+    "admin_user_lock": ("POST", "/api/v1/admin/users/{user_id}/lock"),
+    "admin_user_unlock": ("POST", "/api/v1/admin/users/{user_id}/unlock"),
+    "admin_user_resend_activation": ("POST", "/api/v1/admin/users/{user_id}/resend-activation"),
+    "admin_user_end_sessions": ("POST", "/api/v1/admin/users/{user_id}/end-sessions"),
+    "admin_audit": ("GET", "/api/v1/admin/audit"),
+    "admin_school_create": ("POST", "/api/v1/admin/schools"),
+    "admin_school_update": ("PATCH", "/api/v1/admin/schools/{uai}"),
+    "admin_school_head": ("PUT", "/api/v1/admin/schools/{uai}/head"),
+    "school_classes_list": ("GET", "/api/v1/schools/{uai}/classes"),
+    "school_class_create": ("POST", "/api/v1/schools/{uai}/classes"),
+    "school_class_rename": ("POST", "/api/v1/schools/{uai}/classes/rename"),
+    "school_class_delete": ("POST", "/api/v1/schools/{uai}/classes/delete"),
+    "school_pupils_move": ("POST", "/api/v1/schools/{uai}/pupils/move"),
     # -- statistics (statisticians, school staff, admins) ----------------------------------------
     "stats_applications": ("GET", "/api/v1/stats/applications"),
     # -- platform: opening calendar and maintenance (issue 21) -----------------------------------

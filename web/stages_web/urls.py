@@ -8,7 +8,7 @@ from django.views.generic import RedirectView
 from .views import agreements, auth, employer, errors, federation, public, pupil
 from .views import moderation
 from .views import admin as admin_views
-from .views import memberships, register, school
+from .views import backoffice, memberships, register, school
 from .views import platform as platform_views
 from .views import stats as stats_views
 
@@ -134,6 +134,18 @@ school_urls = [
     path("administration/offres/<uuid:offer_id>/depublier", admin_views.offer_unpublish, name="admin_offer_unpublish"),
 ]
 
+# -- back-office (admins) and classes (school staff): views/backoffice.py -----------------------------
+backoffice_urls = [
+    path("administration/utilisateurs", backoffice.users, name="backoffice_users"),
+    path("administration/utilisateurs/<uuid:user_id>", backoffice.user, name="backoffice_user"),
+    path("administration/etablissements", backoffice.schools, name="backoffice_schools"),
+    path("administration/etablissements/nouveau", backoffice.school_new, name="backoffice_school_new"),
+    path("administration/etablissements/<str:uai>", backoffice.school, name="backoffice_school"),
+    path("administration/journal", backoffice.audit, name="backoffice_audit"),
+    path("etablissements/<str:uai>/classes/gestion", backoffice.classes, name="school_classes_manage"),
+    path("etablissements/<str:uai>/eleves/changer-de-classe", backoffice.pupils_move, name="school_pupils_move"),
+]
+
 urlpatterns = [
     *public_urls,
     *auth_urls,
@@ -143,4 +155,5 @@ urlpatterns = [
     *agreement_urls,
     *school_urls,
     *stats_urls,
+    *backoffice_urls,
 ]

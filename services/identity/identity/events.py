@@ -103,4 +103,30 @@ EVENTS = {
                                                                               "pattern": "^[0-9]{4}-W[0-9]{2}$"}}},
         },
     },
+    "user.locked": {
+        "version": 1,
+        "description": "An admin locked an account: it can neither log in nor renew a session, and its sessions "
+                       "were ended (the reason is in identity's administration journal, never in the event).",
+        "data_schema": {"type": "object", "additionalProperties": False, "required": ["user_id"],
+                        "properties": {"user_id": _UUID}},
+    },
+    "user.unlocked": {
+        "version": 1,
+        "description": "An admin unlocked an account: it got back the status it had before being locked.",
+        "data_schema": {"type": "object", "additionalProperties": False, "required": ["user_id"],
+                        "properties": {"user_id": _UUID}},
+    },
+    "school.created": {
+        "version": 1,
+        "description": "An admin created a school missing from the ministry's directory (a new lycée).",
+        "data_schema": {"type": "object", "additionalProperties": False, "required": ["uai"],
+                        "properties": {"uai": {"type": "string", "pattern": "^[0-9]{7}[A-Z]$"}}},
+    },
+    "school.updated": {
+        "version": 1,
+        "description": "An admin corrected a school (name, address, commune, REP / REP+ / QPV flags...): "
+                       "services keeping a copy of school data read it again (identity.get_school).",
+        "data_schema": {"type": "object", "additionalProperties": False, "required": ["uai"],
+                        "properties": {"uai": {"type": "string", "pattern": "^[0-9]{7}[A-Z]$"}}},
+    },
 }

@@ -43,7 +43,7 @@ users = Table(
     "users", metadata,
     Column("id", String(36), primary_key=True),
     Column("role", String(20), nullable=False),
-    # pending_activation | invited | pending_validation | active | disabled | anonymized
+    # pending_activation | invited | pending_validation | active | locked (by an admin) | disabled | anonymized
     Column("status", String(20), nullable=False),
     Column("email", String(254), unique=True),
     Column("phone", String(20), unique=True),
@@ -225,10 +225,37 @@ rate_events = Table(
     Index("ix_rate_events_bucket_at", "bucket", "at"),
 )
 
-__all__ = ["metadata", "schools", "school_heads", "staff_audit", "users", "federated_identities",
-           "school_memberships",
-           "one_time_tokens", "pupil_codes", "pupil_imports", "refresh_families",
-           "refresh_tokens", "signing_keys", "login_locks", "rate_events", "outbox", "inbox", "text"]
+# The administration journal: every admin action, written in the same transaction as the action
+# (domain.audit: identifiers and facts in ``details``, never a secret).
+admin_actions = Table(
+    "admin_actions", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("actor_id", String(36)),                        # the admin (null: the platform itself)
+    Column("action", String(40), nullable=False),          # domain.audit.ACTIONS
+    Column("target_kind", String(20), nullable=False),     # user | school | signing_key
+    Column("target_id", String(64), nullable=False),
+    Column("reason", Text),
+    Column("details", JSONB, nullable=False),
+    Column("at", TS, nullable=False),
+    Index("ix_admin_actions_at", "at"),
+    Index("ix_admin_actions_target_at", "target_id", "at"),
+    Index("ix_admin_actions_actor_at", "actor_id", "at"),
+)
+
+# A school's classes, managed by its staff (domain.classes). Pupils keep their class by name
+# (users.class_name), staff the classes they follow (users.classes): a rename updates both.
+classes = Table(
+    "classes", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("school_uai", String(8), ForeignKey("schools.uai"), nullable=False),
+    Column("name", String(40), nullable=False),
+    Column("grade", String(12)),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("archived_at", TS),                             # deleted (the name may be used again)
+    Index("uq_classes_school_name_live", "school_uai", "name", unique=True,
+          postgresql_where=text("archived_at IS NULL")),
+)
 
 # -- the national pupil register (SYGNE through Omogen) and the schools' internship weeks (identity.use_cases.register)
 # Schools that use the register (set by admins); the CSV import stays for the others.
@@ -282,3 +309,9 @@ school_internship_weeks = Table(
     Column("declared_by", String(36)),
     Index("ix_school_internship_weeks_week", "week"),
 )
+
+__all__ = ["metadata", "schools", "school_heads", "staff_audit", "users", "federated_identities",
+           "school_memberships", "one_time_tokens", "pupil_codes", "pupil_imports", "refresh_families",
+           "refresh_tokens", "signing_keys", "login_locks", "rate_events", "admin_actions", "classes",
+           "register_schools", "register_imports", "pupil_guardians", "school_internship_weeks", "outbox",
+           "inbox", "text"]

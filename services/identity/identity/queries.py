@@ -7,10 +7,10 @@ import datetime as dt
 
 from sqlalchemy import and_, func, or_, select
 
-from .domain import anonymisation, roles
+from .domain import anonymisation, roles, user_search
 from .domain.schools import bounding_box, prefilter_words
-from .models import (federated_identities, login_locks, one_time_tokens, pupil_codes, pupil_imports,
-                     refresh_families, school_heads, school_memberships, schools, staff_audit, users)
+from .models import (admin_actions, classes, federated_identities, login_locks, one_time_tokens, pupil_codes,
+                     pupil_imports, refresh_families, school_heads, school_memberships, schools, staff_audit, users)
 from .repository.rows import row_dict
 
 # -- schools -------------------------------------------------------------------
@@ -189,3 +189,73 @@ def inactive_accounts(s, cutoffs: dict[str, dt.datetime], limit: int) -> list[di
             (users.c.role != roles.PUPIL) & (users.c.last_activity_at <= cutoffs["other"])))
         .order_by(users.c.last_activity_at).limit(limit))
     return [row_dict(r) for r in s.execute(stmt)]
+
+
+# -- back-office ---------------------------------------------------------------------------------
+
+# accents (and the separators of names) folded in SQL, like common.validation.fold does in Python
+# (upper-case letters too: lower() leaves them as they are under the C collation)
+_FOLD_FROM = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜÝŸ-'"
+_FOLD_TO = "aaaaaaceeeeiiiinooooouuuuyyaaaaaaceeeeiiiinooooouuuuyy  "
+
+
+def _folded(col):
+    return func.translate(func.lower(col), _FOLD_FROM, _FOLD_TO)
+
+
+def search_users(s, query, role: str | None, page: int, page_size: int) -> tuple[int, list[dict]]:
+    """(total, the page's accounts with their school's name) matching a ``domain.user_search.UserQuery``."""
+    stmt = (select(users, schools.c.name.label("school_name"))
+            .join(schools, schools.c.uai == users.c.school_uai, isouter=True)
+            .where(users.c.status != "anonymized"))
+    if query.kind == user_search.EMAIL:
+        stmt = stmt.where(users.c.email.contains(query.value, autoescape=True))
+    elif query.kind == user_search.PHONE:
+        stmt = stmt.where(users.c.phone == query.value if query.value.startswith("+")
+                          else users.c.phone.contains(query.value, autoescape=True))
+    elif query.kind == user_search.UAI:
+        stmt = stmt.where(users.c.school_uai == query.value)
+    else:
+        name = _folded(users.c.first_name + " " + users.c.last_name + " " +
+                       func.coalesce(users.c.organisation_name, ""))
+        stmt = stmt.where(and_(*[or_(name.contains(w, autoescape=True),
+                                     func.coalesce(schools.c.name_key, "").contains(w, autoescape=True))
+                                 for w in query.words]))
+    if role:
+        stmt = stmt.where(users.c.role == role)
+    total = s.execute(select(func.count()).select_from(stmt.subquery())).scalar()
+    rows = [row_dict(r) for r in s.execute(stmt.order_by(users.c.last_name, users.c.first_name, users.c.id)
+                                           .limit(page_size).offset((page - 1) * page_size))]
+    return total, rows
+
+
+def open_sessions(s, user_id: str, since: dt.datetime) -> list[dict]:
+    """The account's sessions not closed and used since ``since`` (their refresh token may still work)."""
+    return [row_dict(r) for r in s.execute(select(refresh_families).where(
+        refresh_families.c.user_id == user_id, refresh_families.c.revoked_at.is_(None),
+        refresh_families.c.last_used_at >= since).order_by(refresh_families.c.last_used_at.desc()).limit(50))]
+
+
+def headed_schools(s, user_id: str) -> list[str]:
+    return [r[0] for r in s.execute(select(school_heads.c.school_uai).where(school_heads.c.user_id == user_id))]
+
+
+def admin_actions_page(s, filters: dict, page: int, page_size: int) -> tuple[int, list[dict]]:
+    """(total, the page's journal entries, newest first); ``filters``: action, target_id, actor_id."""
+    stmt = select(admin_actions)
+    for k, v in filters.items():
+        stmt = stmt.where(admin_actions.c[k] == v)
+    total = s.execute(select(func.count()).select_from(stmt.subquery())).scalar()
+    rows = [row_dict(r) for r in s.execute(stmt.order_by(admin_actions.c.at.desc(), admin_actions.c.id.desc())
+                                           .limit(page_size).offset((page - 1) * page_size))]
+    return total, rows
+
+
+def school_classes(s, uai: str) -> tuple[list[dict], dict[str, int]]:
+    """(the school's live classes, {class name: pupils}) — names carried by pupils only are counted too."""
+    rows = [row_dict(r) for r in s.execute(select(classes).where(
+        classes.c.school_uai == uai, classes.c.archived_at.is_(None)).order_by(classes.c.name))]
+    counts = {r[0]: r[1] for r in s.execute(select(users.c.class_name, func.count()).where(
+        users.c.school_uai == uai, users.c.role == roles.PUPIL, users.c.status != "anonymized",
+        users.c.class_name.is_not(None)).group_by(users.c.class_name))}
+    return rows, counts

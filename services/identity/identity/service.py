@@ -20,6 +20,7 @@ from .repository.keys import KeyStore
 from .register_client import OmogenRegister
 from .use_cases import (accounts, admin, anonymisation, demo, directory, federation, memberships, passwords, pupils,
                         register, schools, sessions, staff)
+from .use_cases import backoffice, backoffice_schools, classes
 from .use_cases.context import Context
 from .views import codes_sheet_pdf
 
@@ -197,6 +198,69 @@ class IdentityService(PlatformService):
     @rpc
     def totp_setup(self, actor):
         return admin.totp_setup(self._ctx(), actor)
+
+    # -- back-office (admins; every action takes a reason and is journalled) -----------------------
+    @rpc
+    def admin_search_users(self, actor, q, role=None, page=1, page_size=50):
+        return backoffice.search_users(self._ctx(), actor, q, role=role, page=page, page_size=page_size)
+
+    @rpc
+    def admin_get_user(self, actor, user_id):
+        return backoffice.get_user(self._ctx(), actor, user_id)
+
+    @rpc
+    def admin_lock_user(self, actor, user_id, reason):
+        return backoffice.lock_user(self._ctx(), actor, user_id, reason)
+
+    @rpc
+    def admin_unlock_user(self, actor, user_id, reason):
+        return backoffice.unlock_user(self._ctx(), actor, user_id, reason)
+
+    @rpc
+    def admin_resend_activation(self, actor, user_id, reason, idempotency_key=None):
+        return backoffice.resend_activation(self._ctx(), actor, user_id, reason, idempotency_key=idempotency_key)
+
+    @rpc
+    def admin_end_sessions(self, actor, user_id, reason):
+        return backoffice.end_sessions(self._ctx(), actor, user_id, reason)
+
+    @rpc
+    def admin_list_actions(self, actor, action=None, target_id=None, actor_id=None, page=1, page_size=50):
+        return backoffice.list_admin_actions(self._ctx(), actor, action=action, target_id=target_id,
+                                             actor_id=actor_id, page=page, page_size=page_size)
+
+    @rpc
+    def admin_create_school(self, actor, data, reason):
+        return backoffice_schools.create_school(self._ctx(), actor, data, reason)
+
+    @rpc
+    def admin_update_school(self, actor, uai, data, reason):
+        return backoffice_schools.update_school(self._ctx(), actor, uai, data, reason)
+
+    @rpc
+    def admin_change_head(self, actor, school_uai, user_id, reason):
+        return backoffice_schools.change_head(self._ctx(), actor, school_uai, user_id, reason)
+
+    # -- classes (school staff) ------------------------------------------------------------------
+    @rpc
+    def list_classes(self, actor, uai):
+        return classes.list_classes(self._ctx(), actor, uai)
+
+    @rpc
+    def create_class(self, actor, uai, name, grade=None):
+        return classes.create_class(self._ctx(), actor, uai, name, grade=grade)
+
+    @rpc
+    def rename_class(self, actor, uai, name, new_name, grade=None):
+        return classes.rename_class(self._ctx(), actor, uai, name, new_name, grade=grade)
+
+    @rpc
+    def delete_class(self, actor, uai, name):
+        return classes.delete_class(self._ctx(), actor, uai, name)
+
+    @rpc
+    def move_pupils(self, actor, uai, pupil_ids, class_name):
+        return classes.move_pupils(self._ctx(), actor, uai, pupil_ids, class_name)
 
     # -- pupils --------------------------------------------------------------------------------
     @rpc

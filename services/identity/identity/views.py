@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import settings
-from .domain import activation_codes, anonymisation, roles
+from .domain import activation_codes, anonymisation, audit, roles
 from .domain import staff as staff_rules
 from .domain.sheet import codes_sheet_html
 
@@ -148,3 +148,46 @@ def guardian(g: dict) -> dict:
     return {"name": name, "first_name": g.get("first_name"), "last_name": g.get("last_name"),
             "relationship": g.get("relationship"), "email": g.get("email"), "phone": g.get("phone"),
             "address": g.get("address")}
+
+
+# -- back-office (never a password hash, TOTP secret, code or token: tests/test_backoffice.py) --------------
+
+ADMIN_USER_FIELDS = ("id", "role", "status", "first_name", "last_name", "email", "phone", "function", "job_title",
+                     "organisation_name", "school_uai", "grade", "class_name", "stat_scope", "stat_scope_code")
+
+
+def admin_user_summary(u: dict) -> dict:
+    out = {k: u.get(k) for k in ADMIN_USER_FIELDS}
+    out.update(school_name=u.get("school_name"), created_at=iso(u.get("created_at")),
+               last_login_at=iso(u.get("last_login_at")))
+    if u.get("role") == roles.SCHOOL_STAFF:
+        out["staff_confirmed"] = u.get("staff_confirmed_at") is not None
+    return out
+
+
+def admin_session(f: dict) -> dict:
+    return {"id": f["id"], "started_at": iso(f["started_at"]), "last_used_at": iso(f["last_used_at"]),
+            "ip": f.get("ip"), "user_agent": f.get("user_agent")}
+
+
+def admin_user(u: dict, school: dict | None, sessions: list, headed: list) -> dict:
+    """One account as an admin sees it: state, role, school(s), sessions, last login."""
+    out = admin_user_summary({**u, "school_name": (school or {}).get("name")})
+    out.update(activated_at=iso(u.get("activated_at")), last_activity_at=iso(u.get("last_activity_at")),
+               updated_at=iso(u.get("updated_at")), followed_classes=u.get("classes") or [],
+               staff_confirmed_at=iso(u.get("staff_confirmed_at")), staff_confirmed_how=u.get("staff_confirmed_how"),
+               totp_configured=bool(u.get("totp_secret")), password_set=bool(u.get("password_hash")),
+               school=school_public(school), designated_head_of=headed,
+               sessions=[admin_session(f) for f in sessions])
+    return out
+
+
+def admin_action(r: dict) -> dict:
+    return {"id": r["id"], "actor_id": r["actor_id"], "action": r["action"],
+            "action_label": audit.ACTIONS.get(r["action"], r["action"]), "target_kind": r["target_kind"],
+            "target_id": r["target_id"], "reason": r["reason"], "details": r["details"] or {}, "at": iso(r["at"])}
+
+
+def school_class(c: dict | None, name: str, pupils: int) -> dict:
+    return {"id": (c or {}).get("id"), "name": name, "grade": (c or {}).get("grade"), "pupils": pupils,
+            "created_at": iso((c or {}).get("created_at"))}

@@ -122,8 +122,14 @@ LOGIN_BLOCKED_STATUSES = {
     "pending_activation": "Votre compte n'est pas encore activé : cliquez sur le lien reçu par e-mail.",
     "pending_validation": "Votre compte attend la validation d'un administrateur.",
     "disabled": "Ce compte est désactivé.",
+    "locked": "Ce compte a été verrouillé par un administrateur de la plateforme. Contactez l'assistance pour "
+              "en connaître la raison.",   # domain.account_locks
     "anonymized": None,   # behaves as unknown
 }
+
+
+# error codes of blocked statuses other than "account_<status>" ("account_locked" is the 15-minute lockout)
+LOGIN_BLOCKED_CODES = {"locked": "account_locked_by_admin"}
 
 
 def looks_like_email(identifier: str) -> bool:

@@ -12,6 +12,9 @@ from common.db import ServiceUnitOfWork
 from .federation import (delete_federation_rows, delete_memberships, federated_link_of, federated_user_id,
                          insert_federated, known_school_uais, memberships_of, pupil_by_ine, pupil_by_key,
                          serialise_identity, upsert_membership)
+from .backoffice import (admin_action_by_key, count_pupils_in_class, insert_admin_action, insert_class, insert_school, last_admin_action,
+                         live_classes, move_pupils, pupil_class_names, pupils_by_ids, rename_pupils_class,
+                         school_for_update, serialise_classes, staff_following, update_class, update_school)
 from .pupils import (insert_import, insert_pupil_code, known_pupils, mark_code_used, pending_pupils,
                      pupil_code_by_hash, purge_import_reports, ine_taken, serialise_imports, void_pupil_codes)
 from .register import guardians_of
@@ -38,6 +41,9 @@ __all__ = [
     "delete_federation_rows", "delete_memberships", "federated_link_of", "federated_user_id", "insert_federated",
     "known_school_uais", "memberships_of", "pupil_by_ine", "pupil_by_key", "serialise_identity",
     "upsert_membership",
+    "admin_action_by_key", "count_pupils_in_class", "insert_admin_action", "insert_class", "insert_school", "last_admin_action",
+    "live_classes", "move_pupils", "pupil_class_names", "pupils_by_ids", "rename_pupils_class",
+    "school_for_update", "serialise_classes", "staff_following", "update_class", "update_school",
     "add_event", "delete_user_secrets", "designated_head", "email_taken", "expire_tokens", "family_ids_of",
     "find_by_login", "find_refresh", "find_token", "get_school", "get_user", "guardians_of", "has_confirmed_head",
     "identifier_owner", "ine_taken", "insert_audit", "insert_family", "insert_import", "insert_pupil_code",

@@ -7,6 +7,7 @@ from common.errors import Conflict, NotFound
 
 from ..domain import access_tokens, keys as keys_domain, roles, totp
 from .. import views
+from .backoffice import journal
 from .context import Context, is_uuid, touch
 
 
@@ -19,6 +20,7 @@ def validate_statistician(ctx: Context, actor: dict, user_id: str) -> dict:
         if u["status"] != "pending_validation":
             raise Conflict("Ce compte n'attend pas de validation.", code="not_pending_validation")
         touch(ctx, uow.session, u["id"], status="active")
+        journal(ctx, uow.session, actor, "statistician.validate", "user", u["id"], None)
     return {"user_id": u["id"], "status": "active"}
 
 
@@ -55,5 +57,7 @@ def rotate_signing_key(ctx: Context, actor: dict | None, activate_in_seconds=0) 
     activate_at = ctx.now + dt.timedelta(seconds=max(0, int(activate_in_seconds or 0)))
     with ctx.uow.begin() as uow:
         kid, current = ctx.keys.rotate(uow.session, ctx.now, activate_at)
+        journal(ctx, uow.session, actor, "signing_key.rotate", "signing_key", kid, None,
+                {"activated_at": activate_at, "retired": current["kid"] if current else None})
     ctx.keys.forget()
     return {"kid": kid, "activated_at": activate_at.isoformat(), "retired": current["kid"] if current else None}

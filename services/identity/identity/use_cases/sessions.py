@@ -93,7 +93,7 @@ def login(ctx: Context, identifier: str, password: str, totp_code: str | None = 
         blocked = accounts.LOGIN_BLOCKED_STATUSES.get(user["status"])
         if blocked is None:
             raise Unauthorized(GENERIC_LOGIN_ERROR, code="invalid_credentials")
-        raise Forbidden(blocked, code=f"account_{user['status']}")
+        raise Forbidden(blocked, code=accounts.LOGIN_BLOCKED_CODES.get(user["status"], f"account_{user['status']}"))
     if user["role"] == roles.ADMIN:
         _check_totp(ctx, user, totp_code, key, ip)
     with ctx.uow.begin() as uow:

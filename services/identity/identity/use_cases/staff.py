@@ -11,6 +11,7 @@ from ..domain import accounts, federation as fed, roles, tokens
 from ..domain import staff as staff_rules
 from ..domain.academic import check_academic_email
 from ..domain.passwords import check_password
+from .backoffice import journal
 from .context import Context, acting_user, hand_out, holder_of, is_uuid, mark_activated, new_token, require_school, \
     tell_identifier_owner
 
@@ -154,6 +155,9 @@ def confirm_staff(ctx: Context, actor: dict, uai: str, user_id: str) -> dict:
         target, member = staff_at(ctx, c, user_id, uai, for_update=True)
         how = staff_rules.check_can_confirm(confirmer, target, uai, ctx.repo.has_confirmed_head(c, uai))
         designated = confirm(ctx, c, uow, target, how, confirmer, membership=member)
+        if how == staff_rules.BY_ADMIN:   # the administration journal
+            journal(ctx, c, actor, "staff.confirm", "user", target["id"], None,
+                    {"school_uai": uai, "designated_head": designated})
         fresh, _ = staff_at(ctx, c, target["id"], uai)
     return {**views.staff_member(fresh, fresh["id"] if designated else None), "designated_now": designated}
 

@@ -215,6 +215,10 @@ ROUTES: dict[str, list[Rule]] = {
     "user.anonymized": [],  # handled by the service: erases what it holds about the user
     "pupil.school_changed": [],              # the national register moved a pupil: nobody is told
     "school.internship_weeks_declared": [],  # a collège's 3e weeks: read by the pages, nobody is told
+    "user.locked": [],      # back-office (issue 21): the admin tells the person; the login page says it too
+    "user.unlocked": [],
+    "school.created": [],
+    "school.updated": [],
     # offers
     "offer.published": [_when(lambda d: not d.get("republished"), _to_offer_owner("offer_published", "offer_id"))],
     "offer.updated": [],

@@ -43,6 +43,8 @@ class FakeRepository:
         self.imports: list[dict] = []
         self.federated: dict[tuple[str, str], dict] = {}     # (provider, subject) -> link
         self.memberships: dict[tuple[str, str], dict] = {}   # (user_id, school_uai) -> membership
+        self.admin_actions: list[dict] = []
+        self.classes: dict[str, dict] = {}
 
     # -- set-up helpers (tests) ---------------------------------------------------------
     def add_school(self, **values) -> dict:
@@ -107,6 +109,72 @@ class FakeRepository:
                      previous_user_id=None):
         self.audit.append({"school_uai": school_uai, "user_id": user_id, "action": action, "how": how, "at": at,
                            "actor_id": actor_id, "actor_role": actor_role, "previous_user_id": previous_user_id})
+
+    # -- the administration journal (identity.repository.backoffice) -----------------------
+    def insert_admin_action(self, conn, rec):
+        self.admin_actions.append(dict(rec))
+
+    def admin_action_by_key(self, conn, target_id, action, idempotency_key):
+        return next((r for r in self.admin_actions if r["target_id"] == target_id and r["action"] == action
+                     and r["details"].get("idempotency_key") == idempotency_key), None)
+
+    def last_admin_action(self, conn, target_id, action):
+        found = [r for r in self.admin_actions if r["target_id"] == target_id and r["action"] == action]
+        return found[-1] if found else None
+
+    # -- schools an admin writes, classes (identity.repository.backoffice) -------------------
+    def school_for_update(self, conn, uai):
+        return self.get_school(conn, uai)
+
+    def insert_school(self, conn, rec):
+        self.add_school(**{k: v for k, v in rec.items() if k in SCHOOL_COLUMNS})
+
+    def update_school(self, conn, uai, rec):
+        self.schools[uai].update({k: v for k, v in rec.items() if k in SCHOOL_COLUMNS and k != "uai"})
+
+    def serialise_classes(self, conn, uai):
+        pass
+
+    def _pupils_of(self, uai):
+        return [u for u in self.users.values() if u["school_uai"] == uai and u["role"] == "pupil"
+                and u["status"] != "anonymized"]
+
+    def live_classes(self, conn, uai):
+        return sorted((dict(c) for c in self.classes.values() if c["school_uai"] == uai and not c["archived_at"]),
+                      key=lambda c: c["name"])
+
+    def pupil_class_names(self, conn, uai):
+        return sorted({u["class_name"] for u in self._pupils_of(uai) if u["class_name"]})
+
+    def insert_class(self, conn, uai, name, grade, now):
+        cid = str(uuid.uuid4())
+        self.classes[cid] = {"id": cid, "school_uai": uai, "name": name, "grade": grade, "created_at": now,
+                             "updated_at": now, "archived_at": None}
+        return cid
+
+    def update_class(self, conn, class_id, now, **values):
+        self.classes[class_id].update(updated_at=now, **values)
+
+    def rename_pupils_class(self, conn, uai, old, new, grade, now):
+        moved = [u for u in self._pupils_of(uai) if u["class_name"] == old]
+        for u in moved:
+            u.update(class_name=new, updated_at=now, **({"grade": grade} if grade else {}))
+        return len(moved)
+
+    def staff_following(self, conn, uai, name):
+        return [{"id": u["id"], "classes": list(u["classes"])} for u in self.users.values()
+                if u["school_uai"] == uai and u["role"] == "school_staff" and name in (u["classes"] or [])]
+
+    def count_pupils_in_class(self, conn, uai, name):
+        return sum(1 for u in self._pupils_of(uai) if u["class_name"] == name)
+
+    def pupils_by_ids(self, conn, ids):
+        return [dict(u) for i in sorted(ids) if (u := self.users.get(i)) and u["role"] == "pupil"
+                and u["status"] != "anonymized"]
+
+    def move_pupils(self, conn, ids, class_name, grade, now):
+        for i in ids:
+            self.users[i].update(class_name=class_name, updated_at=now, **({"grade": grade} if grade else {}))
 
     # -- one-time tokens, rate events, locks ----------------------------------------------
     def find_token(self, conn, token_hash, for_update=True):
