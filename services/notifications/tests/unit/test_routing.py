@@ -125,7 +125,7 @@ def test_every_platform_event_of_the_issues_has_a_route():
               "pupil.school_changed", "school.internship_weeks_declared",
               "user.anonymized", "offer.published",
               "offer.updated", "offer.unpublished", "offer.full", "offer.removed", "offer.reported", "offer.moderated",
-              "calendar.changed"]
+              "calendar.changed", "user.locked", "user.unlocked", "school.created", "school.updated"]
     issues += [f"application.{f}" for f in ("submitted", "read", "transferred", "accepted", "confirmed", "rejected",
                                             "cancelled", "restored", "expired", "nudged", "reapply_invited")]
     issues += [f"convention.{f}" for f in ("created", "completed_by_employer", "validated", "reopened", "signed",
