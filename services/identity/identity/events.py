@@ -76,4 +76,18 @@ EVENTS = {
                            "designated_by": {"type": ["string", "null"], "format": "uuid"}},
         },
     },
+    "user.email_changed": {
+        "version": 1,
+        "description": "An account's e-mail address changed, once confirmed from the new address (the old one "
+                       "was told).",
+        "data_schema": {"type": "object", "additionalProperties": False, "required": ["user_id"],
+                        "properties": {"user_id": _UUID}},
+    },
+    "user.phone_changed": {
+        "version": 1,
+        "description": "An account's mobile number changed, once confirmed with the code sent to the new number "
+                       "(the old one was told).",
+        "data_schema": {"type": "object", "additionalProperties": False, "required": ["user_id"],
+                        "properties": {"user_id": _UUID}},
+    },
 }

@@ -18,6 +18,7 @@ from .models import metadata
 from .repository import UnitOfWork
 from .repository.keys import KeyStore
 from .use_cases import accounts, admin, anonymisation, demo, directory, passwords, pupils, schools, sessions, staff
+from .use_cases import profile
 from .use_cases.context import Context
 from .views import codes_sheet_pdf
 
@@ -108,6 +109,27 @@ class IdentityService(PlatformService):
     @rpc
     def set_my_classes(self, actor, classes):
         return accounts.set_my_classes(self._ctx(), actor, classes)
+
+    # -- one's own profile (use_cases/profile.py) ---------------------------------------------------
+    @rpc
+    def update_profile(self, actor, data):
+        return profile.update_profile(self._ctx(), actor, data)
+
+    @rpc
+    def request_email_change(self, actor, email):
+        return profile.request_change(self._ctx(), actor, profile.EMAIL, email)
+
+    @rpc
+    def confirm_email_change(self, token, actor=None):
+        return profile.confirm_email_change(self._ctx(), token, actor=actor)
+
+    @rpc
+    def request_phone_change(self, actor, phone):
+        return profile.request_change(self._ctx(), actor, profile.PHONE, phone)
+
+    @rpc
+    def confirm_phone_change(self, actor, code):
+        return profile.confirm_phone_change(self._ctx(), actor, code)
 
     # -- sessions -----------------------------------------------------------------------------
     @rpc

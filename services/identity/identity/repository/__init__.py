@@ -9,6 +9,7 @@ keys and their process cache). Use cases reach it as ``ctx.repo`` so that unit t
 ``testkit.identity.fakes.FakeUnitOfWork`` in unit tests)."""
 from common.db import ServiceUnitOfWork
 
+from .changes import change_by_hash, count_attempt, insert_change, mark_change_used, pending_change, void_changes
 from .pupils import (insert_import, insert_pupil_code, known_pupils, mark_code_used, pending_pupils,
                      pupil_code_by_hash, purge_import_reports, ine_taken, serialise_imports, void_pupil_codes)
 from .rows import row_dict
@@ -31,6 +32,7 @@ class UnitOfWork(ServiceUnitOfWork):
 
 
 __all__ = [
+    "change_by_hash", "count_attempt", "insert_change", "mark_change_used", "pending_change", "void_changes",
     "add_event", "delete_user_secrets", "designated_head", "email_taken", "expire_tokens", "family_ids_of",
     "find_by_login", "find_refresh", "find_token", "get_school", "get_user", "has_confirmed_head",
     "identifier_owner", "ine_taken", "insert_audit", "insert_family", "insert_import", "insert_pupil_code",

@@ -155,5 +155,6 @@ def test_recipient_keys():
 def test_security_messages_are_essential_and_direct():
     security = {t for t, s in MESSAGES.items() if s.security}
     assert {"account_activation", "password_reset", "password_reset_no_account", "identifier_in_use",
-            "signature_code", "colleague_invitation", "transfer_link", "legal_rep_sign_link"} == security
+            "signature_code", "colleague_invitation", "transfer_link", "legal_rep_sign_link", "email_change_confirm",
+            "email_changed_notice", "phone_change_code", "phone_changed_notice", "space_invitation"} == security
     assert security <= DIRECT_ONLY
