@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from testkit.applications import application_form, suite_offer, suite_pupils
 from testkit.sms import FakeSmsApi
 from testkit.smtp import SmtpTestServer
 
@@ -163,3 +164,85 @@ def test_a_new_mobile_number_confirmed_with_the_sms_code(api, suite, mail):
     assert api.get("/api/v1/me", token=emp["token"]).json()["phone"] == new
     assert "modifié" in mail.wait_sms(old, "modifié")
     assert login(api, new).status_code == 200
+
+
+def invite_link(mail, email) -> str:
+    invitation = mail.wait(email, "Invitation à rejoindre un espace employeur")
+    return re.search(r"/espaces/invitation\?token=([\w\-]+)", invitation.text).group(1)
+
+
+def test_a_colleague_joins_the_space_and_answers_an_application_to_an_offer_they_did_not_create(api, suite, mail):
+    owner = new_employer(api, suite, first="Claire")
+    colleague = new_employer(api, suite, first="Karim")
+    stranger = new_employer(api, suite, first="Lina")
+    space_id = owner["user_id"]   # every employer's personal space has their user id
+    with suite.rpc() as rpc:
+        offer = suite_offer(rpc, owner["user_id"], seats=2)
+        [pupil] = suite_pupils(rpc, 1)
+    r = api.post(f"/api/v1/offers/{offer['id']}/applications", json=application_form(offer["offer_weeks"][0]),
+                 token=pupil["token"], headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert r.status_code == 201, r.text
+    app_id = r.json()["id"]
+    # only the owner invites; the colleague is not a member yet
+    assert api.post(f"/api/v1/spaces/{space_id}/invitations", json={"email": stranger["email"]},
+                    token=colleague["token"]).status_code == 404
+    r = api.post(f"/api/v1/spaces/{space_id}/invitations", json={"email": colleague["email"]}, token=owner["token"])
+    assert r.status_code == 201, r.text
+    token = invite_link(mail, colleague["email"])
+    assert token == secret(suite, "space_invitation", colleague["email"])
+    info = api.post("/api/v1/public/space-invitations/read", json={"token": token})
+    assert info.status_code == 200 and info.json()["has_account"] is True and info.json()["space_id"] == space_id
+    # before joining, the colleague can neither read nor answer the application
+    assert api.get(f"/api/v1/applications/{app_id}", token=colleague["token"]).status_code in (403, 404)
+    r = api.post("/api/v1/space-invitations/accept", json={"token": token}, token=colleague["token"])
+    assert r.status_code == 200, r.text
+    assert api.post("/api/v1/space-invitations/accept", json={"token": token},
+                    token=colleague["token"]).status_code == 409
+    member = login(api, colleague["email"]).json()
+    assert member["claims"]["space_id"] == space_id
+    members = api.get(f"/api/v1/spaces/{space_id}/members", token=member["access_token"]).json()["members"]
+    assert {(m["user_id"], m["role"]) for m in members} == {(owner["user_id"], "owner"),
+                                                             (colleague["user_id"], "member")}
+    listed = api.get("/api/v1/applications", token=member["access_token"]).json()["items"]
+    assert app_id in {a["id"] for a in listed}
+    mine = api.get("/api/v1/me/offers", token=member["access_token"]).json()["items"]
+    assert offer["id"] in {o["id"] for o in mine}
+    r = api.post(f"/api/v1/applications/{app_id}/accept", json={"message": "À lundi !"}, token=member["access_token"])
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "accepted_by_employer"
+    # a non-member is refused, and learns nothing of the space
+    for path in (f"/api/v1/applications/{app_id}", f"/api/v1/spaces/{space_id}/members"):
+        assert api.get(path, token=stranger["token"]).status_code in (403, 404)
+    assert api.post(f"/api/v1/applications/{app_id}/reject", json={"reason": "Complet"},
+                    token=stranger["token"]).status_code in (403, 404)
+    # the colleague leaves: the space's records are no longer theirs
+    r = api.delete(f"/api/v1/spaces/{space_id}/members/{colleague['user_id']}", token=member["access_token"])
+    assert r.status_code == 200, r.text
+    after = login(api, colleague["email"]).json()
+    assert after["claims"]["space_id"] == colleague["user_id"]
+    assert api.get(f"/api/v1/applications/{app_id}", token=after["access_token"]).status_code in (403, 404)
+
+
+def test_a_new_person_creates_their_account_from_the_invitation_and_the_owner_removes_them(api, suite, mail):
+    owner = new_employer(api, suite, first="Claire")
+    email = f"nouveau.{uuid.uuid4().hex[:10]}@example.com"
+    space_id = owner["user_id"]
+    assert api.post(f"/api/v1/spaces/{space_id}/invitations", json={"email": email},
+                    token=owner["token"]).status_code == 201
+    token = invite_link(mail, email)
+    bad = api.post("/api/v1/public/space-invitations/join", json={"token": token, "first_name": "Karim",
+                                                                  "last_name": "", "job_title": "B",
+                                                                  "password": "faible"})
+    assert bad.status_code == 422 and set(bad.json()["errors"]) == {"last_name", "job_title", "password"}
+    r = api.post("/api/v1/public/space-invitations/join", json={"token": token, "first_name": "Karim",
+                                                                "last_name": "Benali", "job_title": "Boulanger",
+                                                                "password": PASSWORD})
+    assert r.status_code == 201, r.text
+    new = login(api, email).json()
+    assert new["claims"]["space_id"] == space_id and new["user"]["role"] == "employer"
+    assert api.delete(f"/api/v1/spaces/{space_id}/members/{owner['user_id']}",
+                      token=new["access_token"]).status_code == 403
+    r = api.delete(f"/api/v1/spaces/{space_id}/members/{new['user']['id']}", token=owner["token"])
+    assert r.status_code == 200, r.text
+    assert api.get("/api/v1/me", token=new["access_token"]).status_code == 401   # their sessions were closed
+    assert login(api, email).json()["claims"]["space_id"] == new["user"]["id"]

@@ -90,4 +90,16 @@ EVENTS = {
         "data_schema": {"type": "object", "additionalProperties": False, "required": ["user_id"],
                         "properties": {"user_id": _UUID}},
     },
+    "space.member_joined": {
+        "version": 1,
+        "description": "An employer joined an employer space by invitation (it became their current space).",
+        "data_schema": {"type": "object", "additionalProperties": False, "required": ["space_id", "user_id"],
+                        "properties": {"space_id": _UUID, "user_id": _UUID}},
+    },
+    "space.member_left": {
+        "version": 1,
+        "description": "A member left an employer space, or its owner removed them.",
+        "data_schema": {"type": "object", "additionalProperties": False, "required": ["space_id", "user_id"],
+                        "properties": {"space_id": _UUID, "user_id": _UUID}},
+    },
 }

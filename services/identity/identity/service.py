@@ -18,7 +18,7 @@ from .models import metadata
 from .repository import UnitOfWork
 from .repository.keys import KeyStore
 from .use_cases import accounts, admin, anonymisation, demo, directory, passwords, pupils, schools, sessions, staff
-from .use_cases import profile
+from .use_cases import profile, spaces
 from .use_cases.context import Context
 from .views import codes_sheet_pdf
 
@@ -130,6 +130,39 @@ class IdentityService(PlatformService):
     @rpc
     def confirm_phone_change(self, actor, code):
         return profile.confirm_phone_change(self._ctx(), actor, code)
+
+    # -- employers' spaces (use_cases/spaces.py) ----------------------------------------------------
+    @rpc
+    def my_spaces(self, actor):
+        return spaces.my_spaces(self._ctx(), actor)
+
+    @rpc
+    def get_space(self, actor, space_id):
+        return spaces.get_space(self._ctx(), actor, space_id)
+
+    @rpc
+    def invite_to_space(self, actor, space_id, email):
+        return spaces.invite(self._ctx(), actor, space_id, email)
+
+    @rpc
+    def read_space_invitation(self, token):
+        return spaces.read_invitation(self._ctx(), token)
+
+    @rpc
+    def accept_space_invitation(self, actor, token):
+        return spaces.accept_invitation(self._ctx(), actor, token)
+
+    @rpc
+    def join_space_with_new_account(self, token, first_name, last_name, password, job_title=None):
+        return spaces.join_with_new_account(self._ctx(), token, first_name, last_name, password, job_title=job_title)
+
+    @rpc
+    def remove_space_member(self, actor, space_id, user_id):
+        return spaces.remove_member(self._ctx(), actor, space_id, user_id)
+
+    @rpc
+    def switch_space(self, actor, space_id):
+        return spaces.switch_space(self._ctx(), actor, space_id)
 
     # -- sessions -----------------------------------------------------------------------------
     @rpc

@@ -10,6 +10,7 @@ keys and their process cache). Use cases reach it as ``ctx.repo`` so that unit t
 from common.db import ServiceUnitOfWork
 
 from .changes import change_by_hash, count_attempt, insert_change, mark_change_used, pending_change, void_changes
+from . import spaces
 from .pupils import (insert_import, insert_pupil_code, known_pupils, mark_code_used, pending_pupils,
                      pupil_code_by_hash, purge_import_reports, ine_taken, serialise_imports, void_pupil_codes)
 from .rows import row_dict
@@ -20,6 +21,9 @@ from .secrets import (add_event, delete_user_secrets, expire_tokens, family_ids_
 from .users import (designated_head, email_taken, find_by_login, get_school, get_user, has_confirmed_head,
                     identifier_owner, insert_audit, insert_user, serialise_school_staff, update_user,
                     upsert_head, user_id_by_id_or_email)
+
+
+# Employers' spaces: ``ctx.repo.spaces.<function>`` (repository/spaces.py).
 
 
 class UnitOfWork(ServiceUnitOfWork):
