@@ -23,7 +23,8 @@ from .users import (designated_head, email_taken, find_by_login, get_school, get
                     upsert_head, user_id_by_id_or_email)
 
 
-# Employers' spaces: ``ctx.repo.spaces.<function>`` (repository/spaces.py).
+# Namespaces reached as ``ctx.repo.<name>.<function>``: employers' spaces (repository/spaces.py).
+NAMESPACES = (spaces,)
 
 
 class UnitOfWork(ServiceUnitOfWork):
