@@ -77,6 +77,10 @@ class IdentityService(PlatformService):
         return directory.list_school_staff(self._ctx(), uai, functions=functions)
 
     @rpc
+    def get_space_members(self, space_id):
+        return spaces.space_members(self._ctx(), space_id)
+
+    @rpc
     def get_pupil_teachers(self, pupil_id):
         return directory.get_pupil_teachers(self._ctx(), pupil_id)
 

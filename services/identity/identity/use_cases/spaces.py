@@ -213,6 +213,14 @@ def switch_space(ctx: Context, actor: dict, space_id: str) -> dict:
     return {"status": "switched", "current_space_id": space_id}
 
 
+def space_members(ctx: Context, space_id: str) -> dict:
+    """For other services (notifications: messages meant for « the employer » go to the space's members):
+    ``{"items": [{"user_id", "role"}]}``; empty for a space not shared yet."""
+    with ctx.uow.read() as s:
+        items = [{"user_id": m["user_id"], "role": m["role"]} for m in ctx.repo.spaces.members(s, str(space_id))]
+    return {"items": items}
+
+
 def space_claim(ctx: Context, conn, user: dict) -> str | None:
     """The ``space_id`` claim of ``user``'s next access token."""
     if user.get("role") != roles.EMPLOYER:

@@ -65,7 +65,7 @@ class Directory:
             owner = (offer or {}).get("employer_id") or (offer or {}).get("operator_id")
             if not owner:
                 raise RecipientUnknown(f"offer {value} has no owner")
-            return [self._user(str(owner))]
+            return [self._user(str(owner))] + self._colleagues((offer or {}).get("space_id"), str(owner))
         if kind == PUPIL_TEACHERS:
             teachers = self.clients.pupil_teachers(value)
             if teachers is None:  # identity cannot tell: the teachers of the pupil's school
@@ -98,7 +98,29 @@ class Directory:
         uid = app.get(f"{party}_id")
         if not uid:
             raise RecipientUnknown(f"application {application_id} has no {party}")
+        if party == "employer" and app.get("offer_id"):
+            try:
+                offer = self._cached(("offer", app["offer_id"]), lambda: self.clients.offer(app["offer_id"]))
+            except NotFound:
+                offer = None
+            return [self._user(str(uid))] + self._colleagues((offer or {}).get("space_id"), str(uid))
         return [self._user(str(uid))]
+
+    def _colleagues(self, space_id, creator_id: str) -> list[Contact]:
+        """The other members of the record's employer space (each reached as a colleague: their preferences
+        decide); none for a space not shared."""
+        if not space_id:
+            return []
+        out = []
+        for m in self.clients.space_members(str(space_id)):
+            uid = str(m.get("user_id") or "")
+            if not uid or uid == creator_id:
+                continue
+            try:
+                out.append(replace(self._user(uid), colleague=True))
+            except RecipientUnknown:
+                continue
+        return out
 
     def _with_contacts(self, items: list[dict]) -> list[Contact]:
         """Lists give user ids (and names): the contact details come from get_contact, at send time."""
