@@ -178,7 +178,7 @@ def test_a_colleague_joins_the_space_and_answers_an_application_to_an_offer_they
     space_id = owner["user_id"]   # every employer's personal space has their user id
     with suite.rpc() as rpc:
         offer = suite_offer(rpc, owner["user_id"], seats=2)
-        [pupil] = suite_pupils(rpc, 1)
+        pupil, second = suite_pupils(rpc, 2)
     r = api.post(f"/api/v1/offers/{offer['id']}/applications", json=application_form(offer["offer_weeks"][0]),
                  token=pupil["token"], headers={"Idempotency-Key": str(uuid.uuid4())})
     assert r.status_code == 201, r.text
@@ -210,6 +210,12 @@ def test_a_colleague_joins_the_space_and_answers_an_application_to_an_offer_they
     r = api.post(f"/api/v1/applications/{app_id}/accept", json={"message": "À lundi !"}, token=member["access_token"])
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "accepted_by_employer"
+    # messages meant for « the employer » now reach the colleague too
+    r = api.post(f"/api/v1/offers/{offer['id']}/applications", json=application_form(offer["offer_weeks"][0]),
+                 token=second["token"], headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert r.status_code == 201, r.text
+    assert mail.wait(colleague["email"], "Nouvelle candidature")
+    assert mail.wait(owner["email"], "Nouvelle candidature")
     # a non-member is refused, and learns nothing of the space
     for path in (f"/api/v1/applications/{app_id}", f"/api/v1/spaces/{space_id}/members"):
         assert api.get(path, token=stranger["token"]).status_code in (403, 404)

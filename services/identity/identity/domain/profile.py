@@ -61,21 +61,23 @@ PROFILE_FIELDS = ("first_name", "last_name", "function", "job_title")
 def validate_profile_changes(data: dict, user: dict) -> dict:
     """The fields of ``data`` the account may change, cleaned: {field: value} (only those given).
     ``function`` is a staff function for school staff; ``job_title`` is free text for the other adult
-    roles; pupils change neither."""
+    roles. Pupils change none of them: their names are the school's record (class lists are matched on them)."""
     errs = FieldErrors()
     data = data if isinstance(data, dict) else {}
     out = {}
     unknown = sorted(k for k in data if k not in PROFILE_FIELDS)
     for k in unknown:
         errs.add(k, "Ce champ ne peut pas être modifié ici.")
+    role = user.get("role")
     for f in ("first_name", "last_name"):
-        if f in data:
+        if f in data and role == roles.PUPIL:
+            errs.add(f, "Votre nom est celui que votre établissement a enregistré : demandez-lui de le corriger.")
+        elif f in data:
             m = check_text(data[f], max_len=100) if isinstance(data[f], (str, type(None))) else "Texte attendu."
             if m:
                 errs.add(f, m)
             else:
                 out[f] = data[f].strip()
-    role = user.get("role")
     if "function" in data:
         if role != roles.SCHOOL_STAFF:
             errs.add("function", "Seuls les personnels d'établissement ont une fonction.")

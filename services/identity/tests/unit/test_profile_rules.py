@@ -28,6 +28,8 @@ def test_fields_by_role():
     assert set(e) == {"job_title", "function"}
     assert "profile" in errors(profile.validate_profile_changes, {}, EMPLOYER)
     assert "last_name" in errors(profile.validate_profile_changes, {"last_name": "   "}, EMPLOYER)
+    assert set(errors(profile.validate_profile_changes, {"first_name": "Léa", "job_title": "x"},
+                      {"id": "p", "role": "pupil"})) == {"first_name", "job_title"}
 
 
 def test_a_function_change_withdraws_the_confirmation_and_the_designated_head_hands_over_first():
