@@ -65,7 +65,7 @@ class Directory:
             owner = (offer or {}).get("employer_id") or (offer or {}).get("operator_id")
             if not owner:
                 raise RecipientUnknown(f"offer {value} has no owner")
-            return [self._user(str(owner))] + self._colleagues((offer or {}).get("space_id"), str(owner))
+            return [self._user(str(owner))]
         if kind == PUPIL_TEACHERS:
             teachers = self.clients.pupil_teachers(value)
             if teachers is None:  # identity cannot tell: the teachers of the pupil's school
@@ -98,23 +98,24 @@ class Directory:
         uid = app.get(f"{party}_id")
         if not uid:
             raise RecipientUnknown(f"application {application_id} has no {party}")
-        if party == "employer" and app.get("offer_id"):
-            try:
-                offer = self._cached(("offer", app["offer_id"]), lambda: self.clients.offer(app["offer_id"]))
-            except NotFound:
-                offer = None
-            return [self._user(str(uid))] + self._colleagues((offer or {}).get("space_id"), str(uid))
         return [self._user(str(uid))]
 
-    def _colleagues(self, space_id, creator_id: str) -> list[Contact]:
-        """The other members of the record's employer space (each reached as a colleague: their preferences
-        decide); none for a space not shared."""
+    def colleagues(self, context: dict, reached: list[Contact]) -> list[Contact]:
+        """A message meant for « the employer » of an offer (``offer_id`` in its context) also goes to the other
+        members of the offer's employer space, each as a colleague (their preferences decide); none for a space
+        not shared. Identity not answering is transient (the intent is retried)."""
+        offer_id = (context or {}).get("offer_id")
+        if not offer_id:
+            return []
+        offer = self._cached(("offer", offer_id), lambda: self.clients.offer(offer_id))
+        space_id = (offer or {}).get("space_id")
         if not space_id:
             return []
+        seen = {c.user_id for c in reached}
         out = []
         for m in self.clients.space_members(str(space_id)):
             uid = str(m.get("user_id") or "")
-            if not uid or uid == creator_id:
+            if not uid or uid in seen:
                 continue
             try:
                 out.append(replace(self._user(uid), colleague=True))
