@@ -86,7 +86,7 @@ def space_members(req):
                          "detail": "L'invitation est envoyée : le lien, valable 7 jours, permet de rejoindre "
                                    "l'espace."},
        rate_limit=(30, 3600))
-def invite(req):
+def invite_to_space(req):
     return _identity(req).invite_to_space(actor=req.actor, space_id=req.path["space_id"],
                                           email=req.body["email"])
 
@@ -97,14 +97,14 @@ def invite(req):
        tags=TAG, roles=EMPLOYER, response=STATUS,
        response_example={"status": "removed", "space_id": "0d6f2a4b-3c1e-4f5a-8b9c-7e6d5c4b3a21",
                          "user_id": "5b0e4c1e-8f1a-4d2b-9c3e-2a7f6d1b0c11"})
-def remove_member(req):
+def remove_space_member(req):
     return _identity(req).remove_space_member(actor=req.actor, space_id=req.path["space_id"],
                                               user_id=req.path["user_id"])
 
 
 @route("POST", "/api/v1/public/space-invitations/read", summary="Lire une invitation à un espace (page du lien)",
        tags=TAG, auth="none", body=obj({"token": TOKEN}, ["token"]), response=INVITATION, rate_limit=(60, 300))
-def read_invitation(req):
+def read_space_invitation(req):
     return _identity(req).read_space_invitation(token=req.body["token"])
 
 
@@ -114,7 +114,7 @@ def read_invitation(req):
        response_example={"status": "joined", "space_id": "0d6f2a4b-3c1e-4f5a-8b9c-7e6d5c4b3a21",
                          "detail": "Vous avez rejoint l'espace : renouvelez votre session (ou reconnectez-vous) "
                                    "pour y travailler."})
-def accept_invitation(req):
+def accept_space_invitation(req):
     return _identity(req).accept_space_invitation(actor=req.actor, token=req.body["token"])
 
 
@@ -134,7 +134,7 @@ def accept_invitation(req):
                          "detail": "Votre compte est créé et vous avez rejoint l'espace : vous pouvez vous "
                                    "connecter."},
        rate_limit=(20, 3600))
-def join_with_new_account(req):
+def join_space_with_new_account(req):
     b = req.body
     return _identity(req).join_space_with_new_account(token=b["token"], first_name=b["first_name"],
                                                       last_name=b["last_name"], password=b["password"],
