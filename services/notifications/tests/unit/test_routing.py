@@ -110,7 +110,8 @@ def test_route(event_type, data, expected):
 
 def test_every_platform_event_of_the_issues_has_a_route():
     issues = ["user.registered", "user.activated", "staff.confirmed", "school.head_designated", "pupil.imported",
-              "user.anonymized", "offer.published",
+              "user.anonymized", "user.email_changed", "user.phone_changed", "space.member_joined",
+              "space.member_left", "offer.published",
               "offer.updated", "offer.unpublished", "offer.full", "offer.removed"]
     issues += [f"application.{f}" for f in ("submitted", "read", "transferred", "accepted", "confirmed", "rejected",
                                             "cancelled", "restored", "expired", "nudged", "reapply_invited")]
