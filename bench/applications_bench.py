@@ -110,14 +110,15 @@ def connect(url: str, **kw):
 OVERDUE_SQL = """
 INSERT INTO applications (id, offer_id, employer_id, pupil_id, school_uai, academie_code, school_category,
     grade, weeks, motivation, state, submitted_at, accepted_at, updated_at, deadline_at,
-    deadline_action, reminder_at, reminder_to)
+    deadline_action, reminder_at, reminder_to, space_id)
 SELECT gen_random_uuid()::text, md5('o' || (i %% 60000))::uuid::text, md5('e' || (i %% 20000))::uuid::text,
        gen_random_uuid()::text, s.uai, s.academie, s.category, 'troisieme', ARRAY['2027-W05'],
        'Je souhaite découvrir ce métier.',
        (ARRAY['submitted','read_by_employer','transferred','restored','accepted_by_employer'])[1 + i %% 5],
        now() - interval '40 days', CASE WHEN i %% 5 = 4 THEN now() - interval '20 days' END,
        now() - interval '40 days', now() - interval '1 minute' - (i %% 1000) * interval '1 second',
-       CASE WHEN i %% 5 = 4 THEN 'expire_by_pupil' ELSE 'expire' END, now() - interval '4 days', 'employer'
+       CASE WHEN i %% 5 = 4 THEN 'expire_by_pupil' ELSE 'expire' END, now() - interval '4 days', 'employer',
+       md5('e' || (i %% 20000))::uuid::text
 FROM generate_series(1, %(count)s) AS i
 JOIN bench_schools s ON s.n = (hashint4(i) & 2147483647) %% %(schools)s
 """

@@ -56,6 +56,7 @@ PARAMETERS = {
     "event_id": "1e3a5c7e-9b2d-4f6a-8c0e-2b4d6f8a0c2e", "departement": "13", "academie": "02", "region": "93",
     "sector": ["s26"], "education_prioritaire": ["REP", "REP+"], "qpv": True,
     "provider": "educonnect",
+    "space_id": "0d6f2a4b-3c1e-4f5a-8b9c-7e6d5c4b3a21",
 }
 FORMATS = {"uuid": "5b0e4c1e-8f1a-4d2b-9c3e-2a7f6d1b0c11", "date": "2027-01-18",
            "date-time": "2027-01-18T08:30:00Z", "email": "camille.martin@example.fr",

@@ -16,7 +16,7 @@ log = logging.getLogger("gateway.security")
 ISSUER = "stages-identity"
 AUDIENCE = "stages-api"
 CLAIMS = ("sub", "role", "function", "school_uai", "grade", "school_rep", "school_qpv", "academie",
-          "staff_confirmed", "stat_scope", "stat_scope_code")
+          "staff_confirmed", "stat_scope", "stat_scope_code", "space_id")
 
 
 class JwtVerifier:

@@ -5,7 +5,7 @@ web/tests/test_links.py): keep those paths stable."""
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from .views import agreements, auth, employer, errors, federation, public, pupil
+from .views import account_profile, agreements, auth, employer, errors, federation, public, pupil, spaces
 from .views import moderation
 from .views import admin as admin_views
 from .views import backoffice, memberships, register, school
@@ -45,6 +45,14 @@ auth_urls = [
     path("compte", auth.account, name="account"),
     path("compte/mot-de-passe", auth.change_password, name="change_password"),
     path("compte/mes-donnees", auth.my_data, name="my_data"),
+    path("compte/informations", account_profile.edit, name="account_edit"),
+    path("compte/adresse", account_profile.change_email, name="account_email"),
+    path("compte/adresse/confirmer", account_profile.confirm_email, name="account_email_confirm"),  # e-mail
+    path("compte/telephone", account_profile.change_phone, name="account_phone"),  # SMS: phone_change_code
+    path("espace", spaces.space, name="spaces"),
+    path("espace/changer", spaces.switch, name="spaces_switch"),
+    path("espaces/<uuid:space_id>/membres/<uuid:user_id>/retirer", spaces.remove, name="spaces_remove"),
+    path("espaces/invitation", spaces.invitation, name="space_invitation"),  # e-mail: space_invitation
     path("notifications", auth.notifications, name="notifications"),
     path("preferences", auth.preferences, name="preferences"),  # every e-mail's footer
 ]

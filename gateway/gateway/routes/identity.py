@@ -62,7 +62,7 @@ USER_REF = component("User", {**USER, "description": "Un compte (sans coordonné
     "created_at": "2026-10-30T14:00:00Z", "activated_at": "2026-10-30T14:05:00Z"})
 CLAIMS = obj({k: {"type": ["string", "boolean", "null"]} for k in (
     "user_id", "role", "function", "school_uai", "grade", "school_rep", "school_qpv", "academie", "staff_confirmed",
-    "stat_scope", "stat_scope_code")}, additional=True,
+    "stat_scope", "stat_scope_code", "space_id")}, additional=True,
     description="Les droits portés par le jeton d'accès (les mêmes que ses claims), pour l'interface.")
 
 TOKENS = obj({

@@ -13,7 +13,8 @@ applications = Table(
     "applications", metadata,
     Column("id", String(36), primary_key=True),
     Column("offer_id", String(36), nullable=False),
-    Column("employer_id", String(36), nullable=False),
+    Column("employer_id", String(36), nullable=False),     # the offer's creator
+    Column("space_id", String(36), nullable=False),        # the offer's employer space (identity's spaces)
     Column("pupil_id", String(36), nullable=False),
     Column("school_uai", String(10)),
     # where the pupil's school is, as codes (common.scopes): what statistics scopes filter on
@@ -69,6 +70,7 @@ Index("uq_applications_pupil_idempotency_key", applications.c.pupil_id, applicat
 # Expiring 200,000 applications cost PostgreSQL 12-13 CPU-s with the state and the deadline indexed, 7-8
 # without (bench/README.md); test_a_transition_rewrites_its_row_in_place checks it.
 Index("ix_applications_employer_id", applications.c.employer_id)
+Index("ix_applications_space_id", applications.c.space_id)
 Index("ix_applications_offer_id", applications.c.offer_id)
 Index("ix_applications_school_uai", applications.c.school_uai)
 Index("ix_applications_academie_code", applications.c.academie_code)

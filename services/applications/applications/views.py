@@ -37,7 +37,7 @@ def facts_of(row: dict) -> M.ApplicationFacts:
         submitted_at=row["submitted_at"], grade=row["grade"], weeks=tuple(row["weeks"] or ()),
         offer_id=row["offer_id"], school_uai=row["school_uai"], restored_at=row["restored_at"],
         accepted_at=row["accepted_at"], transferred_at=row["transferred_at"], restore_count=row["restore_count"],
-        nudged_at=row["nudged_at"], reapply_invited_at=row["reapply_invited_at"])
+        nudged_at=row["nudged_at"], reapply_invited_at=row["reapply_invited_at"], space_id=row.get("space_id"))
 
 
 def public(row: dict) -> dict:

@@ -21,6 +21,7 @@ conventions = Table(
     Column("region_code", String(3), index=True),
     Column("pupil_user_id", String(36), nullable=False, index=True),
     Column("employer_user_id", String(36), nullable=False, index=True),
+    Column("space_id", String(36), nullable=False, index=True),   # the offer's employer space
     Column("grade", String(20), nullable=False),
     Column("class_name", String(60)),
     Column("pupil_name", String(210)),  # for the school's and employer's lists (sorted, searched)

@@ -22,7 +22,7 @@ def from_row(row, sig_rows) -> Convention:
     conv = Convention(
         id=row.id, application_id=row.application_id, grade=row.grade, school_uai=row.school_uai,
         pupil_user_id=row.pupil_user_id, employer_user_id=row.employer_user_id, offer_id=row.offer_id,
-        organisation_id=row.organisation_id, weeks=list(row.weeks or []), prefill=dict(row.prefill or {}),
+        space_id=row.space_id, organisation_id=row.organisation_id, weeks=list(row.weeks or []), prefill=dict(row.prefill or {}),
         employer=dict(row.employer_fields or {}), school=dict(row.school_fields or {}), state=row.state,
         employer_completed_at=row.employer_completed_at, school_completed_at=row.school_completed_at,
         validated_at=row.validated_at, signed_by_all_at=row.signed_by_all_at, cancelled_at=row.cancelled_at,
@@ -40,7 +40,7 @@ def columns(conv: Convention) -> dict:
     return dict(
         application_id=conv.application_id, offer_id=conv.offer_id, organisation_id=conv.organisation_id,
         school_uai=conv.school_uai, pupil_user_id=conv.pupil_user_id, employer_user_id=conv.employer_user_id,
-        grade=conv.grade, weeks=conv.weeks, state=conv.state, prefill=conv.prefill,
+        space_id=conv.space_id, grade=conv.grade, weeks=conv.weeks, state=conv.state, prefill=conv.prefill,
         employer_fields=conv.employer, school_fields=conv.school, frozen=conv.frozen,
         document_hash=conv.document_hash, employer_completed_at=conv.employer_completed_at,
         school_completed_at=conv.school_completed_at, validated_at=conv.validated_at,

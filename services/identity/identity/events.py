@@ -129,4 +129,30 @@ EVENTS = {
         "data_schema": {"type": "object", "additionalProperties": False, "required": ["uai"],
                         "properties": {"uai": {"type": "string", "pattern": "^[0-9]{7}[A-Z]$"}}},
     },
+    "user.email_changed": {
+        "version": 1,
+        "description": "An account's e-mail address changed, once confirmed from the new address (the old one "
+                       "was told).",
+        "data_schema": {"type": "object", "additionalProperties": False, "required": ["user_id"],
+                        "properties": {"user_id": _UUID}},
+    },
+    "user.phone_changed": {
+        "version": 1,
+        "description": "An account's mobile number changed, once confirmed with the code sent to the new number "
+                       "(the old one was told).",
+        "data_schema": {"type": "object", "additionalProperties": False, "required": ["user_id"],
+                        "properties": {"user_id": _UUID}},
+    },
+    "space.member_joined": {
+        "version": 1,
+        "description": "An employer joined an employer space by invitation (it became their current space).",
+        "data_schema": {"type": "object", "additionalProperties": False, "required": ["space_id", "user_id"],
+                        "properties": {"space_id": _UUID, "user_id": _UUID}},
+    },
+    "space.member_left": {
+        "version": 1,
+        "description": "A member left an employer space, or its owner removed them.",
+        "data_schema": {"type": "object", "additionalProperties": False, "required": ["space_id", "user_id"],
+                        "properties": {"space_id": _UUID, "user_id": _UUID}},
+    },
 }

@@ -310,8 +310,62 @@ school_internship_weeks = Table(
     Index("ix_school_internship_weeks_week", "week"),
 )
 
+# A new e-mail address or mobile number waiting for its confirmation (domain/profile.py): the hash of the
+# link's token (e-mail) or of the code (phone, hashed with the account), until used or expired.
+identifier_changes = Table(
+    "identifier_changes", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),             # email | phone
+    Column("new_value", String(254), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("used_at", TS),
+)
+
+# Employers' spaces (domain/spaces.py): a team sharing offers, applications and agreements. Every employer
+# has a personal space whose id is the employer's user id (so existing records need no rewrite).
+spaces = Table(
+    "spaces", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+space_members = Table(
+    "space_members", metadata,
+    Column("space_id", String(36), ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(10), nullable=False),             # owner | member
+    Column("joined_at", TS, nullable=False),
+    Index("ix_space_members_user", "user_id"),
+)
+
+# The space an employer currently works in (carried in the access token as ``space_id``).
+current_spaces = Table(
+    "current_spaces", metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("space_id", String(36), ForeignKey("spaces.id", ondelete="CASCADE"), nullable=False),
+)
+
+space_invitations = Table(
+    "space_invitations", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("space_id", String(36), ForeignKey("spaces.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("email", String(254), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("invited_by", String(36), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("accepted_at", TS),
+    Column("accepted_by", String(36)),
+)
+
 __all__ = ["metadata", "schools", "school_heads", "staff_audit", "users", "federated_identities",
            "school_memberships", "one_time_tokens", "pupil_codes", "pupil_imports", "refresh_families",
            "refresh_tokens", "signing_keys", "login_locks", "rate_events", "admin_actions", "classes",
-           "register_schools", "register_imports", "pupil_guardians", "school_internship_weeks", "outbox",
+           "register_schools", "register_imports", "pupil_guardians", "school_internship_weeks",
+           "identifier_changes", "spaces", "space_members", "current_spaces", "space_invitations", "outbox",
            "inbox", "text"]

@@ -20,7 +20,7 @@ from .repository.keys import KeyStore
 from .register_client import OmogenRegister
 from .use_cases import (accounts, admin, anonymisation, demo, directory, federation, memberships, passwords, pupils,
                         register, schools, sessions, staff)
-from .use_cases import backoffice, backoffice_schools, classes
+from .use_cases import backoffice, backoffice_schools, classes, profile, spaces
 from .use_cases.context import Context
 from .views import codes_sheet_pdf
 
@@ -79,6 +79,10 @@ class IdentityService(PlatformService):
         return directory.list_school_staff(self._ctx(), uai, functions=functions)
 
     @rpc
+    def get_space_members(self, space_id):
+        return spaces.space_members(self._ctx(), space_id)
+
+    @rpc
     def get_pupil_teachers(self, pupil_id):
         return directory.get_pupil_teachers(self._ctx(), pupil_id)
 
@@ -111,6 +115,60 @@ class IdentityService(PlatformService):
     @rpc
     def set_my_classes(self, actor, classes):
         return accounts.set_my_classes(self._ctx(), actor, classes)
+
+    # -- one's own profile (use_cases/profile.py) ---------------------------------------------------
+    @rpc
+    def update_profile(self, actor, data):
+        return profile.update_profile(self._ctx(), actor, data)
+
+    @rpc
+    def request_email_change(self, actor, email):
+        return profile.request_change(self._ctx(), actor, profile.EMAIL, email)
+
+    @rpc
+    def confirm_email_change(self, token, actor=None):
+        return profile.confirm_email_change(self._ctx(), token, actor=actor)
+
+    @rpc
+    def request_phone_change(self, actor, phone):
+        return profile.request_change(self._ctx(), actor, profile.PHONE, phone)
+
+    @rpc
+    def confirm_phone_change(self, actor, code):
+        return profile.confirm_phone_change(self._ctx(), actor, code)
+
+    # -- employers' spaces (use_cases/spaces.py) ----------------------------------------------------
+    @rpc
+    def my_spaces(self, actor):
+        return spaces.my_spaces(self._ctx(), actor)
+
+    @rpc
+    def get_space(self, actor, space_id):
+        return spaces.get_space(self._ctx(), actor, space_id)
+
+    @rpc
+    def invite_to_space(self, actor, space_id, email):
+        return spaces.invite(self._ctx(), actor, space_id, email)
+
+    @rpc
+    def read_space_invitation(self, token):
+        return spaces.read_invitation(self._ctx(), token)
+
+    @rpc
+    def accept_space_invitation(self, actor, token):
+        return spaces.accept_invitation(self._ctx(), actor, token)
+
+    @rpc
+    def join_space_with_new_account(self, token, first_name, last_name, password, job_title=None):
+        return spaces.join_with_new_account(self._ctx(), token, first_name, last_name, password, job_title=job_title)
+
+    @rpc
+    def remove_space_member(self, actor, space_id, user_id):
+        return spaces.remove_member(self._ctx(), actor, space_id, user_id)
+
+    @rpc
+    def switch_space(self, actor, space_id):
+        return spaces.switch_space(self._ctx(), actor, space_id)
 
     # -- sessions -----------------------------------------------------------------------------
     @rpc

@@ -36,6 +36,14 @@ class Clients:
             return None
 
     # applications, offers (what a message may say; who the parties are)
+    def space_members(self, space_id: str) -> list[dict]:
+        """``identity.get_space_members``: the members of an employer space ([] for a space not shared, or an
+        identity without spaces)."""
+        try:
+            return _items(self._identity.get_space_members(space_id=space_id))
+        except MethodNotFound:
+            return []
+
     def application(self, application_id: str) -> dict | None:
         if self._applications is None:
             return None

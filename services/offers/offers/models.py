@@ -100,6 +100,7 @@ offers = Table(
     Column("state", String(20), nullable=False, server_default="draft"),
     Column("owner_id", UUID(as_uuid=False)),          # the employer (or operator) user who created it
     Column("employer_id", UUID(as_uuid=False)),       # employer user id (null for partner offers)
+    Column("space_id", UUID(as_uuid=False)),          # the employer space it belongs to (identity's spaces)
     Column("operator_id", UUID(as_uuid=False)),       # operator user id (partner offers)
     Column("remote_id", Text),
     Column("is_partner", Boolean, nullable=False, server_default="false"),

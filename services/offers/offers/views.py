@@ -30,6 +30,7 @@ def offer_view(row, audience: str = "public") -> dict:
         "id": row["id"],
         "state": row["state"],
         "employer_id": row.get("employer_id"),
+        "space_id": row.get("space_id") or row.get("employer_id"),
         "operator_id": row.get("operator_id"),
         "is_partner": row.get("is_partner", False),
         "remote_id": row.get("remote_id"),
@@ -74,6 +75,7 @@ def offer_view(row, audience: str = "public") -> dict:
         "updated_at": _iso(row.get("updated_at")),
     }
     if audience == "public":
+        out.pop("space_id")
         out.pop("reserved_school_uais")
         out.pop("completed_steps")
     return out

@@ -249,12 +249,13 @@ class FakeClients:
     """Answers of identity, applications and offers from dicts; ``down`` makes every call fail (a transient
     error, as a service that does not answer). ``calls`` lists what was asked."""
 
-    def __init__(self, contacts=None, staff=None, teachers=None, applications=None, offers=None):
+    def __init__(self, contacts=None, staff=None, teachers=None, applications=None, offers=None, spaces=None):
         self.contacts = contacts or {}          # user_id -> get_contact answer
         self.staff = staff or {}                # uai -> [items]
         self.teachers = teachers or {}          # pupil_id -> [items]
         self.applications = applications or {}  # application_id -> get_application answer
         self.offers = offers or {}              # offer_id -> get_offer answer
+        self.spaces = spaces or {}              # space_id -> [{"user_id", "role"}] (identity.get_space_members)
         self.down = False
         self.calls: list[tuple] = []
 
@@ -275,6 +276,9 @@ class FakeClients:
 
     def pupil_teachers(self, pupil_id):
         return self._ask("pupil_teachers", self.teachers, pupil_id) if pupil_id in self.teachers else []
+
+    def space_members(self, space_id):
+        return self._ask("space_members", self.spaces, space_id) if space_id in self.spaces or self.down else []
 
     def application(self, application_id):
         return self._ask("application", self.applications, application_id)

@@ -40,6 +40,13 @@ def grade_label(value) -> str:
     return GRADES.get(value or "", value or "")
 
 
+@register.filter
+def function_label(value) -> str:
+    """A school-staff function's French label ("head" -> "Chef d'établissement")."""
+    from ..forms.account_profile import FUNCTIONS
+    return dict(FUNCTIONS).get(value or "", value or "")
+
+
 def parse_dt(value):
     if not value:
         return None

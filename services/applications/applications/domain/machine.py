@@ -20,6 +20,7 @@ from common.validation import check_email, check_text, normalize_email
 from . import deadlines as C
 from . import conflicts
 from . import states as S
+from .visibility import employer_may_act
 
 # Actions (the verbs of the API) ----------------------------------------------------------------
 SUBMIT = "submit"
@@ -130,6 +131,7 @@ class ApplicationFacts:
     restore_count: int = 0
     nudged_at: dt.datetime | None = None
     reapply_invited_at: dt.datetime | None = None
+    space_id: str | None = None   # the offer's employer space (domain/visibility.py)
 
     @property
     def clocks(self) -> C.Clocks:
@@ -191,7 +193,7 @@ def check_party(app: ApplicationFacts, actor: dict) -> str:
     uid = (actor or {}).get("user_id")
     if role == PUPIL and uid == app.pupil_id:
         return PUPIL
-    if role == EMPLOYER and uid == app.employer_id:
+    if role == EMPLOYER and employer_may_act(actor, {"space_id": app.space_id, "employer_id": app.employer_id}):
         return EMPLOYER
     if role == TRANSFER_RECIPIENT and (actor or {}).get("application_id") == app.id:
         return TRANSFER_RECIPIENT

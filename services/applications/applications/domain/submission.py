@@ -32,6 +32,7 @@ class OfferSnapshot:
     seats_left: int
     employer_id: str | None
     title: str = ""
+    space_id: str | None = None   # the offer's employer space (None: the creator's personal space)
     reserved_school_uais: tuple[str, ...] = ()
     reserved_rep: bool = False
     reserved_qpv: bool = False
@@ -53,6 +54,7 @@ class OfferSnapshot:
             weeks=tuple(d.get("offer_weeks") or d.get("weeks") or ()),
             seats_left=int(d.get("seats_left") if d.get("seats_left") is not None else 0),
             employer_id=d.get("employer_id") or d.get("owner_id"),
+            space_id=d.get("space_id"),
             title=d.get("title") or "",
             reserved_school_uais=tuple(d.get("reserved_school_uais") or reserved.get("school_uais") or ()),
             reserved_rep=bool(d.get("reserved_rep", reserved.get("rep", False))),

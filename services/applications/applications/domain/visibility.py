@@ -1,7 +1,10 @@
 """Who sees which applications, and what of them.
 
 - A pupil: their own applications, everything in them.
-- An employer: applications to their offers (``employer_id``), with the pupil's name, grade, school and
+- An employer: applications to the offers of their space (``space_id``: every member of an employer's space, whose
+  id the access token carries, acts on its applications; ``employer_id`` stays the offer's creator; a record
+  without a space, or a token without one, falls back to the creator's personal space, whose id is their user id),
+  with the pupil's name, grade, school and
   motivation; the contact details (email, phone, address, legal representative) only once accepted
   (``accepted_by_employer`` or ``confirmed``). The same holds for a transfer recipient.
 - School staff: their school's pupils' applications (``school_uai``).
@@ -17,6 +20,25 @@ CONTACT_FIELDS = ("email", "phone", "address", "legal_representative")
 PRIVATE_FIELDS = ("idempotency_key",)
 
 
+def employer_space(actor: dict | None) -> str | None:
+    """The space an employer acts in: the token's ``space_id``, else their personal space (their user id)."""
+    if (actor or {}).get("role") != "employer" or not actor.get("user_id"):
+        return None
+    return str(actor.get("space_id") or actor["user_id"])
+
+
+def record_space(record: dict) -> str | None:
+    """The space an application belongs to (its offer's space; before spaces, the creator's personal one)."""
+    value = record.get("space_id") or record.get("employer_id")
+    return str(value) if value else None
+
+
+def employer_may_act(actor: dict | None, record: dict) -> bool:
+    """Whether ``actor`` is an employer of the space ``record`` belongs to: the one check of the service."""
+    space = employer_space(actor)
+    return space is not None and space == record_space(record)
+
+
 def list_scope(actor: dict) -> dict:
     """The mandatory filter of a list query for ``actor`` (column -> value); {} means everything."""
     role = (actor or {}).get("role")
@@ -24,7 +46,7 @@ def list_scope(actor: dict) -> dict:
     if role == "pupil" and uid:
         return {"pupil_id": uid}
     if role == "employer" and uid:
-        return {"employer_id": uid}
+        return {"space_id": employer_space(actor)}
     if role == "school_staff":
         if not actor.get("school_uai"):
             raise Forbidden("Votre compte n'est rattaché à aucun établissement.")
@@ -39,6 +61,8 @@ def can_view(actor: dict, app: dict) -> bool:
         scope = list_scope(actor)
     except Forbidden:
         return (actor or {}).get("role") == "transfer_recipient" and actor.get("application_id") == app.get("id")
+    if "space_id" in scope:
+        return employer_may_act(actor, app)
     return all(app.get(k) == v for k, v in scope.items())
 
 

@@ -145,7 +145,7 @@ def bulk(uow, clients, actor: dict, action: str, application_ids: list, now, *, 
         with uow.read() as q:
             unlocked = q.get_many(ids)
         for r in unlocked:
-            if r["employer_id"] == actor.get("user_id") and r["offer_id"] not in seats_left \
+            if visibility.employer_may_act(actor, r) and r["offer_id"] not in seats_left \
                     and transitions.as_of(r, now).state in M.REACCEPT_FROM:
                 seats_left[r["offer_id"]] = clients.offers.offer(r["offer_id"]).seats_left
     errors: dict[str, list[str]] = {}
@@ -154,7 +154,7 @@ def bulk(uow, clients, actor: dict, action: str, application_ids: list, now, *, 
         done = []
         for app_id in ids:
             row = rows.get(app_id)
-            if row is None or row["employer_id"] != actor.get("user_id"):
+            if row is None or not visibility.employer_may_act(actor, row):
                 errors[app_id] = ["Candidature introuvable."]
                 continue
             row, _ = transitions.expire_if_due(repo, row, [], now)

@@ -58,6 +58,7 @@ def submit(uow, clients, actor: dict, offer_id: str, form: dict | None, idempote
         app_id = str(uuid.uuid4())
         values = dict(
             id=app_id, offer_id=snap.id, employer_id=str(snap.employer_id), pupil_id=pupil.user_id,
+            space_id=str(snap.space_id or snap.employer_id),
             school_uai=pupil.school_uai,
             school_category=stats.category(pupil.school_rep, pupil.school_qpv), grade=pupil.grade,
             weeks=list(cleaned["weeks"]), offer_title=snap.title or None, motivation=cleaned["motivation"],

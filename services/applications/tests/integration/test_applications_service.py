@@ -560,11 +560,11 @@ def test_a_transition_rewrites_its_row_in_place(running, engine):
     with engine.begin() as c:
         c.execute(text("""
             INSERT INTO applications (id, offer_id, employer_id, pupil_id, school_uai, grade, weeks, motivation,
-                                      state, submitted_at, updated_at, deadline_at, deadline_action)
+                                      state, submitted_at, updated_at, deadline_at, deadline_action, space_id)
             SELECT gen_random_uuid()::text, gen_random_uuid()::text, gen_random_uuid()::text,
                    gen_random_uuid()::text, '0130001A', 'troisieme', ARRAY['2027-W05'], 'Je souhaite découvrir.',
                    'submitted', :now - interval '16 days', :now - interval '16 days', :now - interval '1 day',
-                   'expire'
+                   'expire', gen_random_uuid()::text
             FROM generate_series(1, 10)"""), {"now": now})
     with engine.begin() as c:
         taken, expired = expire_batch(c, now, 100)

@@ -43,7 +43,7 @@ def _row(state: str, age: dt.timedelta) -> dict:
                                weeks=("2027-W05",), offer_id=str(uuid.uuid4()), school_uai="0130001A",
                                accepted_at=start if state == S.ACCEPTED_BY_EMPLOYER else None)
     return {"id": facts.id, "offer_id": facts.offer_id, "employer_id": facts.employer_id,
-            "pupil_id": facts.pupil_id, "school_uai": facts.school_uai, "grade": facts.grade,
+            "space_id": facts.employer_id, "pupil_id": facts.pupil_id, "school_uai": facts.school_uai, "grade": facts.grade,
             "weeks": list(facts.weeks), "motivation": "Je souhaite découvrir.", "state": state,
             "submitted_at": start, "accepted_at": facts.accepted_at, "transferred_at": None, "restored_at": None,
             "nudged_at": None, "reapply_invited_at": None, "restore_count": 0, "updated_at": start,

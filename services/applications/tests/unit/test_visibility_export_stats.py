@@ -38,9 +38,21 @@ def application(state=S.SUBMITTED, **kw):
 
 # Visibility -----------------------------------------------------------------------------------
 
+def test_an_employer_acts_on_the_applications_of_their_space():
+    app = {"employer_id": "e1", "space_id": "s9"}
+    colleague = {"role": "employer", "user_id": "e2", "space_id": "s9"}
+    assert visibility.employer_may_act(colleague, app) and visibility.can_view(colleague, app)
+    assert not visibility.employer_may_act({"role": "employer", "user_id": "e1", "space_id": "e1"}, app)
+    assert not visibility.employer_may_act({"role": "pupil", "user_id": "e2", "space_id": "s9"}, app)
+    # before spaces: a record's space is its employer's personal space, a token's the user's own
+    assert visibility.employer_may_act({"role": "employer", "user_id": "e1"}, {"employer_id": "e1"})
+    assert not visibility.can_view({"role": "employer", "user_id": "e3", "space_id": "s8"}, app)
+
+
 def test_list_scopes():
     assert visibility.list_scope(PUPIL) == {"pupil_id": "p1"}
-    assert visibility.list_scope(EMPLOYER) == {"employer_id": "e1"}
+    assert visibility.list_scope(EMPLOYER) == {"space_id": "e1"}   # the personal space (no space_id claim)
+    assert visibility.list_scope({**EMPLOYER, "space_id": "s9"}) == {"space_id": "s9"}
     assert visibility.list_scope(STAFF) == {"school_uai": "0750001A"}
     assert visibility.list_scope(ADMIN) == {}
     for actor in (STAT, {"role": "operator", "user_id": "o"}, {}, None,

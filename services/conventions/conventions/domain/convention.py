@@ -61,6 +61,9 @@ class Convention:
     pupil_user_id: str
     employer_user_id: str
     offer_id: str | None = None
+    # the employer space the offer belongs to (identity's spaces): every member acts as the employer; before
+    # spaces (and by default) the creator's personal space, whose id is their user id
+    space_id: str | None = None
     organisation_id: str | None = None
     weeks: list = dataclasses.field(default_factory=list)
     prefill: dict = dataclasses.field(default_factory=dict)  # pupil, school, organisation, offer, period
@@ -78,6 +81,10 @@ class Convention:
     signatures: list = dataclasses.field(default_factory=list)
 
     # -- content --------------------------------------------------------------------------
+    def __post_init__(self):
+        if not self.space_id:
+            self.space_id = self.employer_user_id
+
     def content(self) -> dict:
         """The data the document is made of (hashed and rendered)."""
         return copy.deepcopy({
@@ -105,12 +112,20 @@ class Convention:
 
 # -- who is acting ------------------------------------------------------------------------
 
+def employer_space(actor: dict | None) -> str | None:
+    """The space an employer acts in: the token's ``space_id``, else their personal space (their user id)."""
+    a = actor or {}
+    if a.get("role") != "employer" or not a.get("user_id"):
+        return None
+    return str(a.get("space_id") or a["user_id"])
+
+
 def party_of(conv: Convention, actor: dict | None) -> str | None:
     """'employer', 'school', 'pupil', 'admin' or None for an actor on this convention."""
     if not actor:
         return None
     role = actor.get("role")
-    if role == "employer" and actor.get("user_id") and actor.get("user_id") == conv.employer_user_id:
+    if role == "employer" and employer_space(actor) == conv.space_id:
         return EMPLOYER
     if role == "school_staff" and actor.get("school_uai") and actor.get("school_uai") == conv.school_uai:
         return SCHOOL
@@ -127,7 +142,7 @@ def visible_filter(actor: dict) -> tuple[str, str] | None:
     roles that see none."""
     role = actor.get("role")
     if role == "employer":
-        return "employer_user_id", actor["user_id"]
+        return "space_id", employer_space(actor)
     if role == "school_staff":
         if not actor.get("school_uai"):
             raise Forbidden("Votre compte n'est rattaché à aucun établissement.")

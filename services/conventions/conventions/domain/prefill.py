@@ -126,6 +126,7 @@ def build(data: dict, application: dict | None, pupil: dict | None, school: dict
         id=convention_id or str(uuid.uuid4()), application_id=str(data["application_id"]), grade=grade,
         school_uai=prefill["school"]["uai"] or "", pupil_user_id=str(_g(data, "pupil_id") or _g(app, "pupil_id")),
         employer_user_id=str(_g(data, "employer_id") or _g(app, "employer_id")),
+        space_id=str(_g(offer, "space_id") or "") or None,
         offer_id=_g(data, "offer_id") or _g(app, "offer_id"), organisation_id=_g(org, "id") or _g(offer,
                                                                                              "organisation_id"),
         weeks=weeks, prefill=prefill, employer=employer, school=school_fields,

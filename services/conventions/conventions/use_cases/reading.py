@@ -58,7 +58,7 @@ def stats(uow, actor, filters=None) -> dict:
         raise ValidationError(errors={k: ["Filtre inconnu."] for k in sorted(unknown)})
     role = actor.get("role")
     if role == "employer":
-        equalities = [("employer_user_id", actor["user_id"])]
+        equalities = [visible_filter(actor)]   # the conventions of their space
         scope = {"kind": "employer", "code": actor["user_id"]}
     else:
         sc = scopes.of_actor(actor, {k: v for k, v in filters.items() if k in scopes.PARAMS})

@@ -13,7 +13,7 @@ AUDIENCE = "stages-api"   # checked by the gateway (gateway/security.py)
 ALGORITHM = "RS256"
 
 CLAIM_NAMES = ("sub", "role", "function", "school_uai", "grade", "school_rep", "school_qpv", "academie",
-               "staff_confirmed", "stat_scope", "stat_scope_code")
+               "staff_confirmed", "stat_scope", "stat_scope_code", "space_id")
 
 
 def build_claims(user: dict, school: dict | None = None) -> dict:
@@ -24,7 +24,8 @@ def build_claims(user: dict, school: dict | None = None) -> dict:
     ``academie`` is the académie's *code* (common.scopes: codes, never names): the school's, or a statistician's
     when their scope is an académie. Statisticians carry their scope in ``stat_scope`` and ``stat_scope_code``.
     School staff carry ``staff_confirmed`` (true once someone accountable confirmed the account:
-    docs/school-staff.md); it is null for other roles.
+    docs/school-staff.md); it is null for other roles. Employers carry ``space_id``, the space they work in
+    (``user["space_id"]``: domain/spaces.py); it is null for other roles.
     """
     from .staff import confirmed_claim
 
@@ -47,6 +48,7 @@ def build_claims(user: dict, school: dict | None = None) -> dict:
         "staff_confirmed": confirmed_claim(user),
         "stat_scope": user.get("stat_scope") if user.get("role") == "statistician" else None,
         "stat_scope_code": user.get("stat_scope_code") if user.get("role") == "statistician" else None,
+        "space_id": user.get("space_id") if user.get("role") == "employer" else None,
     }
 
 
@@ -110,4 +112,5 @@ def actor_from_claims(claims: dict) -> dict:
             "school_uai": claims.get("school_uai"), "grade": claims.get("grade"),
             "school_rep": claims.get("school_rep"), "school_qpv": claims.get("school_qpv"),
             "academie": claims.get("academie"), "staff_confirmed": claims.get("staff_confirmed"),
-            "stat_scope": claims.get("stat_scope"), "stat_scope_code": claims.get("stat_scope_code")}
+            "stat_scope": claims.get("stat_scope"), "stat_scope_code": claims.get("stat_scope_code"),
+            "space_id": claims.get("space_id")}

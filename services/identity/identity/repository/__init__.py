@@ -15,6 +15,8 @@ from .federation import (delete_federation_rows, delete_memberships, federated_l
 from .backoffice import (admin_action_by_key, count_pupils_in_class, insert_admin_action, insert_class, insert_school, last_admin_action,
                          live_classes, move_pupils, pupil_class_names, pupils_by_ids, rename_pupils_class,
                          school_for_update, serialise_classes, staff_following, update_class, update_school)
+from .changes import change_by_hash, count_attempt, insert_change, mark_change_used, pending_change, void_changes
+from . import spaces
 from .pupils import (insert_import, insert_pupil_code, known_pupils, mark_code_used, pending_pupils,
                      pupil_code_by_hash, purge_import_reports, ine_taken, serialise_imports, void_pupil_codes)
 from .register import guardians_of
@@ -26,6 +28,10 @@ from .secrets import (add_event, delete_user_secrets, expire_tokens, family_ids_
 from .users import (designated_head, email_taken, find_by_login, get_school, get_user, has_confirmed_head,
                     identifier_owner, insert_audit, insert_user, serialise_school_staff, update_user,
                     upsert_head, user_id_by_id_or_email)
+
+
+# Namespaces reached as ``ctx.repo.<name>.<function>``: employers' spaces (repository/spaces.py).
+NAMESPACES = (spaces,)
 
 
 class UnitOfWork(ServiceUnitOfWork):
@@ -44,6 +50,7 @@ __all__ = [
     "admin_action_by_key", "count_pupils_in_class", "insert_admin_action", "insert_class", "insert_school", "last_admin_action",
     "live_classes", "move_pupils", "pupil_class_names", "pupils_by_ids", "rename_pupils_class",
     "school_for_update", "serialise_classes", "staff_following", "update_class", "update_school",
+    "change_by_hash", "count_attempt", "insert_change", "mark_change_used", "pending_change", "void_changes",
     "add_event", "delete_user_secrets", "designated_head", "email_taken", "expire_tokens", "family_ids_of",
     "find_by_login", "find_refresh", "find_token", "get_school", "get_user", "guardians_of", "has_confirmed_head",
     "identifier_owner", "ine_taken", "insert_audit", "insert_family", "insert_import", "insert_pupil_code",

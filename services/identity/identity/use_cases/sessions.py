@@ -21,6 +21,9 @@ def claims_of(ctx: Context, conn, user: dict) -> dict:
     u = dict(user)
     if user.get("role") == roles.STATISTICIAN and user.get("stat_scope") == "academie":
         u["academie"] = user.get("stat_scope_code")
+    if user.get("role") == roles.EMPLOYER:
+        from .spaces import space_claim
+        u["space_id"] = space_claim(ctx, conn, user)
     return access_tokens.build_claims(u, school)
 
 

@@ -9,7 +9,8 @@ def test_catalogue():
     assert set(EVENTS) == {"user.registered", "user.activated", "pupil.imported", "user.anonymized",
                            "staff.confirmed", "school.head_designated", "pupil.school_changed",
                            "school.internship_weeks_declared", "user.locked", "user.unlocked",
-                           "school.created", "school.updated"}
+                           "school.created", "school.updated", "user.email_changed", "user.phone_changed",
+                           "space.member_joined", "space.member_left"}
     for name, spec in EVENTS.items():
         assert spec["version"] == 1 and spec["description"]
         jsonschema.Draft202012Validator.check_schema(spec["data_schema"])

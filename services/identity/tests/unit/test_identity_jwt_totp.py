@@ -24,7 +24,7 @@ def test_claims_carry_what_services_need():
     c = access_tokens.build_claims(USER, SCHOOL)
     assert c == {"sub": USER["id"], "role": "pupil", "function": None, "school_uai": "0130001A",
                  "grade": "troisieme", "school_rep": "REP+", "school_qpv": True, "academie": "02",
-                 "staff_confirmed": None, "stat_scope": None, "stat_scope_code": None}
+                 "staff_confirmed": None, "stat_scope": None, "stat_scope_code": None, "space_id": None}
     e = access_tokens.build_claims({"id": "x", "role": "employer"})
     assert e["school_uai"] is None and e["school_rep"] is None and e["academie"] is None
     assert e["staff_confirmed"] is None

@@ -73,6 +73,19 @@ MESSAGES: dict[str, MessageSpec] = {m.template: m for m in [
                    "it was not recorded there."),
     _m("colleague_invitation", "school_staff", (EMAIL,), CATEGORY_ACCOUNT, essential=True, security=True,
        page="/invitation?token={token}", description="A head of school invites a colleague to join."),
+    _m("email_change_confirm", "user", (EMAIL,), CATEGORY_ACCOUNT, essential=True, security=True,
+       page="/compte/adresse/confirmer?token={token}",
+       description="Confirm a new e-mail address for your account (sent to the new address; single-use link, 24 h)."),
+    _m("email_changed_notice", "user", (EMAIL,), CATEGORY_ACCOUNT, essential=True, security=True,
+       page="/connexion", description="Sent to the old address: the account's e-mail address was changed."),
+    _m("phone_change_code", "user", (SMS,), CATEGORY_ACCOUNT, essential=True, security=True,
+       page="/compte/telephone", description="The 6-digit code confirming a new mobile number (15 minutes)."),
+    _m("phone_changed_notice", "user", (SMS, EMAIL), CATEGORY_ACCOUNT, essential=True, security=True,
+       sms_or_email=True, page="/connexion",
+       description="Sent to the old number (or the e-mail address): the account's mobile number was changed."),
+    _m("space_invitation", "employer", (EMAIL,), CATEGORY_ACCOUNT, essential=True, security=True,
+       page="/espaces/invitation?token={token}",
+       description="A colleague invites you to join their employer space (single-use link, 7 days)."),
     _m("welcome", "user", (IN_APP,), CATEGORY_ACCOUNT, page="/",
        description="Welcome once the account is active."),
     _m("staff_confirmed", "school_staff", (EMAIL, IN_APP), CATEGORY_SCHOOL, essential=True,
@@ -172,7 +185,8 @@ MESSAGES: dict[str, MessageSpec] = {m.template: m for m in [
 # they carry a secret (a token, a code) that must never travel in an event.
 DIRECT_ONLY = frozenset({"account_activation", "password_reset", "password_reset_no_account", "identifier_in_use",
                          "colleague_invitation", "signature_code", "legal_rep_sign_link",
-                         "transfer_link", "anonymisation_notice"})
+                         "transfer_link", "anonymisation_notice", "email_change_confirm", "email_changed_notice",
+                         "phone_change_code", "phone_changed_notice", "space_invitation"})
 
 
 def spec(template: str) -> MessageSpec:

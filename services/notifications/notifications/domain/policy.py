@@ -30,6 +30,9 @@ class Contact:
     role: str | None = None
     active: bool = True
     anonymized: bool = False
+    # a colleague of the employer space the record belongs to, not its creator: the message reaches them as an
+    # optional one (their preferences decide, security messages aside)
+    colleague: bool = False
 
     @property
     def display_name(self) -> str:
@@ -52,8 +55,10 @@ def normalize_preferences(prefs: dict | None) -> dict:
     return out
 
 
-def allowed(spec: MessageSpec, channel: str, prefs: dict | None) -> bool:
-    if spec.essential or spec.security or channel == IN_APP:
+def allowed(spec: MessageSpec, channel: str, prefs: dict | None, colleague: bool = False) -> bool:
+    """Essential messages always go out, except to a colleague of an employer space (their preferences decide:
+    a member may switch off e-mails about new applications)."""
+    if spec.security or channel == IN_APP or (spec.essential and not colleague):
         return True
     return bool(((prefs or {}).get(channel) or {}).get(spec.category, True))
 
@@ -77,7 +82,7 @@ def choose_channels(spec: MessageSpec, contact: Contact, prefs: dict | None) -> 
             skipped.append((ch, "no mobile phone"))
         elif ch == IN_APP and not contact.user_id:
             skipped.append((ch, "not a platform user"))
-        elif not allowed(spec, ch, prefs):
+        elif not allowed(spec, ch, prefs, colleague=contact.colleague):
             skipped.append((ch, "opted out"))
         else:
             go.append(ch)

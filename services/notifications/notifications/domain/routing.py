@@ -219,6 +219,13 @@ ROUTES: dict[str, list[Rule]] = {
     "user.unlocked": [],
     "school.created": [],
     "school.updated": [],
+    # the confirmation link or code and the notice to the old address or number: identity sends them with
+    # send_message (the new and the old identifiers never travel in events)
+    "user.email_changed": [],
+    "user.phone_changed": [],
+    # members are asked of identity at send time (recipients.Directory.colleagues)
+    "space.member_joined": [],
+    "space.member_left": [],
     # offers
     "offer.published": [_when(lambda d: not d.get("republished"), _to_offer_owner("offer_published", "offer_id"))],
     "offer.updated": [],

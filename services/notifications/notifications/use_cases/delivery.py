@@ -88,6 +88,8 @@ def _look_up(directory: Directory, row: dict):
             raise RecipientUnknown(f"unknown template {row['template']}")
         contacts = directory.contacts(row["recipient_kind"], row["recipient_value"],
                                       row["recipient_functions"] or [], row["recipient_extra"] or {})
+        if MESSAGES[row["template"]].audience == "employer":   # the employer space's other members too
+            contacts = contacts + directory.colleagues(row["context"] or {}, contacts)
         return contacts, directory.enrich(row["context"] or {})
     except (RecipientUnknown, NotFound) as exc:
         return _Failure(str(exc), permanent=True)

@@ -100,6 +100,29 @@ class Directory:
             raise RecipientUnknown(f"application {application_id} has no {party}")
         return [self._user(str(uid))]
 
+    def colleagues(self, context: dict, reached: list[Contact]) -> list[Contact]:
+        """A message meant for « the employer » of an offer (``offer_id`` in its context) also goes to the other
+        members of the offer's employer space, each as a colleague (their preferences decide); none for a space
+        not shared. Identity not answering is transient (the intent is retried)."""
+        offer_id = (context or {}).get("offer_id")
+        if not offer_id:
+            return []
+        offer = self._cached(("offer", offer_id), lambda: self.clients.offer(offer_id))
+        space_id = (offer or {}).get("space_id")
+        if not space_id:
+            return []
+        seen = {c.user_id for c in reached}
+        out = []
+        for m in self.clients.space_members(str(space_id)):
+            uid = str(m.get("user_id") or "")
+            if not uid or uid in seen:
+                continue
+            try:
+                out.append(replace(self._user(uid), colleague=True))
+            except RecipientUnknown:
+                continue
+        return out
+
     def _with_contacts(self, items: list[dict]) -> list[Contact]:
         """Lists give user ids (and names): the contact details come from get_contact, at send time."""
         out = []

@@ -123,7 +123,8 @@ def test_route(event_type, data, expected):
 def test_every_platform_event_of_the_issues_has_a_route():
     issues = ["user.registered", "user.activated", "staff.confirmed", "school.head_designated", "pupil.imported",
               "pupil.school_changed", "school.internship_weeks_declared",
-              "user.anonymized", "offer.published",
+              "user.anonymized", "user.email_changed", "user.phone_changed", "space.member_joined",
+              "space.member_left", "offer.published",
               "offer.updated", "offer.unpublished", "offer.full", "offer.removed", "offer.reported", "offer.moderated",
               "calendar.changed", "user.locked", "user.unlocked", "school.created", "school.updated"]
     issues += [f"application.{f}" for f in ("submitted", "read", "transferred", "accepted", "confirmed", "rejected",
@@ -169,5 +170,6 @@ def test_recipient_keys():
 def test_security_messages_are_essential_and_direct():
     security = {t for t, s in MESSAGES.items() if s.security}
     assert {"account_activation", "password_reset", "password_reset_no_account", "identifier_in_use",
-            "signature_code", "colleague_invitation", "transfer_link", "legal_rep_sign_link"} == security
+            "signature_code", "colleague_invitation", "transfer_link", "legal_rep_sign_link", "email_change_confirm",
+            "email_changed_notice", "phone_change_code", "phone_changed_notice", "space_invitation"} == security
     assert security <= DIRECT_ONLY

@@ -24,6 +24,8 @@ LINKS = {
     "account_activation": "/activation?token=tok-abc",
     "password_reset": "/mot-de-passe/nouveau?token=tok-abc",
     "colleague_invitation": "/invitation?token=tok-abc",
+    "email_change_confirm": "/compte/adresse/confirmer?token=tok-abc",
+    "space_invitation": "/espaces/invitation?token=tok-abc",
     "transfer_link": "/transferts/tok-abc",
     "legal_rep_sign_link": "/conventions/signature/tok-abc",
     "new_application": "/entreprise/candidatures/app-1",

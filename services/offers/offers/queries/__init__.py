@@ -33,6 +33,12 @@ class OfferQueries(ModerationQueries):
         q = q.where(offers.c.state == state) if state else q.where(offers.c.state != st.REMOVED)
         return self._page(q, page)
 
+    def space_page(self, space_id: str, state: str | None, page: int) -> tuple[list[dict], int]:
+        """The offers of an employer space (access.offer_space: ``space_id``, else the employer's), newest first."""
+        q = select(offers).where(func.coalesce(offers.c.space_id, offers.c.employer_id) == str(space_id))
+        q = q.where(offers.c.state == state) if state else q.where(offers.c.state != st.REMOVED)
+        return self._page(q, page)
+
     def partner_page(self, operator_id: str, page: int) -> tuple[list[dict], int]:
         return self._page(select(offers).where(and_(offers.c.operator_id == operator_id,
                                                     offers.c.state != st.REMOVED)), page)

@@ -133,6 +133,7 @@ def create_offer(uow, actor, data: dict, idempotency_key: str | None, now: dt.da
             raise ValidationError(None, errors)
         values = {"id": str(uuid.uuid4()), "state": st.DRAFT, "owner_id": a["user_id"],
                   "employer_id": a["user_id"] if a.get("role") == "employer" else None,
+                  "space_id": access.employer_space(a),
                   "creation_key": idempotency_key, "completed_steps": sorted(steps, key=od.STEPS.index),
                   "created_at": now, "updated_at": now, **cols}
         values.update(index_columns(values, overrides))

@@ -78,10 +78,11 @@ def list_my_offers(uow, actor, state: str | None, page: int, owner_id: str | Non
     """The caller's offers; an administrator may name another owner (``owner_id``: an employer's offers)."""
     with uow.read() as queries:
         owner = access.owner_to_list(actor, owner_id)
+        space = access.space_to_list(actor, owner_id)
         page = max(int(page or 1), 1)
         if state and state not in st.STATES:
             raise ValidationError(None, {"state": [MSG_STATE]})
-        rows, total = queries.owner_page(owner, state, page)
+        rows, total = queries.space_page(space, state, page) if space else queries.owner_page(owner, state, page)
         return {"items": [views.offer_view(r, "owner") for r in rows], "page": page, "per_page": queries.PER_PAGE,
                 "total": total}
 

@@ -26,6 +26,16 @@ SCHOOL_COLUMNS = ("uai", "kind", "name", "sector", "private_contract", "status",
                   "address_city", "name_key", "commune_key")
 
 
+class FakeSpaces:
+    """The part of ``identity.repository.spaces`` the token's claims read (no shared spaces in unit tests)."""
+
+    def __init__(self):
+        self.current: dict[str, str] = {}
+
+    def current_space(self, conn, user_id):
+        return self.current.get(user_id)
+
+
 class FakeRepository:
     """The functions of ``identity.repository`` over dicts (the connection argument is ignored)."""
 
@@ -45,6 +55,8 @@ class FakeRepository:
         self.memberships: dict[tuple[str, str], dict] = {}   # (user_id, school_uai) -> membership
         self.admin_actions: list[dict] = []
         self.classes: dict[str, dict] = {}
+        self.spaces = FakeSpaces()
+        self.changes: list[dict] = []
 
     # -- set-up helpers (tests) ---------------------------------------------------------
     def add_school(self, **values) -> dict:
@@ -58,6 +70,34 @@ class FakeRepository:
                 "updated_at": now, "last_activity_at": now, **values}
         self.users[user["id"]] = user
         return user
+
+    # -- pending changes of e-mail address or mobile number --------------------------------
+    def void_changes(self, conn, user_id, kind, now):
+        for ch in self.changes:
+            if ch["user_id"] == user_id and ch["kind"] == kind and ch["used_at"] is None:
+                ch["used_at"] = now
+
+    def insert_change(self, conn, user_id, kind, new_value, secret_hash, now, expires_at):
+        self.changes.append({"id": str(uuid.uuid4()), "user_id": user_id, "kind": kind, "new_value": new_value,
+                             "secret_hash": secret_hash, "attempts": 0, "created_at": now, "expires_at": expires_at,
+                             "used_at": None})
+
+    def change_by_hash(self, conn, secret_hash):
+        return copy.deepcopy(next((ch for ch in self.changes if ch["secret_hash"] == secret_hash), None))
+
+    def pending_change(self, conn, user_id, kind):
+        mine = [ch for ch in self.changes if ch["user_id"] == user_id and ch["kind"] == kind and ch["used_at"] is None]
+        return copy.deepcopy(mine[-1]) if mine else None
+
+    def count_attempt(self, conn, change_id):
+        for ch in self.changes:
+            if ch["id"] == change_id:
+                ch["attempts"] += 1
+
+    def mark_change_used(self, conn, change_id, now):
+        for ch in self.changes:
+            if ch["id"] == change_id:
+                ch["used_at"] = now
 
     # -- users, schools, staff -----------------------------------------------------------
     def get_school(self, conn, uai):

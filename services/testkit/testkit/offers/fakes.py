@@ -193,6 +193,11 @@ class FakeQueries(FakeModerationQueries):
         start = (page - 1) * self.PER_PAGE
         return [copy.deepcopy(r) for r in rows[start:start + self.PER_PAGE]], len(rows)
 
+    def space_page(self, space_id, state, page):
+        return self._page([r for r in self.offers.rows.values()
+                           if str(r.get("space_id") or r.get("employer_id")) == str(space_id)
+                           and (r["state"] == state if state else r["state"] != st.REMOVED)], page)
+
     def owner_page(self, owner_id, state, page):
         return self._page([r for r in self.offers.rows.values() if r["owner_id"] == owner_id
                            and (r["state"] == state if state else r["state"] != st.REMOVED)], page)
