@@ -84,6 +84,11 @@ class Queries:
             (c.pupil_user_id == user_id) | (c.employer_user_id == user_id) | c.id.in_(signed))
             .order_by(c.created_at, c.id)).all()]
 
+    def agreements_of(self, user_id: str) -> list[dict]:
+        """{state, weeks} of the conventions ``user_id`` is the pupil or the employer of (deletion holds)."""
+        return [{"state": r.state, "weeks": list(r.weeks or [])} for r in self._x(
+            select(c.state, c.weeks).where((c.pupil_user_id == user_id) | (c.employer_user_id == user_id))).all()]
+
     def personal_data(self, user_id: str) -> dict:
         """Everything the conventions service keeps about ``user_id`` (GET /me/data): each convention they are a
         party to in full (the pre-filled, employer's and school's fields, the frozen content, dates), its

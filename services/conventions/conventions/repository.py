@@ -202,6 +202,28 @@ class Repository:
         self._x(pg_insert(documents).values(convention_id=convention_id, **values)
                 .on_conflict_do_update(index_elements=["convention_id"], set_=values))
 
+    # -- personal data (an anonymised person) --------------------------------------------------------------
+    def ids_of_person(self, user_id: str) -> list[str]:
+        """The conventions ``user_id`` is the pupil or the employer of, or signed (the head), locked in id order."""
+        signed = select(signatures.c.convention_id).where(signatures.c.signer_user_id == user_id)
+        c = conventions.c
+        return [r.id for r in self._x(select(c.id).where(
+            (c.pupil_user_id == user_id) | (c.employer_user_id == user_id) | c.id.in_(signed))
+            .order_by(c.id).with_for_update()).all()]
+
+    def erase_signatures(self, convention_id: str, user_id: str, roles: tuple[str, ...], name: str) -> None:
+        """Every signature of the convention given by ``user_id`` or in ``roles`` (discarded ones too) loses its
+        signer's name and traces (IP address, user agent)."""
+        self._x(update(signatures).where(signatures.c.convention_id == convention_id,
+                                         (signatures.c.signer_user_id == user_id) | signatures.c.role.in_(roles))
+                .values(signer_name=name, ip=None, user_agent=None))
+
+    def drop_document(self, convention_id: str) -> None:
+        self._x(documents.delete().where(documents.c.convention_id == convention_id))
+
+    def drop_signature_codes(self, user_id: str) -> None:
+        self._x(signature_codes.delete().where(signature_codes.c.user_id == user_id))
+
 
 class UnitOfWork(ServiceUnitOfWork):
     """What use cases are given (as ``uow``): ``begin()`` one transaction (commit on exit, rollback on exception)

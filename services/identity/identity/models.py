@@ -79,6 +79,7 @@ users = Table(
     Column("last_login_at", TS),
     Column("last_activity_at", TS, nullable=False),
     Column("anonymized_at", TS),
+    Column("warned_at", TS),                               # idle account warned of its anonymisation (privacy)
     UniqueConstraint("school_uai", "pupil_key", name="uq_users_school_pupil_key"),
     Index("ix_users_role_status_activity", "role", "status", "last_activity_at"),
 )

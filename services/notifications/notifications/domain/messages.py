@@ -85,6 +85,10 @@ MESSAGES: dict[str, MessageSpec] = {m.template: m for m in [
        page="/etablissements/{school_uai}/eleves", description="The activation codes of an imported class are ready."),
     _m("anonymisation_notice", "user", (EMAIL,), CATEGORY_ACCOUNT, essential=True, page="/",
        description="Your personal data has been anonymised after a period of inactivity."),
+    _m("anonymisation_warning", "user", (EMAIL,), CATEGORY_ACCOUNT, essential=True, page="/connexion",
+       description="Your idle account will be anonymised on a given date unless you sign in (14 days before)."),
+    _m("account_deleted", "user", (EMAIL,), CATEGORY_ACCOUNT, essential=True, page="/",
+       description="Your account was deleted (anonymised) at your request."),
     # --- offers ---
     _m("offer_published", "employer", (IN_APP,), CATEGORY_OFFERS, page="/entreprise/offres/{offer_id}",
        description="Your offer is published."),
@@ -166,7 +170,8 @@ MESSAGES: dict[str, MessageSpec] = {m.template: m for m in [
 # they carry a secret (a token, a code) that must never travel in an event.
 DIRECT_ONLY = frozenset({"account_activation", "password_reset", "password_reset_no_account", "identifier_in_use",
                          "colleague_invitation", "signature_code", "legal_rep_sign_link",
-                         "transfer_link", "anonymisation_notice"})
+                         "transfer_link", "anonymisation_notice", "anonymisation_warning",
+                         "account_deleted"})
 
 
 def spec(template: str) -> MessageSpec:
