@@ -32,6 +32,8 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "pupil_activate": ("POST", "/api/v1/auth/pupil-activate"),
     "me": ("GET", "/api/v1/me"),
     "my_data": ("GET", "/api/v1/me/data"),
+    "account_deletion": ("POST", "/api/v1/me/deletion"),
+    "account_deletion_confirm": ("POST", "/api/v1/me/deletion/confirm"),
     "notifications": ("GET", "/api/v1/me/notifications"),
     "notifications_unread": ("GET", "/api/v1/me/notifications/unread-count"),
     "notification_read": ("POST", "/api/v1/me/notifications/{notification_id}/read"),

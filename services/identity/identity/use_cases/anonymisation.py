@@ -47,9 +47,8 @@ def warn(ctx: Context, u: dict) -> bool:
     """Warn an idle account of the date of its anonymisation (e-mail, when it has an address), then record
     ``warned_at`` if it is still idle and unwarned (a sign-in meanwhile wins)."""
     on = anonymisation.anonymised_on(u["role"], u["last_activity_at"], ctx.now)
-    if u["email"]:
-        ctx.notify("anonymisation_warning", {"email": u["email"], "name": _name(u)},
-                   {"anonymised_on": paris_date(on).isoformat()},
+    if u["email"]:   # to the account (not the address): erased with it if it is anonymised
+        ctx.notify("anonymisation_warning", {"user_id": u["id"]}, {"anonymised_on": paris_date(on).isoformat()},
                    f"anonymisation-warning:{u['id']}:{u['last_activity_at'].isoformat()}")
     with ctx.uow.begin() as uow:
         fresh = ctx.repo.get_user(uow.session, u["id"], for_update=True)
