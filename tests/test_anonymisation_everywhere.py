@@ -156,7 +156,7 @@ def test_an_anonymised_user_no_longer_appears_in_any_service_except_their_signed
         emp = _employer(rpc, tag)
         pupil, other_pupil = suite_pupils(rpc, 2)
         head = suite_head(rpc, first_name="Odile", last_name=f"Proviseur{tag}")
-        head["name"] = f"Odile Proviseur{tag}"
+        head.update(name=f"Odile Proviseur{tag}", email=rpc.identity.get_contact(head["user_id"])["email"])
         org = {**offer_data()["organisation"], "contact_phone": emp["phone"]}
         offer = suite_offer(rpc, emp["user_id"], seats=2, organisation=org)
         contact = rpc.identity.get_contact(pupil["user_id"])
@@ -185,6 +185,8 @@ def test_an_anonymised_user_no_longer_appears_in_any_service_except_their_signed
         out = rpc.identity.anonymize_inactive(actor=ADMIN)
         assert {emp["user_id"], pupil["user_id"]} <= set(out["warned_ids"]), out
         assert not {emp["user_id"], pupil["user_id"]} & set(out["user_ids"])
+        # the head stays active: the messages she received about them must lose their names too
+        rpc.identity.login(identifier=head["email"], password=PASSWORD, client=_client())
     suite_clock(2 * YEAR + 35 * DAY)
     with suite.rpc() as rpc:
         out = rpc.identity.anonymize_inactive(actor=ADMIN)
