@@ -5,7 +5,7 @@ web/tests/test_links.py): keep those paths stable."""
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from .views import agreements, auth, employer, errors, public, pupil
+from .views import agreements, auth, employer, errors, lifecycle, public, pupil
 from .views import admin as admin_views
 from .views import school
 from .views import stats as stats_views
@@ -37,6 +37,7 @@ auth_urls = [
     path("compte", auth.account, name="account"),
     path("compte/mot-de-passe", auth.change_password, name="change_password"),
     path("compte/mes-donnees", auth.my_data, name="my_data"),
+    path("compte/suppression", lifecycle.delete_account, name="delete_account"),
     path("notifications", auth.notifications, name="notifications"),
     path("preferences", auth.preferences, name="preferences"),  # every e-mail's footer
 ]
