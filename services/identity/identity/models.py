@@ -199,6 +199,15 @@ rate_events = Table(
     Index("ix_rate_events_bucket_at", "bucket", "at"),
 )
 
-__all__ = ["metadata", "schools", "school_heads", "staff_audit", "users",
+# The end-of-year rollover of each school year (domain/rollover.py): progress per step, resumable.
+rollover_runs = Table(
+    "rollover_runs", metadata,
+    Column("school_year", String(9), primary_key=True),
+    Column("started_at", TS, nullable=False),
+    Column("finished_at", TS),
+    Column("progress", JSONB, nullable=False, server_default=text("'{}'::jsonb")),  # {step: {done, last_id, finished}}
+)
+
+__all__ = ["metadata", "rollover_runs", "schools", "school_heads", "staff_audit", "users",
            "one_time_tokens", "pupil_codes", "pupil_imports", "refresh_families",
            "refresh_tokens", "signing_keys", "login_locks", "rate_events", "outbox", "inbox", "text"]

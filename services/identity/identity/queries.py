@@ -11,6 +11,7 @@ from .domain import anonymisation, roles
 from .domain.schools import bounding_box, prefilter_words
 from .models import (login_locks, one_time_tokens, pupil_codes, pupil_imports, refresh_families, school_heads,
                      schools, staff_audit, users)
+from .repository.rollover import get_run, step_filter
 from .repository.rows import row_dict
 
 # -- schools -------------------------------------------------------------------
@@ -161,3 +162,17 @@ def inactive_accounts(s, cutoffs: dict[str, dt.datetime], limit: int) -> list[di
             (users.c.role != roles.PUPIL) & (users.c.last_activity_at <= cutoffs["other"])))
         .order_by(users.c.last_activity_at).limit(limit))
     return [row_dict(r) for r in s.execute(stmt)]
+
+
+# -- end-of-year rollover ------------------------------------------------------------------------
+
+def rollover_run(s, school_year: str) -> dict | None:
+    return get_run(s, school_year)
+
+
+def rollover_remaining(s, step: str, after_id: str | None) -> int:
+    """Users the step has still to go through (after ``after_id`` in id order)."""
+    stmt = select(func.count()).select_from(users).where(step_filter(step))
+    if after_id:
+        stmt = stmt.where(users.c.id > after_id)
+    return s.execute(stmt).scalar_one()

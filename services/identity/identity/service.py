@@ -17,7 +17,8 @@ from .hashing import PASSWORDS
 from .models import metadata
 from .repository import UnitOfWork
 from .repository.keys import KeyStore
-from .use_cases import accounts, admin, anonymisation, demo, directory, passwords, pupils, schools, sessions, staff
+from .use_cases import (accounts, admin, anonymisation, demo, directory, passwords, pupils, rollover, schools,
+                        sessions, staff)
 from .use_cases.context import Context
 from .views import codes_sheet_pdf
 
@@ -220,6 +221,15 @@ class IdentityService(PlatformService):
     def confirm_deletion(self, actor, password=None):
         """Second step: the password again; the account is anonymised unless an agreement holds it (409)."""
         return anonymisation.confirm_deletion(self._ctx(), actor, password)
+
+    @rpc
+    def rollover(self, actor, school_year, batch=500, max_batches=None):
+        """End-of-year rollover of accounts (admin): pupils up or out, classes archived; idempotent, resumable."""
+        return rollover.run(self._ctx(), actor, school_year, batch=int(batch), max_batches=max_batches)
+
+    @rpc
+    def rollover_report(self, actor, school_year):
+        return rollover.report(self._ctx(), actor, school_year)
 
     @timer(interval=settings.anonymise_interval(), eager=False)
     def anonymize_inactive_timer(self):
