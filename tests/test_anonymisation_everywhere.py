@@ -285,3 +285,32 @@ def test_an_idle_account_is_warned_14_days_before_and_anonymised_only_after(api,
         assert emp["user_id"] in out["user_ids"] and returning["user_id"] not in out["user_ids"], out
         assert rpc.identity.get_contact(emp["user_id"])["anonymized"] is True
         assert rpc.identity.get_contact(returning["user_id"])["anonymized"] is False
+
+
+def test_the_rollover_routes_are_for_admins_and_refuse_a_year_not_over(api, suite):
+    """The rollover itself (pupils up or out, run twice, resumed) is proven on identity's own database
+    (services/identity/tests/integration/test_identity_rollover.py): here the routes, without moving the suite's
+    pupils."""
+    import pyotp
+
+    with suite.rpc() as rpc:
+        demo = rpc.identity.seed_demo()
+        [pupil] = suite_pupils(rpc, 1)
+    assert api.post("/api/v1/admin/rollover/2025-2026", token=pupil["token"]).status_code == 403
+    totp = pyotp.TOTP(demo["admin_totp_secret"])
+    now = dt.datetime.now(dt.timezone.utc)
+    token = None
+    for at in (now, now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60)):   # a code works once
+        r = api.post("/api/v1/auth/login", json={"identifier": "demo.admin@example.com", "password": demo["password"],
+                                                 "totp_code": totp.at(at)})
+        if r.status_code == 200:
+            token = r.json()["access_token"]
+            break
+    assert token, r.text
+    r = api.post("/api/v1/admin/rollover/2099-2100", token=token)
+    assert r.status_code == 422 and r.headers["Content-Type"] == "application/problem+json"
+    assert "n'est pas terminée" in r.json()["errors"]["school_year"][0]
+    r = api.get("/api/v1/admin/rollover/2031-2032", token=token)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "not_started" and r.json()["services"]["identity"]["steps"]["pupils"]["remaining"] >= 1
+    assert api.get("/api/v1/admin/rollover/pas-une-annee", token=token).status_code == 422

@@ -34,6 +34,8 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "my_data": ("GET", "/api/v1/me/data"),
     "account_deletion": ("POST", "/api/v1/me/deletion"),
     "account_deletion_confirm": ("POST", "/api/v1/me/deletion/confirm"),
+    "rollover_start": ("POST", "/api/v1/admin/rollover/{school_year}"),
+    "rollover_progress": ("GET", "/api/v1/admin/rollover/{school_year}"),
     "notifications": ("GET", "/api/v1/me/notifications"),
     "notifications_unread": ("GET", "/api/v1/me/notifications/unread-count"),
     "notification_read": ("POST", "/api/v1/me/notifications/{notification_id}/read"),

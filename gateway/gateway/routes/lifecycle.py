@@ -45,3 +45,51 @@ def request_deletion(req):
                         429: "Trop d'essais de mot de passe : 5 par quart d'heure"})
 def confirm_deletion(req):
     return req.rpc("identity").confirm_deletion(actor=req.actor, password=req.body["password"])
+
+
+# -- end-of-year rollover (admins) --------------------------------------------------------------------------
+_STEP = obj({"changed": {"type": "integer"}, "seen": {"type": "integer"}, "remaining": {"type": "integer"},
+             "finished": {"type": "boolean"}}, ["changed", "seen", "remaining", "finished"])
+ROLLOVER = component("RolloverReport", obj({
+    "school_year": {"type": "string"},
+    "status": {"type": "string", "enum": ["not_started", "in_progress", "finished"]},
+    "services": obj({"identity": obj({
+        "service": {"type": "string"}, "school_year": {"type": "string"},
+        "status": {"type": "string", "enum": ["not_started", "in_progress", "finished"]},
+        "started_at": {"type": ["string", "null"], "format": "date-time"},
+        "finished_at": {"type": ["string", "null"], "format": "date-time"},
+        "steps": {"type": "object", "additionalProperties": _STEP}},
+        ["service", "school_year", "status", "steps"])}, ["identity"]),
+}, ["school_year", "status", "services"]), {
+    "school_year": "2026-2027", "status": "in_progress",
+    "services": {"identity": {
+        "service": "identity", "school_year": "2026-2027", "status": "in_progress",
+        "started_at": "2027-07-02T06:00:00+00:00", "finished_at": None,
+        "steps": {"pupils": {"changed": 500, "seen": 500, "remaining": 1200, "finished": False},
+                  "staff_classes": {"changed": 0, "seen": 0, "remaining": 80, "finished": False}}}}})
+PARTS = ("identity",)   # the services with a rollover of their own (docs/privacy.md « End-of-year rollover »)
+
+
+def _overall(parts: dict) -> str:
+    states = {p["status"] for p in parts.values()}
+    return states.pop() if len(states) == 1 else "in_progress"
+
+
+@route("POST", "/api/v1/admin/rollover/<school_year>", summary="Passer à l'année scolaire suivante (ou reprendre)",
+       description="Une fois l'année terminée (1er juillet) : les classes sont archivées, les élèves de 4e passent "
+                   "en 3e, ceux de 3e et de 2nde quittent leur établissement. Par lots ; relancer reprend là où "
+                   "l'exécution s'est arrêtée, et ne change rien une fois terminé (docs/privacy.md).",
+       tags=["admin"], roles=["admin"], response=ROLLOVER,
+       extra_responses={422: "Année scolaire invalide ou pas encore terminée"})
+def start_rollover(req):
+    school_year = req.path["school_year"]
+    parts = {name: req.rpc(name).rollover(actor=req.actor, school_year=school_year) for name in PARTS}
+    return {"school_year": school_year, "status": _overall(parts), "services": parts}
+
+
+@route("GET", "/api/v1/admin/rollover/<school_year>", summary="Avancement du passage à l'année suivante",
+       tags=["admin"], roles=["admin"], response=ROLLOVER)
+def rollover_progress(req):
+    school_year = req.path["school_year"]
+    parts = {name: req.rpc(name).rollover_report(actor=req.actor, school_year=school_year) for name in PARTS}
+    return {"school_year": school_year, "status": _overall(parts), "services": parts}
