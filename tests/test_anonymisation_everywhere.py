@@ -313,4 +313,5 @@ def test_the_rollover_routes_are_for_admins_and_refuse_a_year_not_over(api, suit
     r = api.get("/api/v1/admin/rollover/2031-2032", token=token)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "not_started" and r.json()["services"]["identity"]["steps"]["pupils"]["remaining"] >= 1
+    assert r.json()["services"]["conventions"]["status"] == "not_started"
     assert api.get("/api/v1/admin/rollover/pas-une-annee", token=token).status_code == 422

@@ -50,24 +50,29 @@ def confirm_deletion(req):
 # -- end-of-year rollover (admins) --------------------------------------------------------------------------
 _STEP = obj({"changed": {"type": "integer"}, "seen": {"type": "integer"}, "remaining": {"type": "integer"},
              "finished": {"type": "boolean"}}, ["changed", "seen", "remaining", "finished"])
+_PART = obj({
+    "service": {"type": "string"}, "school_year": {"type": "string"},
+    "status": {"type": "string", "enum": ["not_started", "in_progress", "finished"]},
+    "started_at": {"type": ["string", "null"], "format": "date-time"},
+    "finished_at": {"type": ["string", "null"], "format": "date-time"},
+    "steps": {"type": "object", "additionalProperties": _STEP}},
+    ["service", "school_year", "status", "steps"], description="La part d'un service.")
 ROLLOVER = component("RolloverReport", obj({
     "school_year": {"type": "string"},
     "status": {"type": "string", "enum": ["not_started", "in_progress", "finished"]},
-    "services": obj({"identity": obj({
-        "service": {"type": "string"}, "school_year": {"type": "string"},
-        "status": {"type": "string", "enum": ["not_started", "in_progress", "finished"]},
-        "started_at": {"type": ["string", "null"], "format": "date-time"},
-        "finished_at": {"type": ["string", "null"], "format": "date-time"},
-        "steps": {"type": "object", "additionalProperties": _STEP}},
-        ["service", "school_year", "status", "steps"])}, ["identity"]),
+    "services": obj({"identity": _PART, "conventions": _PART}, ["identity", "conventions"]),
 }, ["school_year", "status", "services"]), {
     "school_year": "2026-2027", "status": "in_progress",
     "services": {"identity": {
         "service": "identity", "school_year": "2026-2027", "status": "in_progress",
         "started_at": "2027-07-02T06:00:00+00:00", "finished_at": None,
         "steps": {"pupils": {"changed": 500, "seen": 500, "remaining": 1200, "finished": False},
-                  "staff_classes": {"changed": 0, "seen": 0, "remaining": 80, "finished": False}}}}})
-PARTS = ("identity",)   # the services with a rollover of their own (docs/privacy.md « End-of-year rollover »)
+                  "staff_classes": {"changed": 0, "seen": 0, "remaining": 80, "finished": False}}},
+        "conventions": {
+            "service": "conventions", "school_year": "2026-2027", "status": "finished",
+            "started_at": "2027-07-02T06:00:00+00:00", "finished_at": "2027-07-02T06:01:10+00:00",
+            "steps": {"signed_agreements": {"changed": 310, "seen": 4200, "remaining": 0, "finished": True}}}}})
+PARTS = ("identity", "conventions")   # the services with a rollover of their own (docs/privacy.md « End-of-year rollover »)
 
 
 def _overall(parts: dict) -> str:
@@ -77,7 +82,8 @@ def _overall(parts: dict) -> str:
 
 @route("POST", "/api/v1/admin/rollover/<school_year>", summary="Passer à l'année scolaire suivante (ou reprendre)",
        description="Une fois l'année terminée (1er juillet) : les classes sont archivées, les élèves de 4e passent "
-                   "en 3e, ceux de 3e et de 2nde quittent leur établissement. Par lots ; relancer reprend là où "
+                   "en 3e, ceux de 3e et de 2nde quittent leur établissement ; les conventions signées dont la "
+                   "durée de conservation (5 ans après le stage) est passée sont purgées. Par lots ; relancer reprend là où "
                    "l'exécution s'est arrêtée, et ne change rien une fois terminé (docs/privacy.md).",
        tags=["admin"], roles=["admin"], response=ROLLOVER,
        extra_responses={422: "Année scolaire invalide ou pas encore terminée"})

@@ -12,8 +12,8 @@ from .models import metadata
 from .rendering import RenderWorkers
 from .repository import UnitOfWork
 from .settings import PREFILL_TIMEOUT
-from .use_cases import (codes, creation, documents, filling, legal_reps, personal_data, reading, signing,
-                        validation)
+from .use_cases import (codes, creation, documents, filling, legal_reps, personal_data, reading, rollover,
+                        signing, validation)
 
 
 class ConventionsService(PlatformService):
@@ -139,6 +139,15 @@ class ConventionsService(PlatformService):
     def deletion_hold(self, user_id):
         """Whether agreements in progress hold the deletion of ``user_id``'s account, and until when (identity)."""
         return personal_data.deletion_hold(self.uow, user_id, self.clock.now())
+
+    @rpc
+    def rollover(self, actor, school_year, batch=200, max_batches=None):
+        """End-of-year rollover (admin): agreements signed by all past their retention purged; resumable."""
+        return rollover.run(self.uow, actor, school_year, self.clock.now(), batch=int(batch), max_batches=max_batches)
+
+    @rpc
+    def rollover_report(self, actor, school_year):
+        return rollover.report(self.uow, actor, school_year)
 
     # -- events --------------------------------------------------------------------------------------------
     @event_handler("applications", "application.confirmed")

@@ -24,6 +24,7 @@ PUPIL_SIGNATURE_ROLES = ("pupil", "legal_representative")   # the pupil's side o
 # the fields of each side that identify a person (everything else is about the internship)
 PUPIL_SCHOOL_FIELDS = ("pupil_address", "pupil_phone", "legal_representatives", "pai")
 EMPLOYER_FIELDS = ("representative", "tutor")
+SCHOOL_PEOPLE_FIELDS = ("school_representative", "referent_teacher")   # purged with the agreement
 
 
 def last_day(weeks) -> dt.date | None:
@@ -125,3 +126,21 @@ def erase_party(conv, user_id: str) -> bool:
 def signature_roles_of(side: str) -> tuple[str, ...]:
     """Signature roles whose signer names and traces go with the side (beyond the person's own signatures)."""
     return PUPIL_SIGNATURE_ROLES if side == PUPIL else ("employer",) if side == EMPLOYER else ()
+
+
+def purge(conv) -> bool:
+    """An agreement signed by all whose retention is over (``purge_due``) loses every party's identifying fields
+    (in place): pupil, employer, the school's people; ids, dates, weeks and state stay (statistics).
+    False when there was nothing left to erase (a second purge)."""
+    before = conv.content(), conv.frozen
+    for side in (PUPIL, EMPLOYER):
+        live = _scrub({"prefill": conv.prefill, "employer": conv.employer, "school": conv.school}, side, "")
+        conv.prefill, conv.employer, conv.school = live["prefill"], live["employer"], live["school"]
+    for key in SCHOOL_PEOPLE_FIELDS:
+        conv.school.pop(key, None)
+    school = conv.prefill.get("school") or {}
+    if school.get("head_name"):
+        school["head_name"] = ANONYMOUS
+    conv.frozen = None if conv.frozen is None else {**conv.frozen, "prefill": conv.prefill, "employer": conv.employer,
+                                                    "school": conv.school}
+    return (conv.content(), conv.frozen) != before

@@ -76,3 +76,12 @@ def test_a_signed_agreement_is_kept_whole_for_five_years_after_the_internship():
     assert not R.purge_due(S.SIGNED_BY_ALL, WEEKS, signed, dt.date(2032, 3, 18))
     assert R.purge_due(S.SIGNED_BY_ALL, WEEKS, signed, dt.date(2032, 3, 19))
     assert not R.purge_due(S.DRAFT, WEEKS, signed, dt.date(2040, 1, 1))
+
+
+def test_a_purged_agreement_keeps_no_person_and_a_second_purge_changes_nothing():
+    conv = agreement(state=S.SIGNED_BY_ALL, frozen=True)
+    assert R.purge(conv)
+    assert conv.prefill["pupil"]["last_name"] == "Anonyme" and conv.prefill["school"]["head_name"] == "Anonyme"
+    assert not {"tutor", "representative"} & set(conv.employer) and "referent_teacher" not in conv.school
+    assert conv.frozen["school"] == conv.school and conv.employer["hours"]
+    assert not R.purge(conv)

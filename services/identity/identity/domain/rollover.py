@@ -10,34 +10,15 @@
 """
 from __future__ import annotations
 
-import datetime as dt
-import re
-
-from common.errors import ValidationError
+from common import school_years
 
 from .roles import PUPIL
 
-SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 MOVES_UP = {"quatrieme": "troisieme"}
 LEAVES = ("troisieme", "seconde")
 STEPS = ("pupils", "staff_classes")   # in this order; each is resumable (keyset on the user id)
 BATCH = 500
-
-
-def year_end(school_year) -> dt.date:
-    """1 July of the year's second calendar year; ValidationError (French) for a malformed or unended year."""
-    m = SCHOOL_YEAR.match(school_year) if isinstance(school_year, str) else None
-    if not m or int(m.group(2)) != int(m.group(1)) + 1:
-        raise ValidationError(errors={"school_year": ["Année scolaire invalide (exemple : 2026-2027)."]})
-    return dt.date(int(m.group(2)), 7, 1)
-
-
-def check_ended(school_year, today: dt.date) -> None:
-    end = year_end(school_year)
-    if today < end:
-        raise ValidationError(errors={"school_year": [
-            f"L'année scolaire {school_year} n'est pas terminée : le passage à l'année suivante est possible à "
-            f"partir du {end.strftime('%d/%m/%Y')}."]})
+year_end, check_ended = school_years.year_end, school_years.check_ended   # when a year is over: common
 
 
 def pupil_changes(user: dict) -> dict:
