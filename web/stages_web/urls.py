@@ -114,6 +114,7 @@ school_urls = [
     path("administration/personnels/<str:uai>/<uuid:user_id>/confirmer", admin_views.staff_confirm,
          name="admin_staff_confirm"),
     path("administration/statisticiens", admin_views.statisticians, name="admin_statisticians"),
+    path("administration/passage-annee", lifecycle.rollover, name="admin_rollover"),
     path("administration/notifications", admin_views.notifications, name="admin_notifications"),
     path("administration/notifications/<uuid:message_id>/renvoyer", admin_views.notification_retry,
          name="admin_notification_retry"),

@@ -1,5 +1,6 @@
 """« Supprimer mon compte » (docs/privacy.md): the platform tells whether an agreement in progress holds the
-deletion and until when; otherwise the password confirms it and the account is anonymised at once."""
+deletion and until when; otherwise the password confirms it and the account is anonymised at once. And the
+administrators' end-of-year rollover: start (or resume) it, follow its progress."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -7,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from .. import session
-from ..forms.lifecycle import DeleteAccountForm
+from ..forms.lifecycle import DeleteAccountForm, RolloverForm
 from ..gateway import ApiError
 from ..session import login_required
 from .common import page
@@ -33,3 +34,24 @@ def delete_account(request):
             return redirect("home")
     return page(request, "lifecycle/delete_account.html", "Supprimer mon compte", deletion=status, form=form,
                 crumbs=[("Mon compte", reverse("account"))])
+
+
+@login_required("admin")
+def rollover(request):
+    """Start or resume the rollover of a finished school year (POST), and its progress (``?annee=``)."""
+    api = session.api(request)
+    form = RolloverForm(request.POST or request.GET or None)
+    report = None
+    if form.is_bound and form.is_valid():
+        year = form.cleaned_data["school_year"]
+        try:
+            if request.method == "POST":
+                report = api.call("rollover_start", school_year=year)
+                messages.success(request, "Passage à l'année suivante terminé." if report["status"] == "finished"
+                                 else "Passage à l'année suivante interrompu : relancez-le pour le reprendre.")
+                return redirect(f"{reverse('admin_rollover')}?school_year={year}")
+            report = api.call("rollover_progress", school_year=year)
+        except ApiError as exc:
+            form.apply_api_error(exc)
+    return page(request, "lifecycle/rollover.html", "Passage à l'année scolaire suivante", form=form, report=report,
+                status=422 if form.errors else 200)
