@@ -242,7 +242,8 @@ class FakeRepository:
         for r in self.reminders:
             if r["user_id"] == user_id and r["status"] == "pending":
                 r["status"] = "cancelled"
-        return {"inbox_deleted": before - len(self.inbox_items), "messages_cancelled": cancelled}
+        return {"inbox_deleted": before - len(self.inbox_items), "messages_cancelled": cancelled,
+                "others_redacted": 0}
 
 
 class FakeClients:

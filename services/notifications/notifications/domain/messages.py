@@ -45,8 +45,8 @@ class MessageSpec:
     sms_or_email: bool = False
     description: str = ""
     context_keys: tuple[str, ...] = field(default_factory=tuple)
-    # Sent to a person being anonymised: their address and name are forgotten once it is settled
-    # (``policy.FORGOTTEN_RECIPIENT``, docs/privacy.md).
+    # Sent to a person being anonymised: their address and name are forgotten once it is sent (a failed one keeps
+    # them, for an admin's retry) (``policy.FORGOTTEN_RECIPIENT``, docs/privacy.md).
     forget_recipient: bool = False
 
     def __post_init__(self):

@@ -184,7 +184,7 @@ def _send(repo, outbound, row: dict, now: dt.datetime, rng) -> None:
               "provider_id": provider_id}
     if d.status == records.SENT:
         values["context"] = without_secrets(row["context"] or {})
-    if d.status in (records.SENT, records.FAILED) and MESSAGES[row["template"]].forget_recipient:
+    if d.status == records.SENT and MESSAGES[row["template"]].forget_recipient:   # a failed one may be retried
         values.update(forgotten_recipient())
     repo.update_message(row["id"], **values)
     observe_message(row["channel"], "sent" if d.status == records.SENT else
