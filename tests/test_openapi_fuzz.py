@@ -36,7 +36,7 @@ COVERAGE_CASES = int(os.environ.get("STAGES_FUZZ_COVERAGE", "40"))
 PASSWORD = "Fuzz-Stages-2026!"
 SCHOOL_UAI = "0131884C"  # Collège Belle de Mai, Marseille (in the reference data)
 # Operations that can end the actor's session run last, so that they do not hide the others.
-LAST = ("POST /api/v1/auth/logout", "POST /api/v1/auth/password")
+LAST = ("POST /api/v1/auth/logout", "POST /api/v1/auth/password", "POST /api/v1/me/deletion/confirm")
 # /readyz answers a documented 503 when a service is slow to answer its health RPC (the fuzzer's load
 # on 2 cores); it is the only 5xx the API may send on purpose.
 DOCUMENTED_5XX = {("GET", "/readyz"): {503}}

@@ -5,7 +5,7 @@ web/tests/test_links.py): keep those paths stable."""
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from .views import account_profile, agreements, auth, employer, errors, federation, public, pupil, spaces
+from .views import account_profile, agreements, auth, employer, errors, federation, lifecycle, public, pupil, spaces
 from .views import moderation
 from .views import admin as admin_views
 from .views import backoffice, memberships, register, school
@@ -53,6 +53,7 @@ auth_urls = [
     path("espace/changer", spaces.switch, name="spaces_switch"),
     path("espaces/<uuid:space_id>/membres/<uuid:user_id>/retirer", spaces.remove, name="spaces_remove"),
     path("espaces/invitation", spaces.invitation, name="space_invitation"),  # e-mail: space_invitation
+    path("compte/suppression", lifecycle.delete_account, name="delete_account"),
     path("notifications", auth.notifications, name="notifications"),
     path("preferences", auth.preferences, name="preferences"),  # every e-mail's footer
 ]
@@ -131,6 +132,7 @@ school_urls = [
     path("administration/personnels/<str:uai>/<uuid:user_id>/confirmer", admin_views.staff_confirm,
          name="admin_staff_confirm"),
     path("administration/statisticiens", admin_views.statisticians, name="admin_statisticians"),
+    path("administration/passage-annee", lifecycle.rollover, name="admin_rollover"),
     path("administration/notifications", admin_views.notifications, name="admin_notifications"),
     path("administration/notifications/<uuid:message_id>/renvoyer", admin_views.notification_retry,
          name="admin_notification_retry"),

@@ -488,8 +488,11 @@ def move_pupil(req):
 # -- admin --------------------------------------------------------------------------------------------
 
 @route("POST", "/api/v1/admin/identity/anonymize-inactive",
-       summary="Anonymiser les comptes inactifs (élèves : 1 an, autres : 2 ans)", tags=TAG_ADMIN, roles=["admin"],
-       response=obj({"anonymized": {"type": "integer"}, "user_ids": array(UUID)}, ["anonymized"]))
+       summary="Prévenir puis anonymiser les comptes inactifs (élèves : 1 an, autres : 2 ans)",
+       description="Les comptes à 14 jours du seuil sont prévenus par e-mail ; ceux prévenus depuis 14 jours au "
+                   "moins et toujours inactifs sont anonymisés (docs/privacy.md).", tags=TAG_ADMIN, roles=["admin"],
+       response=obj({"anonymized": {"type": "integer"}, "user_ids": array(UUID), "warned": {"type": "integer"},
+                     "warned_ids": array(UUID)}, ["anonymized"]))
 def anonymize_inactive(req):
     return _identity(req).anonymize_inactive(actor=req.actor)
 

@@ -89,10 +89,20 @@ class Repository(Queries):
         self.s.execute(update(A).where(A.c.id == application_id, A.c.state != S.CONFIRMED).values(seat_held=False))
 
     def erase_pupil(self, pupil_id: str) -> None:
-        """Erase what we hold about an anonymised pupil (the application itself stays, for statistics)."""
+        """Erase what we hold about an anonymised pupil (the application itself stays, for statistics): their
+        application's personal fields, the messages and reasons exchanged on it, its transfer links."""
         self.s.execute(update(A).where(A.c.pupil_id == pupil_id).values(
             motivation="", email=None, phone=None, address=None, legal_representative=None,
             pupil_name=None, class_name=None))
+        mine = select(A.c.id).where(A.c.pupil_id == pupil_id)
+        self.s.execute(update(H).where(H.c.application_id.in_(mine)).values(message=None, reason=None))
+        self.s.execute(TT.delete().where(TT.c.application_id.in_(mine)))
+
+    def erase_author(self, user_id: str) -> None:
+        """Erase what another anonymised person (an employer) wrote: their messages and reasons on
+        applications, and the transfer links of their applications (the addresses they were sent to)."""
+        self.s.execute(update(H).where(H.c.actor_id == user_id).values(message=None, reason=None))
+        self.s.execute(TT.delete().where(TT.c.application_id.in_(select(A.c.id).where(A.c.employer_id == user_id))))
 
     # -- transfer links --------------------------------------------------------------------
     def add_transfer_link(self, token_hash: str, application_id: str, email: str, now, expires_at) -> None:

@@ -115,3 +115,12 @@ documents = Table(
     Column("sha256", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# The end-of-year rollover of each school year (use_cases/rollover.py): progress per step, resumable.
+rollover_runs = Table(
+    "rollover_runs", metadata,
+    Column("school_year", String(9), primary_key=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("progress", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+)

@@ -11,7 +11,7 @@ from sqlalchemy import and_, exists, func, or_, select, true
 
 from .domain import states as S
 from .domain.convention import ROLE_LABELS
-from .models import conventions, school_signatures, signature_codes, signatures
+from .models import conventions, rollover_runs, school_signatures, signature_codes, signatures
 from .repository import Repository
 
 c = conventions.c
@@ -83,6 +83,19 @@ class Queries:
         return [r[0] for r in self._x(select(c.id).where(
             (c.pupil_user_id == user_id) | (c.employer_user_id == user_id) | c.id.in_(signed))
             .order_by(c.created_at, c.id)).all()]
+
+    def agreements_of(self, user_id: str) -> list[dict]:
+        """{state, weeks} of the conventions ``user_id`` is the pupil or the employer of (deletion holds)."""
+        return [{"state": r.state, "weeks": list(r.weeks or [])} for r in self._x(
+            select(c.state, c.weeks).where((c.pupil_user_id == user_id) | (c.employer_user_id == user_id))).all()]
+
+    def rollover_run(self, school_year: str) -> dict | None:
+        row = self._x(select(rollover_runs).where(rollover_runs.c.school_year == school_year)).first()
+        return dict(row._mapping) if row else None
+
+    def signed_remaining(self, after_id: str | None) -> int:
+        q = select(func.count()).select_from(conventions).where(c.state == S.SIGNED_BY_ALL)
+        return self._x(q.where(c.id > after_id) if after_id else q).scalar_one()
 
     def personal_data(self, user_id: str) -> dict:
         """Everything the conventions service keeps about ``user_id`` (GET /me/data): each convention they are a

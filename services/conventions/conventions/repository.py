@@ -15,7 +15,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from .domain.codes import SignatureCode
 from .domain.convention import Convention, Signature
 from .domain.links import RepresentativeLink
-from .models import conventions, documents, legal_rep_links, school_signatures, signature_codes, signatures
+from .models import (conventions, documents, legal_rep_links, rollover_runs, school_signatures, signature_codes,
+                     signatures)
 
 
 def from_row(row, sig_rows) -> Convention:
@@ -201,6 +202,54 @@ class Repository:
         values = dict(cache_key=cache_key, pdf=pdf, sha256=sha256, created_at=created_at)
         self._x(pg_insert(documents).values(convention_id=convention_id, **values)
                 .on_conflict_do_update(index_elements=["convention_id"], set_=values))
+
+    # -- personal data (an anonymised person) --------------------------------------------------------------
+    def ids_of_person(self, user_id: str) -> list[str]:
+        """The conventions ``user_id`` is the pupil or the employer of, or signed (the head), locked in id order."""
+        signed = select(signatures.c.convention_id).where(signatures.c.signer_user_id == user_id)
+        c = conventions.c
+        return [r.id for r in self._x(select(c.id).where(
+            (c.pupil_user_id == user_id) | (c.employer_user_id == user_id) | c.id.in_(signed))
+            .order_by(c.id).with_for_update()).all()]
+
+    def erase_signatures(self, convention_id: str, user_id: str, roles: tuple[str, ...], name: str) -> None:
+        """Every signature of the convention given by ``user_id`` or in ``roles`` (discarded ones too) loses its
+        signer's name and traces (IP address, user agent)."""
+        self._x(update(signatures).where(signatures.c.convention_id == convention_id,
+                                         (signatures.c.signer_user_id == user_id) | signatures.c.role.in_(roles))
+                .values(signer_name=name, ip=None, user_agent=None))
+
+    def drop_document(self, convention_id: str) -> None:
+        self._x(documents.delete().where(documents.c.convention_id == convention_id))
+
+    def drop_signature_codes(self, user_id: str) -> None:
+        self._x(signature_codes.delete().where(signature_codes.c.user_id == user_id))
+
+    # -- end-of-year rollover ------------------------------------------------------------------------------
+    def start_run(self, school_year: str, now: dt.datetime) -> None:
+        self._x(pg_insert(rollover_runs).values(school_year=school_year, started_at=now, progress={})
+                .on_conflict_do_nothing(index_elements=["school_year"]))
+
+    def get_run(self, school_year: str, *, for_update: bool = False) -> dict | None:
+        q = select(rollover_runs).where(rollover_runs.c.school_year == school_year)
+        row = self._x(q.with_for_update() if for_update else q).first()
+        return dict(row._mapping) if row else None
+
+    def save_run(self, school_year: str, **values) -> None:
+        self._x(update(rollover_runs).where(rollover_runs.c.school_year == school_year).values(**values))
+
+    def signed_batch(self, after_id: str | None, limit: int) -> list[Convention]:
+        """The next agreements signed by all (keyset on the id, rows another runner holds skipped), locked."""
+        q = select(conventions.c.id).where(conventions.c.state == "signed_by_all")
+        if after_id:
+            q = q.where(conventions.c.id > after_id)
+        ids = [r.id for r in self._x(q.order_by(conventions.c.id).limit(limit).with_for_update(skip_locked=True))]
+        found = self.get_many(ids) if ids else {}
+        return [found[i] for i in ids]
+
+    def erase_all_signatures(self, convention_id: str, name: str) -> None:
+        self._x(update(signatures).where(signatures.c.convention_id == convention_id)
+                .values(signer_name=name, ip=None, user_agent=None))
 
 
 class UnitOfWork(ServiceUnitOfWork):

@@ -12,7 +12,8 @@ from .models import metadata
 from .rendering import RenderWorkers
 from .repository import UnitOfWork
 from .settings import PREFILL_TIMEOUT
-from .use_cases import codes, creation, documents, filling, legal_reps, reading, signing, validation
+from .use_cases import (codes, creation, documents, filling, legal_reps, personal_data, reading, rollover,
+                        signing, validation)
 
 
 class ConventionsService(PlatformService):
@@ -133,6 +134,21 @@ class ConventionsService(PlatformService):
         """The PDF of each convention the caller is a party to (``GET /me/data.zip``)."""
         return documents.export_personal_documents(self.uow, self.renderer, actor, self.clock.now())
 
+    # -- personal data ---------------------------------------------------------------------------------------
+    @rpc
+    def deletion_hold(self, user_id):
+        """Whether agreements in progress hold the deletion of ``user_id``'s account, and until when (identity)."""
+        return personal_data.deletion_hold(self.uow, user_id, self.clock.now())
+
+    @rpc
+    def rollover(self, actor, school_year, batch=200, max_batches=None):
+        """End-of-year rollover (admin): agreements signed by all past their retention purged; resumable."""
+        return rollover.run(self.uow, actor, school_year, self.clock.now(), batch=int(batch), max_batches=max_batches)
+
+    @rpc
+    def rollover_report(self, actor, school_year):
+        return rollover.report(self.uow, actor, school_year)
+
     # -- events --------------------------------------------------------------------------------------------
     @event_handler("applications", "application.confirmed")
     def on_application_confirmed(self, envelope):
@@ -141,3 +157,8 @@ class ConventionsService(PlatformService):
     @event_handler("applications", "application.cancelled")
     def on_application_cancelled(self, envelope):
         creation.on_application_cancelled(self.uow, envelope, self.clock.now())
+
+    @event_handler("identity", "user.anonymized")
+    def on_user_anonymized(self, envelope):
+        """Erase the anonymised person from their agreements not signed by all (docs/privacy.md)."""
+        personal_data.on_user_anonymized(self.uow, envelope, self.clock.now())

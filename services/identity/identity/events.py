@@ -50,7 +50,9 @@ EVENTS = {
         "data_schema": {
             "type": "object", "additionalProperties": False,
             "required": ["user_id", "role"],
-            "properties": {"user_id": _UUID, "role": _ROLE, "school_uai": _UAI},
+            "properties": {"user_id": _UUID, "role": _ROLE, "school_uai": _UAI,
+                           "reason": {"enum": ["inactivity", "request"],
+                                      "description": "idle account, or the person deleted their account"}},
         },
     },
     "staff.confirmed": {

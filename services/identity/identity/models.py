@@ -79,6 +79,7 @@ users = Table(
     Column("last_login_at", TS),
     Column("last_activity_at", TS, nullable=False),
     Column("anonymized_at", TS),
+    Column("warned_at", TS),                               # idle account warned of its anonymisation (privacy)
     UniqueConstraint("school_uai", "pupil_key", name="uq_users_school_pupil_key"),
     Index("ix_users_role_status_activity", "role", "status", "last_activity_at"),
 )
@@ -363,9 +364,18 @@ space_invitations = Table(
     Column("accepted_by", String(36)),
 )
 
+# The end-of-year rollover of each school year (domain/rollover.py): progress per step, resumable.
+rollover_runs = Table(
+    "rollover_runs", metadata,
+    Column("school_year", String(9), primary_key=True),
+    Column("started_at", TS, nullable=False),
+    Column("finished_at", TS),
+    Column("progress", JSONB, nullable=False, server_default=text("'{}'::jsonb")),  # {step: {done, last_id, finished}}
+)
+
 __all__ = ["metadata", "schools", "school_heads", "staff_audit", "users", "federated_identities",
            "school_memberships", "one_time_tokens", "pupil_codes", "pupil_imports", "refresh_families",
            "refresh_tokens", "signing_keys", "login_locks", "rate_events", "admin_actions", "classes",
            "register_schools", "register_imports", "pupil_guardians", "school_internship_weeks",
-           "identifier_changes", "spaces", "space_members", "current_spaces", "space_invitations", "outbox",
-           "inbox", "text"]
+           "identifier_changes", "spaces", "space_members", "current_spaces", "space_invitations",
+           "rollover_runs", "outbox", "inbox", "text"]

@@ -11,6 +11,7 @@ from .domain import anonymisation, roles, user_search
 from .domain.schools import bounding_box, prefilter_words
 from .models import (admin_actions, classes, federated_identities, login_locks, one_time_tokens, pupil_codes,
                      pupil_imports, refresh_families, school_heads, school_memberships, schools, staff_audit, users)
+from .repository.rollover import get_run, step_filter
 from .repository.rows import row_dict
 
 # -- schools -------------------------------------------------------------------
@@ -259,3 +260,17 @@ def school_classes(s, uai: str) -> tuple[list[dict], dict[str, int]]:
         users.c.school_uai == uai, users.c.role == roles.PUPIL, users.c.status != "anonymized",
         users.c.class_name.is_not(None)).group_by(users.c.class_name))}
     return rows, counts
+
+
+# -- end-of-year rollover ------------------------------------------------------------------------
+
+def rollover_run(s, school_year: str) -> dict | None:
+    return get_run(s, school_year)
+
+
+def rollover_remaining(s, step: str, after_id: str | None) -> int:
+    """Users the step has still to go through (after ``after_id`` in id order)."""
+    stmt = select(func.count()).select_from(users).where(step_filter(step))
+    if after_id:
+        stmt = stmt.where(users.c.id > after_id)
+    return s.execute(stmt).scalar_one()

@@ -19,7 +19,7 @@ from .repository import UnitOfWork
 from .repository.keys import KeyStore
 from .register_client import OmogenRegister
 from .use_cases import (accounts, admin, anonymisation, demo, directory, federation, memberships, passwords, pupils,
-                        register, schools, sessions, staff)
+                        register, rollover, schools, sessions, staff)
 from .use_cases import backoffice, backoffice_schools, classes, profile, spaces
 from .use_cases.context import Context
 from .views import codes_sheet_pdf
@@ -31,10 +31,12 @@ class IdentityService(PlatformService):
     name = "identity"
     db = Database("identity", metadata)
     notifications = Rpc("notifications", timeout=settings.notify_timeout())
+    conventions = Rpc("conventions")
 
     def _ctx(self) -> Context:
         return Context(uow=UnitOfWork(self.db), now=self.clock.now(),
                        notifications=clients.Notifications(self.notifications),
+                       conventions=clients.Conventions(self.conventions),
                        keys=KeyStore(self.db.engine), passwords=PASSWORDS)
 
     # -- keys --------------------------------------------------------------------------
@@ -350,12 +352,31 @@ class IdentityService(PlatformService):
         """Admin command (the timer below runs the same thing)."""
         return anonymisation.anonymize_inactive_now(self._ctx(), actor)
 
+    @rpc
+    def request_deletion(self, actor):
+        """« Supprimer mon compte », first step: held by an agreement in progress (until when), or to confirm."""
+        return anonymisation.request_deletion(self._ctx(), actor)
+
+    @rpc
+    def confirm_deletion(self, actor, password=None):
+        """Second step: the password again; the account is anonymised unless an agreement holds it (409)."""
+        return anonymisation.confirm_deletion(self._ctx(), actor, password)
+
+    @rpc
+    def rollover(self, actor, school_year, batch=500, max_batches=None):
+        """End-of-year rollover of accounts (admin): pupils up or out, classes archived; idempotent, resumable."""
+        return rollover.run(self._ctx(), actor, school_year, batch=int(batch), max_batches=max_batches)
+
+    @rpc
+    def rollover_report(self, actor, school_year):
+        return rollover.report(self._ctx(), actor, school_year)
+
     @timer(interval=settings.anonymise_interval(), eager=False)
     def anonymize_inactive_timer(self):
         try:
             out = anonymisation.anonymize_inactive(self._ctx())
-            if out["anonymized"]:
-                log.info("anonymised %d inactive accounts", out["anonymized"])
+            if out["anonymized"] or out["warned"]:
+                log.info("idle accounts: %d warned, %d anonymised", out["warned"], out["anonymized"])
             anonymisation.prune(self._ctx())
         except Exception:
             log.exception("anonymisation run failed; next run will retry")

@@ -120,6 +120,16 @@ def personal_data(u: dict, school: dict | None, records: dict, now: dt.datetime)
     }
 
 
+def deletion_status(hold: dict, confirm_with: str) -> dict:
+    """The answer to a deletion request (``POST /me/deletion``)."""
+    if hold["held"]:
+        return {"status": "held", "held_until": hold["held_until"], "message": hold["message"],
+                "confirm_with": confirm_with}
+    return {"status": "confirmation_required", "held_until": None, "confirm_with": confirm_with,
+            "message": "Pour supprimer définitivement votre compte, confirmez en saisissant votre mot de passe. "
+                       "Vos données personnelles seront anonymisées ; cette action est irréversible."}
+
+
 def codes_sheet_pdf(school: dict, entries: list, now: dt.datetime) -> bytes:
     """The PDF of activation codes handed to a school (weasyprint is CPU-bound: run in a real thread)."""
     from eventlet import tpool

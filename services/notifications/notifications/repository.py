@@ -16,10 +16,10 @@ import datetime as dt
 import uuid
 
 from common.db import ServiceUnitOfWork
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from .domain import records
+from .domain import erasure, records
 from .domain.reminders import Reminder
 from .domain.routing import USER, RecipientRef
 from .models import convention_signers, inbox_items, intents, messages, preferences, reminders
@@ -198,9 +198,11 @@ class Repository:
         self._x(update(reminders).where(reminders.c.id == reminder_id).values(status=status))
 
     # -- erasure ---------------------------------------------------------------------------------------
-    def erase_user(self, user_id: str, now: dt.datetime) -> dict:
+    def erase_user(self, user_id: str, now: dt.datetime, role: str | None = None) -> dict:
         """Erase what this service holds about a user: inbox, preferences, addresses and contexts of their
-        messages; what was still to be sent to them is cancelled."""
+        messages; what was still to be sent to them is cancelled; messages to others about their applications
+        and agreements lose their names and words (``domain.erasure``)."""
+        others = self._erase_from_others(user_id, now, role)
         inbox_deleted = self._x(inbox_items.delete().where(inbox_items.c.user_id == user_id)).rowcount
         self._x(preferences.delete().where(preferences.c.user_id == user_id))
         cancelled = self._x(
@@ -214,4 +216,29 @@ class Repository:
                 .values(status=records.CANCELLED, last_error="recipient anonymised"))
         self._x(update(reminders).where(reminders.c.user_id == user_id, reminders.c.status == "pending")
                 .values(status="cancelled"))
-        return {"inbox_deleted": inbox_deleted, "messages_cancelled": cancelled}
+        return {"inbox_deleted": inbox_deleted, "messages_cancelled": cancelled, "others_redacted": others}
+
+    def _erase_from_others(self, user_id: str, now: dt.datetime, role: str | None) -> int:
+        own = [r.context for r in self._x(select(messages.c.context).where(messages.c.user_id == user_id))]
+        own += [r.context for r in self._x(select(intents.c.context).where(
+            intents.c.recipient_kind == USER, intents.c.recipient_value == user_id))]
+        ids = sorted(erasure.linked_ids(own))
+        if not ids:
+            return 0
+        about = or_(*(messages.c.context[k].astext.in_(ids) for k in erasure.LINK_KEYS))
+        rows = self._x(select(messages.c.id, messages.c.context, messages.c.subject).where(about)
+                       .with_for_update()).all()
+        names = erasure.names_in([r.context for r in rows] + own, role)
+        for r in rows:
+            self._x(update(messages).where(messages.c.id == r.id).values(
+                context=erasure.without_person(r.context, role), subject=erasure.redact(r.subject, names),
+                updated_at=now))
+            for item in self._x(select(inbox_items.c.id, inbox_items.c.title, inbox_items.c.body)
+                                .where(inbox_items.c.message_id == r.id)).all():
+                self._x(update(inbox_items).where(inbox_items.c.id == item.id).values(
+                    title=erasure.redact(item.title, names), body=erasure.redact(item.body, names)))
+        i_about = or_(*(intents.c.context[k].astext.in_(ids) for k in erasure.LINK_KEYS))
+        for r in self._x(select(intents.c.id, intents.c.context).where(i_about)).all():
+            self._x(update(intents).where(intents.c.id == r.id).values(context=erasure.without_person(r.context,
+                                                                                                       role)))
+        return len(rows)

@@ -101,6 +101,18 @@ class OfferRepository(ModerationRepository):
     def emit(self, type_: str, data: dict) -> None:
         self._unit.emit(type_, data)
 
+    def claim(self, envelope: dict, handler: str) -> bool:
+        """Inbox: False when this handler already handled the event (same transaction)."""
+        return self._unit.claim(envelope, handler)
+
+    def offers_of_person(self, user_id: str) -> list[dict]:
+        """The offers a person created, employs on or operates, locked in id order (``user.anonymized``)."""
+        c = offers.c
+        q = (select(c.id, c.organisation, c.partner_payload)
+             .where((c.owner_id == user_id) | (c.employer_id == user_id) | (c.operator_id == user_id))
+             .order_by(c.id).with_for_update())
+        return [dict(r) for r in self.session.execute(q).mappings()]
+
     # -- offers ------------------------------------------------------------------------
     def get(self, offer_id, lock: bool = False) -> dict | None:
         try:

@@ -4,13 +4,15 @@ and ``offers.queries`` (read). RPCs are documented in docs/rpc/offers.md."""
 from nameko.timer import timer
 
 from common.db import Database
+from common.events import event_handler
 from common.service import PlatformService, rpc
 
 from . import settings
 from .models import metadata
 from .queries.search import reader_for
 from .repository import UnitOfWork
-from .use_cases import demo, drafting, moderation, opening, partner, publication, reading, reference, seats
+from .use_cases import (demo, drafting, moderation, opening, partner, personal_data, publication, reading, reference,
+                        seats)
 
 
 class OffersService(PlatformService):
@@ -166,3 +168,9 @@ class OffersService(PlatformService):
         """Demo offers; refused unless STAGES_DEMO=1 (``settings.demo_enabled``)."""
         return {"offer_ids": demo.seed_demo_offers(self.uow, employer_id, int(count), self.clock.now(),
                                                    enabled=settings.demo_enabled())}
+
+    # -- events -----------------------------------------------------------------------------
+    @event_handler("identity", "user.anonymized")
+    def on_user_anonymized(self, envelope):
+        """An anonymised author's offers lose the fields that identify a person (docs/privacy.md)."""
+        personal_data.on_user_anonymized(self.uow, envelope, self.clock.now())

@@ -224,7 +224,7 @@ class FakeRepository:
         self._one(self.reminders, id=reminder_id)["status"] = status
 
     # -- erasure
-    def erase_user(self, user_id, now) -> dict:
+    def erase_user(self, user_id, now, role=None) -> dict:   # messages to others: the SQL only (integration)
         before = len(self.inbox_items)
         self.tables["inbox_items"] = [r for r in self.inbox_items if r["user_id"] != user_id]
         self.tables["preferences"].pop(user_id, None)
@@ -242,7 +242,8 @@ class FakeRepository:
         for r in self.reminders:
             if r["user_id"] == user_id and r["status"] == "pending":
                 r["status"] = "cancelled"
-        return {"inbox_deleted": before - len(self.inbox_items), "messages_cancelled": cancelled}
+        return {"inbox_deleted": before - len(self.inbox_items), "messages_cancelled": cancelled,
+                "others_redacted": 0}
 
 
 class FakeClients:

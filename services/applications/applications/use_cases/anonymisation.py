@@ -1,5 +1,5 @@
-"""An anonymised account (identity's ``user.anonymized``): erase what we hold about the pupil; the application
-itself stays, for statistics."""
+"""An anonymised account (identity's ``user.anonymized``): erase what we hold about the pupil, or what an
+employer wrote; the application itself stays, for statistics (docs/privacy.md)."""
 from __future__ import annotations
 
 HANDLER = "applications.on_user_anonymized"
@@ -12,3 +12,5 @@ def on_user_anonymized(uow, envelope: dict) -> None:
             return
         if data.get("role") == "pupil":
             repo.erase_pupil(data["user_id"])
+        else:
+            repo.erase_author(data["user_id"])

@@ -257,6 +257,21 @@ def test_an_anonymised_pupil_is_erased_once(uow, clients, emp):
     assert uow.claimed == {("e1", anonymisation.HANDLER)}
 
 
+def test_an_anonymised_pupil_loses_the_messages_and_an_anonymised_employer_their_words(uow, clients, emp):
+    p = pupil()
+    a = apply_(uow, clients, p, offer(clients, emp))
+    act(uow, clients, emp, a, "accept", message="Appelez-moi au 06 12 34 56 78, Paul Durand")
+    assert any(h.get("message") for h in uow.history_rows)
+    anonymisation.on_user_anonymized(uow, {"event_id": "e-emp", "type": "user.anonymized",
+                                           "data": {"user_id": emp["user_id"], "role": "employer"}})
+    assert not any(h.get("message") for h in uow.history_rows if h.get("actor_id") == emp["user_id"])
+    assert uow.applications[a["id"]]["motivation"]            # the pupil's own data stays
+    act(uow, clients, p, a, "cancel", reason="Je ne peux plus, Léa")
+    anonymisation.on_user_anonymized(uow, {"event_id": "e-p", "type": "user.anonymized",
+                                           "data": {"user_id": p["user_id"], "role": "pupil"}})
+    assert not any(h.get("message") or h.get("reason") for h in uow.history_rows if h["application_id"] == a["id"])
+
+
 def test_every_event_carries_the_deadline_of_the_new_state(uow, clients, emp):
     """Other services read deadlines from the events (expires_at), never re-derive them."""
     p = pupil()

@@ -20,6 +20,7 @@ from . import spaces
 from .pupils import (insert_import, insert_pupil_code, known_pupils, mark_code_used, pending_pupils,
                      pupil_code_by_hash, purge_import_reports, ine_taken, serialise_imports, void_pupil_codes)
 from .register import guardians_of
+from .rollover import get_run, rollover_batch, save_run, start_run
 from .rows import row_dict
 from .secrets import (add_event, delete_user_secrets, expire_tokens, family_ids_of, find_refresh, find_token,
                       insert_family, insert_refresh_token, insert_token, lock_row, mark_refresh_used,
@@ -59,4 +60,5 @@ __all__ = [
     "purge_import_reports", "revoke_families", "revoke_family", "row_dict", "save_lock",
     "serialise_imports", "serialise_school_staff", "touch_family", "update_user", "upsert_head",
     "user_id_by_id_or_email", "void_pupil_codes", "window_events",
+    "get_run", "rollover_batch", "save_run", "start_run",
 ]

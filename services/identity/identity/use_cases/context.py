@@ -18,6 +18,7 @@ class Context:
     uow: Any                         # repository.UnitOfWork: begin() one transaction (.session, .emit), read()
     now: dt.datetime                 # the service clock's time for this call
     notifications: Any = None        # clients.Notifications (send_message), None: nothing is sent
+    conventions: Any = None          # clients.Conventions (deletion_hold), None: nothing holds a deletion
     keys: Any = None                 # repository.keys.KeyStore: signing keys
     passwords: Any = None            # hashing.Passwords
     repo: Any = repository           # write side (tests: testkit.identity.FakeRepository)

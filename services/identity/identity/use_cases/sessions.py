@@ -103,7 +103,7 @@ def login(ctx: Context, identifier: str, password: str, totp_code: str | None = 
         c = uow.session
         ctx.repo.save_lock(c, key, 0, None, ctx.now)
         fresh = ctx.repo.get_user(c, user["id"], for_update=True)
-        touch(ctx, c, user["id"], last_login_at=ctx.now)
+        touch(ctx, c, user["id"], last_login_at=ctx.now, warned_at=None)   # a sign-in clears the idle warning
         if ctx.passwords.needs_rehash(fresh["password_hash"]):
             ctx.repo.update_user(c, user["id"], password_hash=ctx.passwords.hash(password))
         return issue(ctx, c, fresh, client)

@@ -70,6 +70,10 @@ def test_anonymisation_denies_the_sessions(identity, clock):
     clock.set_offset(0)
     assert not denied(sid_of(s))
     out = rpc.anonymize_inactive(actor={"user_id": str(uuid.uuid4()), "role": "admin"})
+    assert uid in out["warned_ids"] and not denied(sid_of(s))      # warned 14 days before (docs/privacy.md)
+    clock.set_offset(14 * 86400)
+    out = rpc.anonymize_inactive(actor={"user_id": str(uuid.uuid4()), "role": "admin"})
+    clock.set_offset(0)
     assert uid in out["user_ids"]
     assert denied(sid_of(s)) and rpc.session_active(sid_of(s)) == {"active": False}
 

@@ -173,7 +173,12 @@ def test_anonymisation_after_inactivity(identity, engine, clock):
     with pytest.raises(Forbidden):
         rpc.anonymize_inactive(actor={"user_id": employer_id, "role": "employer"})
     out = rpc.anonymize_inactive(actor={"user_id": str(uuid.uuid4()), "role": "admin"})
-    # pupils after one year, other accounts after two
+    # pupils after one year, other accounts after two: warned first (docs/privacy.md), anonymised 14 days later
+    assert set(pupil_ids) | {old_employer} <= set(out["warned_ids"]) and employer_id not in out["warned_ids"]
+    assert not set(out["user_ids"]) & (set(pupil_ids) | {old_employer})
+    assert rpc.get_contact(pupil_ids[0])["anonymized"] is False
+    clock.set_offset(14 * day)
+    out = rpc.anonymize_inactive(actor={"user_id": str(uuid.uuid4()), "role": "admin"})
     assert set(out["user_ids"]) == set(pupil_ids) | {old_employer}
     c = rpc.get_contact(pupil_ids[0])
     assert c["anonymized"] is True and c["email"] is None and c["last_name"] == "Anonyme"
@@ -189,6 +194,7 @@ def test_anonymisation_after_inactivity(identity, engine, clock):
         rpc.login(identifier=old_email, password=PASSWORD)
     assert rpc.login(identifier=email, password=PASSWORD)
     assert rpc.anonymize_inactive(actor={"user_id": str(uuid.uuid4()), "role": "admin"})["anonymized"] == 0
+    clock.set_offset(0)
 
 
 def test_concurrent_imports_of_the_same_file_create_each_pupil_once(identity, engine):

@@ -1,6 +1,6 @@
 """Where SQL expresses a rule of identity.domain, it agrees with the domain: the anonymisation batch
 (queries.inactive_accounts, built from anonymisation.inactivity_cutoffs and NEVER_ANONYMISED) selects
-exactly the accounts anonymisation.is_due says are due."""
+exactly the accounts anonymisation.in_warning_window says the idle timer looks at (warn or anonymise)."""
 import datetime as dt
 import uuid
 
@@ -29,6 +29,6 @@ def test_the_anonymisation_batch_selects_what_the_domain_says_is_due(engine):
             ids[uid] = (role, last)
     with Session(engine) as s:
         selected = {u["id"] for u in queries.inactive_accounts(s, cut, limit=10_000) if u["id"] in ids}
-    due = {uid for uid, (role, last) in ids.items() if anonymisation.is_due(role, last, NOW)}
+    due = {uid for uid, (role, last) in ids.items() if anonymisation.in_warning_window(role, last, NOW)}
     assert selected == due
     assert len(due) == 4   # the cases straddle each cut-off: both sides are present

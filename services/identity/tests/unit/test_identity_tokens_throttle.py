@@ -87,9 +87,9 @@ def test_anonymisation_due_dates():
     assert not anonymisation.is_due("pupil", last, dt.datetime(2027, 2, 28, tzinfo=UTC))
     assert anonymisation.is_due("pupil", last, dt.datetime(2027, 3, 1, tzinfo=UTC))
     assert not anonymisation.is_due("employer", last, dt.datetime(2027, 3, 1, tzinfo=UTC))
-    cut = anonymisation.inactivity_cutoffs(NOW)
-    assert cut["pupil"] == dt.datetime(2025, 11, 23, 9, tzinfo=UTC)
-    assert cut["other"] == dt.datetime(2024, 11, 23, 9, tzinfo=UTC)
+    cut = anonymisation.inactivity_cutoffs(NOW)   # the warning window: 14 days before the thresholds
+    assert cut["pupil"] == dt.datetime(2025, 12, 7, 9, tzinfo=UTC)
+    assert cut["other"] == dt.datetime(2024, 12, 7, 9, tzinfo=UTC)
     fields = anonymisation.anonymised_fields("abc")
     assert fields["password_hash"] is None and "abc" in fields["email"] and fields["phone"] is None
 

@@ -193,7 +193,8 @@ def test_anonymisation_replaces_personal_fields_and_closes_sessions(ctx):
     assert u["status"] == "anonymized" and u["first_name"] == "Anonyme" and u["password_hash"] is None
     sid = jwt.decode(session["access_token"], options={"verify_signature": False})["sid"]
     assert sid in ctx.deny_sessions.ids and not ctx.repo.families
-    assert ctx.uow.emitted("user.anonymized") == [{"user_id": uid, "role": "employer", "school_uai": None}]
+    assert ctx.uow.emitted("user.anonymized") == [{"user_id": uid, "role": "employer", "school_uai": None,
+                                                  "reason": "inactivity"}]
 
 
 # -- demo -----------------------------------------------------------------------------------------------

@@ -45,6 +45,9 @@ class MessageSpec:
     sms_or_email: bool = False
     description: str = ""
     context_keys: tuple[str, ...] = field(default_factory=tuple)
+    # Sent to a person being anonymised: their address and name are forgotten once it is sent (a failed one keeps
+    # them, for an admin's retry) (``policy.FORGOTTEN_RECIPIENT``, docs/privacy.md).
+    forget_recipient: bool = False
 
     def __post_init__(self):
         assert self.audience in AUDIENCES, self.audience
@@ -96,8 +99,12 @@ MESSAGES: dict[str, MessageSpec] = {m.template: m for m in [
        description="You are now the designated head of your school."),
     _m("pupil_activation_codes_ready", "school_staff", (EMAIL, IN_APP), CATEGORY_SCHOOL, essential=True,
        page="/etablissements/{school_uai}/eleves", description="The activation codes of an imported class are ready."),
-    _m("anonymisation_notice", "user", (EMAIL,), CATEGORY_ACCOUNT, essential=True, page="/",
+    _m("anonymisation_notice", "user", (EMAIL,), CATEGORY_ACCOUNT, essential=True, page="/", forget_recipient=True,
        description="Your personal data has been anonymised after a period of inactivity."),
+    _m("anonymisation_warning", "user", (EMAIL,), CATEGORY_ACCOUNT, essential=True, page="/connexion",
+       description="Your idle account will be anonymised on a given date unless you sign in (14 days before)."),
+    _m("account_deleted", "user", (EMAIL,), CATEGORY_ACCOUNT, essential=True, page="/", forget_recipient=True,
+       description="Your account was deleted (anonymised) at your request."),
     # --- offers ---
     _m("offer_published", "employer", (IN_APP,), CATEGORY_OFFERS, page="/entreprise/offres/{offer_id}",
        description="Your offer is published."),
@@ -185,8 +192,9 @@ MESSAGES: dict[str, MessageSpec] = {m.template: m for m in [
 # they carry a secret (a token, a code) that must never travel in an event.
 DIRECT_ONLY = frozenset({"account_activation", "password_reset", "password_reset_no_account", "identifier_in_use",
                          "colleague_invitation", "signature_code", "legal_rep_sign_link",
-                         "transfer_link", "anonymisation_notice", "email_change_confirm", "email_changed_notice",
-                         "phone_change_code", "phone_changed_notice", "space_invitation"})
+                         "transfer_link", "anonymisation_notice", "anonymisation_warning", "account_deleted",
+                         "email_change_confirm", "email_changed_notice", "phone_change_code",
+                         "phone_changed_notice", "space_invitation"})
 
 
 def spec(template: str) -> MessageSpec:

@@ -118,6 +118,15 @@ EXPORT_MASKED_KEY_PARTS = ("token", "code", "password", "secret")
 MASK = "(masqué)"
 
 
+# What stays of the recipient of a message that forgets it (``MessageSpec.forget_recipient``) once settled.
+FORGOTTEN_RECIPIENT = "forgotten"
+
+
+def forgotten_recipient() -> dict:
+    """The message columns that replace a forgotten recipient's address and name."""
+    return {"address": None, "recipient_name": None, "recipient": f"address:{FORGOTTEN_RECIPIENT}"}
+
+
 def without_secrets(context: dict | None) -> dict:
     return {k: v for k, v in (context or {}).items() if k not in SECRET_KEYS}
 

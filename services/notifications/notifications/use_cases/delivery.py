@@ -27,7 +27,8 @@ from common.ops import observe_message
 from ..channels.email import DeliveryError, PermanentFailure, Unreachable
 from ..domain import circuit as circuits, records
 from ..domain.messages import EMAIL, IN_APP, MESSAGES, SMS
-from ..domain.policy import apply_privacy, choose_channels, normalize_preferences, without_secrets
+from ..domain.policy import (FORGOTTEN_RECIPIENT, apply_privacy, choose_channels, forgotten_recipient,
+                             normalize_preferences, without_secrets)
 from ..templates.renderer import MissingContext
 from . import reminders
 from .recipients import Directory, RecipientUnknown
@@ -118,8 +119,9 @@ def _write_messages(repo, row: dict, found, now: dt.datetime) -> None:
                 context=ctx if reason is None else without_secrets(ctx),
                 status=records.PENDING if reason is None else records.SKIPPED, last_error=reason,
                 attempts=0, next_attempt_at=now if reason is None else None, created_at=now, updated_at=now)
+    forget = {"recipient_value": FORGOTTEN_RECIPIENT, "recipient_extra": {}} if spec.forget_recipient else {}
     repo.update_intent(row["id"], status=RESOLVED, resolved_at=now, attempts=row["attempts"] + 1, last_error=None,
-                       context=without_secrets(row["context"] or {}))
+                       context=without_secrets(row["context"] or {}), **forget)
 
 
 def _intent_failed(repo, row: dict, now: dt.datetime, failure: _Failure, policy, rng) -> None:
@@ -184,6 +186,8 @@ def _send(repo, outbound, row: dict, now: dt.datetime, rng) -> None:
               "provider_id": provider_id}
     if d.status == records.SENT:
         values["context"] = without_secrets(row["context"] or {})
+    if d.status == records.SENT and MESSAGES[row["template"]].forget_recipient:   # a failed one may be retried
+        values.update(forgotten_recipient())
     repo.update_message(row["id"], **values)
     observe_message(row["channel"], "sent" if d.status == records.SENT else
                     "failed" if d.status == records.FAILED else "retry")

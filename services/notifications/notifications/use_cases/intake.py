@@ -36,7 +36,7 @@ def handle_event(uow, envelope: dict, now: dt.datetime) -> dict | None:
         if event_type.startswith("application."):
             summary["reminders"] = reminders.plan_from_event(repo, event_type, data, occurred, now, event_id)
         if event_type == "user.anonymized" and data.get("user_id"):
-            summary["anonymized"] = personal_data.erase(repo, str(data["user_id"]), now)
+            summary["anonymized"] = personal_data.erase(repo, str(data["user_id"]), now, data.get("role"))
         return summary
 
 

@@ -19,6 +19,7 @@ def export(uow, actor, addresses=None) -> dict:
         return views.personal_data(q.personal_data(user_id, addrs))
 
 
-def erase(repo, user_id: str, now: dt.datetime) -> dict:
-    """Erase what this service holds about a user (identity erased them first)."""
-    return repo.erase_user(user_id, now)
+def erase(repo, user_id: str, now: dt.datetime, role: str | None = None) -> dict:
+    """Erase what this service holds about a user (identity erased them first), and their names and words
+    from the messages others received about their applications and agreements."""
+    return repo.erase_user(user_id, now, role)

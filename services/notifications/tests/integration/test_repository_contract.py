@@ -120,7 +120,7 @@ def test_erasure_and_inbox(uow):
         assert r.preferences_of(user) == {"email": {"offers": False}, "sms": {}}
         assert r.mark_all_read(user, NOW) == 1 and r.mark_all_read(user, NOW) == 0
     with uow.begin() as r:
-        assert r.erase_user(user, NOW) == {"inbox_deleted": 1, "messages_cancelled": 1}
+        assert r.erase_user(user, NOW) == {"inbox_deleted": 1, "messages_cancelled": 1, "others_redacted": 0}
         m = r.message(mid)
         assert (m["status"], m["address"], m["context"]) == (records.CANCELLED, None, {})
         assert r.preferences_of(user) is None

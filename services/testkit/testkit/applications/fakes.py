@@ -227,6 +227,18 @@ class MemoryRepository:
             if a["pupil_id"] == pupil_id:
                 a.update(motivation="", email=None, phone=None, address=None, legal_representative=None,
                          pupil_name=None, class_name=None)
+        mine = {a["id"] for a in self._apps.values() if a["pupil_id"] == pupil_id}
+        for h in self.store.history_rows:
+            if h["application_id"] in mine:
+                h.update(message=None, reason=None)
+        self.store.links = {k: v for k, v in self.store.links.items() if v["application_id"] not in mine}
+
+    def erase_author(self, user_id):
+        for h in self.store.history_rows:
+            if h.get("actor_id") == user_id:
+                h.update(message=None, reason=None)
+        theirs = {a["id"] for a in self._apps.values() if a["employer_id"] == user_id}
+        self.store.links = {k: v for k, v in self.store.links.items() if v["application_id"] not in theirs}
 
     def add_transfer_link(self, token_hash, application_id, email, now, expires_at):
         for link in self.store.links.values():

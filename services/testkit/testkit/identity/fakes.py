@@ -19,7 +19,8 @@ USER_COLUMNS = ("id", "role", "status", "email", "phone", "password_hash", "firs
                 "job_title", "organisation_name", "school_uai", "grade", "class_name", "birth_date", "ine",
                 "pupil_key", "stat_scope", "stat_scope_code", "totp_secret", "totp_last_step", "invited_by",
                 "classes", "staff_confirmed_at", "staff_confirmed_by", "staff_confirmed_how", "created_at",
-                "updated_at", "activated_at", "last_login_at", "last_activity_at", "anonymized_at")
+                "updated_at", "activated_at", "last_login_at", "last_activity_at", "anonymized_at",
+                "warned_at")
 SCHOOL_COLUMNS = ("uai", "kind", "name", "sector", "private_contract", "status", "postal_code", "commune_insee",
                   "commune_name", "dep_code", "academie_code", "academie_name", "lat", "lon", "education_prioritaire",
                   "qpv", "qpv_situation", "street_address", "address_complement", "address_postal_code",
