@@ -2,7 +2,6 @@
 active at a time, so the events leave in outbox order; when its process goes, another replica's relay takes over."""
 import time
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from common.db import Database
