@@ -373,13 +373,7 @@ class IdentityService(PlatformService):
 
     @timer(interval=settings.anonymise_interval(), eager=False)
     def anonymize_inactive_timer(self):
-        try:
-            out = anonymisation.anonymize_inactive(self._ctx())
-            if out["anonymized"] or out["warned"]:
-                log.info("idle accounts: %d warned, %d anonymised", out["warned"], out["anonymized"])
-            anonymisation.prune(self._ctx())
-        except Exception:
-            log.exception("anonymisation run failed; next run will retry")
+        anonymisation.timer_tick(self._ctx)
 
     # -- the national pupil register and the schools' internship weeks (use_cases/register.py) ------------------
     @rpc
@@ -396,19 +390,11 @@ class IdentityService(PlatformService):
 
     @timer(interval=settings.register_interval(), eager=False)
     def register_nightly_timer(self):
-        try:
-            queued = register.queue_nightly(self._ctx())
-            if queued:
-                log.info("register: %d schools queued for their nightly import", len(queued))
-        except Exception:
-            log.exception("register nightly queueing failed; next run will retry")
+        register.nightly_tick(self._ctx())
 
     @timer(interval=settings.register_queue_interval(), eager=False)
     def register_queue_timer(self):
-        try:
-            register.process_queue(self._ctx(), OmogenRegister.from_settings(), limit=1)
-        except Exception:
-            log.exception("register import failed; the next tick goes on with the queue")
+        register.queue_tick(self._ctx(), OmogenRegister.from_settings())
 
     @rpc
     def get_internship_weeks(self, uai):

@@ -4,6 +4,7 @@ ends the same way (``anonymize``: one home for what anonymising means)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from common.clock import paris_date
 from common.errors import Conflict, Forbidden, ValidationError
@@ -11,6 +12,8 @@ from common.errors import Conflict, Forbidden, ValidationError
 from .. import views
 from ..domain import anonymisation, roles, throttle
 from .context import Context, acting_user, rate_committed
+
+log = logging.getLogger("identity.anonymisation")
 
 
 def anonymize_inactive_now(ctx: Context, actor: dict | None) -> dict:
@@ -133,3 +136,14 @@ def confirm_deletion(ctx: Context, actor: dict | None, password) -> dict:
         ctx.notify("account_deleted", {"email": u["email"], "name": _name(u)}, {}, f"account-deleted:{u['id']}")
     anonymize(ctx, u["id"], reason="request")
     return {"deleted": True, "user_id": u["id"]}
+
+
+def timer_tick(make_ctx) -> None:
+    """The idle-accounts timer: warn, anonymise, prune; a failure is logged and the next run retries."""
+    try:
+        out = anonymize_inactive(make_ctx())
+        if out["anonymized"] or out["warned"]:
+            log.info("idle accounts: %d warned, %d anonymised", out["warned"], out["anonymized"])
+        prune(make_ctx())
+    except Exception:
+        log.exception("anonymisation run failed; next run will retry")

@@ -254,3 +254,21 @@ def declared_weeks_near(ctx: Context, lat, lon, radius_km=60) -> dict:
                                                               for r in rows], radius_km, limit=100000)}
     return {"radius_km": radius_km,
             "items": R.week_counts([(r["uai"], r["week"]) for r in rows if r["uai"] in near], ctx.now)}
+
+
+def nightly_tick(ctx) -> None:
+    """The nightly timer: queue each connected school once a night; a failure is logged and the next run retries."""
+    try:
+        queued = queue_nightly(ctx)
+        if queued:
+            log.info("register: %d schools queued for their nightly import", len(queued))
+    except Exception:
+        log.exception("register nightly queueing failed; next run will retry")
+
+
+def queue_tick(ctx, register_port) -> None:
+    """The queue's timer: import the oldest queued school no other replica holds."""
+    try:
+        process_queue(ctx, register_port, limit=1)
+    except Exception:
+        log.exception("register import failed; the next tick goes on with the queue")

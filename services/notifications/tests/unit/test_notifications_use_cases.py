@@ -285,7 +285,7 @@ def test_anonymisation_erases_what_the_service_holds(world):
     _handle(uow, _submitted())
     delivery.dispatch(uow, clients, outbound, NOW)
     summary = _handle(uow, _event("user.anonymized", {"user_id": EMPLOYER, "role": "employer"}))
-    assert summary["anonymized"] == {"inbox_deleted": 1, "messages_cancelled": 0}
+    assert summary["anonymized"] == {"inbox_deleted": 1, "messages_cancelled": 0, "others_redacted": 0}
     assert repo.inbox_items == [] and all(m["address"] is None for m in repo.messages if m["user_id"] == EMPLOYER)
     assert [r["status"] for r in repo.reminders] == ["cancelled"]
 

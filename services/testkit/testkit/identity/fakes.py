@@ -104,6 +104,26 @@ class FakeRepository:
     def get_school(self, conn, uai):
         return copy.deepcopy(self.schools.get(uai))
 
+    # -- end-of-year rollover (repository/rollover.py) --------------------------------------------
+    def start_run(self, conn, school_year, now):
+        self.__dict__.setdefault("rollover_runs", {}).setdefault(
+            school_year, {"school_year": school_year, "started_at": now, "finished_at": None, "progress": {}})
+
+    def get_run(self, conn, school_year, for_update=False):
+        return copy.deepcopy(self.__dict__.get("rollover_runs", {}).get(school_year))
+
+    def save_run(self, conn, school_year, **values):
+        self.__dict__.setdefault("rollover_runs", {})[school_year].update(copy.deepcopy(values))
+
+    def rollover_batch(self, conn, step, after_id, limit):
+        def goes(u):
+            if step == "pupils":
+                return u["role"] == "pupil" and u["status"] != "anonymized"
+            return u["role"] == "school_staff" and u.get("classes") is not None
+        rows = sorted((u for u in self.users.values() if goes(u) and (after_id is None or u["id"] > after_id)),
+                      key=lambda u: u["id"])
+        return copy.deepcopy(rows[:limit])
+
     def get_user(self, conn, user_id, for_update=False):
         return copy.deepcopy(self.users.get(user_id))
 
