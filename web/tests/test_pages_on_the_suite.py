@@ -3,7 +3,6 @@ against the real suite (services and gateway as processes; nothing faked): the p
 The same pages in Chromium, with axe-core: tests/browser/test_journey_full.py and tests/browser/test_stats.py."""
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
 
@@ -14,6 +13,7 @@ from django.utils.html import escape
 from testkit.applications import REP_PLUS_COLLEGE, application_form, suite_employer, suite_head, suite_offer, \
     suite_pupils
 from stages_web.templatetags.stages import iso_week_label
+from testkit.tokens import admin_token
 
 pytestmark = pytest.mark.suite
 
@@ -34,17 +34,9 @@ def _signed_in(client: Client, access_token: str, user: dict) -> None:
 
 
 def _admin_token(suite, api) -> str:
-    import pyotp
     with suite.rpc() as rpc:
         demo = rpc.identity.seed_demo()
-    totp = pyotp.TOTP(demo["admin_totp_secret"])
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now, now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60)):  # a code works once
-        r = api.post("/api/v1/auth/login", json={"identifier": "demo.admin@example.com",
-                                                 "password": demo["password"], "totp_code": totp.at(at)})
-        if r.status_code == 200:
-            return r.json()["access_token"]
-    raise AssertionError(r.text)
+    return admin_token(api, demo)
 
 
 def test_the_follow_up_shows_each_pupil_of_the_class_with_their_applications(suite, api, web):

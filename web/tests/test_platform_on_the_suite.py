@@ -13,6 +13,7 @@ from django.utils.html import escape
 
 from common.clock import PARIS
 from stages_web import maintenance
+from testkit.tokens import admin_session
 
 pytestmark = pytest.mark.suite
 
@@ -22,17 +23,10 @@ KINDS = ("publish_from", "browse_from", "apply_from")
 
 
 def _admin(suite, api) -> tuple[str, dict]:
-    import pyotp
     with suite.rpc() as rpc:
         demo = rpc.identity.seed_demo()
-    totp = pyotp.TOTP(demo["admin_totp_secret"])
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now, now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60)):  # a code works once
-        r = api.post("/api/v1/auth/login", json={"identifier": "demo.admin@example.com",
-                                                 "password": demo["password"], "totp_code": totp.at(at)})
-        if r.status_code == 200:
-            return r.json()["access_token"], r.json()["user"]
-    raise AssertionError(r.text)
+    session = admin_session(api, demo)
+    return session["access_token"], session["user"]
 
 
 def test_an_admin_turns_maintenance_on_and_off_from_the_web(suite, api, settings):
