@@ -108,3 +108,12 @@ def signature_code(platform, employer_id: str) -> str:
     of these tests catches). The only test-only RPC the browser tests call: adapt it here when it moves."""
     with platform.suite.rpc() as rpc:
         return rpc.conventions_test_hooks.last_secret("code", employer_id)
+
+
+def login(page, identifier: str, password: str) -> None:
+    """Log in with the browser (e-mail or mobile and password; no second factor) and wait to leave /connexion."""
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail ou numéro de mobile").fill(identifier)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(lambda url: "/connexion" not in url)
