@@ -106,3 +106,13 @@ def test_an_admin_connects_the_school_to_the_register(monkeypatch):
     assert "Aucune semaine déclarée" in html
     r = c.post(f"/etablissements/{UAI}/registre", {"form": "connect", "connected": "1"})
     assert r.status_code == 302 and fake.named("admin_school_register") == [{"uai": UAI, "json": {"connected": True}}]
+
+
+def test_the_weeks_offered_start_with_the_first_week_not_past():
+    import datetime as dt
+
+    from stages_web.views.register import first_open_week
+    assert first_open_week(dt.date(2026, 11, 30)) == "2026-W49"   # Monday: this week
+    assert first_open_week(dt.date(2026, 12, 4)) == "2026-W49"    # Friday: still this week
+    assert first_open_week(dt.date(2026, 12, 5)) == "2026-W50"    # Saturday: this week is past
+    assert first_open_week(dt.date(2027, 1, 2)) == "2027-W01"     # Saturday, across the year (2026 has 53 weeks)

@@ -3,6 +3,7 @@ uses the register, its imports (on request and nightly) with their reports and a
 during which its 3e pupils do their internship."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.contrib import messages
@@ -22,9 +23,17 @@ STATUSES = {"queued": "en attente", "running": "en cours", "done": "terminé",
             "failed": "échec : le registre n'a pas répondu"}
 
 
+def first_open_week(today: dt.date) -> str:
+    """The first week a school may still usefully declare: this one until its Friday, the next from Saturday on
+    (a week is past once its Friday is over, as identity's ``restricting`` counts it: common.weeks.week_is_past)."""
+    if today.isoweekday() > 5:
+        today += dt.timedelta(days=7)
+    return "%d-W%02d" % today.isocalendar()[:2]
+
+
 def _week_choices(api, declared: list[str]) -> list[tuple[str, str]]:
     """The collège weeks of this school year and the next (not past), and any declared week beside them."""
-    this_week = "%d-W%02d" % timezone.localdate().isocalendar()[:2]
+    this_week = first_open_week(timezone.localdate())
     current = api.call("calendar")
     start = int(current["school_year"][:4])
     following = api.call("calendar", params={"school_year": f"{start + 1}-{start + 2}"})
