@@ -6,11 +6,16 @@
   phone numbers: the only hits are the agreement signed by all, kept whole for the legal retention period.
 - Deleting one's own account: held by an agreement in progress (the date, in French), done otherwise.
 - Idle accounts: warned 14 days before their anonymisation (the e-mail with the date), anonymised only after.
+
+These tests move the services' clocks two years on, so that the idle-accounts batch would anonymise every account
+of the run's shared suite (the demo accounts and every other module's people): they run on a suite of their own.
 """
 import datetime as dt
 import random
 import time
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,6 +24,7 @@ from common import settings
 from testkit.applications import (PASSWORD, _client, activation_secret, application_form, suite_head,
                                   suite_offer, suite_pupils)
 from testkit.conventions import SUITE_SCHOOL_FIELDS as SCHOOL_FIELDS
+from testkit.harness import Suite
 from testkit.offers import offer_data
 from testkit.smtp import SmtpTestServer
 
@@ -28,6 +34,23 @@ ADMIN = {"user_id": str(uuid.uuid4()), "role": "admin"}
 DAY = 86400
 YEAR = 365 * DAY
 TEXT_TYPES = ("text", "character varying", "json", "jsonb", "ARRAY")
+
+
+@pytest.fixture(scope="module")
+def suite(backends, _database_templates):
+    """A suite of this module's own (its databases cloned from the run's templates): the shared one's accounts must
+    not go idle when these tests move the clocks by two years."""
+    log_dir = Path(os.environ.get("STAGES_TEST_LOG_DIR") or settings.REPO_ROOT / "var" / "test-logs") \
+        / backends.run_id / "lifecycle"
+    databases = {service: backends.clone_database(_database_templates(service),
+                                                  f"t{backends.run_id}_lifecycle_{service}")
+                 for service in settings.SERVICES}
+    s = Suite(backends, log_dir, name="lifecycle", databases=databases, extra_env={"MAX_WORKERS": "8"})
+    try:
+        s.start_all()
+        yield s
+    finally:
+        s.stop_all()
 
 
 @pytest.fixture(scope="module")

@@ -70,12 +70,13 @@ def test_anonymisation_closes_the_sessions_at_once(api, suite):
     email, user_id = new_employer(api, suite)
     s = login(api, email)
     assert api.get("/api/v1/me/data", token=s["access_token"]).status_code == 200
-    # two years without activity (only this account: the others stay active)
+    # two years without activity, warned 15 days ago (only this account: the others stay active)
     engine = create_engine(suite.env["IDENTITY_DATABASE_URL"])
+    now = dt.datetime.now(dt.timezone.utc)
     try:
         with engine.begin() as c:
-            c.execute(text("UPDATE users SET last_activity_at = :t WHERE id = :u"),
-                      {"t": dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=800), "u": user_id})
+            c.execute(text("UPDATE users SET last_activity_at = :t, warned_at = :w WHERE id = :u"),
+                      {"t": now - dt.timedelta(days=800), "w": now - dt.timedelta(days=15), "u": user_id})
     finally:
         engine.dispose()
     with suite.rpc() as rpc:
