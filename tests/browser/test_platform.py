@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from testkit.tokens import admin_token
 from world import admin_login
 
 MESSAGE = "Maintenance de la plateforme : retour prévu dans une heure."
@@ -56,15 +57,7 @@ def test_an_admin_sets_the_calendar_and_switches_maintenance(page, visit, platfo
 
 
 def _off(platform):
-    """Maintenance off through the API, whatever the page did (the demo admin logs in again)."""
-    import pyotp
+    """Maintenance off through the API, whatever the page did (the demo admin's session: testkit.tokens)."""
     with platform.suite.rpc() as rpc:
         demo = rpc.identity.seed_demo()
-    totp = pyotp.TOTP(demo["admin_totp_secret"])
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60), now + dt.timedelta(seconds=90)):
-        r = platform.api.post("/api/v1/auth/login", json={"identifier": "demo.admin@example.com",
-                                                          "password": demo["password"], "totp_code": totp.at(at)})
-        if r.status_code == 200:
-            platform.api.put("/api/v1/admin/maintenance", json={"active": False}, token=r.json()["access_token"])
-            return
+    platform.api.put("/api/v1/admin/maintenance", json={"active": False}, token=admin_token(platform.api, demo))

@@ -4,34 +4,15 @@ is written), downloads the code sheet, and a pupil of the sheet activates their 
 The admin also unpublishes an offer from an employer's offers."""
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import uuid
 
-import pyotp
 import pypdf
-from world import employer_with_offers
+from world import admin_login, employer_with_offers
 
 PASSWORD = "Un-Mot-De-Passe-2026!"
 UAI = "0131264D"  # Collège Joséphine Baker, Aix-Marseille: no demo staff
-
-
-def _admin_login(page, visit, demo):
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail ou numéro de mobile").fill("demo.admin@example.com")
-    page.get_by_label("Mot de passe", exact=True).fill(demo["password"])
-    page.get_by_role("button", name="Se connecter").click()
-    visit(page, "connexion-code-totp")  # the API answered totp_required: the same form asks for the code
-    totp = pyotp.TOTP(demo["admin_totp_secret"])
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now, now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60)):  # a code works once
-        page.get_by_label("Code de vérification (TOTP)").fill(totp.at(at))
-        page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_load_state("load")
-        if "/connexion" not in page.url:
-            return
-    raise AssertionError("the admin could not log in with a TOTP code")
 
 
 def _login(page, email, password=PASSWORD):
@@ -65,9 +46,7 @@ def test_head_registers_is_confirmed_imports_a_class_and_a_pupil_activates(page,
     page.wait_for_load_state("load")
 
     # an admin (the demo one, with its TOTP secret) confirms the head
-    with platform.suite.rpc() as rpc:
-        demo = rpc.identity.seed_demo()
-    _admin_login(page, visit, demo)
+    admin_login(page, platform, visit)
     assert page.url.endswith("/administration/personnels")
     visit(page, "admin-personnels-a-confirmer")
     page.get_by_role("button", name=f"Confirmer Nadia Chef-{tag}").click()

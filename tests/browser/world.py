@@ -80,22 +80,36 @@ def confirmed_head(platform, uai: str = REP_PLUS_COLLEGE) -> dict:
     return {"email": email, "password": PASSWORD, "user_id": user_id}
 
 
-def admin_login(page, platform) -> None:
-    """Log the demo administrator in with the browser: the password, then a TOTP code (a code works once, so
-    the next ones are tried when an earlier test used the current one)."""
+def admin_totp_codes(demo):
+    """TOTP codes for the demo admin, in the order to try them: this step's, the next one's (identity accepts
+    one step of drift), then, twice, once the clock has reached a new step, the step after it (unused by any
+    earlier login). A code works once and wrong codes count towards the account's lock: 4 at the most."""
     import datetime as dt
+    import time
 
     import pyotp
+    totp = pyotp.TOTP(demo["admin_totp_secret"])
+    now = dt.datetime.now(dt.timezone.utc)
+    yield totp.at(now)
+    yield totp.at(now + dt.timedelta(seconds=30))
+    for _ in range(2):
+        time.sleep(30 - time.time() % 30 + 0.5)
+        yield totp.at(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=30))
+
+
+def admin_login(page, platform, visit=None) -> None:
+    """Log the demo administrator in with the browser: the password, then a TOTP code (``admin_totp_codes``);
+    ``visit`` checks the code's page on the way."""
     with platform.suite.rpc() as rpc:
         demo = rpc.identity.seed_demo()
     page.goto("/connexion")
     page.get_by_label("Adresse e-mail ou numéro de mobile").fill("demo.admin@example.com")
     page.get_by_label("Mot de passe", exact=True).fill(demo["password"])
     page.get_by_role("button", name="Se connecter").click()
-    totp = pyotp.TOTP(demo["admin_totp_secret"])
-    now = dt.datetime.now(dt.timezone.utc)
-    for at in (now, now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=60)):
-        page.get_by_label("Code de vérification (TOTP)").fill(totp.at(at))
+    if visit is not None:
+        visit(page, "connexion-code-totp")  # the API answered totp_required: the same form asks for the code
+    for code in admin_totp_codes(demo):
+        page.get_by_label("Code de vérification (TOTP)").fill(code)
         page.get_by_role("button", name="Se connecter").click()
         page.wait_for_load_state("load")
         if "/connexion" not in page.url:
