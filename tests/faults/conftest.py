@@ -14,6 +14,9 @@ import uuid  # noqa: E402
 
 import pytest  # noqa: E402
 
+# the fault suite proves the production queues: quorum queues with dead-letter queues (common.queues)
+os.environ["STAGES_QUEUE_TYPE"] = "quorum"
+
 pytest_plugins = ["testkit.pytest_plugin"]
 
 

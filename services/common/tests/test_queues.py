@@ -13,6 +13,12 @@ from common.service import PlatformService, rpc
 import probe_services as ps
 
 
+@pytest.fixture(autouse=True)
+def quorum(monkeypatch):
+    """These tests prove the production queues (the rest of the run declares classic ones: pytest_plugin)."""
+    monkeypatch.setenv("STAGES_QUEUE_TYPE", "quorum")
+
+
 # -- pure -----------------------------------------------------------------------------------------
 
 def test_backoff_grows_with_the_deliveries_up_to_a_ceiling():

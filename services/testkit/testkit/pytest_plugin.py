@@ -42,6 +42,10 @@ def backends():
     # in-process services and gateways of this run use its Redis prefix (the suite's processes get
     # their own, see Suite)
     old = {k: os.environ.get(k) for k in ("STAGES_REDIS_URL", "STAGES_REDIS_PREFIX")}
+    # the run's queues: classic unless a suite asks otherwise (docs/bus.md « Queues »): one test node holds the
+    # vhosts of several suites at once, and some 300 quorum queues on it made a vhost creation hang once
+    # (RabbitMQ 3.10.8). test_queues.py and the fault suite run on quorum queues.
+    os.environ.setdefault("STAGES_QUEUE_TYPE", os.environ.get("STAGES_TEST_QUEUE_TYPE", "classic"))
     os.environ["STAGES_REDIS_URL"] = b.redis_url
     os.environ["STAGES_REDIS_PREFIX"] = b.redis_prefix
     yield b
